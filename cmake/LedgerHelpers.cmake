@@ -1,0 +1,33 @@
+# ledger_cc_library / ledger_cc_test: the two target shapes of this project,
+# in the manner of Abseil's absl_cc_library. The DEPS line of each folder's
+# CMakeLists.txt *is* the architecture (see ARCHITECTURE.md §2): domain
+# libraries (events, aggregates, projections) never name librdkafka, RocksDB
+# or prometheus-cpp there; only their technology sub-libraries do.
+include_guard(GLOBAL)
+
+function(ledger_cc_library)
+  cmake_parse_arguments(L "" "NAME" "SRCS;DEPS" ${ARGN})
+  set(target ledger_${L_NAME})
+  add_library(${target} STATIC ${L_SRCS})
+  add_library(ledger::${L_NAME} ALIAS ${target})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/gen)
+  target_link_libraries(${target} PUBLIC ${L_DEPS})
+  target_compile_options(${target} PRIVATE ${LEDGER_WARNINGS})
+endfunction()
+
+# A GoogleTest binary whose cases are registered one by one with CTest and
+# labelled (unit, integration, kafka) so that `ctest -L unit` selects them.
+function(ledger_cc_test)
+  cmake_parse_arguments(T "" "NAME;LABEL" "SRCS;DEPS" ${ARGN})
+  if(NOT T_LABEL)
+    set(T_LABEL unit)
+  endif()
+  set(target ${T_NAME})
+  add_executable(${target} ${T_SRCS})
+  target_link_libraries(${target} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_compile_options(${target} PRIVATE ${LEDGER_WARNINGS})
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
+  gtest_discover_tests(${target}
+    PROPERTIES LABELS ${T_LABEL}
+    DISCOVERY_TIMEOUT 60)
+endfunction()

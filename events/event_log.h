@@ -1,0 +1,67 @@
+// EventLog: the port through which the ledger appends to and reads from its log.
+//
+// The log is partitioned; a record's key is its stream id and every record of a
+// key lands in partition PartitionForKey(key, partition_count()) (murmur2, as
+// Kafka's Java clients place keys), in append order. Offsets are per partition,
+// dense, starting at 0.
+//
+// Adapters: EmbeddedEventLog (events/embedded, segment files on local disk),
+// KafkaEventLog (events/kafka), MemoryEventLog (events/testing, for tests).
+//
+// Thread-safety: an EventLog is used by one writer thread at a time; readers
+// obtained from OpenReader may run on other threads, each reader on one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "events/status.h"
+
+namespace ledger {
+
+struct LogRecord {
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;
+  std::string value;
+};
+
+class LogReader {
+ public:
+  virtual ~LogReader() = default;
+  // The next record in offset order; nullopt once the reader has reached the
+  // end of what is stored now (a later call may return records appended since).
+  // DataLoss naming the file (or partition) and offset when stored bytes are corrupt;
+  // the reader must not be used after an error.
+  virtual Result<std::optional<LogRecord>> Next() = 0;
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  virtual int32_t partition_count() const = 0;
+
+  // Appends `values` (one or more) under `key`, contiguously, to the key's
+  // partition. After a crash either all of them are in the log or none is.
+  // Returns the offset of the first. The records are durable only once Flush()
+  // has returned OK: callers acknowledge nothing before that.
+  virtual Result<int64_t> Append(std::string_view key, std::span<const std::string> values) = 0;
+
+  // Makes every record appended so far durable (fdatasync for the embedded log,
+  // delivery reports for Kafka). Unavailable/DataLoss on failure: after a failed
+  // Flush the caller must treat unflushed appends as unknown and reopen.
+  virtual Status Flush() = 0;
+
+  // The offset the next record appended to `partition` will get.
+  virtual Result<int64_t> EndOffset(int32_t partition) = 0;
+
+  // A reader of `partition` starting at offset `from` (0 <= from <= EndOffset).
+  virtual Result<std::unique_ptr<LogReader>> OpenReader(int32_t partition, int64_t from) = 0;
+};
+
+}  // namespace ledger
