@@ -1,0 +1,33 @@
+// Codec: Event <-> log record bytes (the FlatBuffers Record of event.fbs).
+//
+// EncodeBody is deterministic: the same Event always yields the same bytes, so
+// a body can be hashed (hash_chain.h) before the Record is assembled.
+// DecodeRecord never trusts its input: it runs the FlatBuffers verifier on the
+// Record and on the nested body, then checks the envelope's own invariants
+// (hash sizes, a known payload type, seq ≥ 1). Any failure is InvalidArgument
+// with a reason ("truncated or not a ledger record", "unknown event type 42 …"),
+// never a crash. Thread-safe (no shared state).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "events/event.h"
+#include "events/status.h"
+
+namespace ledger {
+
+// The canonical body bytes: every envelope field but `hash`, and the payload.
+std::string EncodeBody(const Event& e);
+
+// The full record: body bytes (as produced by EncodeBody) plus `hash`.
+std::string EncodeRecord(std::string_view body, const Hash& hash);
+
+struct DecodedRecord {
+  Event event;
+  std::string body;  // the exact stored body bytes, for hash verification
+};
+
+Result<DecodedRecord> DecodeRecord(std::string_view bytes);
+
+}  // namespace ledger

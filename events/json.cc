@@ -1,0 +1,122 @@
+#include "events/json.h"
+
+namespace ledger {
+namespace {
+
+void PutPlacement(Json& j, const Placement& p, bool with_class) {
+  j["uai"] = p.uai.str();
+  j["department"] = p.department;
+  j["academy"] = p.academy;
+  j["level"] = Name(p.level);
+  if (with_class) j["class"] = p.class_name;
+}
+
+struct PayloadRenderer {
+  Json operator()(const AccountCreated& e) const {
+    Json j;
+    j["kind"] = Name(e.kind);
+    j["login"] = e.login;
+    j["source_system"] = Name(e.source_system);
+    j["source_id"] = e.source_id;
+    j["source_file"] = e.source_file;
+    if (e.kind == AccountKind::kPupil) {
+      PutPlacement(j, e.placement, /*with_class=*/true);
+      j["ine"] = e.ine.str();
+      j["birth_date"] = e.birth_date ? FormatIsoDate(*e.birth_date) : "";
+    }
+    j["last_name"] = e.last_name;
+    j["first_name"] = e.first_name;
+    j["has_mobile"] = e.has_mobile;
+    j["has_email"] = e.has_email;
+    return j;
+  }
+  Json operator()(const AccountNotified& e) const {
+    return Json{{"channel", Name(e.channel)},
+                {"password_reset", e.password_reset},
+                {"expires_at", FormatRfc3339(e.expires_at)},
+                {"forced", e.forced}};
+  }
+  Json operator()(const AccountActivated& e) const { return Json{{"method", Name(e.method)}}; }
+  Json operator()(const PasswordReset& e) const { return Json{{"channel", Name(e.channel)}}; }
+  Json operator()(const GuardianLinked& e) const {
+    Json j{{"pupil", e.pupil.str()}};
+    PutPlacement(j, e.pupil_placement, /*with_class=*/false);
+    j["rank"] = Name(e.rank);
+    j["relationship"] = e.relationship;
+    j["source_system"] = Name(e.source_system);
+    j["source_ids"] = e.source_ids;
+    j["source_file"] = e.source_file;
+    return j;
+  }
+  Json operator()(const GuardianLinkUpdated& e) const {
+    Json j{{"pupil", e.pupil.str()}};
+    PutPlacement(j, e.pupil_placement, /*with_class=*/false);
+    return j;
+  }
+  Json operator()(const GuardianUnlinked& e) const {
+    return Json{{"pupil", e.pupil.str()}, {"reason", Name(e.reason)}};
+  }
+  Json operator()(const LinkConfirmed& e) const { return Json{{"pupil", e.pupil.str()}}; }
+  Json operator()(const LinkDisputed& e) const { return Json{{"pupil", e.pupil.str()}}; }
+  Json operator()(const PupilTransferred& e) const {
+    Json j = Json::object();
+    PutPlacement(j, e.to, /*with_class=*/true);
+    return j;
+  }
+  Json operator()(const AccountClosed& e) const { return Json{{"reason", e.reason}}; }
+  Json operator()(const RightsDelegated& e) const {
+    return Json{{"delegate", e.delegate.str()},
+                {"module", Name(e.module)},
+                {"granted_by", e.granted_by.str()},
+                {"valid_until", FormatRfc3339(e.valid_until)},
+                {"reason", e.reason}};
+  }
+  Json operator()(const DelegationRevoked& e) const {
+    return Json{{"delegate", e.delegate.str()},
+                {"module", Name(e.module)},
+                {"revoked_by", e.revoked_by.str()},
+                {"reason", e.reason}};
+  }
+  Json operator()(const PasswordResetCompleted&) const { return Json::object(); }
+  Json operator()(const ContactUpdated& e) const {
+    return Json{{"has_mobile", e.has_mobile}, {"has_email", e.has_email}};
+  }
+  Json operator()(const ClassChanged& e) const { return Json{{"class", e.class_name}}; }
+};
+
+}  // namespace
+
+Json ActorToJson(const Actor& a) {
+  Json j{{"kind", Name(a.kind)}, {"id", a.id}};
+  if (!a.uai.empty()) j["uai"] = a.uai.str();
+  if (a.module) j["delegation"] = Name(*a.module);
+  if (a.strong_auth) j["strong_auth"] = true;
+  return j;
+}
+
+Json PayloadToJson(const Payload& p) { return std::visit(PayloadRenderer{}, p); }
+
+Json EventToJson(const Event& e, int32_t partition, int64_t offset) {
+  Json j;
+  j["partition"] = partition;
+  j["offset"] = offset;
+  j["stream"] = e.stream.str();
+  j["seq"] = e.seq;
+  j["type"] = EventTypeName(e.payload);
+  j["event_id"] = e.event_id.str();
+  j["occurred_at"] = FormatRfc3339(e.occurred_at);
+  j["actor"] = ActorToJson(e.actor);
+  j["data"] = PayloadToJson(e.payload);
+  j["recorded_at"] = FormatRfc3339(e.recorded_at);
+  j["command_id"] = e.command_id.str();
+  j["schema_version"] = e.schema_version;
+  j["prev_hash"] = HexOf(e.prev_hash);
+  j["hash"] = HexOf(e.hash);
+  return j;
+}
+
+std::string ExportLine(const Event& e, int32_t partition, int64_t offset) {
+  return EventToJson(e, partition, offset).dump();
+}
+
+}  // namespace ledger
