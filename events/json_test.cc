@@ -28,7 +28,7 @@ TEST(JsonTest, PayloadFieldsAreSnakeCase) {
   Json created = PayloadToJson(events[0].payload);
   EXPECT_EQ(created["kind"], "pupil");
   EXPECT_EQ(created["level"], "college");
-  EXPECT_EQ(created["uai"], "0350005C");
+  EXPECT_EQ(created["uai"], "0350033W");
   EXPECT_EQ(created["class"], "4E1");
   EXPECT_EQ(created["birth_date"], "2011-03-14");
   EXPECT_EQ(created["first_name"], "Léa");
@@ -40,7 +40,7 @@ TEST(JsonTest, PayloadFieldsAreSnakeCase) {
   EXPECT_EQ(delegated["valid_until"], "2023-08-31T23:59:59Z");
   Json actor = ActorToJson(events[0].actor);
   EXPECT_EQ(actor.dump(),
-            R"({"kind":"staff","id":"staff-12","uai":"0350005C","delegation":"accounts_admin","strong_auth":true})");
+            R"({"kind":"staff","id":"staff-12","uai":"0350033W","delegation":"accounts_admin","strong_auth":true})");
 }
 
 TEST(JsonTest, EveryTypeRendersItsName) {

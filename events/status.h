@@ -6,6 +6,7 @@
 //   kFailedPrecondition  a domain rule refused the command: don't retry until state changes.
 //   kAborted             a version conflict: re-read and retry.
 //   kUnavailable         a dependency is down (broker, disk full): retry the same call.
+//   kPermissionDenied    the actor may not do this (no live delegation, not the owner…).
 //   kNotFound            the thing named does not exist.
 //   kAlreadyExists       e.g. a duplicate that cannot be merged.
 //   kDataLoss            stored bytes are corrupt (names file/partition and offset).
@@ -28,6 +29,7 @@ enum class StatusCode {
   kFailedPrecondition,
   kAborted,
   kUnavailable,
+  kPermissionDenied,
   kNotFound,
   kAlreadyExists,
   kDataLoss,
@@ -64,6 +66,9 @@ inline Status FailedPrecondition(std::string m) {
 }
 inline Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status PermissionDenied(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }

@@ -5,8 +5,8 @@
 namespace ledger::testing {
 
 std::vector<Payload> OnePayloadOfEachType() {
-  Placement college{Uai("0350005C"), "035", "rennes", Level::kCollege, "4E1"};
-  Placement lycee{Uai("0350710G"), "035", "rennes", Level::kLycee, "2ND3"};
+  Placement college{Uai("0350033W"), "035", "rennes", Level::kCollege, "4E1"};
+  Placement lycee{Uai("0350031U"), "035", "rennes", Level::kLycee, "2ND3"};
   return {
       AccountCreated{AccountKind::kPupil, "l.morel7", SourceSystem::kSiecle, "ELV-1042",
                      "ElevesSansAdresses.xml", college, Ine("123456789AB"), Date{2011, 3, 14},
@@ -43,7 +43,7 @@ std::vector<Event> SampleChain(const StreamId& stream, std::vector<std::string>*
     e.event_id = MakeEventId(stream, e.seq);
     e.occurred_at = Timestamp{1'662'000'000'000'000 + static_cast<int64_t>(seq) * 60'000'000};
     e.recorded_at = Timestamp{e.occurred_at.micros + 1'000};
-    e.actor = Actor{ActorKind::kStaff, "staff-12", Uai("0350005C"), Module::kAccountsAdmin, true};
+    e.actor = Actor{ActorKind::kStaff, "staff-12", Uai("0350033W"), Module::kAccountsAdmin, true};
     e.command_id = CommandId("cmd-" + std::to_string(seq));
     e.prev_hash = prev;
     e.payload = std::move(p);

@@ -1,0 +1,170 @@
+#include "aggregates/command_handler.h"
+
+#include "events/codec.h"
+#include "events/hash_chain.h"
+#include "events/identifiers.h"
+
+namespace ledger {
+namespace {
+
+bool IsEstablishmentStream(const std::string& stream) { return stream.rfind("uai:", 0) == 0; }
+
+}  // namespace
+
+Result<std::unique_ptr<CommandHandler>> CommandHandler::Open(EventLog& log, Clock clock) {
+  std::unique_ptr<CommandHandler> h(new CommandHandler(log, std::move(clock)));
+  LEDGER_RETURN_IF_ERROR(h->Load());
+  return h;
+}
+
+Status CommandHandler::Load() {
+  for (int32_t p = 0; p < log_.partition_count(); ++p) {
+    LEDGER_ASSIGN_OR_RETURN(auto reader, log_.OpenReader(p, 0));
+    while (true) {
+      LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());
+      if (!rec) break;
+      LEDGER_RETURN_IF_ERROR(ApplyLoaded(*rec).WithContext(
+          "log partition " + std::to_string(p) + " offset " + std::to_string(rec->offset)));
+    }
+  }
+  return OkStatus();
+}
+
+Status CommandHandler::ApplyLoaded(const LogRecord& rec) {
+  LEDGER_ASSIGN_OR_RETURN(DecodedRecord d, DecodeRecord(rec.value));
+  const Event& e = d.event;
+  if (e.stream.str() != rec.key)
+    return DataLoss("record key '" + rec.key + "' differs from its event's stream '" +
+                    e.stream.str() + "'");
+  const bool est = IsEstablishmentStream(e.stream.str());
+  StreamPosition& pos = est ? establishments_[e.stream.str()].position
+                            : accounts_[e.stream.str()].position;
+  ChainHead head{pos.seq, pos.last_hash, pos.last_at};
+  LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(head, d));
+  if (est) {
+    Apply(establishments_[e.stream.str()], e);
+  } else {
+    Apply(accounts_[e.stream.str()], e);
+  }
+  CommandRecord& cr = commands_[e.command_id.str()];
+  if (cr.count == 0) cr = CommandRecord{e.stream, e.seq, 0, rec.partition, rec.offset};
+  ++cr.count;
+  ++event_count_;
+  return OkStatus();
+}
+
+const AccountState* CommandHandler::account(const AccountId& id) const {
+  auto it = accounts_.find(id.str());
+  return it == accounts_.end() ? nullptr : &it->second;
+}
+
+const EstablishmentState* CommandHandler::establishment(const Uai& uai) const {
+  auto it = establishments_.find(EstablishmentStream(uai).str());
+  return it == establishments_.end() ? nullptr : &it->second;
+}
+
+DecideContext CommandHandler::ContextFor(const Command& c) const {
+  DecideContext ctx;
+  if (const auto* l = std::get_if<LinkGuardian>(&c.body)) ctx.pupil = account(l->pupil);
+  if (const auto* u = std::get_if<UpdateGuardianLink>(&c.body)) ctx.pupil = account(u->pupil);
+  if (const auto* m = std::get_if<CloseAccount>(&c.body)) ctx.merge_target = account(m->merged_into);
+  if (c.actor.kind == ActorKind::kStaff || c.actor.kind == ActorKind::kEstablishmentHead)
+    ctx.establishment = establishment(c.actor.uai);
+  return ctx;
+}
+
+Result<Outcome> CommandHandler::Decide(const Command& c) {
+  if (!poisoned_.ok()) return poisoned_;
+  if (c.id.empty()) return InvalidArgument("a command needs a command id (for idempotency)");
+  if (auto it = commands_.find(c.id.str()); it != commands_.end()) {
+    const CommandRecord& r = it->second;
+    return Outcome{r.stream, r.first_seq, r.count, /*replayed=*/true, {}, r.partition, r.first_offset};
+  }
+  const StreamId stream = TargetStream(c.body);
+  const bool est = IsEstablishmentStream(stream.str());
+  // Look up without inserting: a rejected command must leave no trace.
+  static const AccountState kNoAccount;
+  static const EstablishmentState kNoEstablishment;
+  const AccountState* acc = est ? nullptr : account(AccountId(stream.str()));
+  const EstablishmentState* es = est ? establishment(Uai(stream.str().substr(4))) : nullptr;
+  const StreamPosition& pos = est ? (es ? es->position : kNoEstablishment.position)
+                                  : (acc ? acc->position : kNoAccount.position);
+  if (c.at < pos.last_at)
+    return FailedPrecondition("command " + c.id.str() + " is dated " + FormatRfc3339(c.at) +
+                              ", before the last event of " + stream.str() + " (" +
+                              FormatRfc3339(pos.last_at) + ")");
+  Result<std::vector<Payload>> decided =
+      est ? DecideEstablishment(es ? *es : kNoEstablishment, c)
+          : DecideAccount(acc ? *acc : kNoAccount, c, ContextFor(c));
+  if (!decided.ok()) return decided.status();
+  Outcome out;
+  out.stream = stream;
+  if (decided->empty()) return out;  // accepted, nothing changed
+
+  std::vector<std::string> records;
+  uint64_t seq = pos.seq;
+  Hash prev = pos.last_hash;
+  const Timestamp recorded_at = clock_();
+  for (Payload& p : *decided) {
+    Event e;
+    e.seq = ++seq;
+    e.stream = stream;
+    e.event_id = MakeEventId(stream, e.seq);
+    e.occurred_at = c.at;
+    e.recorded_at = recorded_at;
+    e.actor = c.actor;
+    e.command_id = c.id;
+    e.prev_hash = prev;
+    e.payload = std::move(p);
+    records.push_back(SealEvent(e));
+    prev = e.hash;
+    out.events.push_back(std::move(e));
+  }
+  Result<int64_t> first = log_.Append(stream.str(), records);
+  if (!first.ok()) {
+    poisoned_ = Unavailable("append to the log failed, reopen the ledger: " + first.status().ToString());
+    return poisoned_;
+  }
+  out.first_seq = out.events.front().seq;
+  out.count = out.events.size();
+  out.partition = PartitionForKey(stream.str(), log_.partition_count());
+  out.first_offset = *first;
+  for (const Event& e : out.events) {
+    if (est) {
+      Apply(establishments_[stream.str()], e);
+    } else {
+      Apply(accounts_[stream.str()], e);
+    }
+  }
+  event_count_ += out.count;
+  commands_[c.id.str()] =
+      CommandRecord{stream, out.first_seq, out.count, out.partition, out.first_offset};
+  return out;
+}
+
+Result<Outcome> CommandHandler::Handle(const Command& c) {
+  auto results = HandleBatch(std::span<const Command>(&c, 1));
+  return std::move(results.front());
+}
+
+std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command> commands) {
+  std::vector<Result<Outcome>> results;
+  results.reserve(commands.size());
+  bool appended = false;
+  for (const Command& c : commands) {
+    results.push_back(Decide(c));
+    if (results.back().ok() && results.back()->count > 0 && !results.back()->replayed)
+      appended = true;
+  }
+  if (appended) {
+    Status flushed = log_.Flush();
+    if (!flushed.ok()) {
+      poisoned_ = Unavailable("flushing the log failed, reopen the ledger: " + flushed.ToString());
+      for (auto& r : results)
+        if (r.ok() && r->count > 0 && !r->replayed) r = poisoned_;
+    }
+  }
+  return results;
+}
+
+}  // namespace ledger

@@ -1,0 +1,92 @@
+// CommandHandler: the ledger's write path.
+//
+// For each command: load the target aggregate's state, decide, seal the new
+// events into the stream's hash chain, append them to the EventLog, and only
+// then acknowledge. Idempotent by command id: the log itself records every
+// event's causing command, so a command id already in the log — appended by
+// this process or by an earlier one before a crash or restart — is answered
+// from the log (`replayed`) and never yields a second event.
+//
+// State is held in memory, built at Open by folding the whole log (every
+// partition from offset 0, verifying each stream's sequence and hash chain).
+// A log that does not verify is not written to: Open fails with DataLoss
+// naming the partition and offset.
+//
+// Durability: Handle() returns only after EventLog::Flush(); HandleBatch()
+// appends a whole batch then flushes once (group commit) before returning.
+// If an append or a flush fails the handler is poisoned: every later call
+// returns Unavailable, and the caller reopens (the log is the truth).
+//
+// Thread-safety: not thread-safe; one handler per log writer.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <unordered_map>
+
+#include "aggregates/account.h"
+#include "aggregates/command.h"
+#include "aggregates/establishment.h"
+#include "events/event_log.h"
+
+namespace ledger {
+
+// recorded_at of new events. Injected so tests and simulations are repeatable.
+using Clock = std::function<Timestamp()>;
+
+struct Outcome {
+  StreamId stream;
+  uint64_t first_seq = 0;   // 0 when the command was accepted but changed nothing
+  size_t count = 0;         // events appended (or found, when replayed)
+  bool replayed = false;    // the command id was already in the log: nothing appended
+  std::vector<Event> events;  // the new events (empty when replayed)
+  int32_t partition = -1;
+  int64_t first_offset = -1;
+};
+
+class CommandHandler {
+ public:
+  static Result<std::unique_ptr<CommandHandler>> Open(EventLog& log, Clock clock);
+
+  // Decides and appends one command, durably. Rejections: the Status of the
+  // rule that refused (nothing appended). Unavailable if the log failed.
+  Result<Outcome> Handle(const Command& c);
+
+  // Decides and appends each command in order (each sees the effects of the
+  // previous ones), flushes once, then returns one result per command. If the
+  // flush fails, every accepted command's result becomes that error.
+  std::vector<Result<Outcome>> HandleBatch(std::span<const Command> commands);
+
+  // Current state, or null. Owned by the handler; valid until the next call.
+  const AccountState* account(const AccountId& id) const;
+  const EstablishmentState* establishment(const Uai& uai) const;
+
+  size_t event_count() const { return event_count_; }
+  size_t stream_count() const { return accounts_.size() + establishments_.size(); }
+
+ private:
+  CommandHandler(EventLog& log, Clock clock) : log_(log), clock_(std::move(clock)) {}
+  Status Load();
+  Status ApplyLoaded(const LogRecord& rec);
+  Result<Outcome> Decide(const Command& c);  // and append, without flush
+  DecideContext ContextFor(const Command& c) const;
+
+  struct CommandRecord {
+    StreamId stream;
+    uint64_t first_seq = 0;
+    size_t count = 0;
+    int32_t partition = -1;
+    int64_t first_offset = -1;
+  };
+
+  EventLog& log_;
+  Clock clock_;
+  Status poisoned_;
+  size_t event_count_ = 0;
+  std::unordered_map<std::string, AccountState> accounts_;
+  std::unordered_map<std::string, EstablishmentState> establishments_;
+  std::unordered_map<std::string, CommandRecord> commands_;
+};
+
+}  // namespace ledger
