@@ -3,6 +3,7 @@
 #include "events/codec.h"
 #include "events/hash_chain.h"
 #include "events/identifiers.h"
+#include "events/log_scan.h"
 
 namespace ledger {
 namespace {
@@ -18,24 +19,11 @@ Result<std::unique_ptr<CommandHandler>> CommandHandler::Open(EventLog& log, Cloc
 }
 
 Status CommandHandler::Load() {
-  for (int32_t p = 0; p < log_.partition_count(); ++p) {
-    LEDGER_ASSIGN_OR_RETURN(auto reader, log_.OpenReader(p, 0));
-    while (true) {
-      LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());
-      if (!rec) break;
-      LEDGER_RETURN_IF_ERROR(ApplyLoaded(*rec).WithContext(
-          "log partition " + std::to_string(p) + " offset " + std::to_string(rec->offset)));
-    }
-  }
-  return OkStatus();
+  return ScanLog(log_, [this](const LogRecord& rec, const DecodedRecord& d) { return ApplyLoaded(rec, d); });
 }
 
-Status CommandHandler::ApplyLoaded(const LogRecord& rec) {
-  LEDGER_ASSIGN_OR_RETURN(DecodedRecord d, DecodeRecord(rec.value));
+Status CommandHandler::ApplyLoaded(const LogRecord& rec, const DecodedRecord& d) {
   const Event& e = d.event;
-  if (e.stream.str() != rec.key)
-    return DataLoss("record key '" + rec.key + "' differs from its event's stream '" +
-                    e.stream.str() + "'");
   const bool est = IsEstablishmentStream(e.stream.str());
   StreamPosition& pos = est ? establishments_[e.stream.str()].position
                             : accounts_[e.stream.str()].position;

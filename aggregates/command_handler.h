@@ -28,6 +28,7 @@
 #include "aggregates/account.h"
 #include "aggregates/command.h"
 #include "aggregates/establishment.h"
+#include "events/codec.h"
 #include "events/event_log.h"
 
 namespace ledger {
@@ -68,7 +69,7 @@ class CommandHandler {
  private:
   CommandHandler(EventLog& log, Clock clock) : log_(log), clock_(std::move(clock)) {}
   Status Load();
-  Status ApplyLoaded(const LogRecord& rec);
+  Status ApplyLoaded(const LogRecord& rec, const DecodedRecord& d);
   Result<Outcome> Decide(const Command& c);  // and append, without flush
   DecideContext ContextFor(const Command& c) const;
 

@@ -70,7 +70,7 @@ std::string FormatRfc3339(Timestamp t) {
   Date d = DateOf(t);
   int64_t secs = rem / kMicrosPerSecond;
   int64_t frac = rem % kMicrosPerSecond;
-  char buf[40];
+  char buf[64];
   if (frac == 0) {
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lldZ", d.year,
                   unsigned{d.month}, unsigned{d.day}, static_cast<long long>(secs / 3600),

@@ -1,0 +1,33 @@
+#include "events/log_scan.h"
+
+#include <string>
+
+namespace ledger {
+
+std::string LogPosition(int32_t partition, int64_t offset) {
+  return "log partition " + std::to_string(partition) + " offset " + std::to_string(offset);
+}
+
+Result<DecodedRecord> DecodeLogRecord(const LogRecord& rec) {
+  LEDGER_ASSIGN_OR_RETURN(DecodedRecord d, DecodeRecord(rec.value));
+  if (d.event.stream.str() != rec.key)
+    return DataLoss("record key '" + rec.key + "' differs from its event's stream '" +
+                    d.event.stream.str() + "'");
+  return d;
+}
+
+Status ScanLog(EventLog& log, const RecordVisitor& visit) {
+  for (int32_t p = 0; p < log.partition_count(); ++p) {
+    LEDGER_ASSIGN_OR_RETURN(auto reader, log.OpenReader(p, 0));
+    while (true) {
+      LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());
+      if (!rec) break;
+      Result<DecodedRecord> d = DecodeLogRecord(*rec);
+      Status s = d.ok() ? visit(*rec, *d) : d.status();
+      if (!s.ok()) return s.WithContext(LogPosition(p, rec->offset));
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace ledger

@@ -1,0 +1,28 @@
+// ScanLog: every record of a log, decoded, partition by partition in offset
+// order — the one loop shared by the command handler's load, `ledger export`
+// and the projectors' rebuild.
+//
+// For each record: decode it (verifier on), check that its key is its event's
+// stream, then call `visit`. The first failure stops the scan and is returned
+// with the context "log partition P offset O: …" (a reader's own error already
+// names the file). Hash chains are the visitor's business (ChainVerifier).
+#pragma once
+
+#include <functional>
+
+#include "events/codec.h"
+#include "events/event_log.h"
+
+namespace ledger {
+
+using RecordVisitor = std::function<Status(const LogRecord& rec, const DecodedRecord& decoded)>;
+
+Status ScanLog(EventLog& log, const RecordVisitor& visit);
+
+// Decodes `rec` and checks its key against the event's stream (DataLoss if they differ).
+Result<DecodedRecord> DecodeLogRecord(const LogRecord& rec);
+
+// "log partition 3 offset 17"
+std::string LogPosition(int32_t partition, int64_t offset);
+
+}  // namespace ledger

@@ -1,0 +1,120 @@
+#include "projections/account_view.h"
+
+namespace ledger {
+namespace {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+
+}  // namespace
+
+std::string_view Name(ViewState s) {
+  switch (s) {
+    case ViewState::kCreated: return "created";
+    case ViewState::kNotified: return "notified";
+    case ViewState::kActivated: return "activated";
+    case ViewState::kClosed: return "closed";
+  }
+  return "created";
+}
+
+std::string_view Name(LinkViewStatus s) {
+  switch (s) {
+    case LinkViewStatus::kUnconfirmed: return "unconfirmed";
+    case LinkViewStatus::kConfirmed: return "confirmed";
+    case LinkViewStatus::kDisputed: return "disputed";
+    case LinkViewStatus::kRemoved: return "removed";
+  }
+  return "unconfirmed";
+}
+
+std::string DescribeActor(const Actor& a) {
+  std::string s = std::string(Name(a.kind)) + ":" + a.id;
+  if (!a.uai.empty() || a.module) {
+    s += " (";
+    if (!a.uai.empty()) s += a.uai.str();
+    if (a.module) s += std::string(a.uai.empty() ? "" : ", ") + std::string(Name(*a.module));
+    s += ")";
+  }
+  return s;
+}
+
+void ApplyToView(AccountView& v, const Event& e) {
+  if (v.id.empty()) v.id = e.stream.str();
+  v.seq = e.seq;
+  v.updated_at = e.occurred_at;
+  const std::string who = DescribeActor(e.actor);
+  auto touch = [&](LinkView& l, std::string change) {
+    l.changed_at = e.occurred_at;
+    l.changed_by = who;
+    l.last_change = std::move(change);
+  };
+  std::visit(
+      Overloaded{
+          [&](const AccountCreated& p) {
+            v.kind = p.kind;
+            v.state = ViewState::kCreated;
+            v.login = p.login;
+            v.source_system = p.source_system;
+            v.placement = p.placement;
+            v.created_at = e.occurred_at;
+          },
+          [&](const AccountNotified& p) {
+            if (v.state == ViewState::kCreated) v.state = ViewState::kNotified;
+            if (v.state == ViewState::kActivated && p.password_reset) v.reset_pending = true;
+            v.notified_at = e.occurred_at;
+          },
+          [&](const AccountActivated& p) {
+            v.state = ViewState::kActivated;
+            v.activation_method = p.method;
+            v.activated_at = e.occurred_at;
+          },
+          [&](const PasswordReset& p) {
+            if (p.channel == ResetChannel::kStaff) v.reset_pending = true;
+          },
+          [&](const PasswordResetCompleted&) { v.reset_pending = false; },
+          [&](const ContactUpdated&) {},
+          [&](const GuardianLinked& p) {
+            LinkView& l = v.links[p.pupil.str()];
+            l = LinkView{v.id, p.pupil.str(), p.pupil_placement, p.rank, p.relationship,
+                         p.source_system, p.source_ids, p.source_file, LinkViewStatus::kUnconfirmed,
+                         "", e.occurred_at, who, {}, {}, {}};
+            touch(l, "linked");
+          },
+          [&](const GuardianLinkUpdated& p) {
+            LinkView& l = v.links[p.pupil.str()];
+            l.placement = p.pupil_placement;
+            touch(l, "moved");
+          },
+          [&](const GuardianUnlinked& p) {
+            LinkView& l = v.links[p.pupil.str()];
+            l.status = LinkViewStatus::kRemoved;
+            l.removed_reason = std::string(Name(p.reason));
+            touch(l, "removed:" + l.removed_reason);
+          },
+          [&](const LinkConfirmed& p) {
+            LinkView& l = v.links[p.pupil.str()];
+            l.status = LinkViewStatus::kConfirmed;
+            touch(l, "confirmed");
+          },
+          [&](const LinkDisputed& p) {
+            LinkView& l = v.links[p.pupil.str()];
+            l.status = LinkViewStatus::kDisputed;
+            touch(l, "disputed");
+          },
+          [&](const PupilTransferred& p) { v.placement = p.to; },
+          [&](const ClassChanged& p) { v.placement.class_name = p.class_name; },
+          [&](const AccountClosed& p) {
+            v.state = ViewState::kClosed;
+            v.closed_reason = p.reason;
+            v.closed_at = e.occurred_at;
+          },
+          [&](const RightsDelegated&) {},
+          [&](const DelegationRevoked&) {},
+      },
+      e.payload);
+}
+
+}  // namespace ledger

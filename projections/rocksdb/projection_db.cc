@@ -1,0 +1,280 @@
+#include "projections/rocksdb/projection_db.h"
+
+#include <cstring>
+#include <functional>
+
+#include <nlohmann/json.hpp>
+#include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/write_batch.h>
+
+#include "projections/view_codec.h"
+
+namespace ledger {
+namespace {
+
+// Adds 24-byte StatCounts values.
+class StatAddOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    StatCounts c = existing ? DecodeCounts(std::string_view(existing->data(), existing->size()))
+                            : StatCounts{};
+    c += DecodeCounts(std::string_view(value.data(), value.size()));
+    *new_value = EncodeCounts(c);
+    return true;
+  }
+  const char* Name() const override { return "ledger.StatAdd"; }
+};
+
+std::string Fixed(int64_t v, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%0*lld", width, static_cast<long long>(v));
+  return buf;
+}
+
+std::string OffsetKey(int32_t p) { return "o|" + Fixed(p, 4); }
+std::string ViewKey(const std::string& a) { return "v|" + a; }
+std::string HeadKey(const std::string& s) { return "c|" + s; }
+std::string HistoryPrefix(const std::string& s) { return "h|" + s + "|"; }
+
+std::string StatPrefix(char tier, Scope scope) {
+  return std::string("s") + tier + "|" + std::string(Name(scope)) + "|";
+}
+
+std::string StatKey(char tier, const std::string& period, const StatCell& c) {
+  return StatPrefix(tier, c.scope) + period + "|" + c.scope_id + "|" + std::string(Name(c.profile)) +
+         "|" + std::string(Name(c.level));
+}
+
+// Parses "<period>|<scope_id>|<profile>|<level>" (scope_id may hold '|').
+bool ParseStatRest(std::string_view rest, Scope scope, std::string_view* period, StatCell* cell) {
+  size_t p1 = rest.find('|');
+  size_t p3 = rest.rfind('|');
+  if (p1 == std::string_view::npos || p3 == p1) return false;
+  size_t p2 = rest.rfind('|', p3 - 1);
+  if (p2 == p1 || p2 == std::string_view::npos) return false;
+  *period = rest.substr(0, p1);
+  cell->scope = scope;
+  cell->scope_id = std::string(rest.substr(p1 + 1, p2 - p1 - 1));
+  std::string_view profile = rest.substr(p2 + 1, p3 - p2 - 1);
+  std::string_view level = rest.substr(p3 + 1);
+  if (profile == "pupil") cell->profile = AccountKind::kPupil;
+  else if (profile == "guardian") cell->profile = AccountKind::kGuardian;
+  else return false;
+  for (StatLevel l : {StatLevel::kAll, StatLevel::kEcole, StatLevel::kCollege, StatLevel::kLycee,
+                      StatLevel::kOther})
+    if (Name(l) == level) {
+      cell->level = l;
+      return true;
+    }
+  return false;
+}
+
+std::string EncodeHead(const ChainHead& h) {
+  std::string s(48, '\0');
+  std::memcpy(s.data(), &h.seq, 8);
+  std::memcpy(s.data() + 8, h.hash.data(), 32);
+  std::memcpy(s.data() + 40, &h.occurred_at.micros, 8);
+  return s;
+}
+
+Status FromRocks(const rocksdb::Status& s, const std::filesystem::path& dir) {
+  if (s.ok()) return OkStatus();
+  std::string m = "projection store " + dir.string() + ": " + s.ToString();
+  if (s.IsCorruption()) return DataLoss(m);
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
+    return FailedPrecondition(m + " (another ledger process is using it: wait for it or stop it)");
+  return Unavailable(m);
+}
+
+}  // namespace
+
+ProjectionDb::ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db)
+    : dir_(std::move(dir)), db_(std::move(db)) {}
+ProjectionDb::~ProjectionDb() = default;
+
+Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::path& dir,
+                                                         Options options) {
+  rocksdb::Options o;
+  o.create_if_missing = options.create_if_missing;
+  o.merge_operator = std::make_shared<StatAddOperator>();
+  o.write_buffer_size = 64 << 20;
+  o.max_background_jobs = 2;
+  o.keep_log_file_num = 3;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(o, dir.string(), &raw)
+                                        : rocksdb::DB::Open(o, dir.string(), &raw);
+  if (!s.ok()) {
+    if (s.IsInvalidArgument() && !options.create_if_missing)
+      return NotFound("no projection store at " + dir.string() + ": run `ledger rebuild`");
+    return FromRocks(s, dir);
+  }
+  return std::unique_ptr<ProjectionDb>(new ProjectionDb(dir, std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+void ProjectionDb::Batch::PutView(const AccountView& v) { puts_.emplace_back(ViewKey(v.id), EncodeView(v)); }
+void ProjectionDb::Batch::PutHead(const std::string& stream, const ChainHead& head) {
+  puts_.emplace_back(HeadKey(stream), EncodeHead(head));
+}
+void ProjectionDb::Batch::PutHistory(const std::string& stream, uint64_t seq, const std::string& record) {
+  puts_.emplace_back(HistoryPrefix(stream) + Fixed(static_cast<int64_t>(seq), 20), record);
+}
+void ProjectionDb::Batch::PutLink(const LinkView& l) {
+  std::string v = EncodeLink(l);
+  puts_.emplace_back("lg|" + l.guardian + "|" + l.pupil, v);
+  puts_.emplace_back("lp|" + l.pupil + "|" + l.guardian, std::move(v));
+}
+void ProjectionDb::Batch::AddStats(const StatTable& delta, Timestamp at) {
+  const std::string day = FormatIsoDate(DateOf(at));  // 2026-09-14
+  const std::pair<char, std::string> tiers[] = {
+      {'c', "-"}, {'y', day.substr(0, 4)}, {'m', day.substr(0, 7)}, {'d', day}};
+  for (const auto& [cell, c] : delta)
+    for (const auto& [tier, period] : tiers) stats_[StatKey(tier, period, cell)] += c;
+}
+void ProjectionDb::Batch::PutQuarantine(const QuarantineEntry& q) {
+  nlohmann::json j{{"partition", q.partition}, {"offset", q.offset}, {"key", q.key},
+                   {"reason", q.reason}, {"bytes", q.bytes}};
+  puts_.emplace_back("q|" + Fixed(q.partition, 4) + "|" + Fixed(q.offset, 20),
+                     j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+void ProjectionDb::Batch::SetNextOffset(int32_t partition, int64_t offset) {
+  puts_.emplace_back(OffsetKey(partition), std::string(reinterpret_cast<const char*>(&offset), 8));
+}
+
+Status ProjectionDb::Commit(Batch& batch) {
+  rocksdb::WriteBatch wb;
+  for (const auto& [k, v] : batch.puts_) wb.Put(k, v);
+  for (const auto& [k, c] : batch.stats_)
+    if (!c.zero()) wb.Merge(k, EncodeCounts(c));
+  // No fsync: the WAL survives a process crash, and a machine crash can only
+  // lose whole batches together with their offsets, which are then re-projected.
+  rocksdb::WriteOptions wo;
+  LEDGER_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), dir_));
+  batch.puts_.clear();
+  batch.stats_.clear();
+  return OkStatus();
+}
+
+Result<std::optional<std::string>> ProjectionDb::Get(const std::string& key) const {
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  LEDGER_RETURN_IF_ERROR(FromRocks(s, dir_));
+  return std::optional<std::string>(std::move(v));
+}
+
+Status ProjectionDb::Scan(const std::string& prefix,
+                          const std::function<bool(std::string_view, std::string_view)>& f) const {
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+    if (!f(std::string_view(it->key().data(), it->key().size()),
+           std::string_view(it->value().data(), it->value().size())))
+      break;
+  return FromRocks(it->status(), dir_);
+}
+
+Result<std::optional<int64_t>> ProjectionDb::NextOffset(int32_t partition) const {
+  LEDGER_ASSIGN_OR_RETURN(auto v, Get(OffsetKey(partition)));
+  if (!v) return std::optional<int64_t>();
+  if (v->size() != 8) return DataLoss("projection store " + dir_.string() + ": bad offset entry");
+  int64_t o;
+  std::memcpy(&o, v->data(), 8);
+  return std::optional<int64_t>(o);
+}
+
+Result<std::optional<AccountView>> ProjectionDb::View(const std::string& account) const {
+  LEDGER_ASSIGN_OR_RETURN(auto v, Get(ViewKey(account)));
+  if (!v) return std::optional<AccountView>();
+  LEDGER_ASSIGN_OR_RETURN(AccountView view, DecodeView(*v));
+  return std::optional<AccountView>(std::move(view));
+}
+
+Result<std::optional<ChainHead>> ProjectionDb::Head(const std::string& stream) const {
+  LEDGER_ASSIGN_OR_RETURN(auto v, Get(HeadKey(stream)));
+  if (!v) return std::optional<ChainHead>();
+  if (v->size() != 48) return DataLoss("projection store " + dir_.string() + ": bad head of " + stream);
+  ChainHead h;
+  std::memcpy(&h.seq, v->data(), 8);
+  std::memcpy(h.hash.data(), v->data() + 8, 32);
+  std::memcpy(&h.occurred_at.micros, v->data() + 40, 8);
+  return std::optional<ChainHead>(h);
+}
+
+Result<std::vector<std::string>> ProjectionDb::History(const std::string& stream) const {
+  std::vector<std::string> out;
+  const std::string prefix = HistoryPrefix(stream);
+  LEDGER_RETURN_IF_ERROR(Scan(prefix, [&](std::string_view k, std::string_view v) {
+    if (k.size() == prefix.size() + 20) out.emplace_back(v);  // not a stream named "<stream>|…"
+    return true;
+  }));
+  return out;
+}
+
+Result<std::vector<LinkView>> ProjectionDb::LinksOfPupil(const std::string& pupil) const {
+  std::vector<LinkView> out;
+  Status err;
+  LEDGER_RETURN_IF_ERROR(Scan("lp|" + pupil + "|", [&](std::string_view, std::string_view v) {
+    Result<LinkView> l = DecodeLink(v);
+    if (!l.ok()) {
+      err = l.status();
+      return false;
+    }
+    if (l->pupil == pupil) out.push_back(std::move(*l));
+    return true;
+  }));
+  LEDGER_RETURN_IF_ERROR(err);
+  return out;
+}
+
+Result<StatTable> ProjectionDb::Stats(Scope scope, std::optional<Date> as_of) const {
+  StatTable table;
+  auto sum = [&](char tier, const std::string& from, const std::function<bool(std::string_view)>& take) {
+    const std::string prefix = StatPrefix(tier, scope);
+    return Scan(prefix + from, [&](std::string_view k, std::string_view v) {
+      std::string_view period;
+      StatCell cell;
+      if (!ParseStatRest(k.substr(prefix.size()), scope, &period, &cell)) return true;
+      if (!take(period)) return false;  // periods are in key order: past the bound
+      StatTable one{{cell, DecodeCounts(v)}};
+      Accumulate(table, one);
+      return true;
+    });
+  };
+  if (!as_of) {
+    LEDGER_RETURN_IF_ERROR(sum('c', "-|", [](std::string_view) { return true; }));
+    return table;
+  }
+  const std::string day = FormatIsoDate(*as_of), year = day.substr(0, 4), month = day.substr(0, 7);
+  LEDGER_RETURN_IF_ERROR(sum('y', "", [&](std::string_view p) { return p < year; }));
+  LEDGER_RETURN_IF_ERROR(sum('m', year + "-", [&](std::string_view p) { return p < month; }));
+  LEDGER_RETURN_IF_ERROR(sum('d', month + "-", [&](std::string_view p) { return p <= day; }));
+  return table;
+}
+
+Result<std::vector<QuarantineEntry>> ProjectionDb::Quarantine() const {
+  std::vector<QuarantineEntry> out;
+  LEDGER_RETURN_IF_ERROR(Scan("q|", [&](std::string_view, std::string_view v) {
+    nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
+    if (j.is_discarded()) return true;
+    out.push_back(QuarantineEntry{j.value("partition", 0), j.value("offset", int64_t{0}),
+                                  j.value("key", ""), j.value("reason", ""),
+                                  j.value("bytes", size_t{0})});
+    return true;
+  }));
+  return out;
+}
+
+Result<std::map<std::string, std::string>> ProjectionDb::Dump(bool with_offsets) const {
+  std::map<std::string, std::string> out;
+  LEDGER_RETURN_IF_ERROR(Scan("", [&](std::string_view k, std::string_view v) {
+    if (k.starts_with("o|") && !with_offsets) return true;
+    if (k.starts_with("s") && DecodeCounts(v).zero()) return true;
+    out.emplace(std::string(k), std::string(v));
+    return true;
+  }));
+  return out;
+}
+
+}  // namespace ledger

@@ -1,0 +1,105 @@
+// ProjectionDb: the read models (ARCHITECTURE.md §6) in one RocksDB database.
+//
+// Key space (one default column family; '|' separates parts):
+//   o|<partition:4>                      next source offset to project (8 bytes LE)
+//   v|<account>                          AccountView (view_codec)
+//   c|<stream>                           chain head: seq, hash, occurred_at of the last applied event
+//   h|<stream>|<seq:20>                  the event record itself, as stored in the log
+//   lg|<guardian>|<pupil>, lp|<pupil>|<guardian>   LinkView, both ways
+//   s<tier>|<scope>|<period>|<scope_id>|<profile>|<level>   StatCounts deltas
+//        tier c: period "-" (the current table); y "2026"; m "2026-09"; d "2026-09-14"
+//        values are added by a merge operator, so writers never read them
+//   q|<partition:4>|<offset:20>          a quarantined record (JSON)
+//
+// Everything a batch of events changes, and the source offsets it advances,
+// are written in ONE WriteBatch (Commit): after a crash the store is exactly
+// the projection of a prefix of each partition. Stats "as of D" sum the year
+// deltas before D's year, the month deltas before D's month in that year and
+// the day deltas up to D: at most ~40 periods per cell, whatever the history.
+//
+// One process opens a store for writing at a time (RocksDB's LOCK): a second
+// gets FailedPrecondition. Thread-safety: reads are thread-safe; a Batch is not.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "events/hash_chain.h"
+#include "events/status.h"
+#include "projections/account_view.h"
+#include "projections/stats.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace ledger {
+
+struct QuarantineEntry {
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;
+  std::string reason;
+  size_t bytes = 0;
+};
+
+class ProjectionDb {
+ public:
+  struct Options {
+    bool create_if_missing = true;
+    bool read_only = false;
+  };
+  static Result<std::unique_ptr<ProjectionDb>> Open(const std::filesystem::path& dir, Options options);
+  ~ProjectionDb();
+
+  // Changes to commit atomically. Accumulates stats deltas in memory so each
+  // cell gets one merge per batch.
+  class Batch {
+   public:
+    void PutView(const AccountView& v);
+    void PutHead(const std::string& stream, const ChainHead& head);
+    void PutHistory(const std::string& stream, uint64_t seq, const std::string& record);
+    void PutLink(const LinkView& l);
+    void AddStats(const StatTable& delta, Timestamp at);
+    void PutQuarantine(const QuarantineEntry& q);
+    void SetNextOffset(int32_t partition, int64_t offset);
+    size_t puts() const { return puts_.size(); }
+
+   private:
+    friend class ProjectionDb;
+    std::vector<std::pair<std::string, std::string>> puts_;
+    std::map<std::string, StatCounts> stats_;
+  };
+  Status Commit(Batch& batch);
+
+  Result<std::optional<int64_t>> NextOffset(int32_t partition) const;
+  Result<std::optional<AccountView>> View(const std::string& account) const;
+  Result<std::optional<ChainHead>> Head(const std::string& stream) const;
+  // The stream's records in seq order.
+  Result<std::vector<std::string>> History(const std::string& stream) const;
+  Result<std::vector<LinkView>> LinksOfPupil(const std::string& pupil) const;
+  // The table of `scope` now, or as of the end of `as_of` (UTC).
+  Result<StatTable> Stats(Scope scope, std::optional<Date> as_of = std::nullopt) const;
+  Result<std::vector<QuarantineEntry>> Quarantine() const;
+
+  // Every logical entry, for comparing two stores: stats summed per cell and
+  // tier-period with zero cells dropped, offsets left out unless asked for.
+  Result<std::map<std::string, std::string>> Dump(bool with_offsets) const;
+
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db);
+  Result<std::optional<std::string>> Get(const std::string& key) const;
+  Status Scan(const std::string& prefix,
+              const std::function<bool(std::string_view key, std::string_view value)>& f) const;
+
+  std::filesystem::path dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace ledger

@@ -1,0 +1,94 @@
+#include "projections/stats.h"
+
+#include <set>
+
+namespace ledger {
+
+std::string_view Name(Scope s) {
+  switch (s) {
+    case Scope::kNational: return "national";
+    case Scope::kAcademy: return "academy";
+    case Scope::kDepartment: return "department";
+    case Scope::kEstablishment: return "establishment";
+    case Scope::kClass: return "class";
+  }
+  return "national";
+}
+
+std::string_view Name(StatLevel l) {
+  switch (l) {
+    case StatLevel::kAll: return "all";
+    case StatLevel::kEcole: return "ecole";
+    case StatLevel::kCollege: return "college";
+    case StatLevel::kLycee: return "lycee";
+    case StatLevel::kOther: return "other";
+  }
+  return "all";
+}
+
+std::optional<Scope> ParseScope(std::string_view s) {
+  for (Scope sc : {Scope::kNational, Scope::kAcademy, Scope::kDepartment, Scope::kEstablishment,
+                   Scope::kClass})
+    if (Name(sc) == s) return sc;
+  return std::nullopt;
+}
+
+StatLevel StatLevelOf(Level l) {
+  switch (l) {
+    case Level::kEcole: return StatLevel::kEcole;
+    case Level::kCollege: return StatLevel::kCollege;
+    case Level::kLycee: return StatLevel::kLycee;
+    case Level::kOther: return StatLevel::kOther;
+  }
+  return StatLevel::kOther;
+}
+
+StatTable Contribution(const AccountView& v) {
+  StatTable t;
+  if (!v.exists() || v.state == ViewState::kClosed) return t;
+  const StatCounts one{1, v.state == ViewState::kNotified ? 1 : 0,
+                       v.state == ViewState::kActivated ? 1 : 0};
+  auto add = [&](Scope scope, const std::string& id, StatLevel level) {
+    t[StatCell{scope, id, v.kind, StatLevel::kAll}] = one;
+    t[StatCell{scope, id, v.kind, level}] = one;
+  };
+  if (v.kind == AccountKind::kPupil) {
+    const Placement& p = v.placement;
+    const StatLevel level = StatLevelOf(p.level);
+    add(Scope::kNational, kNationalScopeId, level);
+    add(Scope::kAcademy, p.academy, level);
+    add(Scope::kDepartment, p.department, level);
+    add(Scope::kEstablishment, p.uai.str(), level);
+    add(Scope::kClass, p.uai.str() + "/" + p.class_name, level);
+    return t;
+  }
+  t[StatCell{Scope::kNational, kNationalScopeId, v.kind, StatLevel::kAll}] = one;
+  for (const auto& [pupil, l] : v.links) {
+    if (!l.active()) continue;
+    const StatLevel level = StatLevelOf(l.placement.level);
+    // Assigning (not adding) makes a guardian count once per distinct cell.
+    t[StatCell{Scope::kNational, kNationalScopeId, v.kind, level}] = one;
+    add(Scope::kAcademy, l.placement.academy, level);
+    add(Scope::kDepartment, l.placement.department, level);
+    add(Scope::kEstablishment, l.placement.uai.str(), level);
+  }
+  return t;
+}
+
+void AddDelta(StatTable& out, const StatTable& before, const StatTable& after) {
+  StatTable d;
+  for (const auto& [cell, c] : after) d[cell] += c;
+  for (const auto& [cell, c] : before) d[cell] += StatCounts{-c.accounts, -c.notified, -c.activated};
+  Accumulate(out, d);
+}
+
+void Accumulate(StatTable& out, const StatTable& delta) {
+  for (const auto& [cell, c] : delta) {
+    if (c.zero()) continue;
+    auto it = out.try_emplace(cell).first;
+    it->second += c;
+    if (it->second.zero()) out.erase(it);
+  }
+}
+
+}  // namespace ledger

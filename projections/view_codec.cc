@@ -1,0 +1,172 @@
+#include "projections/view_codec.h"
+
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace ledger {
+namespace {
+
+using nlohmann::json;
+
+json PlacementToCbor(const Placement& p) {
+  return json::array({p.uai.str(), p.department, p.academy, static_cast<int>(p.level), p.class_name});
+}
+Placement PlacementFromCbor(const json& j) {
+  return Placement{Uai(j.at(0).get<std::string>()), j.at(1).get<std::string>(),
+                   j.at(2).get<std::string>(), static_cast<Level>(j.at(3).get<int>()),
+                   j.at(4).get<std::string>()};
+}
+
+json LinkToCbor(const LinkView& l) {
+  return json::array({l.guardian, l.pupil, PlacementToCbor(l.placement), static_cast<int>(l.rank),
+                      l.relationship, static_cast<int>(l.source_system), l.source_ids, l.source_file,
+                      static_cast<int>(l.status), l.removed_reason, l.linked_at.micros, l.linked_by,
+                      l.changed_at.micros, l.changed_by, l.last_change});
+}
+LinkView LinkFromCbor(const json& j) {
+  LinkView l;
+  l.guardian = j.at(0).get<std::string>();
+  l.pupil = j.at(1).get<std::string>();
+  l.placement = PlacementFromCbor(j.at(2));
+  l.rank = static_cast<LinkRank>(j.at(3).get<int>());
+  l.relationship = j.at(4).get<std::string>();
+  l.source_system = static_cast<SourceSystem>(j.at(5).get<int>());
+  l.source_ids = j.at(6).get<std::string>();
+  l.source_file = j.at(7).get<std::string>();
+  l.status = static_cast<LinkViewStatus>(j.at(8).get<int>());
+  l.removed_reason = j.at(9).get<std::string>();
+  l.linked_at = Timestamp{j.at(10).get<int64_t>()};
+  l.linked_by = j.at(11).get<std::string>();
+  l.changed_at = Timestamp{j.at(12).get<int64_t>()};
+  l.changed_by = j.at(13).get<std::string>();
+  l.last_change = j.at(14).get<std::string>();
+  return l;
+}
+
+template <typename T, typename F>
+Result<T> Decode(std::string_view bytes, const char* what, F from) {
+  json j = json::from_cbor(bytes.begin(), bytes.end(), true, false);
+  if (j.is_discarded()) return DataLoss(std::string("undecodable ") + what);
+  try {
+    return from(j);
+  } catch (const json::exception& e) {
+    return DataLoss(std::string("malformed ") + what + ": " + e.what());
+  }
+}
+
+std::string Time(Timestamp t) { return t.micros == 0 ? std::string() : FormatRfc3339(t); }
+
+Json PlacementJson(const Placement& p) {
+  Json j{{"uai", p.uai.str()}, {"department", p.department}, {"academy", p.academy},
+         {"level", Name(p.level)}};
+  if (!p.class_name.empty()) j["class"] = p.class_name;
+  return j;
+}
+
+}  // namespace
+
+std::string EncodeView(const AccountView& v) {
+  json links = json::array();
+  for (const auto& [_, l] : v.links) links.push_back(LinkToCbor(l));
+  json j = json::array({v.id, static_cast<int>(v.kind), static_cast<int>(v.state), v.reset_pending,
+                        v.login, static_cast<int>(v.source_system), PlacementToCbor(v.placement),
+                        v.activation_method ? static_cast<int>(*v.activation_method) : -1,
+                        v.created_at.micros, v.notified_at.micros, v.activated_at.micros,
+                        v.closed_at.micros, v.updated_at.micros, v.closed_reason, v.seq, links});
+  std::vector<uint8_t> out = json::to_cbor(j);
+  return std::string(out.begin(), out.end());
+}
+
+Result<AccountView> DecodeView(std::string_view bytes) {
+  return Decode<AccountView>(bytes, "account view", [](const json& j) {
+    AccountView v;
+    v.id = j.at(0).get<std::string>();
+    v.kind = static_cast<AccountKind>(j.at(1).get<int>());
+    v.state = static_cast<ViewState>(j.at(2).get<int>());
+    v.reset_pending = j.at(3).get<bool>();
+    v.login = j.at(4).get<std::string>();
+    v.source_system = static_cast<SourceSystem>(j.at(5).get<int>());
+    v.placement = PlacementFromCbor(j.at(6));
+    if (int m = j.at(7).get<int>(); m >= 0) v.activation_method = static_cast<ActivationMethod>(m);
+    v.created_at = Timestamp{j.at(8).get<int64_t>()};
+    v.notified_at = Timestamp{j.at(9).get<int64_t>()};
+    v.activated_at = Timestamp{j.at(10).get<int64_t>()};
+    v.closed_at = Timestamp{j.at(11).get<int64_t>()};
+    v.updated_at = Timestamp{j.at(12).get<int64_t>()};
+    v.closed_reason = j.at(13).get<std::string>();
+    v.seq = j.at(14).get<uint64_t>();
+    for (const json& l : j.at(15)) {
+      LinkView lv = LinkFromCbor(l);
+      v.links.emplace(lv.pupil, std::move(lv));
+    }
+    return v;
+  });
+}
+
+std::string EncodeLink(const LinkView& l) {
+  std::vector<uint8_t> out = json::to_cbor(LinkToCbor(l));
+  return std::string(out.begin(), out.end());
+}
+
+Result<LinkView> DecodeLink(std::string_view bytes) {
+  return Decode<LinkView>(bytes, "link", [](const json& j) { return LinkFromCbor(j); });
+}
+
+Json LinkToJson(const LinkView& l) {
+  Json j{{"guardian", l.guardian},
+         {"pupil", l.pupil},
+         {"pupil_establishment", PlacementJson(l.placement)},
+         {"rank", Name(l.rank)},
+         {"relationship", l.relationship},
+         {"source_system", Name(l.source_system)},
+         {"source_ids", l.source_ids},
+         {"source_file", l.source_file},
+         {"status", Name(l.status)},
+         {"linked_at", Time(l.linked_at)},
+         {"linked_by", l.linked_by},
+         {"last_change", l.last_change},
+         {"changed_at", Time(l.changed_at)},
+         {"changed_by", l.changed_by}};
+  if (!l.removed_reason.empty()) j["removed_reason"] = l.removed_reason;
+  return j;
+}
+
+Json ViewToJson(const AccountView& v) {
+  Json j{{"account", v.id},
+         {"kind", Name(v.kind)},
+         {"state", Name(v.state)},
+         {"reset_pending", v.reset_pending},
+         {"login", v.login},
+         {"source_system", Name(v.source_system)}};
+  if (v.kind == AccountKind::kPupil) j["establishment"] = PlacementJson(v.placement);
+  if (v.activation_method) j["activation_method"] = Name(*v.activation_method);
+  for (auto [key, t] : {std::pair{"created_at", v.created_at}, {"notified_at", v.notified_at},
+                        {"activated_at", v.activated_at}, {"closed_at", v.closed_at},
+                        {"updated_at", v.updated_at}})
+    if (t.micros != 0) j[key] = FormatRfc3339(t);
+  if (!v.closed_reason.empty()) j["closed_reason"] = v.closed_reason;
+  j["events"] = v.seq;
+  if (v.kind == AccountKind::kGuardian) {
+    Json links = Json::array();
+    for (const auto& [_, l] : v.links) links.push_back(LinkToJson(l));
+    j["links"] = links;
+  }
+  return j;
+}
+
+std::string EncodeCounts(const StatCounts& c) {
+  std::string s(24, '\0');
+  int64_t v[3] = {c.accounts, c.notified, c.activated};
+  std::memcpy(s.data(), v, 24);  // little-endian hosts only (x86-64, arm64)
+  return s;
+}
+
+StatCounts DecodeCounts(std::string_view bytes) {
+  if (bytes.size() != 24) return {};
+  int64_t v[3];
+  std::memcpy(v, bytes.data(), 24);
+  return StatCounts{v[0], v[1], v[2]};
+}
+
+}  // namespace ledger
