@@ -1,5 +1,6 @@
 #include "projections/view_codec.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -155,18 +156,42 @@ Json ViewToJson(const AccountView& v) {
   return j;
 }
 
-std::string EncodeCounts(const StatCounts& c) {
-  std::string s(24, '\0');
-  int64_t v[3] = {c.accounts, c.notified, c.activated};
-  std::memcpy(s.data(), v, 24);  // little-endian hosts only (x86-64, arm64)
-  return s;
+std::string EncodeStatTable(const StatTable& t) {
+  std::string out;
+  out.reserve(t.size() * 40);
+  for (const auto& [cell, c] : t) {
+    if (c.zero()) continue;
+    uint16_t len = static_cast<uint16_t>(std::min<size_t>(cell.scope_id.size(), 0xffff));
+    out.append(reinterpret_cast<const char*>(&len), 2);
+    out.append(cell.scope_id, 0, len);
+    out.push_back(static_cast<char>(cell.profile));
+    out.push_back(static_cast<char>(cell.level));
+    int64_t v[3] = {c.accounts, c.notified, c.activated};
+    out.append(reinterpret_cast<const char*>(v), 24);  // little-endian hosts (x86-64, arm64)
+  }
+  return out;
 }
 
-StatCounts DecodeCounts(std::string_view bytes) {
-  if (bytes.size() != 24) return {};
-  int64_t v[3];
-  std::memcpy(v, bytes.data(), 24);
-  return StatCounts{v[0], v[1], v[2]};
+Result<StatTable> DecodeStatTable(std::string_view b, Scope scope) {
+  StatTable t;
+  size_t i = 0;
+  while (i < b.size()) {
+    uint16_t len;
+    if (b.size() - i < 2) return DataLoss("truncated statistics entry");
+    std::memcpy(&len, b.data() + i, 2);
+    i += 2;
+    if (b.size() - i < size_t{len} + 26) return DataLoss("truncated statistics entry");
+    StatCell cell{scope, std::string(b.substr(i, len)), static_cast<AccountKind>(b[i + len]),
+                  static_cast<StatLevel>(b[i + len + 1])};
+    if (cell.profile > AccountKind::kGuardian || cell.level > StatLevel::kOther)
+      return DataLoss("bad statistics cell");
+    i += len + 2;
+    int64_t v[3];
+    std::memcpy(v, b.data() + i, 24);
+    i += 24;
+    t[std::move(cell)] += StatCounts{v[0], v[1], v[2]};
+  }
+  return t;
 }
 
 }  // namespace ledger

@@ -24,8 +24,11 @@ Result<LinkView> DecodeLink(std::string_view bytes);
 Json ViewToJson(const AccountView& v);
 Json LinkToJson(const LinkView& l);
 
-// Fixed 24-byte little-endian form of StatCounts (the merge operator adds these).
-std::string EncodeCounts(const StatCounts& c);
-StatCounts DecodeCounts(std::string_view bytes);  // zero counts if the size is wrong
+// Binary form of a StatTable whose cells all share one scope (the store keeps
+// one per scope and period): per cell, u16 id length, id, u8 profile, u8
+// level, three i64 counts; little-endian, cells in order, all-zero cells left
+// out, so equal tables encode to equal bytes. DataLoss on malformed bytes.
+std::string EncodeStatTable(const StatTable& t);
+Result<StatTable> DecodeStatTable(std::string_view bytes, Scope scope);
 
 }  // namespace ledger

@@ -13,18 +13,33 @@
 namespace ledger {
 namespace {
 
-// Adds 24-byte StatCounts values.
+// The scope of a statistics key "s<tier>|<scope>|<period>".
+std::optional<Scope> ScopeOfStatKey(std::string_view key) {
+  if (key.size() < 4 || key[0] != 's' || key[2] != '|') return std::nullopt;
+  key.remove_prefix(3);
+  return ParseScope(key.substr(0, key.find('|')));
+}
+
+// Adds statistics tables (EncodeStatTable) of one scope and period.
 class StatAddOperator final : public rocksdb::AssociativeMergeOperator {
  public:
-  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+  bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing, const rocksdb::Slice& value,
              std::string* new_value, rocksdb::Logger*) const override {
-    StatCounts c = existing ? DecodeCounts(std::string_view(existing->data(), existing->size()))
-                            : StatCounts{};
-    c += DecodeCounts(std::string_view(value.data(), value.size()));
-    *new_value = EncodeCounts(c);
+    std::optional<Scope> scope = ScopeOfStatKey(std::string_view(key.data(), key.size()));
+    if (!scope) return false;
+    StatTable sum;
+    if (existing) {
+      auto t = DecodeStatTable(std::string_view(existing->data(), existing->size()), *scope);
+      if (!t.ok()) return false;
+      sum = std::move(*t);
+    }
+    auto d = DecodeStatTable(std::string_view(value.data(), value.size()), *scope);
+    if (!d.ok()) return false;
+    Accumulate(sum, *d);
+    *new_value = EncodeStatTable(sum);
     return true;
   }
-  const char* Name() const override { return "ledger.StatAdd"; }
+  const char* Name() const override { return "ledger.StatTableAdd"; }
 };
 
 std::string Fixed(int64_t v, int width) {
@@ -42,33 +57,8 @@ std::string StatPrefix(char tier, Scope scope) {
   return std::string("s") + tier + "|" + std::string(Name(scope)) + "|";
 }
 
-std::string StatKey(char tier, const std::string& period, const StatCell& c) {
-  return StatPrefix(tier, c.scope) + period + "|" + c.scope_id + "|" + std::string(Name(c.profile)) +
-         "|" + std::string(Name(c.level));
-}
-
-// Parses "<period>|<scope_id>|<profile>|<level>" (scope_id may hold '|').
-bool ParseStatRest(std::string_view rest, Scope scope, std::string_view* period, StatCell* cell) {
-  size_t p1 = rest.find('|');
-  size_t p3 = rest.rfind('|');
-  if (p1 == std::string_view::npos || p3 == p1) return false;
-  size_t p2 = rest.rfind('|', p3 - 1);
-  if (p2 == p1 || p2 == std::string_view::npos) return false;
-  *period = rest.substr(0, p1);
-  cell->scope = scope;
-  cell->scope_id = std::string(rest.substr(p1 + 1, p2 - p1 - 1));
-  std::string_view profile = rest.substr(p2 + 1, p3 - p2 - 1);
-  std::string_view level = rest.substr(p3 + 1);
-  if (profile == "pupil") cell->profile = AccountKind::kPupil;
-  else if (profile == "guardian") cell->profile = AccountKind::kGuardian;
-  else return false;
-  for (StatLevel l : {StatLevel::kAll, StatLevel::kEcole, StatLevel::kCollege, StatLevel::kLycee,
-                      StatLevel::kOther})
-    if (Name(l) == level) {
-      cell->level = l;
-      return true;
-    }
-  return false;
+std::string StatKey(char tier, Scope scope, const std::string& period) {
+  return StatPrefix(tier, scope) + period;
 }
 
 std::string EncodeHead(const ChainHead& h) {
@@ -90,9 +80,18 @@ Status FromRocks(const rocksdb::Status& s, const std::filesystem::path& dir) {
 
 }  // namespace
 
-ProjectionDb::ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db)
-    : dir_(std::move(dir)), db_(std::move(db)) {}
-ProjectionDb::~ProjectionDb() = default;
+ProjectionDb::ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db, bool bulk_load)
+    : dir_(std::move(dir)), db_(std::move(db)), bulk_load_(bulk_load) {}
+
+ProjectionDb::~ProjectionDb() { (void)Close(); }
+
+Status ProjectionDb::Close() {
+  if (!db_) return OkStatus();
+  Status s;
+  if (bulk_load_) s = FromRocks(db_->Flush(rocksdb::FlushOptions()), dir_);
+  db_.reset();
+  return s;
+}
 
 Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::path& dir,
                                                          Options options) {
@@ -110,7 +109,8 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
       return NotFound("no projection store at " + dir.string() + ": run `ledger rebuild`");
     return FromRocks(s, dir);
   }
-  return std::unique_ptr<ProjectionDb>(new ProjectionDb(dir, std::unique_ptr<rocksdb::DB>(raw)));
+  return std::unique_ptr<ProjectionDb>(
+      new ProjectionDb(dir, std::unique_ptr<rocksdb::DB>(raw), options.bulk_load && !options.read_only));
 }
 
 void ProjectionDb::Batch::PutView(const AccountView& v) { puts_.emplace_back(ViewKey(v.id), EncodeView(v)); }
@@ -129,8 +129,15 @@ void ProjectionDb::Batch::AddStats(const StatTable& delta, Timestamp at) {
   const std::string day = FormatIsoDate(DateOf(at));  // 2026-09-14
   const std::pair<char, std::string> tiers[] = {
       {'c', "-"}, {'y', day.substr(0, 4)}, {'m', day.substr(0, 7)}, {'d', day}};
-  for (const auto& [cell, c] : delta)
-    for (const auto& [tier, period] : tiers) stats_[StatKey(tier, period, cell)] += c;
+  StatTable* tables[4] = {};
+  std::optional<Scope> current;
+  for (const auto& [cell, c] : delta) {
+    if (cell.scope != current) {  // cells come grouped by scope (StatCell order)
+      current = cell.scope;
+      for (int i = 0; i < 4; ++i) tables[i] = &stats_[StatKey(tiers[i].first, cell.scope, tiers[i].second)];
+    }
+    for (StatTable* t : tables) (*t)[cell] += c;  // zero sums are dropped when encoded
+  }
 }
 void ProjectionDb::Batch::PutQuarantine(const QuarantineEntry& q) {
   nlohmann::json j{{"partition", q.partition}, {"offset", q.offset}, {"key", q.key},
@@ -145,11 +152,12 @@ void ProjectionDb::Batch::SetNextOffset(int32_t partition, int64_t offset) {
 Status ProjectionDb::Commit(Batch& batch) {
   rocksdb::WriteBatch wb;
   for (const auto& [k, v] : batch.puts_) wb.Put(k, v);
-  for (const auto& [k, c] : batch.stats_)
-    if (!c.zero()) wb.Merge(k, EncodeCounts(c));
+  for (const auto& [k, t] : batch.stats_)
+    if (!t.empty()) wb.Merge(k, EncodeStatTable(t));
   // No fsync: the WAL survives a process crash, and a machine crash can only
   // lose whole batches together with their offsets, which are then re-projected.
   rocksdb::WriteOptions wo;
+  wo.disableWAL = bulk_load_;
   LEDGER_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), dir_));
   batch.puts_.clear();
   batch.stats_.clear();
@@ -230,20 +238,24 @@ Result<std::vector<LinkView>> ProjectionDb::LinksOfPupil(const std::string& pupi
 
 Result<StatTable> ProjectionDb::Stats(Scope scope, std::optional<Date> as_of) const {
   StatTable table;
+  Status err;
+  // Adds the tables of `tier` whose period starts with `from` while take(period).
   auto sum = [&](char tier, const std::string& from, const std::function<bool(std::string_view)>& take) {
     const std::string prefix = StatPrefix(tier, scope);
-    return Scan(prefix + from, [&](std::string_view k, std::string_view v) {
-      std::string_view period;
-      StatCell cell;
-      if (!ParseStatRest(k.substr(prefix.size()), scope, &period, &cell)) return true;
-      if (!take(period)) return false;  // periods are in key order: past the bound
-      StatTable one{{cell, DecodeCounts(v)}};
-      Accumulate(table, one);
+    LEDGER_RETURN_IF_ERROR(Scan(prefix + from, [&](std::string_view k, std::string_view v) {
+      if (!take(k.substr(prefix.size()))) return false;  // periods are in key order: past the bound
+      Result<StatTable> t = DecodeStatTable(v, scope);
+      if (!t.ok()) {
+        err = t.status().WithContext("projection store " + dir_.string() + " key " + std::string(k));
+        return false;
+      }
+      Accumulate(table, *t);
       return true;
-    });
+    }));
+    return err;
   };
   if (!as_of) {
-    LEDGER_RETURN_IF_ERROR(sum('c', "-|", [](std::string_view) { return true; }));
+    LEDGER_RETURN_IF_ERROR(sum('c', "-", [](std::string_view) { return true; }));
     return table;
   }
   const std::string day = FormatIsoDate(*as_of), year = day.substr(0, 4), month = day.substr(0, 7);
@@ -270,7 +282,13 @@ Result<std::map<std::string, std::string>> ProjectionDb::Dump(bool with_offsets)
   std::map<std::string, std::string> out;
   LEDGER_RETURN_IF_ERROR(Scan("", [&](std::string_view k, std::string_view v) {
     if (k.starts_with("o|") && !with_offsets) return true;
-    if (k.starts_with("s") && DecodeCounts(v).zero()) return true;
+    if (std::optional<Scope> scope = ScopeOfStatKey(k)) {
+      // Re-encoded: batches that summed differently leave the same cells.
+      Result<StatTable> t = DecodeStatTable(v, *scope);
+      if (t.ok() && t->empty()) return true;
+      out.emplace(std::string(k), t.ok() ? EncodeStatTable(*t) : std::string(v));
+      return true;
+    }
     out.emplace(std::string(k), std::string(v));
     return true;
   }));

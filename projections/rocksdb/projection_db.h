@@ -6,16 +6,16 @@
 //   c|<stream>                           chain head: seq, hash, occurred_at of the last applied event
 //   h|<stream>|<seq:20>                  the event record itself, as stored in the log
 //   lg|<guardian>|<pupil>, lp|<pupil>|<guardian>   LinkView, both ways
-//   s<tier>|<scope>|<period>|<scope_id>|<profile>|<level>   StatCounts deltas
-//        tier c: period "-" (the current table); y "2026"; m "2026-09"; d "2026-09-14"
-//        values are added by a merge operator, so writers never read them
+//   s<tier>|<scope>|<period>             the deltas of every cell of that scope in that
+//        period (EncodeStatTable); tier c: period "-" (the current table); y "2026";
+//        m "2026-09"; d "2026-09-14". Added by a merge operator: writers never read them.
 //   q|<partition:4>|<offset:20>          a quarantined record (JSON)
 //
 // Everything a batch of events changes, and the source offsets it advances,
 // are written in ONE WriteBatch (Commit): after a crash the store is exactly
 // the projection of a prefix of each partition. Stats "as of D" sum the year
 // deltas before D's year, the month deltas before D's month in that year and
-// the day deltas up to D: at most ~40 periods per cell, whatever the history.
+// the day deltas up to D: at most ~45 keys per query, whatever the history.
 //
 // One process opens a store for writing at a time (RocksDB's LOCK): a second
 // gets FailedPrecondition. Thread-safety: reads are thread-safe; a Batch is not.
@@ -52,9 +52,14 @@ class ProjectionDb {
   struct Options {
     bool create_if_missing = true;
     bool read_only = false;
+    // For a rebuild into a fresh directory: no write-ahead log (a crash loses
+    // the whole rebuild, which is then discarded), one flush at Close().
+    bool bulk_load = false;
   };
   static Result<std::unique_ptr<ProjectionDb>> Open(const std::filesystem::path& dir, Options options);
   ~ProjectionDb();
+  // Flushes a bulk load to its files. Called by the destructor; call it to see the error.
+  Status Close();
 
   // Changes to commit atomically. Accumulates stats deltas in memory so each
   // cell gets one merge per batch.
@@ -72,7 +77,7 @@ class ProjectionDb {
    private:
     friend class ProjectionDb;
     std::vector<std::pair<std::string, std::string>> puts_;
-    std::map<std::string, StatCounts> stats_;
+    std::map<std::string, StatTable> stats_;
   };
   Status Commit(Batch& batch);
 
@@ -93,13 +98,14 @@ class ProjectionDb {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db);
+  ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db, bool bulk_load);
   Result<std::optional<std::string>> Get(const std::string& key) const;
   Status Scan(const std::string& prefix,
               const std::function<bool(std::string_view key, std::string_view value)>& f) const;
 
   std::filesystem::path dir_;
   std::unique_ptr<rocksdb::DB> db_;
+  bool bulk_load_ = false;
 };
 
 }  // namespace ledger

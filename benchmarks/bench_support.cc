@@ -1,0 +1,105 @@
+#include "benchmarks/bench_support.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "aggregates/testing/workload.h"
+
+namespace ledger::bench {
+
+ScratchDir::ScratchDir(const std::string& name) {
+  std::string tmpl = "/tmp/ledger-bench-" + name + "-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) std::abort();
+  path_ = tmpl;
+}
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+size_t FillWorkload(EventLog& log, size_t families, uint32_t seed) {
+  auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; });
+  if (!h.ok()) std::abort();
+  std::vector<Command> cmds = testing::GenerateWorkload({families, seed, "b"});
+  size_t events = 0;
+  for (size_t i = 0; i < cmds.size(); i += 5000) {
+    std::span<const Command> chunk(cmds.data() + i, std::min<size_t>(5000, cmds.size() - i));
+    for (const auto& r : (*h)->HandleBatch(chunk)) {
+      if (!r.ok()) std::abort();
+      events += r->count;
+    }
+  }
+  return events;
+}
+
+void FillLongHistory(EventLog& log, const std::string& account, size_t events) {
+  auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; });
+  if (!h.ok()) std::abort();
+  const Uai uai("0350033W");
+  const AccountId id(account);
+  Timestamp t = *ParseRfc3339("2026-09-01T06:00:00Z");
+  auto at = [&]() { return t = Timestamp{t.micros + 3600LL * 1000000}; };
+  const Actor head{ActorKind::kEstablishmentHead, "head-0350033W", uai, {}, true};
+  const Actor staff{ActorKind::kStaff, "staff-long", uai, Module::kAccountsAdmin, true};
+  const Actor pupil{ActorKind::kPupil, account, {}, {}, false};
+  const Actor import{ActorKind::kSystem, "siecle", {}, {}, false};
+  std::vector<Command> cmds;
+  int n = 0;
+  auto add = [&](Actor a, CommandBody b) {
+    cmds.push_back(Command{CommandId(account + "-" + std::to_string(n++)), at(), std::move(a), std::move(b)});
+  };
+  add(head, DelegateRights{uai, StaffId("staff-long"), Module::kAccountsAdmin, EndOfSchoolYear(t), "bench"});
+  add(import, CreateAccount{id, AccountCreated{AccountKind::kPupil, "e.long", SourceSystem::kSiecle, "1",
+                                               "f.xml", Placement{uai, "035", "rennes", Level::kCollege, "4E1"},
+                                               Ine("123456789AZ"), Date{2012, 1, 1}, "", "", false, true}});
+  add(staff, NotifyAccount{id, NotifyChannel::kLetter, {}, false});
+  add(pupil, ActivateAccount{id, ActivationMethod::kProvisionalPassword, Date{2012, 1, 1}});
+  while (cmds.size() - 1 < events) {
+    add(staff, ResetPassword{id, ResetChannel::kStaff});
+    add(pupil, CompletePasswordReset{id});
+  }
+  cmds.resize(events + 1);
+  for (const auto& r : (*h)->HandleBatch(cmds))
+    if (!r.ok()) std::abort();
+}
+
+double RawRocksDbBatchedWriteRate(const std::filesystem::path& dir, size_t records,
+                                  size_t value_bytes, size_t batch) {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.write_buffer_size = 64 << 20;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(o, dir.string(), &raw).ok()) std::abort();
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::mt19937_64 rng(1);
+  std::string value(value_bytes, 'x');
+  for (char& c : value) c = static_cast<char>('a' + rng() % 26);
+  auto start = std::chrono::steady_clock::now();
+  rocksdb::WriteBatch wb;
+  char key[32];
+  for (size_t i = 0; i < records; ++i) {
+    std::snprintf(key, sizeof key, "k|%016llx", static_cast<unsigned long long>(rng()));
+    wb.Put(key, value);
+    if (wb.Count() == static_cast<uint32_t>(batch) || i + 1 == records) {
+      if (!db->Write(rocksdb::WriteOptions(), &wb).ok()) std::abort();
+      wb.Clear();
+    }
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(records) / secs;
+}
+
+double Percentile(std::vector<double>& samples, double q) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  size_t i = static_cast<size_t>(q * static_cast<double>(samples.size() - 1) + 0.5);
+  return samples[std::min(i, samples.size() - 1)];
+}
+
+}  // namespace ledger::bench

@@ -1,0 +1,44 @@
+// Shared set-up of the benchmarks: a filled log, a scratch directory, the raw
+// RocksDB batched-write rate every figure is reported next to, and
+// percentiles of latency samples.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aggregates/command_handler.h"
+#include "events/event_log.h"
+
+namespace ledger::bench {
+
+// A fresh directory under /tmp, removed by the destructor.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name);
+  ~ScratchDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes the workload of `families` families through the write path; returns
+// the number of events appended.
+size_t FillWorkload(EventLog& log, size_t families, uint32_t seed = 1);
+
+// Appends one pupil with `events` events (creation, notification, activation,
+// then staff resets and completions) under account id `account`.
+void FillLongHistory(EventLog& log, const std::string& account, size_t events);
+
+// Raw RocksDB: `records` puts of `value_bytes` bytes in WriteBatches of
+// `batch` puts, WAL on, no sync — the ceiling a projector's commits can reach.
+// Returns records per second.
+double RawRocksDbBatchedWriteRate(const std::filesystem::path& dir, size_t records,
+                                  size_t value_bytes, size_t batch);
+
+// The q-quantile (0..1) of `samples` (sorted in place).
+double Percentile(std::vector<double>& samples, double q);
+
+}  // namespace ledger::bench

@@ -1,0 +1,68 @@
+#include "ops/demo.h"
+
+#include <set>
+
+#include <fmt/core.h>
+
+#include "ops/demo_scenario.h"
+
+namespace ledger {
+namespace {
+
+std::string When(Timestamp t) {
+  std::string s = FormatRfc3339(t);  // 2026-09-01T07:00:00Z
+  return s.substr(0, 10) + " " + s.substr(11, 5);
+}
+
+}  // namespace
+
+Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out) {
+  LEDGER_ASSIGN_OR_RETURN(auto handler, CommandHandler::Open(log, clock));
+  const std::vector<DemoStep> steps = DemoScenario();
+  DemoSummary sum;
+  std::set<std::string> types;
+  std::vector<std::string> surprises;
+
+  fmt::print(out, "{:>3}  {:<16}  {:<18}  {:<22}  {:<14}  {}\n", "#", "when (UTC)", "outcome",
+             "command", "stream", "what");
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const DemoStep& step = steps[i];
+    Result<Outcome> r = handler->Handle(step.command);
+    std::string outcome;
+    if (r.ok()) {
+      if (r->replayed) {
+        ++sum.replayed;
+        outcome = fmt::format("replayed seq {}", r->first_seq);
+      } else {
+        ++sum.accepted;
+        sum.events_appended += r->count;
+        outcome = r->count == 0 ? "accepted, no-op" : fmt::format("appended seq {}", r->first_seq);
+        for (const Event& e : r->events) types.insert(std::string(EventTypeName(e.payload)));
+      }
+    } else if (r.status().code() == StatusCode::kUnavailable ||
+               r.status().code() == StatusCode::kDataLoss) {
+      return r.status().WithContext("demo step " + std::to_string(i + 1));
+    } else {
+      ++sum.refused;
+      outcome = "refused";
+    }
+    fmt::print(out, "{:>3}  {:<16}  {:<18}  {:<22}  {:<14}  {}\n", i + 1, When(step.command.at), outcome,
+               CommandName(step.command.body), TargetStream(step.command.body).str(), step.what);
+    if (!r.ok()) fmt::print(out, "{:>42}{}\n", "└ ", r.status().ToString());
+    if (r.ok() == step.expect_rejected)
+      surprises.push_back(fmt::format("step {} ({}) was {}", i + 1, step.what,
+                                      r.ok() ? "accepted but should be refused" : "refused but should be accepted"));
+  }
+  sum.commands = steps.size();
+  sum.events_in_log = handler->event_count();
+  sum.streams = handler->stream_count();
+  sum.event_types_covered = types.size();
+  if (!surprises.empty()) {
+    std::string msg = "the demo scenario did not go as written:";
+    for (const auto& s : surprises) msg += "\n  " + s;
+    return Internal(msg);
+  }
+  return sum;
+}
+
+}  // namespace ledger

@@ -1,0 +1,199 @@
+// ledger: the command-line face of the account ledger (ARCHITECTURE.md §7).
+//
+// Exit codes: 0 success; 1 the ledger refused or failed (the message says
+// what and where); 2 bad usage (unknown flag, missing argument).
+#include <unistd.h>
+
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "ops/demo.h"
+#include "ops/export.h"
+#include "ops/log_flags.h"
+#include "ops/queries.h"
+
+namespace ledger {
+namespace {
+
+Timestamp SystemNow() {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return Timestamp{us.count()};
+}
+
+int Fail(const Status& s) {
+  std::fflush(stdout);
+  fmt::print(stderr, "ledger: {}\n", s.ToString());
+  return 1;
+}
+
+int RunExport(const LogFlags& flags, const std::string& format, const std::string& output) {
+  if (format != "jsonl") return Fail(InvalidArgument("--format " + format + ": only jsonl is supported"));
+  Result<std::unique_ptr<EventLog>> log = OpenLog(flags, LogAccess::kRead);
+  if (!log.ok()) return Fail(log.status());
+  std::FILE* out = stdout;
+  if (!output.empty() && output != "-") {
+    out = std::fopen(output.c_str(), "w");
+    if (out == nullptr) return Fail(Unavailable("cannot create " + output + ": " + std::strerror(errno)));
+  }
+  Result<ExportSummary> sum = ExportJsonl(**log, out);
+  if (out != stdout) std::fclose(out);
+  if (!sum.ok()) return Fail(sum.status().WithContext("export stopped"));
+  if (out != stdout || !isatty(STDOUT_FILENO))
+    fmt::print(stderr, "exported {} events of {} streams; every hash chain verified\n", sum->events,
+               sum->streams);
+  return 0;
+}
+
+int Fail(const Status& s);
+
+int RunDemoCommand(const LogFlags& flags) {
+  {
+    Result<std::unique_ptr<EventLog>> log = OpenLog(flags, LogAccess::kWrite);
+    if (!log.ok()) return Fail(log.status());
+    fmt::print("ledger demo: a school year at four real establishments, on the {} log in {}\n\n",
+               flags.log, EmbeddedLogDir(flags).string());
+    Result<DemoSummary> sum = RunDemo(**log, SystemNow, stdout);
+    if (!sum.ok()) return Fail(sum.status());
+    fmt::print("\n{} commands: {} accepted ({} events appended), {} replayed from an earlier run "
+               "(nothing appended), {} refused by the rules.\n",
+               sum->commands, sum->accepted, sum->events_appended, sum->replayed, sum->refused);
+    if (sum->accepted > 0)
+      fmt::print("This run's events cover {} of the {} event types.\n", sum->event_types_covered,
+                 kEventTypeCount);
+    fmt::print("The log holds {} events in {} streams across {} partitions.\n", sum->events_in_log,
+               sum->streams, (*log)->partition_count());
+  }  // the writer's lock is released: the read side projects the log
+  fmt::print("\n== Dashboard: activation by department ==\n");
+  if (Status s = RunStats(flags, StatsRequest{"department", {}, OutputFormat::kText}, stdout); !s.ok())
+    return Fail(s);
+  fmt::print("\n== Auditor: the verified history of pup-0002 ==\n");
+  if (Status s = RunHistory(flags, HistoryRequest{"pup-0002", {}, true, OutputFormat::kText}, stdout); !s.ok())
+    return Fail(s);
+  fmt::print("\n== Assistance: the links of pup-0001 ==\n");
+  if (Status s = RunLinksDiagnose(flags, "pup-0001", OutputFormat::kText, stdout); !s.ok()) return Fail(s);
+  fmt::print("\nNext: ledger export --format jsonl --data {}   (every event, chains verified)\n"
+             "      ledger stats --by establishment --as-of 2026-09-10 --data {}\n",
+             flags.data, flags.data);
+  return 0;
+}
+
+int Report(const Status& s) { return s.ok() ? 0 : Fail(s); }
+
+// --format values for the read commands.
+std::map<std::string, OutputFormat> Formats(bool csv) {
+  std::map<std::string, OutputFormat> m{{"text", OutputFormat::kText}, {"table", OutputFormat::kText},
+                                        {"json", OutputFormat::kJson}};
+  if (csv) m["csv"] = OutputFormat::kCsv;
+  return m;
+}
+
+CLI::Option* AddAsOf(CLI::App& app, std::optional<Date>& as_of) {
+  return app
+      .add_option_function<std::string>(
+          "--as-of",
+          [&as_of](const std::string& s) {
+            as_of = ParseIsoDate(s);
+            if (!as_of) throw CLI::ValidationError("--as-of", s + " is not a date YYYY-MM-DD");
+          },
+          "Only events that occurred up to the end of this day (UTC), YYYY-MM-DD")
+      ->type_name("DATE");
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "ledger — the event-sourced account ledger of the school sign-on service.\n"
+      "Every account event (creation, notification, activation, resets, guardian links,\n"
+      "delegations) is appended to a partitioned, hash-chained log."};
+  app.require_subcommand(1);
+  LogFlags flags;
+  AddLogFlags(app, flags);  // before the subcommand, or after it:
+
+  CLI::App* demo = app.add_subcommand(
+      "demo", "Run a small fixed school year through the write path and print each command's "
+              "outcome (accepted, refused with its reason, or replayed on a second run)");
+  AddLogFlags(*demo, flags);
+
+  std::string format = "jsonl", output;
+  CLI::App* exp = app.add_subcommand(
+      "export", "Write every event as JSON, one per line (partition by partition, in offset "
+                "order), verifying every stream's hash chain on the way");
+  AddLogFlags(*exp, flags);
+  exp->add_option("--format", format, "Output format (jsonl)")->capture_default_str();
+  exp->add_option("-o,--output", output, "Write to this file instead of stdout");
+
+  HistoryRequest hist;
+  CLI::App* history = app.add_subcommand(
+      "history", "An account's verifiable history for an auditor: when, what, who, through "
+                 "which delegation (no names)");
+  AddLogFlags(*history, flags);
+  history->add_option("ACCOUNT", hist.account, "The account id (e.g. pup-0001)")->required();
+  AddAsOf(*history, hist.as_of);
+  history->add_flag("--verify", hist.verify, "Recompute the whole hash chain and say whether it holds");
+  history->add_option("--format", hist.format, "text or json")
+      ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
+
+  std::string link_account;
+  OutputFormat link_format = OutputFormat::kText;
+  CLI::App* links = app.add_subcommand("links", "Guardian↔pupil links, for assistance staff");
+  links->require_subcommand(1);
+  CLI::App* diagnose = links->add_subcommand(
+      "diagnose", "Show an account's links both ways with their source (system, file, ids), "
+                  "confirmed/disputed status, when and by whom changed, and what looks wrong");
+  AddLogFlags(*diagnose, flags);
+  diagnose->add_option("ACCOUNT", link_account, "A guardian's or a pupil's account id")->required();
+  diagnose->add_option("--format", link_format, "text or json")
+      ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
+
+  StatsRequest st;
+  CLI::App* stats = app.add_subcommand(
+      "stats", "Activation table (accounts, notified, activated, rate) by scope × profile × level, "
+               "now or as of a past date");
+  AddLogFlags(*stats, flags);
+  stats->add_option("--by", st.by, "national, academy, department, establishment or class")
+      ->capture_default_str();
+  AddAsOf(*stats, st.as_of);
+  stats->add_option("--format", st.format, "table, csv (scope,scope_id,profile,level,accounts,notified,activated) or json")
+      ->transform(CLI::CheckedTransformer(Formats(true), CLI::ignore_case));
+
+  OutputFormat q_format = OutputFormat::kText;
+  CLI::App* quarantine = app.add_subcommand("quarantine", "Records the projectors could not apply");
+  quarantine->require_subcommand(1);
+  CLI::App* qlist = quarantine->add_subcommand(
+      "list", "List quarantined records: partition, offset, key, size and why");
+  AddLogFlags(*qlist, flags);
+  qlist->add_option("--format", q_format, "text or json")
+      ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
+
+  CLI::App* rebuild = app.add_subcommand(
+      "rebuild", "Rebuild every projection from offset 0 of the log into a fresh store, then swap "
+                 "it in (the current one serves until the swap)");
+  AddLogFlags(*rebuild, flags);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*demo) return RunDemoCommand(flags);
+  if (*exp) return RunExport(flags, format, output);
+  if (*history) return Report(RunHistory(flags, hist, stdout));
+  if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout));
+  if (*stats) return Report(RunStats(flags, st, stdout));
+  if (*qlist) return Report(RunQuarantineList(flags, q_format, stdout));
+  if (*rebuild) return Report(RunRebuild(flags, stdout));
+  return 2;
+}
+
+}  // namespace
+}  // namespace ledger
+
+int main(int argc, char** argv) { return ledger::Main(argc, argv); }

@@ -1,0 +1,39 @@
+#include "ops/log_flags.h"
+
+#include <CLI/CLI.hpp>
+
+#include "events/embedded/embedded_event_log.h"
+
+namespace ledger {
+
+void AddLogFlags(CLI::App& app, LogFlags& flags) {
+  app.add_option("--data", flags.data, "Directory of the ledger's files (log and projections)")
+      ->capture_default_str();
+  app.add_option("--log", flags.log,
+                 "The event log: 'embedded' (files under --data) or kafka://host:port[,host:port]")
+      ->capture_default_str();
+}
+
+std::filesystem::path EmbeddedLogDir(const LogFlags& flags) {
+  return std::filesystem::path(flags.data) / "log";
+}
+
+Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess access) {
+  if (flags.log.rfind("kafka://", 0) == 0)
+    return InvalidArgument("--log " + flags.log +
+                           ": the Kafka log is not available in this build yet; use --log embedded");
+  if (flags.log != "embedded")
+    return InvalidArgument("--log " + flags.log +
+                           ": expected 'embedded' or kafka://host:port[,host:port]");
+  if (access == LogAccess::kRead && !std::filesystem::is_directory(flags.data))
+    return NotFound("no ledger at " + flags.data +
+                    " (directory missing): pass --data pointing at a ledger directory, or run "
+                    "`ledger demo` to create one");
+  EmbeddedLogOptions options;
+  options.read_only = access == LogAccess::kRead;
+  options.create_if_missing = access == LogAccess::kWrite;
+  LEDGER_ASSIGN_OR_RETURN(auto log, EmbeddedEventLog::Open(EmbeddedLogDir(flags), options));
+  return std::unique_ptr<EventLog>(std::move(log));
+}
+
+}  // namespace ledger

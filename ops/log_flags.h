@@ -1,0 +1,40 @@
+// The flags every `ledger` command shares (ARCHITECTURE.md §7) and the one
+// place that turns them into an EventLog.
+//
+//   --data DIR    where the ledger keeps its files (default ./ledger-data);
+//                 the embedded log lives in DIR/log.
+//   --log URI     `embedded` (default) or `kafka://host:port[,host:port]`.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "events/event_log.h"
+
+namespace CLI {
+class App;
+}
+
+namespace ledger {
+
+struct LogFlags {
+  std::string data = "./ledger-data";
+  std::string log = "embedded";
+};
+
+// Registers --data and --log on `app` (inherited by its subcommands).
+void AddLogFlags(CLI::App& app, LogFlags& flags);
+
+enum class LogAccess {
+  kRead,   // the log must exist; nothing is modified
+  kWrite,  // created if missing; takes the single-writer lock
+};
+
+std::filesystem::path EmbeddedLogDir(const LogFlags& flags);
+
+// NotFound naming the directory when reading a ledger that does not exist;
+// InvalidArgument for an unknown --log.
+Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess access);
+
+}  // namespace ledger

@@ -1,0 +1,151 @@
+// The `ledger` binary as a new user runs it: demo, export, a second demo, and
+// the errors for a missing ledger, a corrupted log file and a bad --log.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class LedgerCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ledger-cli-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  CliRun Ledger(const std::string& args) {
+    std::string cmd = std::string(LEDGER_BIN) + " " + args + " >" + (dir_ / "out").string() +
+                      " 2>" + (dir_ / "err").string();
+    int status = std::system(cmd.c_str());
+    CliRun r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = Slurp(dir_ / "out");
+    r.err = Slurp(dir_ / "err");
+    return r;
+  }
+  std::string Data() const { return (dir_ / "data").string(); }
+
+  fs::path dir_;
+};
+
+std::vector<nlohmann::json> Lines(const std::string& text) {
+  std::vector<nlohmann::json> v;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) v.push_back(nlohmann::json::parse(line));
+  return v;
+}
+
+TEST_F(LedgerCliTest, DemoThenExportGivesContractLinesAndVerifiedChains) {
+  CliRun demo = Ledger("demo --data " + Data());
+  ASSERT_EQ(demo.code, 0) << demo.err;
+  EXPECT_NE(demo.out.find("refused"), std::string::npos);
+  EXPECT_NE(demo.out.find("PERMISSION_DENIED"), std::string::npos);
+
+  CliRun exp = Ledger("export --format jsonl --data " + Data());
+  ASSERT_EQ(exp.code, 0) << exp.err;
+  std::vector<nlohmann::json> lines = Lines(exp.out);
+  ASSERT_GT(lines.size(), 30u);
+  std::map<std::string, nlohmann::json> last;  // stream -> previous line
+  std::set<std::string> types;
+  for (const auto& j : lines) {
+    for (const char* k : {"partition", "offset", "stream", "seq", "type", "event_id", "occurred_at",
+                          "actor", "data"})
+      ASSERT_TRUE(j.contains(k)) << k << " missing: " << j.dump();
+    const std::string stream = j["stream"];
+    auto it = last.find(stream);
+    if (it == last.end()) {
+      EXPECT_EQ(j["seq"], 1) << j.dump();
+      EXPECT_EQ(j["prev_hash"], std::string(64, '0'));
+    } else {
+      EXPECT_EQ(j["seq"].get<int>(), it->second["seq"].get<int>() + 1) << j.dump();
+      EXPECT_EQ(j["prev_hash"], it->second["hash"]) << "chain broken at " << j.dump();
+      EXPECT_EQ(j["partition"], it->second["partition"]) << "a stream spans two partitions";
+    }
+    last[stream] = j;
+    types.insert(j["type"].get<std::string>());
+  }
+  EXPECT_EQ(types.size(), 16u);
+
+  // A second demo replays every accepted command: the export is unchanged.
+  CliRun again = Ledger("demo --data " + Data());
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 accepted (0 events appended)"), std::string::npos) << again.out;
+  EXPECT_EQ(Ledger("export --data " + Data()).out, exp.out);
+}
+
+TEST_F(LedgerCliTest, ExportOfAMissingLedgerNamesThePath) {
+  CliRun r = Ledger("export --format jsonl --data /nonexistent");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("/nonexistent"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ledger demo"), std::string::npos) << "should say what to do: " << r.err;
+}
+
+TEST_F(LedgerCliTest, CorruptedLogFileIsReportedWithPathAndOffset) {
+  ASSERT_EQ(Ledger("demo --data " + Data()).code, 0);
+  // Corrupt the middle of the largest segment file (not its tail: that would be a torn write).
+  fs::path biggest;
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "data" / "log"))
+    if (e.path().extension() == ".seg" && (biggest.empty() || e.file_size() > fs::file_size(biggest)))
+      biggest = e.path();
+  ASSERT_FALSE(biggest.empty());
+  const auto size = fs::file_size(biggest);
+  {
+    std::fstream f(biggest, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(size / 3));
+    char c;
+    f.get(c);
+    f.seekp(static_cast<std::streamoff>(size / 3));
+    f.put(static_cast<char>(c ^ 0x5a));
+  }
+  CliRun r = Ledger("export --format jsonl --data " + Data());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(biggest.filename().string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("offset"), std::string::npos) << r.err;
+  // The writer refuses it too, and nothing is truncated.
+  CliRun demo = Ledger("demo --data " + Data());
+  EXPECT_EQ(demo.code, 1);
+  EXPECT_EQ(fs::file_size(biggest), size);
+}
+
+TEST_F(LedgerCliTest, KafkaLogIsRefusedClearlyForNow) {
+  CliRun r = Ledger("export --log kafka://localhost:9092 --data " + Data());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--log embedded"), std::string::npos) << r.err;
+}
+
+TEST_F(LedgerCliTest, EverySubcommandExplainsItself) {
+  for (const char* sub : {"", "demo ", "export "}) {
+    CliRun r = Ledger(std::string(sub) + "--help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.out.find("--data"), std::string::npos) << sub << r.out;
+  }
+  CliRun bad = Ledger("export --no-such-flag");
+  EXPECT_EQ(bad.code, 2);
+}
+
+}  // namespace
