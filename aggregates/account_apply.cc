@@ -1,14 +1,8 @@
 #include "aggregates/account.h"
 
+#include "events/overloaded.h"
+
 namespace ledger {
-namespace {
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-
-}  // namespace
 
 std::string_view Name(AccountLifecycle v) {
   switch (v) {

@@ -4,16 +4,12 @@
 
 #include "aggregates/account.h"
 #include "events/identifiers.h"
+#include "events/overloaded.h"
 
 namespace ledger {
 namespace {
 
 using Events = std::vector<Payload>;
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
 
 std::string Quote(const AccountId& id) { return "account " + id.str(); }
 

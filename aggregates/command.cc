@@ -1,14 +1,8 @@
 #include "aggregates/command.h"
 
+#include "events/overloaded.h"
+
 namespace ledger {
-namespace {
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-
-}  // namespace
 
 StreamId TargetStream(const CommandBody& body) {
   return std::visit(

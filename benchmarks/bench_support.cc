@@ -13,16 +13,6 @@
 
 namespace ledger::bench {
 
-ScratchDir::ScratchDir(const std::string& name) {
-  std::string tmpl = "/tmp/ledger-bench-" + name + "-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) std::abort();
-  path_ = tmpl;
-}
-ScratchDir::~ScratchDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 size_t FillWorkload(EventLog& log, size_t families, uint32_t seed) {
   auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; });
   if (!h.ok()) std::abort();

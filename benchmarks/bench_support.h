@@ -10,19 +10,11 @@
 
 #include "aggregates/command_handler.h"
 #include "events/event_log.h"
+#include "events/testing/temp_dir.h"
 
 namespace ledger::bench {
 
-// A fresh directory under /tmp, removed by the destructor.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& name);
-  ~ScratchDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using ScratchDir = testing::TempDir;
 
 // Writes the workload of `families` families through the write path; returns
 // the number of events appended.

@@ -16,6 +16,7 @@
 #include "aggregates/testing/workload.h"
 #include "consumers/projector.h"
 #include "events/embedded/embedded_event_log.h"
+#include "events/testing/temp_dir.h"
 
 namespace ledger {
 namespace {
@@ -43,9 +44,8 @@ int64_t Remaining(const fs::path& log_dir, const fs::path& db_dir) {
 }
 
 TEST(ProjectorCrashTest, KilledAtTwentyRandomPointsEndsEqualToACleanRebuild) {
-  char tmpl[] = "/tmp/ledger-projector-crash-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const fs::path root = tmpl, log_dir = root / "log", db_dir = root / "db";
+  testing::TempDir tmp("projector-crash");
+  const fs::path root = tmp.path(), log_dir = root / "log", db_dir = root / "db";
 
   int64_t total = 0;
   {
@@ -109,7 +109,6 @@ TEST(ProjectorCrashTest, KilledAtTwentyRandomPointsEndsEqualToACleanRebuild) {
     }
   }
   EXPECT_EQ(diffs, 0u);
-  fs::remove_all(root);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "aggregates/command_handler.h"
 #include "aggregates/testing/workload.h"
 #include "events/testing/memory_event_log.h"
+#include "events/testing/temp_dir.h"
 
 namespace ledger {
 namespace {
@@ -18,12 +19,6 @@ using Dump = std::map<std::string, std::string>;
 
 class ProjectorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/ledger-projector-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Writes the workload through the real write path.
   static void Fill(EventLog& log, size_t families, uint32_t seed = 11) {
@@ -48,7 +43,8 @@ class ProjectorTest : public ::testing::Test {
     return *db->Dump(false);
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir tmp_{"projector"};
+  const std::filesystem::path& dir_ = tmp_.path();
 };
 
 TEST_F(ProjectorTest, ViewsAgreeWithTheWritePathState) {

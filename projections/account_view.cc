@@ -1,14 +1,8 @@
 #include "projections/account_view.h"
 
+#include "events/overloaded.h"
+
 namespace ledger {
-namespace {
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-
-}  // namespace
 
 std::string_view Name(ViewState s) {
   switch (s) {

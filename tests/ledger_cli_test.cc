@@ -13,6 +13,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "events/testing/temp_dir.h"
+
+#include "events/testing/temp_dir.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -31,13 +35,6 @@ std::string Slurp(const fs::path& p) {
 
 class LedgerCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/ledger-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   CliRun Ledger(const std::string& args) {
     std::string cmd = std::string(LEDGER_BIN) + " " + args + " >" + (dir_ / "out").string() +
                       " 2>" + (dir_ / "err").string();
@@ -50,7 +47,8 @@ class LedgerCliTest : public ::testing::Test {
   }
   std::string Data() const { return (dir_ / "data").string(); }
 
-  fs::path dir_;
+  ledger::testing::TempDir tmp_{"cli"};
+  const fs::path& dir_ = tmp_.path();
 };
 
 std::vector<nlohmann::json> Lines(const std::string& text) {

@@ -17,6 +17,7 @@
 #include "aggregates/testing/workload.h"
 #include "consumers/projector.h"
 #include "events/testing/memory_event_log.h"
+#include "events/testing/temp_dir.h"
 #include "ops/export.h"
 
 namespace ledger {
@@ -130,10 +131,9 @@ TEST(StatsCrossCheckTest, ExportFoldEqualsProjectionTodayAndAsOfTwoPastDates) {
   while (std::fgets(buf, sizeof buf, f)) lines.push_back(json::parse(buf));
   std::fclose(f);
 
-  char tmpl[] = "/tmp/ledger-crosscheck-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  testing::TempDir tmp("crosscheck");
   {
-    auto db = ProjectionDb::Open(std::filesystem::path(tmpl) / "db", {});
+    auto db = ProjectionDb::Open(tmp.path() / "db", {});
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(Projector(log, **db).CatchUp().ok());
     for (const char* day : {"", "2026-10-15", "2027-01-31"}) {
@@ -143,7 +143,6 @@ TEST(StatsCrossCheckTest, ExportFoldEqualsProjectionTodayAndAsOfTwoPastDates) {
       EXPECT_EQ(got, want) << "as of '" << day << "'";
     }
   }
-  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace

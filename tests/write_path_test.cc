@@ -9,6 +9,7 @@
 #include "aggregates/command_handler.h"
 #include "aggregates/testing/fixtures.h"
 #include "events/embedded/embedded_event_log.h"
+#include "events/testing/temp_dir.h"
 
 namespace ledger {
 namespace {
@@ -19,12 +20,6 @@ using testing::SystemActor;
 
 class WritePathTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/ledger-write-path-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::unique_ptr<EmbeddedEventLog> OpenLog() {
     EmbeddedLogOptions o;
@@ -35,7 +30,8 @@ class WritePathTest : public ::testing::Test {
   }
   static Timestamp Clock() { return At("2026-09-01T12:00:00Z"); }
 
-  std::filesystem::path dir_;
+  ledger::testing::TempDir tmp_{"write-path"};
+  const std::filesystem::path& dir_ = tmp_.path();
 };
 
 Command Create(const char* cmd_id, const char* account) {

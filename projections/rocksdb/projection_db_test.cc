@@ -4,24 +4,21 @@
 
 #include <gtest/gtest.h>
 
+#include "events/testing/temp_dir.h"
+
 namespace ledger {
 namespace {
 
 class ProjectionDbTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/ledger-projdb-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     auto db = ProjectionDb::Open(dir_ / "db", {});
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
   }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::filesystem::path dir_;
+  void TearDown() override { db_.reset(); }
+  testing::TempDir tmp_{"projdb"};
+  const std::filesystem::path& dir_ = tmp_.path();
   std::unique_ptr<ProjectionDb> db_;
 };
 
