@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     std::filesystem::path db_dir = dir.path() / (bulk ? "bulk" : "live");
     t0 = std::chrono::steady_clock::now();
     auto db = ProjectionDb::Open(db_dir, {.bulk_load = bulk});
-    Projector projector(**log, **db);
+    Projector projector(**log, **db, ProjectorOptions{bulk ? 32768u : 4096u});
     auto r = projector.CatchUp();
     Status closed = (*db)->Close();
     double secs = Seconds(t0);

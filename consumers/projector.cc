@@ -54,8 +54,11 @@ class BatchState {
 
   void WriteTo(ProjectionDb::Batch& b) {
     for (const std::string& s : dirty_streams_) {
-      b.PutHead(s, heads_.at(s));
-      if (auto it = views_.find(s); it != views_.end()) b.PutView(it->second);
+      if (auto it = views_.find(s); it != views_.end()) {
+        b.PutView(it->second);  // an account's chain head is part of its view
+      } else {
+        b.PutHead(s, heads_.at(s));
+      }
     }
     for (const auto& [g, p] : dirty_links_) b.PutLink(views_.at(g).links.at(p));
     for (const auto& [day, table] : stats_) b.AddStats(table, StartOfDay(day));
@@ -75,14 +78,20 @@ Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, const LogRecord& rec,
                    const DecodedRecord& d) {
   const Event& e = d.event;
   const std::string& stream = e.stream.str();
-  LEDGER_ASSIGN_OR_RETURN(ChainHead * head, st.Head(stream));
-  ChainHead next = *head;
-  LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(next, d));
-  *head = next;
+  if (IsEstablishmentStream(stream)) {
+    LEDGER_ASSIGN_OR_RETURN(ChainHead * head, st.Head(stream));
+    ChainHead next = *head;
+    LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(next, d));
+    *head = next;
+    st.Dirty(stream);
+    b.PutHistory(stream, e.seq, rec.value);
+    return OkStatus();
+  }
+  LEDGER_ASSIGN_OR_RETURN(AccountView * v, st.View(stream));
+  ChainHead head{v->seq, v->last_hash, v->exists() ? v->updated_at : Timestamp{INT64_MIN}};
+  LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(head, d));
   st.Dirty(stream);
   b.PutHistory(stream, e.seq, rec.value);
-  if (IsEstablishmentStream(stream)) return OkStatus();
-  LEDGER_ASSIGN_OR_RETURN(AccountView * v, st.View(stream));
   if (MovesStats(e.payload)) {
     StatTable before = Contribution(*v);
     ApplyToView(*v, e);

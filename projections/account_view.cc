@@ -38,6 +38,7 @@ std::string DescribeActor(const Actor& a) {
 void ApplyToView(AccountView& v, const Event& e) {
   if (v.id.empty()) v.id = e.stream.str();
   v.seq = e.seq;
+  v.last_hash = e.hash;
   v.updated_at = e.occurred_at;
   const std::string who = DescribeActor(e.actor);
   auto touch = [&](LinkView& l, std::string change) {

@@ -61,6 +61,7 @@ struct AccountView {
   Timestamp created_at, notified_at, activated_at, closed_at, updated_at;
   std::string closed_reason;
   uint64_t seq = 0;                      // events folded
+  Hash last_hash{};                      // of the last event folded: the stream's chain head
   std::map<std::string, LinkView> links;  // guardians: pupil id -> link, removed ones kept
 
   bool exists() const { return seq > 0; }

@@ -74,7 +74,8 @@ std::string EncodeView(const AccountView& v) {
                         v.login, static_cast<int>(v.source_system), PlacementToCbor(v.placement),
                         v.activation_method ? static_cast<int>(*v.activation_method) : -1,
                         v.created_at.micros, v.notified_at.micros, v.activated_at.micros,
-                        v.closed_at.micros, v.updated_at.micros, v.closed_reason, v.seq, links});
+                        v.closed_at.micros, v.updated_at.micros, v.closed_reason, v.seq, links,
+                        json::binary(std::vector<uint8_t>(v.last_hash.begin(), v.last_hash.end()))});
   std::vector<uint8_t> out = json::to_cbor(j);
   return std::string(out.begin(), out.end());
 }
@@ -97,6 +98,9 @@ Result<AccountView> DecodeView(std::string_view bytes) {
     v.updated_at = Timestamp{j.at(12).get<int64_t>()};
     v.closed_reason = j.at(13).get<std::string>();
     v.seq = j.at(14).get<uint64_t>();
+    const auto& hash = j.at(16).get_binary();
+    if (hash.size() != v.last_hash.size()) throw json::other_error::create(501, "bad hash size", &j);
+    std::copy(hash.begin(), hash.end(), v.last_hash.begin());
     for (const json& l : j.at(15)) {
       LinkView lv = LinkFromCbor(l);
       v.links.emplace(lv.pupil, std::move(lv));

@@ -1,5 +1,6 @@
 #include "projections/rocksdb/projection_db.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 
@@ -61,6 +62,22 @@ std::string StatKey(char tier, Scope scope, const std::string& period) {
   return StatPrefix(tier, scope) + period;
 }
 
+// Calls f(i, record) for each record of a history chunk; false if malformed.
+template <typename F>
+bool SplitChunk(std::string_view v, F f) {
+  size_t i = 0, n = 0;
+  while (i < v.size()) {
+    uint32_t len;
+    if (v.size() - i < 4) return false;
+    std::memcpy(&len, v.data() + i, 4);
+    i += 4;
+    if (v.size() - i < len) return false;
+    f(n++, v.substr(i, len));
+    i += len;
+  }
+  return true;
+}
+
 std::string EncodeHead(const ChainHead& h) {
   std::string s(48, '\0');
   std::memcpy(s.data(), &h.seq, 8);
@@ -118,7 +135,11 @@ void ProjectionDb::Batch::PutHead(const std::string& stream, const ChainHead& he
   puts_.emplace_back(HeadKey(stream), EncodeHead(head));
 }
 void ProjectionDb::Batch::PutHistory(const std::string& stream, uint64_t seq, const std::string& record) {
-  puts_.emplace_back(HistoryPrefix(stream) + Fixed(static_cast<int64_t>(seq), 20), record);
+  Chunk& c = history_[stream];  // a batch applies a stream's records in consecutive seqs
+  if (c.bytes.empty()) c.first_seq = seq;
+  uint32_t len = static_cast<uint32_t>(record.size());
+  c.bytes.append(reinterpret_cast<const char*>(&len), 4);
+  c.bytes.append(record);
 }
 void ProjectionDb::Batch::PutLink(const LinkView& l) {
   std::string v = EncodeLink(l);
@@ -152,6 +173,8 @@ void ProjectionDb::Batch::SetNextOffset(int32_t partition, int64_t offset) {
 Status ProjectionDb::Commit(Batch& batch) {
   rocksdb::WriteBatch wb;
   for (const auto& [k, v] : batch.puts_) wb.Put(k, v);
+  for (const auto& [stream, c] : batch.history_)
+    wb.Put(HistoryPrefix(stream) + Fixed(static_cast<int64_t>(c.first_seq), 20), c.bytes);
   for (const auto& [k, t] : batch.stats_)
     if (!t.empty()) wb.Merge(k, EncodeStatTable(t));
   // No fsync: the WAL survives a process crash, and a machine crash can only
@@ -161,6 +184,7 @@ Status ProjectionDb::Commit(Batch& batch) {
   LEDGER_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), dir_));
   batch.puts_.clear();
   batch.stats_.clear();
+  batch.history_.clear();
   return OkStatus();
 }
 
@@ -213,10 +237,16 @@ Result<std::optional<ChainHead>> ProjectionDb::Head(const std::string& stream) c
 Result<std::vector<std::string>> ProjectionDb::History(const std::string& stream) const {
   std::vector<std::string> out;
   const std::string prefix = HistoryPrefix(stream);
+  Status err;
   LEDGER_RETURN_IF_ERROR(Scan(prefix, [&](std::string_view k, std::string_view v) {
-    if (k.size() == prefix.size() + 20) out.emplace_back(v);  // not a stream named "<stream>|…"
+    if (k.size() != prefix.size() + 20) return true;  // a stream named "<stream>|…"
+    if (!SplitChunk(v, [&](size_t, std::string_view r) { out.emplace_back(r); })) {
+      err = DataLoss("projection store " + dir_.string() + ": malformed history chunk " + std::string(k));
+      return false;
+    }
     return true;
   }));
+  LEDGER_RETURN_IF_ERROR(err);
   return out;
 }
 
@@ -288,6 +318,15 @@ Result<std::map<std::string, std::string>> ProjectionDb::Dump(bool with_offsets)
       if (t.ok() && t->empty()) return true;
       out.emplace(std::string(k), t.ok() ? EncodeStatTable(*t) : std::string(v));
       return true;
+    }
+    if (k.starts_with("h|") && k.size() > 22) {
+      // One entry per record, whatever batches wrote them.
+      std::string_view head = k.substr(0, k.size() - 20);
+      uint64_t first = std::strtoull(std::string(k.substr(k.size() - 20)).c_str(), nullptr, 10);
+      if (SplitChunk(v, [&](size_t i, std::string_view r) {
+            out.emplace(std::string(head) + Fixed(static_cast<int64_t>(first + i), 20), std::string(r));
+          }))
+        return true;
     }
     out.emplace(std::string(k), std::string(v));
     return true;

@@ -3,8 +3,10 @@
 // Key space (one default column family; '|' separates parts):
 //   o|<partition:4>                      next source offset to project (8 bytes LE)
 //   v|<account>                          AccountView (view_codec)
-//   c|<stream>                           chain head: seq, hash, occurred_at of the last applied event
-//   h|<stream>|<seq:20>                  the event record itself, as stored in the log
+//   c|<stream>                           an establishment stream's chain head (seq, hash,
+//                                        occurred_at); an account's head is in its view
+//   h|<stream>|<seq:20>                  the stream's records from that seq on, as stored
+//                                        in the log, that one batch applied (u32 length + bytes each)
 //   lg|<guardian>|<pupil>, lp|<pupil>|<guardian>   LinkView, both ways
 //   s<tier>|<scope>|<period>             the deltas of every cell of that scope in that
 //        period (EncodeStatTable); tier c: period "-" (the current table); y "2026";
@@ -78,6 +80,11 @@ class ProjectionDb {
     friend class ProjectionDb;
     std::vector<std::pair<std::string, std::string>> puts_;
     std::map<std::string, StatTable> stats_;
+    struct Chunk {
+      uint64_t first_seq = 0;
+      std::string bytes;
+    };
+    std::map<std::string, Chunk> history_;
   };
   Status Commit(Batch& batch);
 
@@ -92,7 +99,8 @@ class ProjectionDb {
   Result<std::vector<QuarantineEntry>> Quarantine() const;
 
   // Every logical entry, for comparing two stores: stats summed per cell and
-  // tier-period with zero cells dropped, offsets left out unless asked for.
+  // tier-period with zero cells dropped, history one entry per record,
+  // offsets left out unless asked for.
   Result<std::map<std::string, std::string>> Dump(bool with_offsets) const;
 
   const std::filesystem::path& dir() const { return dir_; }
