@@ -1,6 +1,9 @@
 #include "consumers/projector.h"
 
+#include <algorithm>
+#include <atomic>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "events/log_scan.h"
@@ -128,15 +131,14 @@ Result<Projector::PartitionCursor*> Projector::Cursor(int32_t partition) {
   return c.get();
 }
 
-Result<size_t> Projector::Step(int32_t partition) {
-  LEDGER_ASSIGN_OR_RETURN(PartitionCursor * cur, Cursor(partition));
+Result<size_t> Projector::Step(PartitionCursor* cur, int32_t partition) {
   BatchState st(db_);
   ProjectionDb::Batch batch;
   size_t n = 0;
+  int64_t applied = 0, quarantined = 0;
   while (n < options_.batch_records) {
     Result<std::optional<LogRecord>> rec = cur->reader->Next();
     if (!rec.ok()) {
-      cursors_.erase(partition);  // a reader is unusable after an error
       return rec.status().WithContext("projecting partition " + std::to_string(partition));
     }
     if (!*rec) break;
@@ -144,22 +146,21 @@ Result<size_t> Projector::Step(int32_t partition) {
     Result<DecodedRecord> d = DecodeLogRecord(**rec);
     Status s = d.ok() ? ApplyRecord(st, batch, **rec, *d) : d.status();
     if (s.ok()) {
-      ++progress_.applied;
+      ++applied;
     } else {
       batch.PutQuarantine(QuarantineEntry{partition, (*rec)->offset, (*rec)->key, s.message(),
                                           (*rec)->value.size()});
-      ++progress_.quarantined;
+      ++quarantined;
     }
     cur->next = (*rec)->offset + 1;
   }
   if (n == 0) return size_t{0};
   st.WriteTo(batch);
   batch.SetNextOffset(partition, cur->next);
-  Status s = db_.Commit(batch);
-  if (!s.ok()) {
-    cursors_.erase(partition);  // re-read from the stored offset next time
-    return s;
-  }
+  LEDGER_RETURN_IF_ERROR(db_.Commit(batch));
+  std::lock_guard<std::mutex> lock(mu_);
+  progress_.applied += applied;
+  progress_.quarantined += quarantined;
   progress_.done += static_cast<int64_t>(n);
   return n;
 }
@@ -167,24 +168,57 @@ Result<size_t> Projector::Step(int32_t partition) {
 Result<ProjectionProgress> Projector::CatchUp(
     const std::function<void(const ProjectionProgress&)>& progress) {
   progress_ = ProjectionProgress{};
-  std::vector<int64_t> end(log_.partition_count());
-  for (int32_t p = 0; p < log_.partition_count(); ++p) {
+  const int32_t partitions = log_.partition_count();
+  std::vector<int64_t> end(partitions);
+  for (int32_t p = 0; p < partitions; ++p) {
     LEDGER_ASSIGN_OR_RETURN(end[p], log_.EndOffset(p));
-    LEDGER_ASSIGN_OR_RETURN(PartitionCursor * cur, Cursor(p));
+    LEDGER_ASSIGN_OR_RETURN(PartitionCursor * cur, Cursor(p));  // every cursor exists before threads start
     progress_.total += end[p] - cur->next;
   }
-  bool more = true;
-  while (more) {
-    more = false;
-    for (int32_t p = 0; p < log_.partition_count(); ++p) {
-      LEDGER_ASSIGN_OR_RETURN(PartitionCursor * cur, Cursor(p));
-      if (cur->next >= end[p]) continue;
-      LEDGER_ASSIGN_OR_RETURN(size_t n, Step(p));
-      if (n > 0) more = true;
-      if (progress) progress(progress_);
+  // Worker t owns partitions t, t + threads, …: a partition is only ever
+  // stepped by one thread, and batches of different partitions never touch
+  // the same keys (a stream lives in one partition; statistics are merges).
+  const int threads = std::max(1, std::min<int>(options_.threads, partitions));
+  std::vector<Status> errors(threads);
+  std::atomic<bool> stop{false};
+  auto work = [&](int t) {
+    bool more = true;
+    while (more && !stop) {
+      more = false;
+      for (int32_t p = t; p < partitions && !stop; p += threads) {
+        PartitionCursor* cur = cursors_.at(p).get();
+        if (cur->next >= end[p]) continue;
+        Result<size_t> n = Step(cur, p);
+        if (!n.ok()) {
+          errors[t] = n.status();
+          stop = true;
+          return;
+        }
+        if (*n > 0) more = true;
+        if (progress) {
+          std::lock_guard<std::mutex> lock(mu_);
+          progress(progress_);
+        }
+      }
     }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  for (int t = 0; t < threads; ++t) {
+    if (errors[t].ok()) continue;
+    for (int32_t p = t; p < partitions; p += threads) cursors_.erase(p);  // re-read from stored offsets
+    return errors[t];
   }
   return progress_;
+}
+
+Result<size_t> Projector::Step(int32_t partition) {
+  LEDGER_ASSIGN_OR_RETURN(PartitionCursor * cur, Cursor(partition));
+  Result<size_t> n = Step(cur, partition);
+  if (!n.ok()) cursors_.erase(partition);  // a reader is unusable after an error
+  return n;
 }
 
 }  // namespace ledger

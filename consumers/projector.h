@@ -13,12 +13,14 @@
 // Crash-exact: the store always holds the projection of a prefix of each
 // partition, and restarts from exactly there. Results do not depend on how
 // partitions interleave (every read model folds single streams).
-// Thread-safety: one Projector per store, used from one thread.
+// Thread-safety: one Projector per store, called from one thread (CatchUp
+// may run its own worker threads inside).
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "events/event_log.h"
 #include "projections/rocksdb/projection_db.h"
@@ -27,6 +29,7 @@ namespace ledger {
 
 struct ProjectorOptions {
   size_t batch_records = 4096;  // records per committed batch
+  int threads = 1;              // CatchUp projects partitions on this many threads
 };
 
 struct ProjectionProgress {
@@ -42,7 +45,8 @@ class Projector {
   ~Projector();
 
   // Projects every record present in the log when called, committing one
-  // batch per partition in turn. `progress` is called after each commit.
+  // batch per partition in turn (partitions spread over options.threads
+  // threads). `progress` is called after each commit, one call at a time.
   Result<ProjectionProgress> CatchUp(const std::function<void(const ProjectionProgress&)>& progress = {});
 
   // One batch of `partition`: records consumed (0 when it is at the end).
@@ -51,11 +55,13 @@ class Projector {
  private:
   struct PartitionCursor;
   Result<PartitionCursor*> Cursor(int32_t partition);
+  Result<size_t> Step(PartitionCursor* cur, int32_t partition);
 
   EventLog& log_;
   ProjectionDb& db_;
   ProjectorOptions options_;
   std::map<int32_t, std::unique_ptr<PartitionCursor>> cursors_;
+  std::mutex mu_;  // guards progress_ and calls of the progress callback
   ProjectionProgress progress_;
 };
 

@@ -5,6 +5,9 @@
 
 #include <unistd.h>
 
+#include <numeric>
+#include <random>
+
 #include <gtest/gtest.h>
 
 #include "aggregates/command_handler.h"
@@ -34,9 +37,9 @@ class ProjectorTest : public ::testing::Test {
     return std::move(*db);
   }
 
-  Dump Project(EventLog& log, const std::string& name, size_t batch) {
+  Dump Project(EventLog& log, const std::string& name, size_t batch, int threads = 1) {
     auto db = Db(name);
-    Projector p(log, *db, ProjectorOptions{batch});
+    Projector p(log, *db, ProjectorOptions{batch, threads});
     auto r = p.CatchUp();
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->quarantined, 0);
@@ -93,6 +96,28 @@ TEST_F(ProjectorTest, SameStreamsOverAnyPartitioningAndBatchSizeGiveIdenticalPro
   EXPECT_EQ(Project(one, "p1", 4096), reference);
   EXPECT_EQ(Project(three, "p3-b7", 7), reference);
   EXPECT_EQ(Project(twelve, "p12-b1", 1), reference);
+  EXPECT_EQ(Project(twelve, "p12-t2", 64, 2), reference) << "two threads";
+  EXPECT_EQ(Project(three, "p3-t3", 5, 3), reference) << "three threads";
+}
+
+TEST_F(ProjectorTest, RandomInterleavingsOfPartitionsGiveIdenticalProjections) {
+  MemoryEventLog log;
+  Fill(log, 150);
+  Dump reference = Project(log, "round-robin", 4096);
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 3; ++trial) {
+    auto db = Db("shuffled-" + std::to_string(trial));
+    Projector p(log, *db, ProjectorOptions{1 + rng() % 97});
+    std::vector<int32_t> live(12);
+    std::iota(live.begin(), live.end(), 0);
+    while (!live.empty()) {  // a random partition steps each time, until all are drained
+      size_t i = rng() % live.size();
+      auto n = p.Step(live[i]);
+      ASSERT_TRUE(n.ok()) << n.status().ToString();
+      if (*n == 0) live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    EXPECT_EQ(*db->Dump(false), reference) << "trial " << trial;
+  }
 }
 
 TEST_F(ProjectorTest, RestartResumesFromTheStoredOffsetsExactly) {
