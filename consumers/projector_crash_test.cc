@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <random>
 #include <thread>
 
@@ -87,6 +88,8 @@ TEST(ProjectorCrashTest, KilledAtTwentyRandomPointsEndsEqualToACleanRebuild) {
     if (left == 0) break;
   }
   EXPECT_GE(mid_kills, 20) << "the projector finished before 20 kills landed mid-consumption";
+  std::printf("%d SIGKILLs landed mid-consumption of %lld events, over %d rounds\n", mid_kills,
+              static_cast<long long>(total), rounds);
 
   // Finish, then compare with a clean rebuild.
   auto log = OpenLog(log_dir, false);
