@@ -170,7 +170,16 @@ void ProjectionDb::Batch::SetNextOffset(int32_t partition, int64_t offset) {
   puts_.emplace_back(OffsetKey(partition), std::string(reinterpret_cast<const char*>(&offset), 8));
 }
 
-Status ProjectionDb::Commit(Batch& batch) {
+Status ProjectionDb::Commit(Batch& batch, std::optional<std::pair<int32_t, int64_t>> expect_next) {
+  std::unique_lock<std::mutex> fence(fence_mu_, std::defer_lock);
+  if (expect_next) {
+    fence.lock();
+    LEDGER_ASSIGN_OR_RETURN(std::optional<int64_t> stored, NextOffset(expect_next->first));
+    if (stored.value_or(0) != expect_next->second)
+      return Aborted("partition " + std::to_string(expect_next->first) + " is at offset " +
+                     std::to_string(stored.value_or(0)) + " in the store, not " +
+                     std::to_string(expect_next->second) + ": another projector advanced it");
+  }
   rocksdb::WriteBatch wb;
   for (const auto& [k, v] : batch.puts_) wb.Put(k, v);
   for (const auto& [stream, c] : batch.history_)

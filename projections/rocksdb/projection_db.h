@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,7 +87,11 @@ class ProjectionDb {
     };
     std::map<std::string, Chunk> history_;
   };
-  Status Commit(Batch& batch);
+  // With `expect_next` = (partition, offset): atomically with the write,
+  // checks that the stored next offset of that partition (0 if none) is
+  // `offset`; Aborted if not, and nothing is written (a fence between
+  // projectors sharing this store).
+  Status Commit(Batch& batch, std::optional<std::pair<int32_t, int64_t>> expect_next = std::nullopt);
 
   Result<std::optional<int64_t>> NextOffset(int32_t partition) const;
   Result<std::optional<AccountView>> View(const std::string& account) const;
@@ -114,6 +119,7 @@ class ProjectionDb {
   std::filesystem::path dir_;
   std::unique_ptr<rocksdb::DB> db_;
   bool bulk_load_ = false;
+  std::mutex fence_mu_;  // serialises fenced commits
 };
 
 }  // namespace ledger

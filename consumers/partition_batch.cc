@@ -1,0 +1,147 @@
+#include "consumers/partition_batch.h"
+
+#include <set>
+#include <unordered_map>
+
+#include "events/log_scan.h"
+#include "projections/stats.h"
+
+namespace ledger {
+namespace {
+
+
+bool IsEstablishmentStream(const std::string& s) { return s.rfind("uai:", 0) == 0; }
+
+// Events that can move an account's statistics contribution.
+bool MovesStats(const Payload& p) {
+  return std::holds_alternative<AccountCreated>(p) || std::holds_alternative<AccountNotified>(p) ||
+         std::holds_alternative<AccountActivated>(p) || std::holds_alternative<GuardianLinked>(p) ||
+         std::holds_alternative<GuardianLinkUpdated>(p) ||
+         std::holds_alternative<GuardianUnlinked>(p) || std::holds_alternative<PupilTransferred>(p) ||
+         std::holds_alternative<ClassChanged>(p) || std::holds_alternative<AccountClosed>(p);
+}
+
+const AccountId* LinkedPupil(const Payload& p) {
+  if (auto* e = std::get_if<GuardianLinked>(&p)) return &e->pupil;
+  if (auto* e = std::get_if<GuardianLinkUpdated>(&p)) return &e->pupil;
+  if (auto* e = std::get_if<GuardianUnlinked>(&p)) return &e->pupil;
+  if (auto* e = std::get_if<LinkConfirmed>(&p)) return &e->pupil;
+  if (auto* e = std::get_if<LinkDisputed>(&p)) return &e->pupil;
+  return nullptr;
+}
+
+// The state one batch reads and changes, loaded from the store on first use.
+class BatchState {
+ public:
+  explicit BatchState(const ProjectionDb& db) : db_(db) {}
+
+  Result<ChainHead*> Head(const std::string& stream) {
+    auto it = heads_.find(stream);
+    if (it != heads_.end()) return &it->second;
+    LEDGER_ASSIGN_OR_RETURN(std::optional<ChainHead> h, db_.Head(stream));
+    return &heads_.emplace(stream, h.value_or(ChainHead{})).first->second;
+  }
+  Result<AccountView*> View(const std::string& account) {
+    auto it = views_.find(account);
+    if (it != views_.end()) return &it->second;
+    LEDGER_ASSIGN_OR_RETURN(std::optional<AccountView> v, db_.View(account));
+    return &views_.emplace(account, v.value_or(AccountView{})).first->second;
+  }
+  void Dirty(const std::string& stream) { dirty_streams_.insert(stream); }
+  void DirtyLink(const std::string& guardian, const std::string& pupil) {
+    dirty_links_.emplace(guardian, pupil);
+  }
+  void AddStats(const StatTable& delta, Timestamp at) { Accumulate(stats_[DateOf(at)], delta); }
+
+  void WriteTo(ProjectionDb::Batch& b) {
+    for (const std::string& s : dirty_streams_) {
+      if (auto it = views_.find(s); it != views_.end()) {
+        b.PutView(it->second);  // an account's chain head is part of its view
+      } else {
+        b.PutHead(s, heads_.at(s));
+      }
+    }
+    for (const auto& [g, p] : dirty_links_) b.PutLink(views_.at(g).links.at(p));
+    for (const auto& [day, table] : stats_) b.AddStats(table, StartOfDay(day));
+  }
+
+ private:
+  const ProjectionDb& db_;
+  std::unordered_map<std::string, ChainHead> heads_;
+  std::unordered_map<std::string, AccountView> views_;
+  std::set<std::string> dirty_streams_;
+  std::set<std::pair<std::string, std::string>> dirty_links_;
+  std::map<Date, StatTable> stats_;
+};
+
+// Folds one decoded record; a chain failure is returned for quarantine.
+Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, const LogRecord& rec,
+                   const DecodedRecord& d) {
+  const Event& e = d.event;
+  const std::string& stream = e.stream.str();
+  if (IsEstablishmentStream(stream)) {
+    LEDGER_ASSIGN_OR_RETURN(ChainHead * head, st.Head(stream));
+    ChainHead next = *head;
+    LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(next, d));
+    *head = next;
+    st.Dirty(stream);
+    b.PutHistory(stream, e.seq, rec.value);
+    return OkStatus();
+  }
+  LEDGER_ASSIGN_OR_RETURN(AccountView * v, st.View(stream));
+  ChainHead head{v->seq, v->last_hash, v->exists() ? v->updated_at : Timestamp{INT64_MIN}};
+  LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(head, d));
+  st.Dirty(stream);
+  b.PutHistory(stream, e.seq, rec.value);
+  if (MovesStats(e.payload)) {
+    StatTable before = Contribution(*v);
+    ApplyToView(*v, e);
+    StatTable delta;
+    AddDelta(delta, before, Contribution(*v));
+    st.AddStats(delta, e.occurred_at);
+  } else {
+    ApplyToView(*v, e);
+  }
+  if (const AccountId* pupil = LinkedPupil(e.payload)) st.DirtyLink(stream, pupil->str());
+  return OkStatus();
+}
+
+}  // namespace
+
+class PartitionBatch::State {
+ public:
+  explicit State(const ProjectionDb& db) : st(db) {}
+  BatchState st;
+  ProjectionDb::Batch batch;
+};
+
+PartitionBatch::PartitionBatch(ProjectionDb& db, int32_t partition, int64_t first_offset)
+    : db_(db),
+      partition_(partition),
+      first_offset_(first_offset),
+      next_offset_(first_offset),
+      state_(std::make_unique<State>(db)) {}
+PartitionBatch::~PartitionBatch() = default;
+
+void PartitionBatch::Add(const LogRecord& rec) {
+  Result<DecodedRecord> d = DecodeLogRecord(rec);
+  Status s = d.ok() ? ApplyRecord(state_->st, state_->batch, rec, *d) : d.status();
+  if (s.ok()) {
+    ++applied_;
+  } else {
+    state_->batch.PutQuarantine(
+        QuarantineEntry{partition_, rec.offset, rec.key, s.message(), rec.value.size()});
+    ++quarantined_;
+  }
+  next_offset_ = rec.offset + 1;
+}
+
+Status PartitionBatch::Commit(bool fenced) {
+  state_->st.WriteTo(state_->batch);
+  state_->batch.SetNextOffset(partition_, next_offset_);
+  std::optional<std::pair<int32_t, int64_t>> expect;
+  if (fenced) expect = std::pair{partition_, first_offset_};
+  return db_.Commit(state_->batch, expect);
+}
+
+}  // namespace ledger
