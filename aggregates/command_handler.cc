@@ -108,15 +108,21 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
     prev = e.hash;
     out.events.push_back(std::move(e));
   }
-  Result<int64_t> first = log_.Append(stream.str(), records);
-  if (!first.ok()) {
-    poisoned_ = Unavailable("append to the log failed, reopen the ledger: " + first.status().ToString());
+  // The offset is known once the append completes (at the latest at Flush):
+  // the callback fills it in both the command's record and the batch's results.
+  const std::string cmd_id = c.id.str();
+  Status queued = log_.AppendAsync(stream.str(), records, [this, cmd_id](int64_t first) {
+    commands_[cmd_id].first_offset = first;
+    if (auto it = pending_offsets_.find(cmd_id); it != pending_offsets_.end()) *it->second = first;
+  });
+  if (!queued.ok()) {
+    poisoned_ = Unavailable("append to the log failed, reopen the ledger: " + queued.ToString());
     return poisoned_;
   }
   out.first_seq = out.events.front().seq;
   out.count = out.events.size();
   out.partition = PartitionForKey(stream.str(), log_.partition_count());
-  out.first_offset = *first;
+  out.first_offset = commands_.count(cmd_id) ? commands_[cmd_id].first_offset : -1;
   for (const Event& e : out.events) {
     if (est) {
       Apply(establishments_[stream.str()], e);
@@ -125,8 +131,9 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
     }
   }
   event_count_ += out.count;
-  commands_[c.id.str()] =
-      CommandRecord{stream, out.first_seq, out.count, out.partition, out.first_offset};
+  CommandRecord& rec = commands_[cmd_id];  // may already hold the offset (synchronous adapters)
+  rec = CommandRecord{stream, out.first_seq, out.count, out.partition, rec.first_offset};
+  out.first_offset = rec.first_offset;
   return out;
 }
 
@@ -141,8 +148,11 @@ std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command
   bool appended = false;
   for (const Command& c : commands) {
     results.push_back(Decide(c));
-    if (results.back().ok() && results.back()->count > 0 && !results.back()->replayed)
+    if (results.back().ok() && results.back()->count > 0 && !results.back()->replayed) {
       appended = true;
+      if (results.back()->first_offset < 0)  // filled in by the log when the append completes
+        pending_offsets_[c.id.str()] = &results.back()->first_offset;
+    }
   }
   if (appended) {
     Status flushed = log_.Flush();
@@ -152,6 +162,7 @@ std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command
         if (r.ok() && r->count > 0 && !r->replayed) r = poisoned_;
     }
   }
+  pending_offsets_.clear();
   return results;
 }
 

@@ -88,6 +88,8 @@ class CommandHandler {
   std::unordered_map<std::string, AccountState> accounts_;
   std::unordered_map<std::string, EstablishmentState> establishments_;
   std::unordered_map<std::string, CommandRecord> commands_;
+  // During HandleBatch: command id -> where its result's first_offset goes.
+  std::unordered_map<std::string, int64_t*> pending_offsets_;
 };
 
 }  // namespace ledger

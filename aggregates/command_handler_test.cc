@@ -1,5 +1,7 @@
 #include "aggregates/command_handler.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "aggregates/testing/fixtures.h"
@@ -189,6 +191,68 @@ TEST(CommandHandlerTest, OpenRefusesACorruptLogNamingPartitionAndOffset) {
   EXPECT_NE(r.status().message().find("log partition " + std::to_string(p) + " offset 0"),
             std::string::npos)
       << r.status().ToString();
+}
+
+}  // namespace
+}  // namespace ledger
+
+namespace ledger {
+namespace {
+
+// A log whose offsets are known only at Flush, like Kafka's delivery reports.
+class DeferredOffsetLog final : public EventLog {
+ public:
+  int32_t partition_count() const override { return inner_.partition_count(); }
+  Result<int64_t> Append(std::string_view key, std::span<const std::string> values) override {
+    return inner_.Append(key, values);
+  }
+  Status AppendAsync(std::string_view key, std::span<const std::string> values,
+                     std::function<void(int64_t)> on_offset) override {
+    LEDGER_ASSIGN_OR_RETURN(int64_t first, inner_.Append(key, values));
+    pending_.emplace_back(first, std::move(on_offset));
+    return OkStatus();
+  }
+  Status Flush() override {
+    if (fail_) return Unavailable("broker gone");
+    for (auto& [offset, f] : pending_) f(offset);
+    pending_.clear();
+    return OkStatus();
+  }
+  Result<int64_t> EndOffset(int32_t p) override { return inner_.EndOffset(p); }
+  Result<std::unique_ptr<LogReader>> OpenReader(int32_t p, int64_t from) override {
+    return inner_.OpenReader(p, from);
+  }
+  bool fail_ = false;
+
+ private:
+  MemoryEventLog inner_;
+  std::vector<std::pair<int64_t, std::function<void(int64_t)>>> pending_;
+};
+
+TEST(CommandHandlerTest, OffsetsKnownOnlyAtFlushAreFilledIntoBatchResults) {
+  using namespace ledger::testing;
+  DeferredOffsetLog log;
+  auto h = CommandHandler::Open(log, [] { return At("2026-01-01T00:00:00Z"); }).value();
+  std::vector<Command> batch;
+  for (int i = 0; i < 20; ++i)
+    batch.push_back(Command{CommandId("c" + std::to_string(i)), At("2022-09-01T08:00:00Z"), SystemActor(),
+                            CreateAccount{AccountId("acc-" + std::to_string(i)), NewPupil()}});
+  auto results = h->HandleBatch(batch);
+  std::map<int32_t, int64_t> next;
+  for (auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->first_offset, next[r->partition]++) << "offsets in append order per partition";
+  }
+  // A replay answers with the same offset.
+  auto again = h->Handle(batch[7]);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->first_offset, results[7]->first_offset);
+  // A failed flush acknowledges nothing.
+  log.fail_ = true;
+  auto failed = h->Handle(Command{CommandId("late"), At("2022-09-02T08:00:00Z"), SystemActor(),
+                                  CreateAccount{AccountId("acc-late"), NewPupil()}});
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
 }
 
 }  // namespace

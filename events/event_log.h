@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -51,6 +52,19 @@ class EventLog {
   // Returns the offset of the first. The records are durable only once Flush()
   // has returned OK: callers acknowledge nothing before that.
   virtual Result<int64_t> Append(std::string_view key, std::span<const std::string> values) = 0;
+
+  // The pipelined form of Append, for group commit: the values are queued in
+  // order like Append's, and `on_offset(first offset)` is called at the latest
+  // when the next Flush() returns OK (never if it fails). Adapters whose
+  // offsets are known only once the append completes (Kafka: from delivery
+  // reports) override it so that many appends share one round trip; the
+  // default calls Append.
+  virtual Status AppendAsync(std::string_view key, std::span<const std::string> values,
+                             std::function<void(int64_t first_offset)> on_offset) {
+    LEDGER_ASSIGN_OR_RETURN(int64_t first, Append(key, values));
+    on_offset(first);
+    return OkStatus();
+  }
 
   // Makes every record appended so far durable (fdatasync for the embedded log,
   // delivery reports for Kafka). Unavailable/DataLoss on failure: after a failed
