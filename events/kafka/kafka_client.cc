@@ -1,0 +1,104 @@
+#include "events/kafka/kafka_client.h"
+
+#include <syslog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+namespace ledger::kafka {
+
+namespace {
+
+// Properties whose values the ledger's guarantees depend on (README).
+constexpr const char* kProtected[] = {
+    "acks",
+    "request.required.acks",
+    "enable.idempotence",
+    "isolation.level",
+    "enable.auto.commit",
+    "bootstrap.servers",
+    "metadata.broker.list",
+};
+
+// Warnings and errors reach stderr; connection failures ("FAIL") do not: the
+// adapter reports them in the Status of the call that could not proceed, and
+// a broker being restarted would otherwise print a line per retry.
+void LogFiltered(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  if (level > LOG_WARNING || std::strcmp(fac, "FAIL") == 0) return;
+  std::fprintf(stderr, "librdkafka %s [%s]: %s\n", rd_kafka_name(rk), fac, buf);
+}
+
+Status Set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  char errstr[512];
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
+      RD_KAFKA_CONF_OK)
+    return InvalidArgument("Kafka configuration " + name + "=" + value + ": " + errstr);
+  return OkStatus();
+}
+
+}  // namespace
+
+Status CheckExtraConfig(const std::map<std::string, std::string>& extra) {
+  for (const char* name : kProtected)
+    if (extra.count(name) != 0)
+      return InvalidArgument(std::string("Kafka configuration ") + name +
+                             " is fixed by the ledger (see events/kafka/README.md) and cannot "
+                             "be overridden");
+  return OkStatus();
+}
+
+Result<Conf> MakeConf(const Settings& settings, const std::map<std::string, std::string>& extra) {
+  Conf conf(rd_kafka_conf_new());
+  for (const auto& [name, value] : settings) LEDGER_RETURN_IF_ERROR(Set(conf.get(), name, value));
+  for (const auto& [name, value] : extra) LEDGER_RETURN_IF_ERROR(Set(conf.get(), name, value));
+  if (extra.count("debug") == 0) rd_kafka_conf_set_log_cb(conf.get(), LogFiltered);
+  return conf;
+}
+
+Result<rd_kafka_t*> NewHandle(rd_kafka_type_t type, Conf conf) {
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), errstr, sizeof errstr);
+  if (rk == nullptr) return InvalidArgument(std::string("Kafka client: ") + errstr);
+  conf.release();  // rd_kafka_new() owns it now
+  return rk;
+}
+
+Status CheckTopicName(std::string_view topic) {
+  if (topic.empty() || topic.size() > 249)
+    return InvalidArgument("Kafka topic name '" + std::string(topic) +
+                           "' must have 1 to 249 characters");
+  if (topic == "." || topic == "..")
+    return InvalidArgument("Kafka topic name '" + std::string(topic) + "' is not allowed");
+  for (char c : topic) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok)
+      return InvalidArgument("Kafka topic name '" + std::string(topic) +
+                             "' may only hold letters, digits, '.', '_' and '-'");
+  }
+  return OkStatus();
+}
+
+Status WithDetail(const Status& s, std::string_view detail) {
+  if (s.ok() || detail.empty() || s.message().find(detail) != std::string::npos) return s;
+  return Status(s.code(), s.message() + ": " + std::string(detail));
+}
+
+std::string Seconds(std::chrono::milliseconds d) {
+  const int64_t ms = d.count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  if (ms > 1000) {
+    std::string s = std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100);
+    return s + " s";
+  }
+  return std::to_string(ms) + " ms";
+}
+
+int TimeoutMs(std::chrono::milliseconds d) {
+  const int64_t ms = std::clamp<int64_t>(d.count(), 0, std::numeric_limits<int>::max());
+  return static_cast<int>(ms);
+}
+
+}  // namespace ledger::kafka

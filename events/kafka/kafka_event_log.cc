@@ -1,0 +1,471 @@
+#include "events/kafka/kafka_event_log.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <list>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "events/identifiers.h"
+#include "events/kafka/kafka_client.h"
+#include "events/kafka/kafka_log_reader.h"
+#include "events/kafka/kafka_status.h"
+#include "events/kafka/kafka_topic.h"
+
+namespace ledger {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+// message.timeout.ms: a record is delivered or reported failed within it, so
+// an Append never hangs on a broker that does not come back.
+constexpr milliseconds kMessageTimeout{30000};
+constexpr milliseconds kRetryPause{100};
+
+milliseconds Left(Clock::time_point deadline) {
+  return std::max(milliseconds(0),
+                  std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+}
+
+// One Append's records awaiting their delivery reports. Each record's
+// librdkafka opaque points at its Delivery, so a report finds its slot.
+struct Batch {
+  struct Delivery {
+    Batch* batch;
+    size_t index;
+  };
+  explicit Batch(size_t n) : offsets(n, -1) {
+    deliveries.reserve(n);
+    for (size_t i = 0; i < n; ++i) deliveries.push_back(Delivery{this, i});
+  }
+  Batch(const Batch&) = delete;  // deliveries point at this Batch
+  Batch& operator=(const Batch&) = delete;
+  std::vector<Delivery> deliveries;
+  std::vector<int64_t> offsets;                          // -1 until delivered
+  size_t pending = 0;                                    // enqueued, not yet reported
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;  // the first failure
+  std::string errstr;
+};
+
+}  // namespace
+
+class KafkaEventLog::Impl {
+ public:
+  explicit Impl(KafkaLogOptions options) : options_(std::move(options)) {}
+  ~Impl();
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  Status Open();
+  Result<int64_t> Append(std::string_view key, std::span<const std::string> values);
+  Status Flush();
+  Result<int64_t> EndOffset(int32_t partition);
+  Result<std::unique_ptr<LogReader>> OpenReader(int32_t partition, int64_t from);
+
+  int32_t partition_count() const { return partitions_; }
+  const KafkaLogOptions& options() const { return options_; }
+
+ private:
+  static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  Result<kafka::Conf> MakeClientConf();
+  // The topic's partition count, nullopt when the cluster has no such topic.
+  Result<std::optional<int32_t>> DescribeTopic(Clock::time_point deadline);
+  Status CreateTopic(Clock::time_point deadline);
+  Status Unreachable() const;
+  Status CheckPartition(int32_t partition) const;
+  // A producer error as a Status; __FATAL is resolved to its cause.
+  Status ProducerError(rd_kafka_resp_err_t err, std::string_view detail, std::string context);
+  std::string Where(std::string_view key, int32_t partition) const;
+  void ReapBatches();
+  // Records the first failure that leaves the tail's state unknown; returns it.
+  Status Poison(Status s) {
+    MarkPoisoned(s);
+    return s;
+  }
+  void MarkPoisoned(const Status& s) {
+    if (poisoned_.ok()) poisoned_ = s.WithContext("Kafka log disabled until reopened after");
+  }
+
+  const KafkaLogOptions options_;
+  // The producer, or for a read_only log a consumer handle that only serves
+  // metadata and watermark queries.
+  rd_kafka_t* rk_ = nullptr;
+  kafka::Topic topic_;  // producer's topic handle
+  int32_t partitions_ = 0;
+  int64_t max_record_bytes_ = 1000000;  // the producer's message.max.bytes
+  milliseconds message_timeout_ = kMessageTimeout;
+  std::list<std::unique_ptr<Batch>> batches_;  // awaiting reports; opaques point into them
+  Status poisoned_;
+  std::string last_error_;  // the last error event, for messages
+};
+
+void KafkaEventLog::Impl::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+  auto* d = static_cast<Batch::Delivery*>(m->_private);
+  Batch& b = *d->batch;
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    b.offsets[d->index] = m->offset;
+  } else if (b.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    b.err = m->err;
+    b.errstr = rd_kafka_message_errstr(m);
+  }
+  --b.pending;
+}
+
+void KafkaEventLog::Impl::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<Impl*>(opaque);
+  self->last_error_ = reason;
+  if (err == RD_KAFKA_RESP_ERR__FATAL)
+    self->MarkPoisoned(self->ProducerError(RD_KAFKA_RESP_ERR__FATAL, reason,
+                                           "Kafka producer for topic " + self->options_.topic));
+}
+
+KafkaEventLog::Impl::~Impl() {
+  if (rk_ == nullptr) return;
+  if (topic_ != nullptr &&
+      rd_kafka_flush(rk_, kafka::TimeoutMs(options_.timeout)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // Undeliverable records: fail them now rather than in rd_kafka_destroy.
+    rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(rk_, 0);
+  }
+  topic_.reset();
+  rd_kafka_destroy(rk_);
+}
+
+Result<kafka::Conf> KafkaEventLog::Impl::MakeClientConf() {
+  kafka::Settings settings = {{"bootstrap.servers", options_.brokers}};
+  if (options_.read_only) {
+    // A consumer handle: never auto-creates topics (librdkafka's default).
+    settings.emplace_back("client.id", "ledger-reader");
+  } else {
+    const kafka::Settings producer = {
+        {"client.id", "ledger-writer"},
+        // Never let the broker create the topic with its defaults: Open
+        // creates it explicitly (librdkafka's producer default is true).
+        {"allow.auto.create.topics", "false"},
+        {"acks", "all"},
+        {"enable.idempotence", "true"},
+        // Topic-level: lands on the default topic configuration. The ledger
+        // names the partition itself; other clients of the topic place keys
+        // the same way with this partitioner (the Java clients' murmur2).
+        {"partitioner", "murmur2_random"},
+        // Long enough for the values of one Append, enqueued together, to
+        // leave in one record batch; short, since Append waits for them.
+        {"linger.ms", "5"},
+        {"message.timeout.ms", std::to_string(kMessageTimeout.count())},
+    };
+    settings.insert(settings.end(), producer.begin(), producer.end());
+  }
+  LEDGER_ASSIGN_OR_RETURN(kafka::Conf conf, kafka::MakeConf(settings, options_.extra_config));
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rd_kafka_conf_set_error_cb(conf.get(), OnError);
+  if (!options_.read_only) {
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
+    char value[64];
+    size_t size = sizeof value;
+    if (rd_kafka_conf_get(conf.get(), "message.max.bytes", value, &size) == RD_KAFKA_CONF_OK)
+      max_record_bytes_ = std::strtoll(value, nullptr, 10);
+    size = sizeof value;
+    if (rd_kafka_topic_conf_get(rd_kafka_conf_get_default_topic_conf(conf.get()),
+                                "message.timeout.ms", value, &size) == RD_KAFKA_CONF_OK)
+      message_timeout_ = milliseconds(std::strtoll(value, nullptr, 10));
+  }
+  return conf;
+}
+
+Status KafkaEventLog::Impl::Open() {
+  if (options_.brokers.empty())
+    return InvalidArgument("no Kafka brokers given: use --log kafka://host:port[,host:port]");
+  LEDGER_RETURN_IF_ERROR(kafka::CheckTopicName(options_.topic));
+  if (options_.partitions <= 0)
+    return InvalidArgument("Kafka topic " + options_.topic + ": partitions must be positive");
+  if (options_.replication_factor <= 0)
+    return InvalidArgument("Kafka topic " + options_.topic +
+                           ": replication_factor must be positive");
+  if (options_.timeout <= milliseconds(0))
+    return InvalidArgument("Kafka log: timeout must be positive");
+  LEDGER_RETURN_IF_ERROR(kafka::CheckExtraConfig(options_.extra_config));
+
+  const Clock::time_point deadline = Clock::now() + options_.timeout;
+  LEDGER_ASSIGN_OR_RETURN(kafka::Conf conf, MakeClientConf());
+  LEDGER_ASSIGN_OR_RETURN(
+      rk_, kafka::NewHandle(options_.read_only ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
+                            std::move(conf)));
+
+  bool created = false;
+  for (;;) {
+    Result<std::optional<int32_t>> described = DescribeTopic(deadline);
+    if (described.ok() && described->has_value()) {
+      partitions_ = **described;
+      break;
+    }
+    if (!described.ok()) {
+      // Leaderless partitions right after creation, a broker restarting: retry.
+      if (described.status().code() != StatusCode::kUnavailable || Left(deadline).count() == 0)
+        return described.status();
+    } else if (!created) {
+      if (options_.read_only || !options_.create_topic_if_missing)
+        return NotFound("Kafka topic " + options_.topic + " does not exist on broker(s) " +
+                        options_.brokers +
+                        ": create it (see events/kafka/README.md for its settings) or open the "
+                        "log for writing with topic creation allowed");
+      LEDGER_RETURN_IF_ERROR(CreateTopic(deadline));
+      created = true;
+      continue;
+    } else if (Left(deadline).count() == 0) {
+      return Unavailable("Kafka topic " + options_.topic + " was created but broker(s) " +
+                         options_.brokers + " did not list it within " +
+                         kafka::Seconds(options_.timeout));
+    }
+    std::this_thread::sleep_for(std::min(kRetryPause, Left(deadline)));
+  }
+
+  if (!options_.read_only) {
+    // Only now that the topic exists: naming a missing topic would let a
+    // broker (or the mock cluster) auto-create it with its defaults.
+    topic_.reset(rd_kafka_topic_new(rk_, options_.topic.c_str(), nullptr));
+    if (topic_ == nullptr)
+      return KafkaStatus(rd_kafka_last_error(), "Kafka topic handle for " + options_.topic);
+  }
+  return OkStatus();
+}
+
+// Lists every topic rather than asking for ours: a metadata request naming a
+// missing topic may auto-create it (brokers with auto.create.topics.enable,
+// the mock cluster always) with the wrong partition count and retention.
+Result<std::optional<int32_t>> KafkaEventLog::Impl::DescribeTopic(Clock::time_point deadline) {
+  const rd_kafka_metadata_t* raw = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk_, 1, nullptr, &raw, std::max(1, kafka::TimeoutMs(Left(deadline))));
+  rd_kafka_poll(rk_, 0);  // serves error events: last_error_ says why
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Status s = KafkaStatus(err, "metadata from Kafka broker(s) " + options_.brokers);
+    return s.code() == StatusCode::kUnavailable ? Unreachable() : s;
+  }
+  kafka::Metadata md(raw);
+  return kafka::FindTopic(*md, options_);
+}
+
+Status KafkaEventLog::Impl::CreateTopic(Clock::time_point deadline) {
+  if (!options_.create_topic) return kafka::CreateTopicWithAdminApi(rk_, options_, Left(deadline));
+  Status s =
+      options_.create_topic(options_.topic, options_.partitions, options_.replication_factor);
+  return s.code() == StatusCode::kAlreadyExists ? OkStatus() : s;
+}
+
+Status KafkaEventLog::Impl::Unreachable() const {
+  std::string m = "Kafka broker(s) " + options_.brokers + " unreachable after " +
+                  kafka::Seconds(options_.timeout) +
+                  ": check --log kafka://host:port and that the brokers are up";
+  if (!last_error_.empty()) m += " (last error: " + last_error_ + ")";
+  return Unavailable(m);
+}
+
+Status KafkaEventLog::Impl::CheckPartition(int32_t partition) const {
+  if (partition < 0 || partition >= partitions_)
+    return InvalidArgument("Kafka topic " + options_.topic + ": no partition " +
+                           std::to_string(partition) + " (0.." + std::to_string(partitions_ - 1) +
+                           ")");
+  return OkStatus();
+}
+
+Status KafkaEventLog::Impl::ProducerError(rd_kafka_resp_err_t err, std::string_view detail,
+                                          std::string context) {
+  std::string fatal_detail;
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char buf[512];
+    rd_kafka_resp_err_t cause = rd_kafka_fatal_error(rk_, buf, sizeof buf);
+    if (cause != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      err = cause;
+      fatal_detail = buf;
+      detail = fatal_detail;
+    }
+    context += " (fatal producer error)";
+  }
+  return kafka::WithDetail(KafkaStatus(err, context), detail);
+}
+
+std::string KafkaEventLog::Impl::Where(std::string_view key, int32_t partition) const {
+  return "Append under key " + std::string(key) + " to topic " + options_.topic + " partition " +
+         std::to_string(partition);
+}
+
+void KafkaEventLog::Impl::ReapBatches() {
+  for (auto it = batches_.begin(); it != batches_.end();) {
+    if ((*it)->pending > 0) {
+      ++it;
+      continue;
+    }
+    if ((*it)->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      MarkPoisoned(ProducerError((*it)->err, (*it)->errstr, "delivery to topic " + options_.topic));
+    it = batches_.erase(it);
+  }
+}
+
+Result<int64_t> KafkaEventLog::Impl::Append(std::string_view key,
+                                            std::span<const std::string> values) {
+  if (options_.read_only)
+    return FailedPrecondition("Kafka log on topic " + options_.topic +
+                              " opened read-only: no Append");
+  ReapBatches();
+  if (!poisoned_.ok()) return poisoned_;
+  if (values.empty()) return InvalidArgument("Append needs at least one record");
+  for (const std::string& v : values)
+    if (static_cast<int64_t>(key.size() + v.size()) > max_record_bytes_)
+      return InvalidArgument("Append under key " + std::string(key) + ": a record of " +
+                             std::to_string(key.size() + v.size()) +
+                             " bytes (key and value) exceeds the producer's message.max.bytes (" +
+                             std::to_string(max_record_bytes_) + ")");
+  const int32_t partition = PartitionForKey(key, partitions_);
+  const size_t n = values.size();
+  Batch& batch = *batches_.emplace_back(std::make_unique<Batch>(n));
+  const auto mine = std::prev(batches_.end());
+
+  std::vector<rd_kafka_message_t> messages(n);
+  for (size_t i = 0; i < n; ++i) {
+    messages[i] = rd_kafka_message_t{};
+    messages[i].payload = const_cast<char*>(values[i].data());
+    messages[i].len = values[i].size();
+    messages[i].key = const_cast<char*>(key.data());
+    messages[i].key_len = key.size();
+    messages[i]._private = &batch.deliveries[i];
+  }
+  // Bounded like a delivery: records wait at most message.timeout.ms anyway.
+  const Clock::time_point deadline = Clock::now() + message_timeout_ + options_.timeout;
+  size_t sent = 0;
+  while (sent < n) {
+    const int good = rd_kafka_produce_batch(topic_.get(), partition, RD_KAFKA_MSG_F_COPY,
+                                            messages.data() + sent, static_cast<int>(n - sent));
+    size_t prefix = sent;
+    while (prefix < n && messages[prefix].err == RD_KAFKA_RESP_ERR_NO_ERROR) ++prefix;
+    batch.pending += static_cast<size_t>(good);
+    if (static_cast<size_t>(good) != prefix - sent)
+      return Poison(Internal(Where(key, partition) + ": librdkafka enqueued records out of order"));
+    sent = prefix;
+    if (sent == n) break;
+    const rd_kafka_resp_err_t err = messages[sent].err;
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && Clock::now() < deadline) {
+      rd_kafka_poll(rk_, 100);  // deliveries of earlier records make room
+      continue;
+    }
+    Status s = ProducerError(err, "", Where(key, partition));
+    if (sent == 0 && err != RD_KAFKA_RESP_ERR__FATAL) {
+      batches_.erase(mine);  // nothing left: the log is as before the call
+      return s;
+    }
+    // Part of the Append is on its way: the log may end with a prefix of it.
+    return Poison(
+        s.WithContext(std::to_string(sent) + " of " + std::to_string(n) + " records enqueued"));
+  }
+
+  while (batch.pending > 0) {
+    if (Clock::now() >= deadline)
+      return Poison(Unavailable(Where(key, partition) + ": no delivery report for " +
+                                std::to_string(batch.pending) + " of " + std::to_string(n) +
+                                " records after " +
+                                kafka::Seconds(message_timeout_ + options_.timeout)));
+    rd_kafka_poll(rk_, 100);
+  }
+  const rd_kafka_resp_err_t failure = batch.err;
+  const std::string detail = std::move(batch.errstr);
+  const std::vector<int64_t> offsets = std::move(batch.offsets);
+  batches_.erase(mine);
+  if (failure != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return Poison(ProducerError(failure, detail, Where(key, partition)));
+
+  // With one idempotent producer per partition the records are contiguous;
+  // anything else means another writer interleaved, which the port forbids.
+  int64_t first = -1;
+  for (size_t i = 0; i < n && first < 0; ++i)
+    if (offsets[i] >= 0) first = offsets[i] - static_cast<int64_t>(i);
+  if (first < 0) return Poison(Internal(Where(key, partition) + ": delivered without offsets"));
+  for (size_t i = 0; i < n; ++i)
+    if (offsets[i] >= 0 && offsets[i] != first + static_cast<int64_t>(i))
+      return Poison(Internal(Where(key, partition) + ": records landed at offsets " +
+                             std::to_string(offsets[0]) + ".." + std::to_string(offsets[n - 1]) +
+                             ", not contiguous: another producer writes to this partition (the "
+                             "ledger needs one writer per partition)"));
+  return first;
+}
+
+Status KafkaEventLog::Impl::Flush() {
+  if (options_.read_only) return OkStatus();
+  ReapBatches();
+  if (!poisoned_.ok()) return poisoned_;
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_, kafka::TimeoutMs(options_.timeout));
+  ReapBatches();
+  if (!poisoned_.ok()) return poisoned_;
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT)
+    return Poison(Unavailable(
+        "Flush of topic " + options_.topic + ": " + std::to_string(rd_kafka_outq_len(rk_)) +
+        " records or requests still undelivered after " + kafka::Seconds(options_.timeout)));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return Poison(KafkaStatus(err, "Flush of topic " + options_.topic));
+  return OkStatus();
+}
+
+Result<int64_t> KafkaEventLog::Impl::EndOffset(int32_t partition) {
+  LEDGER_RETURN_IF_ERROR(CheckPartition(partition));
+  int64_t low = 0;
+  int64_t high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      rk_, options_.topic.c_str(), partition, &low, &high, kafka::TimeoutMs(options_.timeout));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return KafkaStatus(err, "high watermark of topic " + options_.topic + " partition " +
+                                std::to_string(partition));
+  return high;
+}
+
+Result<std::unique_ptr<LogReader>> KafkaEventLog::Impl::OpenReader(int32_t partition,
+                                                                   int64_t from) {
+  LEDGER_RETURN_IF_ERROR(CheckPartition(partition));
+  const std::string where =
+      "Kafka topic " + options_.topic + " partition " + std::to_string(partition);
+  int64_t low = 0;
+  int64_t high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      rk_, options_.topic.c_str(), partition, &low, &high, kafka::TimeoutMs(options_.timeout));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "watermarks of " + where);
+  if (from < 0 || from > high)
+    return InvalidArgument(where + ": cannot read from offset " + std::to_string(from) +
+                           ", outside [0, " + std::to_string(high) + "]");
+  if (from < low)
+    return DataLoss(where + " starts at offset " + std::to_string(low) + ": offsets " +
+                    std::to_string(from) + ".." + std::to_string(low - 1) +
+                    " are no longer on the brokers (a ledger topic needs retention.ms=-1)");
+  return kafka::OpenPartitionReader(options_, partition, from);
+}
+
+Result<std::unique_ptr<KafkaEventLog>> KafkaEventLog::Open(const KafkaLogOptions& options) {
+  auto impl = std::make_unique<Impl>(options);
+  LEDGER_RETURN_IF_ERROR(impl->Open());
+  return std::unique_ptr<KafkaEventLog>(new KafkaEventLog(std::move(impl)));
+}
+
+KafkaEventLog::KafkaEventLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+KafkaEventLog::~KafkaEventLog() = default;
+
+int32_t KafkaEventLog::partition_count() const { return impl_->partition_count(); }
+
+Result<int64_t> KafkaEventLog::Append(std::string_view key, std::span<const std::string> values) {
+  return impl_->Append(key, values);
+}
+
+Status KafkaEventLog::Flush() { return impl_->Flush(); }
+
+Result<int64_t> KafkaEventLog::EndOffset(int32_t partition) { return impl_->EndOffset(partition); }
+
+Result<std::unique_ptr<LogReader>> KafkaEventLog::OpenReader(int32_t partition, int64_t from) {
+  return impl_->OpenReader(partition, from);
+}
+
+const KafkaLogOptions& KafkaEventLog::options() const { return impl_->options(); }
+
+}  // namespace ledger

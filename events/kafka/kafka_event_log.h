@@ -1,0 +1,112 @@
+// KafkaEventLog: the EventLog port on one Kafka topic, through librdkafka.
+// Settings and their reasons, the error table and the mock cluster's limits:
+// events/kafka/README.md.
+//
+// Contract (beyond event_log.h):
+//  - Open() fetches the cluster's metadata within `timeout`: unreachable brokers
+//    give Unavailable naming them, never a hang. A missing topic is created
+//    (when create_topic_if_missing and not read_only) with `partitions`,
+//    `replication_factor`, cleanup.policy=delete, retention.ms=-1 (and
+//    min.insync.replicas=2 from 3 replicas up: README.md); an
+//    existing topic keeps its own partition count, which partition_count()
+//    reports and placement uses.
+//  - Append() produces each value, keyed, to partition
+//    PartitionForKey(key, partition_count()) with an idempotent acks=all
+//    producer, then waits for the delivery reports of those values: it is
+//    synchronous per call (one round trip to the partition leader and its
+//    in-sync replicas), bounded by the producer's message.timeout.ms (30 s).
+//    A delivery failure poisons the log: every later Append/Flush returns that
+//    error until the log is reopened (the tail's state is unknown).
+//    Atomicity: the values of one Append are enqueued together and leave in
+//    one record batch (which a broker appends atomically) as long as they fit
+//    in one (batch.size, 1 MB by default); a bigger Append that fails midway
+//    can leave a prefix in the topic.
+//  - Flush() only reports: records are already acknowledged by the in-sync
+//    replicas when Append returns.
+//  - EndOffset() is the partition's high watermark; readers read with
+//    isolation.level=read_committed, each on its own consumer (no group
+//    membership, no offset commits).
+//  - Offsets are dense: a reader that meets a gap (compaction, transaction
+//    markers written by another producer) returns DataLoss naming it.
+//
+// Thread-safety: as the port (one writer thread at a time; each reader on one
+// thread). Destroy readers and logs before the cluster they talk to goes away
+// (tests: before the MockKafkaCluster).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "events/event_log.h"
+
+namespace ledger {
+
+struct KafkaLogOptions {
+  std::string brokers;  // "host:port[,host:port…]" (bootstrap.servers)
+  std::string topic = "ledger.account-events";
+  int32_t partitions = 12;         // when creating the topic
+  int16_t replication_factor = 1;  // when creating; 3 in production (README)
+  bool create_topic_if_missing = true;
+  bool read_only = false;  // no producer: Append/Flush are refused
+  // Bound on the metadata, topic creation, Flush, EndOffset and reader waits.
+  std::chrono::milliseconds timeout{10000};
+  // librdkafka properties applied to every handle after ours (security.protocol,
+  // sasl.*, ssl.*, debug, timeouts for tests…). The settings the ledger's
+  // guarantees rest on (acks, enable.idempotence, isolation.level,
+  // enable.auto.commit, bootstrap.servers) are refused: InvalidArgument.
+  std::map<std::string, std::string> extra_config;
+  // Creates a missing topic. Empty (the default): the Admin API's CreateTopics
+  // with the topic configs above. librdkafka 2.0.2's mock cluster does not
+  // implement CreateTopics, so tests on it pass MockKafkaCluster's creator.
+  std::function<Status(const std::string& topic, int32_t partitions, int16_t replication_factor)>
+      create_topic;
+};
+
+// Parses "kafka://host:port[,host:port…][?topic=NAME&partitions=N&replication=R]"
+// into options (the other fields keep their defaults). InvalidArgument naming
+// the offending part otherwise ("kafka://b1:x: broker 'b1:x' has port 'x', not a
+// number in 1..65535 (expected …)").
+Result<KafkaLogOptions> ParseKafkaUri(std::string_view uri);
+
+class KafkaEventLog final : public EventLog {
+ public:
+  // Unavailable when no broker answers within options.timeout; NotFound when
+  // the topic is missing and may not be created; InvalidArgument for bad
+  // options or configuration; creation errors as KafkaStatus maps them.
+  static Result<std::unique_ptr<KafkaEventLog>> Open(const KafkaLogOptions& options);
+  // Waits up to options.timeout for undelivered records (normally none), then
+  // closes the producer.
+  ~KafkaEventLog() override;
+
+  int32_t partition_count() const override;
+  // FailedPrecondition when read_only; InvalidArgument for an empty `values`
+  // or a record over the producer's message.max.bytes; otherwise the mapped
+  // delivery error (and the log is poisoned). Never hangs: bounded by
+  // message.timeout.ms.
+  Result<int64_t> Append(std::string_view key, std::span<const std::string> values) override;
+  // OK (nothing to do) for a read_only log; the poisoning error if any
+  // delivery failed; Unavailable if records are still undelivered after
+  // options.timeout.
+  Status Flush() override;
+  // InvalidArgument for a partition outside [0, partition_count()).
+  Result<int64_t> EndOffset(int32_t partition) override;
+  // InvalidArgument when `from` is outside [0, EndOffset]; DataLoss when the
+  // brokers no longer hold offset `from` (retention or deletion). The reader's
+  // Next() never blocks longer than options.timeout (Unavailable then).
+  Result<std::unique_ptr<LogReader>> OpenReader(int32_t partition, int64_t from) override;
+
+  const KafkaLogOptions& options() const;
+
+  class Impl;
+
+ private:
+  explicit KafkaEventLog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ledger

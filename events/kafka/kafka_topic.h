@@ -1,0 +1,31 @@
+// Internal to events/kafka: the ledger's topic as the cluster's metadata
+// describes it, and its creation through the Admin API.
+// Thread-safety: thread-safe (librdkafka handles are).
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <optional>
+
+#include "events/kafka/kafka_event_log.h"
+
+namespace ledger::kafka {
+
+// The partition count of options.topic in `md`, nullopt when `md` does not
+// list it. The topic's own error as KafkaStatus maps it; Unavailable while it
+// has no partitions yet (just created).
+Result<std::optional<int32_t>> FindTopic(const rd_kafka_metadata_t& md,
+                                         const KafkaLogOptions& options);
+
+// CreateTopics(options.topic, options.partitions, options.replication_factor,
+// cleanup.policy=delete, retention.ms=-1, unclean.leader.election.enable=false,
+// and min.insync.replicas=2 when the replication factor is 3 or more) through
+// `rk`, waiting at most
+// `timeout` (+1 s for the report). OK when created or already existing; the
+// mapped error otherwise (Unavailable when the cluster does not answer in time,
+// e.g. librdkafka 2.0.2's mock, which has no CreateTopics).
+Status CreateTopicWithAdminApi(rd_kafka_t* rk, const KafkaLogOptions& options,
+                               std::chrono::milliseconds timeout);
+
+}  // namespace ledger::kafka

@@ -1,0 +1,83 @@
+#include "events/kafka/testing/mock_cluster.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "events/kafka/kafka_status.h"
+
+namespace ledger::testing {
+
+namespace {
+
+// Kafka protocol ApiKey of ProduceRequest (RD_KAFKAP_Produce is not public).
+constexpr int16_t kProduceApiKey = 0;
+
+// The hosting handle has no brokers of its own; its only log line would be
+// that complaint.
+void Quiet(const rd_kafka_t*, int, const char*, const char*) {}
+
+[[noreturn]] void Die(const std::string& why) {
+  std::fprintf(stderr, "MockKafkaCluster: %s\n", why.c_str());
+  std::abort();
+}
+
+}  // namespace
+
+MockKafkaCluster::MockKafkaCluster(int brokers) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set_log_cb(conf, Quiet);
+  char errstr[512];
+  host_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (host_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    Die(std::string("cannot create the hosting handle: ") + errstr);
+  }
+  cluster_ = rd_kafka_mock_cluster_new(host_, brokers);
+  if (cluster_ == nullptr) Die("rd_kafka_mock_cluster_new failed");
+  bootstrap_servers_ = rd_kafka_mock_cluster_bootstraps(cluster_);
+}
+
+MockKafkaCluster::~MockKafkaCluster() {
+  rd_kafka_mock_cluster_destroy(cluster_);
+  rd_kafka_destroy(host_);
+}
+
+Status MockKafkaCluster::CreateTopic(const std::string& name, int32_t partitions,
+                                     int replication_factor) {
+  return KafkaStatus(
+      rd_kafka_mock_topic_create(cluster_, name.c_str(), partitions, replication_factor),
+      "mock cluster: creating topic " + name);
+}
+
+Status MockKafkaCluster::SetBrokerDown(int32_t broker_id, bool down) {
+  rd_kafka_resp_err_t err = down ? rd_kafka_mock_broker_set_down(cluster_, broker_id)
+                                 : rd_kafka_mock_broker_set_up(cluster_, broker_id);
+  return KafkaStatus(
+      err, "mock cluster: setting broker " + std::to_string(broker_id) + (down ? " down" : " up"));
+}
+
+Status MockKafkaCluster::SetPartitionLeader(const std::string& topic, int32_t partition,
+                                            int32_t broker_id) {
+  return KafkaStatus(
+      rd_kafka_mock_partition_set_leader(cluster_, topic.c_str(), partition, broker_id),
+      "mock cluster: leader of " + topic + " partition " + std::to_string(partition));
+}
+
+void MockKafkaCluster::PushProduceErrors(const std::vector<rd_kafka_resp_err_t>& errors) {
+  rd_kafka_mock_push_request_errors_array(cluster_, kProduceApiKey, errors.size(), errors.data());
+}
+
+KafkaLogOptions MockKafkaCluster::LogOptions(const std::string& topic) const {
+  KafkaLogOptions options;
+  options.brokers = bootstrap_servers_;
+  options.topic = topic;
+  options.create_topic = [cluster = cluster_](const std::string& name, int32_t partitions,
+                                              int16_t replication_factor) {
+    return KafkaStatus(
+        rd_kafka_mock_topic_create(cluster, name.c_str(), partitions, replication_factor),
+        "mock cluster: creating topic " + name);
+  };
+  return options;
+}
+
+}  // namespace ledger::testing
