@@ -1,8 +1,11 @@
 #include "ops/log_flags.h"
 
+#include <cctype>
+
 #include <CLI/CLI.hpp>
 
 #include "events/embedded/embedded_event_log.h"
+#include "events/kafka/kafka_event_log.h"
 
 namespace ledger {
 
@@ -14,14 +17,28 @@ void AddLogFlags(CLI::App& app, LogFlags& flags) {
       ->capture_default_str();
 }
 
+std::filesystem::path ProjectionDir(const LogFlags& flags) {
+  std::filesystem::path base = std::filesystem::path(flags.data);
+  if (flags.log == "embedded") return base / "projections";
+  // Offsets in a store belong to one log: a Kafka log gets its own store.
+  std::string name = "projections-";
+  for (char c : flags.log.substr(flags.log.find("://") == std::string::npos ? 0 : flags.log.find("://") + 3))
+    name.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_');
+  return base / name;
+}
+
 std::filesystem::path EmbeddedLogDir(const LogFlags& flags) {
   return std::filesystem::path(flags.data) / "log";
 }
 
 Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess access) {
-  if (flags.log.rfind("kafka://", 0) == 0)
-    return InvalidArgument("--log " + flags.log +
-                           ": the Kafka log is not available in this build yet; use --log embedded");
+  if (flags.log.rfind("kafka://", 0) == 0) {
+    LEDGER_ASSIGN_OR_RETURN(KafkaLogOptions options, ParseKafkaUri(flags.log));
+    options.read_only = access == LogAccess::kRead;
+    options.create_topic_if_missing = access == LogAccess::kWrite;
+    LEDGER_ASSIGN_OR_RETURN(auto log, KafkaEventLog::Open(options));
+    return std::unique_ptr<EventLog>(std::move(log));
+  }
   if (flags.log != "embedded")
     return InvalidArgument("--log " + flags.log +
                            ": expected 'embedded' or kafka://host:port[,host:port]");

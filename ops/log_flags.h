@@ -32,6 +32,9 @@ enum class LogAccess {
 };
 
 std::filesystem::path EmbeddedLogDir(const LogFlags& flags);
+// Where the projections of this log live: DATA/projections for the embedded
+// log, DATA/projections-<brokers> for a Kafka log (offsets belong to one log).
+std::filesystem::path ProjectionDir(const LogFlags& flags);
 
 // NotFound naming the directory when reading a ledger that does not exist;
 // InvalidArgument for an unknown --log.

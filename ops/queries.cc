@@ -23,8 +23,8 @@ namespace fs = std::filesystem;
 // mid-rebuild discards the whole rebuild anyway) on two threads.
 constexpr size_t kRebuildBatch = 32768;
 
-fs::path RebuildDir(const LogFlags& f) { return fs::path(f.data) / "projections.rebuild"; }
-fs::path OldDir(const LogFlags& f) { return fs::path(f.data) / "projections.old"; }
+fs::path RebuildDir(const LogFlags& f) { return ProjectionDir(f).string() + ".rebuild"; }
+fs::path OldDir(const LogFlags& f) { return ProjectionDir(f).string() + ".old"; }
 
 // Finishes a rebuild swap a crash interrupted (see RunRebuild).
 void RecoverSwap(const LogFlags& f) {
@@ -56,6 +56,8 @@ Result<Opened> OpenUpToDate(const LogFlags& flags) {
   Opened o;
   LEDGER_ASSIGN_OR_RETURN(o.log, OpenLog(flags, LogAccess::kRead));
   RecoverSwap(flags);
+  std::error_code ec;
+  fs::create_directories(flags.data, ec);
   LEDGER_ASSIGN_OR_RETURN(o.db, ProjectionDb::Open(ProjectionDir(flags), {}));
   LEDGER_RETURN_IF_ERROR(CatchUp(*o.log, *o.db, "projecting").status());
   return o;
@@ -124,8 +126,6 @@ Status NoSuchAccount(const std::string& account) {
 }
 
 }  // namespace
-
-fs::path ProjectionDir(const LogFlags& flags) { return fs::path(flags.data) / "projections"; }
 
 Status RunHistory(const LogFlags& flags, const HistoryRequest& req, std::FILE* out) {
   LEDGER_ASSIGN_OR_RETURN(Opened o, OpenUpToDate(flags));

@@ -47,6 +47,4 @@ Status RunQuarantineList(const LogFlags& flags, OutputFormat format, std::FILE* 
 // place of the current one (which stays untouched until the swap).
 Status RunRebuild(const LogFlags& flags, std::FILE* out);
 
-std::filesystem::path ProjectionDir(const LogFlags& flags);
-
 }  // namespace ledger
