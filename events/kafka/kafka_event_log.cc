@@ -33,8 +33,9 @@ milliseconds Left(Clock::time_point deadline) {
                   std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
 }
 
-// One Append's records awaiting their delivery reports. Each record's
-// librdkafka opaque points at its Delivery, so a report finds its slot.
+// One Append's (or AppendAsync's) records awaiting their delivery reports.
+// Each record's librdkafka opaque points at its Delivery, so a report finds
+// its slot.
 struct Batch {
   struct Delivery {
     Batch* batch;
@@ -51,6 +52,11 @@ struct Batch {
   size_t pending = 0;                                    // enqueued, not yet reported
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;  // the first failure
   std::string errstr;
+  // AppendAsync's callback: called by Flush once every batch is delivered.
+  // Cleared when the log is poisoned (never called then).
+  std::function<void(int64_t)> on_offset;
+  std::string key;  // for messages
+  int32_t partition = 0;
 };
 
 }  // namespace
@@ -64,6 +70,8 @@ class KafkaEventLog::Impl {
 
   Status Open();
   Result<int64_t> Append(std::string_view key, std::span<const std::string> values);
+  Status AppendAsync(std::string_view key, std::span<const std::string> values,
+                     std::function<void(int64_t)> on_offset);
   Status Flush();
   Result<int64_t> EndOffset(int32_t partition);
   Result<std::unique_ptr<LogReader>> OpenReader(int32_t partition, int64_t from);
@@ -84,6 +92,14 @@ class KafkaEventLog::Impl {
   // A producer error as a Status; __FATAL is resolved to its cause.
   Status ProducerError(rd_kafka_resp_err_t err, std::string_view detail, std::string context);
   std::string Where(std::string_view key, int32_t partition) const;
+  // Checks an Append's arguments and enqueues its records as a new batch (at
+  // the end of batches_). On an error nothing of it is left queued, or the log
+  // is poisoned.
+  Result<Batch*> Enqueue(std::string_view key, std::span<const std::string> values);
+  // The first offset of a fully reported batch, or its failure (poisoning).
+  Result<int64_t> Settle(const Batch& batch);
+  // Poisons the log if a reported batch failed; forgets reported synchronous
+  // batches (asynchronous ones wait for Flush to call their callback).
   void ReapBatches();
   // Records the first failure that leaves the tail's state unknown; returns it.
   Status Poison(Status s) {
@@ -299,17 +315,20 @@ std::string KafkaEventLog::Impl::Where(std::string_view key, int32_t partition) 
 
 void KafkaEventLog::Impl::ReapBatches() {
   for (auto it = batches_.begin(); it != batches_.end();) {
-    if ((*it)->pending > 0) {
+    Batch& b = **it;
+    if (b.pending > 0 || (b.on_offset && b.err == RD_KAFKA_RESP_ERR_NO_ERROR)) {
       ++it;
       continue;
     }
-    if ((*it)->err != RD_KAFKA_RESP_ERR_NO_ERROR)
-      MarkPoisoned(ProducerError((*it)->err, (*it)->errstr, "delivery to topic " + options_.topic));
+    if (b.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      MarkPoisoned(ProducerError(b.err, b.errstr, Where(b.key, b.partition)));
     it = batches_.erase(it);
   }
+  if (!poisoned_.ok())
+    for (auto& b : batches_) b->on_offset = nullptr;
 }
 
-Result<int64_t> KafkaEventLog::Impl::Append(std::string_view key,
+Result<Batch*> KafkaEventLog::Impl::Enqueue(std::string_view key,
                                             std::span<const std::string> values) {
   if (options_.read_only)
     return FailedPrecondition("Kafka log on topic " + options_.topic +
@@ -327,6 +346,8 @@ Result<int64_t> KafkaEventLog::Impl::Append(std::string_view key,
   const size_t n = values.size();
   Batch& batch = *batches_.emplace_back(std::make_unique<Batch>(n));
   const auto mine = std::prev(batches_.end());
+  batch.key = key;
+  batch.partition = partition;
 
   std::vector<rd_kafka_message_t> messages(n);
   for (size_t i = 0; i < n; ++i) {
@@ -364,50 +385,90 @@ Result<int64_t> KafkaEventLog::Impl::Append(std::string_view key,
     return Poison(
         s.WithContext(std::to_string(sent) + " of " + std::to_string(n) + " records enqueued"));
   }
+  return &batch;
+}
 
-  while (batch.pending > 0) {
-    if (Clock::now() >= deadline)
-      return Poison(Unavailable(Where(key, partition) + ": no delivery report for " +
-                                std::to_string(batch.pending) + " of " + std::to_string(n) +
-                                " records after " +
-                                kafka::Seconds(message_timeout_ + options_.timeout)));
-    rd_kafka_poll(rk_, 100);
-  }
-  const rd_kafka_resp_err_t failure = batch.err;
-  const std::string detail = std::move(batch.errstr);
-  const std::vector<int64_t> offsets = std::move(batch.offsets);
-  batches_.erase(mine);
-  if (failure != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return Poison(ProducerError(failure, detail, Where(key, partition)));
-
+Result<int64_t> KafkaEventLog::Impl::Settle(const Batch& batch) {
+  const std::string where = Where(batch.key, batch.partition);
+  if (batch.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return Poison(ProducerError(batch.err, batch.errstr, where));
   // With one idempotent producer per partition the records are contiguous;
   // anything else means another writer interleaved, which the port forbids.
+  const std::vector<int64_t>& offsets = batch.offsets;
+  const size_t n = offsets.size();
   int64_t first = -1;
   for (size_t i = 0; i < n && first < 0; ++i)
     if (offsets[i] >= 0) first = offsets[i] - static_cast<int64_t>(i);
-  if (first < 0) return Poison(Internal(Where(key, partition) + ": delivered without offsets"));
+  if (first < 0) return Poison(Internal(where + ": delivered without offsets"));
   for (size_t i = 0; i < n; ++i)
     if (offsets[i] >= 0 && offsets[i] != first + static_cast<int64_t>(i))
-      return Poison(Internal(Where(key, partition) + ": records landed at offsets " +
-                             std::to_string(offsets[0]) + ".." + std::to_string(offsets[n - 1]) +
+      return Poison(Internal(where + ": records landed at offsets " + std::to_string(offsets[0]) +
+                             ".." + std::to_string(offsets[n - 1]) +
                              ", not contiguous: another producer writes to this partition (the "
                              "ledger needs one writer per partition)"));
   return first;
+}
+
+Result<int64_t> KafkaEventLog::Impl::Append(std::string_view key,
+                                            std::span<const std::string> values) {
+  LEDGER_ASSIGN_OR_RETURN(Batch * batch, Enqueue(key, values));
+  const Clock::time_point deadline = Clock::now() + message_timeout_ + options_.timeout;
+  while (batch->pending > 0) {
+    if (Clock::now() >= deadline)
+      return Poison(Unavailable(Where(key, batch->partition) + ": no delivery report for " +
+                                std::to_string(batch->pending) + " of " +
+                                std::to_string(values.size()) + " records after " +
+                                kafka::Seconds(message_timeout_ + options_.timeout)));
+    rd_kafka_poll(rk_, 100);
+  }
+  Result<int64_t> first = Settle(*batch);
+  batches_.remove_if([batch](const std::unique_ptr<Batch>& b) { return b.get() == batch; });
+  return first;
+}
+
+Status KafkaEventLog::Impl::AppendAsync(std::string_view key, std::span<const std::string> values,
+                                        std::function<void(int64_t)> on_offset) {
+  LEDGER_ASSIGN_OR_RETURN(Batch * batch, Enqueue(key, values));
+  batch->on_offset = on_offset ? std::move(on_offset) : [](int64_t) {};
+  rd_kafka_poll(rk_, 0);  // serve reports as we go: keeps the queue short
+  return OkStatus();
 }
 
 Status KafkaEventLog::Impl::Flush() {
   if (options_.read_only) return OkStatus();
   ReapBatches();
   if (!poisoned_.ok()) return poisoned_;
-  rd_kafka_resp_err_t err = rd_kafka_flush(rk_, kafka::TimeoutMs(options_.timeout));
+  // Every record is reported (delivered or failed) within message.timeout.ms.
+  const milliseconds bound = message_timeout_ + options_.timeout;
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_, kafka::TimeoutMs(bound));
   ReapBatches();
   if (!poisoned_.ok()) return poisoned_;
-  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT)
-    return Poison(Unavailable(
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    MarkPoisoned(Unavailable(
         "Flush of topic " + options_.topic + ": " + std::to_string(rd_kafka_outq_len(rk_)) +
-        " records or requests still undelivered after " + kafka::Seconds(options_.timeout)));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return Poison(KafkaStatus(err, "Flush of topic " + options_.topic));
+        " records or requests still undelivered after " + kafka::Seconds(bound)));
+    ReapBatches();
+    return poisoned_;
+  }
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    MarkPoisoned(KafkaStatus(err, "Flush of topic " + options_.topic));
+    ReapBatches();
+    return poisoned_;
+  }
+  // Every batch is reported and none failed: settle them all, then answer
+  // their callbacks in append order (none at all if one is inconsistent).
+  std::vector<std::pair<std::function<void(int64_t)>, int64_t>> answers;
+  answers.reserve(batches_.size());
+  for (const auto& b : batches_) {
+    Result<int64_t> first = Settle(*b);
+    if (!first.ok()) {
+      ReapBatches();
+      return first.status();
+    }
+    answers.emplace_back(std::move(b->on_offset), *first);
+  }
+  batches_.clear();
+  for (auto& [on_offset, first] : answers) on_offset(first);
   return OkStatus();
 }
 
@@ -456,6 +517,11 @@ int32_t KafkaEventLog::partition_count() const { return impl_->partition_count()
 
 Result<int64_t> KafkaEventLog::Append(std::string_view key, std::span<const std::string> values) {
   return impl_->Append(key, values);
+}
+
+Status KafkaEventLog::AppendAsync(std::string_view key, std::span<const std::string> values,
+                                  std::function<void(int64_t)> on_offset) {
+  return impl_->AppendAsync(key, values, std::move(on_offset));
 }
 
 Status KafkaEventLog::Flush() { return impl_->Flush(); }

@@ -21,8 +21,11 @@
 //    one record batch (which a broker appends atomically) as long as they fit
 //    in one (batch.size, 1 MB by default); a bigger Append that fails midway
 //    can leave a prefix in the topic.
-//  - Flush() only reports: records are already acknowledged by the in-sync
-//    replicas when Append returns.
+//  - AppendAsync() enqueues and returns; Flush() waits (up to
+//    message.timeout.ms + `timeout`) for
+//    every outstanding delivery report, then hands each AppendAsync its first
+//    offset. After Append alone, Flush() only reports: those records are
+//    already acknowledged by the in-sync replicas when Append returns.
 //  - EndOffset() is the partition's high watermark; readers read with
 //    isolation.level=read_committed, each on its own consumer (no group
 //    membership, no offset commits).
@@ -90,8 +93,15 @@ class KafkaEventLog final : public EventLog {
   // message.timeout.ms.
   Result<int64_t> Append(std::string_view key, std::span<const std::string> values) override;
   // OK (nothing to do) for a read_only log; the poisoning error if any
-  // delivery failed; Unavailable if records are still undelivered after
-  // options.timeout.
+  // delivery failed; Unavailable (and poisoned) if records are still
+  // undelivered after message.timeout.ms + options.timeout.
+  // Enqueues like Append without waiting: many AppendAsync calls share round
+  // trips (group commit). The callbacks are called by the next Flush that
+  // returns OK, in append order; a delivery failure poisons the log and no
+  // callback pending then is ever called. Same errors as Append for what can
+  // be checked at once.
+  Status AppendAsync(std::string_view key, std::span<const std::string> values,
+                     std::function<void(int64_t first_offset)> on_offset) override;
   Status Flush() override;
   // InvalidArgument for a partition outside [0, partition_count()).
   Result<int64_t> EndOffset(int32_t partition) override;

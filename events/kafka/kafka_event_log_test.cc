@@ -87,6 +87,24 @@ class KafkaEventLogTest : public ::testing::Test {
       for (const std::string& v : values)
         records.push_back(LogRecord{p, static_cast<int64_t>(records.size()), key, v});
     }
+    // AppendAsync's form: the callback, called by a later Flush, checks the
+    // offset and counts itself in `answered` (in append order).
+    void AppendAsync(KafkaEventLog& log, const std::string& key,
+                     const std::vector<std::string>& values, std::vector<std::string>* answered) {
+      const int32_t p = PartitionForKey(key, log.partition_count());
+      std::vector<LogRecord>& records = partitions[p];
+      const int64_t want = static_cast<int64_t>(records.size());
+      const std::string tag = key + "@" + std::to_string(want);
+      Status queued = log.AppendAsync(key, values, [want, tag, answered](int64_t first) {
+        EXPECT_EQ(first, want) << tag;
+        answered->push_back(tag);
+      });
+      ASSERT_TRUE(queued.ok()) << key << ": " << queued.ToString();
+      for (const std::string& v : values)
+        records.push_back(LogRecord{p, static_cast<int64_t>(records.size()), key, v});
+      tags.push_back(tag);
+    }
+    std::vector<std::string> tags;  // AppendAsync calls, in order
     void CheckLog(KafkaEventLog& log) const {
       for (int32_t p = 0; p < log.partition_count(); ++p) {
         auto it = partitions.find(p);
@@ -263,6 +281,77 @@ TEST_F(KafkaEventLogTest, RetriableProduceErrorsAreRetriedExactlyOnceInOrder) {
                     {"v" + std::to_string(i), "w" + std::to_string(i)});
   EXPECT_TRUE(log->Flush().ok());
   expected.CheckLog(*log);
+}
+
+TEST_F(KafkaEventLogTest, AsyncAppendsShareRoundTripsAndFlushAnswersEachInOrder) {
+  auto log = OpenOrDie(Options(4));
+  ASSERT_NE(log, nullptr);
+  Expected expected;
+  std::vector<std::string> answered;
+  for (int round = 0; round < 3; ++round) {
+    const size_t before = answered.size();
+    for (int i = 0; i < 200; ++i)
+      expected.AppendAsync(*log, "acc-" + std::to_string(i % 17),
+                           {"r" + std::to_string(round) + "-" + std::to_string(i)}, &answered);
+    // Nothing is answered before Flush…
+    EXPECT_EQ(answered.size(), before);
+    ASSERT_TRUE(log->Flush().ok());
+    // …and everything after it, in append order.
+    EXPECT_EQ(answered, expected.tags);
+  }
+  // Mixed with synchronous appends.
+  expected.Append(*log, "acc-3", {"sync"});
+  expected.AppendAsync(*log, "acc-3", {"async-after-sync"}, &answered);
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(answered, expected.tags);
+  expected.CheckLog(*log);
+}
+
+TEST_F(KafkaEventLogTest, AsyncAppendsThroughRetriableErrorsAndALeaderOutageLandExactlyOnce) {
+  ASSERT_TRUE(cluster_.CreateTopic(kTopic, 3, 3).ok());
+  for (int32_t p = 0; p < 3; ++p) ASSERT_TRUE(cluster_.SetPartitionLeader(kTopic, p, 2).ok());
+  auto log = OpenOrDie(Options(3));
+  ASSERT_NE(log, nullptr);
+  Expected expected;
+  std::vector<std::string> answered;
+  cluster_.PushProduceErrors(
+      {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+       RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR__TRANSPORT});
+  for (int i = 0; i < 300; ++i) {
+    if (i == 100) ASSERT_TRUE(cluster_.SetBrokerDown(2, true).ok());
+    expected.AppendAsync(*log, "acc-" + std::to_string(i % 11),
+                         {"v" + std::to_string(i), "w" + std::to_string(i)}, &answered);
+    if (i == 200) {
+      std::this_thread::sleep_for(milliseconds(700));  // requests fail and queue meanwhile
+      ASSERT_TRUE(cluster_.SetBrokerDown(2, false).ok());
+    }
+  }
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(answered, expected.tags);
+  expected.CheckLog(*log);
+}
+
+TEST_F(KafkaEventLogTest, AsyncAppendFailureAnswersNoCallbackAndPoisonsTheLog) {
+  auto log = OpenOrDie(Options(3));
+  ASSERT_NE(log, nullptr);
+  std::vector<std::string> answered;
+  Expected expected;
+  expected.AppendAsync(*log, "acc-1", {"kept"}, &answered);
+  ASSERT_TRUE(log->Flush().ok());
+  ASSERT_EQ(answered.size(), 1u);
+  cluster_.PushProduceErrors({RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED});
+  for (int i = 0; i < 5; ++i) {
+    Status queued =
+        log->AppendAsync("acc-1", std::vector<std::string>{"x" + std::to_string(i)},
+                         [&](int64_t) { answered.push_back("unexpected"); });
+    if (!queued.ok()) break;  // the failure was reported already: poisoned
+  }
+  Status flush = log->Flush();
+  EXPECT_EQ(flush.code(), StatusCode::kPermissionDenied) << flush.ToString();
+  EXPECT_THAT(flush.message(), HasSubstr("TOPIC_AUTHORIZATION_FAILED"));
+  EXPECT_EQ(answered.size(), 1u);
+  EXPECT_EQ(log->Flush().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(answered.size(), 1u);
 }
 
 TEST_F(KafkaEventLogTest, NonRetriableProduceErrorFailsTheAppendAndPoisonsTheLog) {
