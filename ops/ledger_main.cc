@@ -17,6 +17,7 @@
 #include "ops/demo.h"
 #include "ops/export.h"
 #include "ops/log_flags.h"
+#include "ops/migrate_command.h"
 #include "ops/queries.h"
 
 namespace ledger {
@@ -177,6 +178,22 @@ int Main(int argc, char** argv) {
                  "it in (the current one serves until the swap)");
   AddLogFlags(*rebuild, flags);
 
+  MigrateRequest mig;
+  CLI::App* migrate = app.add_subcommand(
+      "migrate", "Copy the log (--log, the embedded one by default) into a Kafka topic, each "
+                 "record at the same partition and offset; run it again after an interruption "
+                 "to resume (what is already there is verified, never duplicated)");
+  AddLogFlags(*migrate, flags);
+  migrate
+      ->add_option("--to", mig.to,
+                   "The target: kafka://host:port[,host:port][?topic=NAME&replication=R] "
+                   "(a missing topic is created with the source's partition count)")
+      ->required();
+  migrate->add_option("--batch", mig.batch, "Records per append round before waiting for the "
+                                            "brokers' acknowledgements")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -190,6 +207,7 @@ int Main(int argc, char** argv) {
   if (*stats) return Report(RunStats(flags, st, stdout));
   if (*qlist) return Report(RunQuarantineList(flags, q_format, stdout));
   if (*rebuild) return Report(RunRebuild(flags, stdout));
+  if (*migrate) return Report(RunMigrate(flags, mig, stdout));
   return 2;
 }
 

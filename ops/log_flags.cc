@@ -31,9 +31,12 @@ std::filesystem::path EmbeddedLogDir(const LogFlags& flags) {
   return std::filesystem::path(flags.data) / "log";
 }
 
-Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess access) {
+Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess access,
+                                          std::optional<int32_t> partitions) {
   if (flags.log.rfind("kafka://", 0) == 0) {
     LEDGER_ASSIGN_OR_RETURN(KafkaLogOptions options, ParseKafkaUri(flags.log));
+    if (partitions && flags.log.find("partitions=") == std::string::npos)
+      options.partitions = *partitions;
     options.read_only = access == LogAccess::kRead;
     options.create_topic_if_missing = access == LogAccess::kWrite;
     LEDGER_ASSIGN_OR_RETURN(auto log, KafkaEventLog::Open(options));
@@ -49,6 +52,7 @@ Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess acces
   EmbeddedLogOptions options;
   options.read_only = access == LogAccess::kRead;
   options.create_if_missing = access == LogAccess::kWrite;
+  if (partitions) options.partitions = *partitions;
   LEDGER_ASSIGN_OR_RETURN(auto log, EmbeddedEventLog::Open(EmbeddedLogDir(flags), options));
   return std::unique_ptr<EventLog>(std::move(log));
 }

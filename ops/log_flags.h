@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "events/event_log.h"
@@ -37,7 +38,10 @@ std::filesystem::path EmbeddedLogDir(const LogFlags& flags);
 std::filesystem::path ProjectionDir(const LogFlags& flags);
 
 // NotFound naming the directory when reading a ledger that does not exist;
-// InvalidArgument for an unknown --log.
-Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess access);
+// InvalidArgument for an unknown --log. A log created by kWrite gets
+// `partitions` partitions when given (a kafka:// URI's own ?partitions=
+// wins), else its adapter's default (12).
+Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess access,
+                                          std::optional<int32_t> partitions = std::nullopt);
 
 }  // namespace ledger

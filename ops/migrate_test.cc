@@ -18,6 +18,7 @@
 #include "aggregates/testing/workload.h"
 #include "events/embedded/embedded_event_log.h"
 #include "events/identifiers.h"
+#include "events/testing/log_contents.h"
 #include "events/testing/memory_event_log.h"
 #include "events/testing/temp_dir.h"
 
@@ -26,32 +27,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Every record of every partition, read through the port, as one comparable value.
-using Records = std::vector<std::tuple<int32_t, int64_t, std::string, std::string>>;
-
-Records ReadAll(EventLog& log) {
-  Records out;
-  for (int32_t p = 0; p < log.partition_count(); ++p) {
-    auto reader = log.OpenReader(p, 0);
-    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
-    if (!reader.ok()) return out;
-    for (;;) {
-      auto next = (*reader)->Next();
-      EXPECT_TRUE(next.ok()) << next.status().ToString();
-      if (!next.ok() || !next->has_value()) break;
-      const LogRecord& r = **next;
-      EXPECT_EQ(r.partition, p);
-      out.emplace_back(r.partition, r.offset, r.key, r.value);
-    }
-  }
-  return out;
-}
-
-std::vector<int64_t> EndOffsets(EventLog& log) {
-  std::vector<int64_t> ends;
-  for (int32_t p = 0; p < log.partition_count(); ++p) ends.push_back(*log.EndOffset(p));
-  return ends;
-}
+using testing::EndOffsets;
+using testing::ReadLog;
+using Records = testing::LogContents;
 
 int64_t Total(EventLog& log) {
   int64_t n = 0;
@@ -152,7 +130,7 @@ TEST_F(MigrateTest, CopiesEveryPartitionRecordForRecord) {
   ASSERT_TRUE(sum.ok()) << sum.status().ToString();
   EXPECT_EQ(sum->copied, total);
   EXPECT_EQ(sum->already_present, 0);
-  EXPECT_EQ(ReadAll(inner), ReadAll(*source_));
+  EXPECT_EQ(ReadLog(inner), ReadLog(*source_));
 
   // Consecutive records of one stream share an Append; batches never exceed 64.
   EXPECT_LT(target.appends, total);
@@ -174,13 +152,13 @@ TEST_F(MigrateTest, BatchOfOneAndDefaultBatchGiveTheSameCopy) {
   MemoryEventLog one(12), dflt(12);
   ASSERT_TRUE(MigrateLog(*source_, one, {.batch = 1}).ok());
   ASSERT_TRUE(MigrateLog(*source_, dflt, {}).ok());
-  EXPECT_EQ(ReadAll(one), ReadAll(*source_));
-  EXPECT_EQ(ReadAll(dflt), ReadAll(*source_));
+  EXPECT_EQ(ReadLog(one), ReadLog(*source_));
+  EXPECT_EQ(ReadLog(dflt), ReadLog(*source_));
 }
 
 TEST_F(MigrateTest, IntoAnEmbeddedLogAndBack) {
   testing::TempDir dir("migrate");
-  const Records want = ReadAll(*source_);
+  const Records want = ReadLog(*source_);
   {
     auto log =
         EmbeddedEventLog::Open(dir.path() / "log", {.partitions = 12, .create_if_missing = true});
@@ -192,13 +170,13 @@ TEST_F(MigrateTest, IntoAnEmbeddedLogAndBack) {
   auto reopened = EmbeddedEventLog::Open(dir.path() / "log", {.read_only = true});
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   EXPECT_TRUE((*reopened)->recovery_notes().empty());
-  EXPECT_EQ(ReadAll(**reopened), want);
+  EXPECT_EQ(ReadLog(**reopened), want);
 
   // And the embedded log as a source (the real `ledger migrate` direction).
   MemoryEventLog back(12);
   auto sum = MigrateLog(**reopened, back, {});
   ASSERT_TRUE(sum.ok()) << sum.status().ToString();
-  EXPECT_EQ(ReadAll(back), want);
+  EXPECT_EQ(ReadLog(back), want);
 }
 
 class MigrateResumeTest : public MigrateTest, public ::testing::WithParamInterface<bool> {};
@@ -231,7 +209,7 @@ TEST_P(MigrateResumeTest, ResumesAfterAFailedFlushWithoutDuplicates) {
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(second->already_present, present);
   EXPECT_EQ(second->copied, total - present);
-  EXPECT_EQ(ReadAll(inner), ReadAll(*source_));  // same offsets, hence no duplicate
+  EXPECT_EQ(ReadLog(inner), ReadLog(*source_));  // same offsets, hence no duplicate
 
   const int appends = target.appends;
   auto third = MigrateLog(*source_, target, {.batch = 100});
@@ -239,7 +217,7 @@ TEST_P(MigrateResumeTest, ResumesAfterAFailedFlushWithoutDuplicates) {
   EXPECT_EQ(third->copied, 0);
   EXPECT_EQ(third->already_present, total);
   EXPECT_EQ(target.appends, appends);
-  EXPECT_EQ(ReadAll(inner), ReadAll(*source_));
+  EXPECT_EQ(ReadLog(inner), ReadLog(*source_));
 }
 
 TEST_P(MigrateResumeTest, MemoryLogFailNextFlushThenResume) {
@@ -253,7 +231,7 @@ TEST_P(MigrateResumeTest, MemoryLogFailNextFlushThenResume) {
   auto second = MigrateLog(*source_, target, {.batch = 50});
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(second->already_present, GetParam() ? 0 : 50);
-  EXPECT_EQ(ReadAll(target), ReadAll(*source_));
+  EXPECT_EQ(ReadLog(target), ReadLog(*source_));
 }
 
 INSTANTIATE_TEST_SUITE_P(FailedFlush, MigrateResumeTest, ::testing::Bool(),
@@ -277,7 +255,7 @@ TEST_F(MigrateTest, PicksUpWhatTheSourceGainedSinceTheLastRun) {
   ASSERT_TRUE(sum.ok()) << sum.status().ToString();
   EXPECT_EQ(sum->already_present, before);
   EXPECT_EQ(sum->copied, Total(source) - before);
-  EXPECT_EQ(ReadAll(target), ReadAll(source));
+  EXPECT_EQ(ReadLog(target), ReadLog(source));
 }
 
 // A partial copy: the first half of each partition.

@@ -17,9 +17,6 @@
 #include "events/embedded/embedded_event_log.h"
 #include "events/testing/temp_dir.h"
 
-#include "events/embedded/embedded_event_log.h"
-#include "events/testing/temp_dir.h"
-
 namespace {
 
 namespace fs = std::filesystem;

@@ -56,6 +56,12 @@ Status MockKafkaCluster::SetBrokerDown(int32_t broker_id, bool down) {
       err, "mock cluster: setting broker " + std::to_string(broker_id) + (down ? " down" : " up"));
 }
 
+Status MockKafkaCluster::SetBrokerRtt(int32_t broker_id, std::chrono::milliseconds rtt) {
+  return KafkaStatus(
+      rd_kafka_mock_broker_set_rtt(cluster_, broker_id, static_cast<int>(rtt.count())),
+      "mock cluster: setting broker " + std::to_string(broker_id) + " round-trip time");
+}
+
 Status MockKafkaCluster::SetPartitionLeader(const std::string& topic, int32_t partition,
                                             int32_t broker_id) {
   return KafkaStatus(

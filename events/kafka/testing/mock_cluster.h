@@ -21,6 +21,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ class MockKafkaCluster {
   // them again (up). Leaders do not move: the broker's partitions are
   // unavailable while it is down, as with a real broker before re-election.
   Status SetBrokerDown(int32_t broker_id, bool down);
+
+  // Delays every response of broker `broker_id` by `rtt` (0: none), as a
+  // distant broker would; makes a fast client's progress observable.
+  Status SetBrokerRtt(int32_t broker_id, std::chrono::milliseconds rtt);
 
   // Makes `broker_id` the leader of topic `topic`'s `partition`.
   Status SetPartitionLeader(const std::string& topic, int32_t partition, int32_t broker_id);

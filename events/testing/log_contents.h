@@ -1,0 +1,25 @@
+// ReadLog: every record of an EventLog, read through the port, as one
+// comparable value — for tests that check two logs hold exactly the same
+// records (a migration, the same workload on two adapters).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "events/event_log.h"
+
+namespace ledger::testing {
+
+// (partition, offset, key, value), partition by partition in offset order.
+using LogContents = std::vector<std::tuple<int32_t, int64_t, std::string, std::string>>;
+
+// Reads each partition from offset 0 to its end. A failed read is a test
+// failure (EXPECT) and ends that partition early.
+LogContents ReadLog(EventLog& log);
+
+// The partitions' end offsets, in partition order.
+std::vector<int64_t> EndOffsets(EventLog& log);
+
+}  // namespace ledger::testing

@@ -1,0 +1,49 @@
+#include "ops/migrate_command.h"
+
+#include <chrono>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "ops/migrate.h"
+#include "ops/progress.h"
+
+namespace ledger {
+
+Status RunMigrate(const LogFlags& flags, const MigrateRequest& request, std::FILE* out) {
+  if (request.to.rfind("kafka://", 0) != 0)
+    return InvalidArgument("--to " + request.to +
+                           ": expected kafka://host:port[,host:port] (the topic to copy the "
+                           "log into)");
+  if (request.to == flags.log)
+    return InvalidArgument("--to " + request.to + " is the log being read (--log)");
+  if (request.batch == 0) return InvalidArgument("--batch must be at least 1");
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> from, OpenLog(flags, LogAccess::kRead));
+  LogFlags target = flags;
+  target.log = request.to;
+  Result<std::unique_ptr<EventLog>> to =
+      OpenLog(target, LogAccess::kWrite, from->partition_count());
+  if (!to.ok()) return to.status().WithContext("target " + request.to);
+
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<ProgressBar> bar;
+  Result<MigrateSummary> sum =
+      MigrateLog(*from, **to, MigrateOptions{request.batch}, [&](int64_t done, int64_t total) {
+        if (!bar) bar = std::make_unique<ProgressBar>("migrating", total);
+        bar->Update(done);
+      });
+  if (bar) bar->Finish();
+  if (!sum.ok())
+    return sum.status().WithContext(
+        "migration to " + request.to +
+        " stopped (what reached the target is kept; run the same command again to resume)");
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print(out,
+             "migrated {} records to {} in {:.1f} s ({} already there, verified); the topic now "
+             "holds the whole log: {} partitions, every record at its partition and offset\n",
+             sum->copied, request.to, secs, sum->already_present, from->partition_count());
+  return OkStatus();
+}
+
+}  // namespace ledger
