@@ -1,12 +1,11 @@
 // Two GroupProjectors in one consumer group on librdkafka's mock cluster:
 // they split the partitions; one is killed mid-run (no commit, no leave); the
 // other takes its partitions over from the offsets stored with the
-// projection. The final store equals the projection of the same records from
-// an in-memory log, entry for entry, and every event was committed once.
+// projection. The topic is written through the real write path
+// (CommandHandler on KafkaEventLog); the final store equals the projection of
+// the same workload run on the embedded log, entry for entry (statistics
+// included), and every event was committed once.
 #include "consumers/kafka/group_projector.h"
-
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <thread>
 
@@ -14,69 +13,68 @@
 
 #include "aggregates/command_handler.h"
 #include "aggregates/testing/workload.h"
-#include "events/testing/memory_event_log.h"
+#include "events/embedded/embedded_event_log.h"
+#include "events/kafka/kafka_event_log.h"
+#include "events/kafka/testing/mock_cluster.h"
+#include "events/testing/log_contents.h"
 #include "events/testing/temp_dir.h"
 
 namespace ledger {
 namespace {
 
 constexpr const char* kTopic = "ledger.account-events";
+constexpr int32_t kPartitions = 12;
 
-// A 3-broker mock cluster with the ledger topic, filled with `log`'s records
-// partition for partition.
-class MockTopic {
- public:
-  explicit MockTopic(MemoryEventLog& log) {
-    char err[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "test.mock.num.brokers", "3", err, sizeof err);
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    mock_ = rd_kafka_handle_mock_cluster(rk_);
-    rd_kafka_mock_topic_create(mock_, kTopic, log.partition_count(), 3);
-    bootstraps_ = rd_kafka_mock_cluster_bootstraps(mock_);
-    for (int32_t p = 0; p < log.partition_count(); ++p)
-      for (const LogRecord& r : log.records(p)) {
-        rd_kafka_resp_err_t e;
-        do {
-          e = rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(kTopic), RD_KAFKA_V_PARTITION(p),
-                                RD_KAFKA_V_KEY(r.key.data(), r.key.size()),
-                                RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-          if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(rk_, 10);
-        } while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL);
-        EXPECT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR);
-      }
-    EXPECT_EQ(rd_kafka_flush(rk_, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+// Runs `commands` through a CommandHandler on `log`, 64 per group commit.
+void Submit(EventLog& log, const std::vector<Command>& commands) {
+  auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; });
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  for (size_t i = 0; i < commands.size(); i += 64) {
+    std::span<const Command> batch(commands.data() + i, std::min<size_t>(64, commands.size() - i));
+    for (const auto& r : (*h)->HandleBatch(batch)) ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
-  ~MockTopic() { rd_kafka_destroy(rk_); }
-  const std::string& bootstraps() const { return bootstraps_; }
-
- private:
-  rd_kafka_t* rk_ = nullptr;
-  rd_kafka_mock_cluster_t* mock_ = nullptr;
-  std::string bootstraps_;
-};
+}
 
 TEST(GroupProjectorTest, TwoMembersSplitPartitionsOneIsKilledTheOtherTakesOverExactly) {
-  MemoryEventLog log;
-  auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; });
-  ASSERT_TRUE(h.ok());
-  for (const auto& r : (*h)->HandleBatch(testing::GenerateWorkload({800, 5, "k"}))) ASSERT_TRUE(r.ok());
-  int64_t total = 0;
-  for (int32_t p = 0; p < log.partition_count(); ++p) total += static_cast<int64_t>(log.records(p).size());
-
-  MockTopic topic(log);
+  const std::vector<Command> commands = testing::GenerateWorkload({800, 5, "k"});
   testing::TempDir tmp("group-projector");
+
+  // The reference: the embedded run, projected by the plain Projector.
+  EmbeddedLogOptions eo;
+  eo.create_if_missing = true;
+  eo.partitions = kPartitions;
+  auto embedded = EmbeddedEventLog::Open(tmp.path() / "log", eo);
+  ASSERT_TRUE(embedded.ok()) << embedded.status().ToString();
+  ASSERT_NO_FATAL_FAILURE(Submit(**embedded, commands));
+  auto ref = ProjectionDb::Open(tmp.path() / "ref", {});
+  ASSERT_TRUE(ref.ok());
+  ASSERT_TRUE(Projector(**embedded, **ref).CatchUp().ok());
+
+  // The same workload on Kafka.
+  testing::MockKafkaCluster cluster(3);
+  ASSERT_TRUE(cluster.CreateTopic(kTopic, kPartitions, 3).ok());
+  std::vector<int64_t> ends;
+  {
+    auto kafka = KafkaEventLog::Open(cluster.LogOptions(kTopic));
+    ASSERT_TRUE(kafka.ok()) << kafka.status().ToString();
+    ASSERT_NO_FATAL_FAILURE(Submit(**kafka, commands));
+    ends = testing::EndOffsets(**kafka);
+    ASSERT_EQ(ends, testing::EndOffsets(**embedded));
+  }
+  int64_t total = 0;
+  for (int64_t e : ends) total += e;
+  ASSERT_GT(total, 8000);
+
   auto db = ProjectionDb::Open(tmp.path() / "db", {});
   ASSERT_TRUE(db.ok());
   auto done = [&] {
-    for (int32_t p = 0; p < log.partition_count(); ++p)
-      if ((*db)->NextOffset(p)->value_or(0) < static_cast<int64_t>(log.records(p).size())) return false;
+    for (int32_t p = 0; p < kPartitions; ++p)
+      if ((*db)->NextOffset(p)->value_or(0) < ends[p]) return false;
     return true;
   };
 
   GroupProjectorOptions o;
-  o.brokers = topic.bootstraps();
+  o.brokers = cluster.bootstrap_servers();
   o.batch_records = 100;
   o.extra_config = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "300"}};
   auto a = GroupProjector::Open(**db, o);
@@ -111,14 +109,11 @@ TEST(GroupProjectorTest, TwoMembersSplitPartitionsOneIsKilledTheOtherTakesOverEx
   EXPECT_FALSE(b_parts.empty());
   for (int32_t p : a_parts) EXPECT_EQ(b_parts.count(p), 0u) << "partition " << p << " owned twice";
   ASSERT_TRUE(done()) << "the survivor did not finish within 60 s";
-  EXPECT_EQ((*b)->assignment().size(), static_cast<size_t>(log.partition_count()))
+  EXPECT_EQ((*b)->assignment().size(), static_cast<size_t>(kPartitions))
       << "the survivor took over every partition";
   // Every event committed exactly once across the two members…
   EXPECT_EQ((*a)->progress().applied + (*b)->progress().applied, total);
-  // …and the store is exactly the projection of the log.
-  testing::TempDir ref_dir("group-projector-ref");
-  auto ref = ProjectionDb::Open(ref_dir.path() / "db", {});
-  ASSERT_TRUE(Projector(log, **ref).CatchUp().ok());
+  // …and the store is exactly the embedded run's projection.
   EXPECT_EQ(*(*db)->Dump(true), *(*ref)->Dump(true));
 }
 
