@@ -119,11 +119,12 @@ class KafkaEventLog::Impl {
   int64_t max_record_bytes_ = 1000000;  // the producer's message.max.bytes
   milliseconds message_timeout_ = kMessageTimeout;
   std::list<std::unique_ptr<Batch>> batches_;  // awaiting reports; opaques point into them
+  bool reap_needed_ = false;  // a report left something in batches_ for ReapBatches
   Status poisoned_;
   std::string last_error_;  // the last error event, for messages
 };
 
-void KafkaEventLog::Impl::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+void KafkaEventLog::Impl::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto* d = static_cast<Batch::Delivery*>(m->_private);
   Batch& b = *d->batch;
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -132,7 +133,9 @@ void KafkaEventLog::Impl::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, v
     b.err = m->err;
     b.errstr = rd_kafka_message_errstr(m);
   }
-  --b.pending;
+  // A failed batch, or a finished one nobody waits for, is ReapBatches' work.
+  if (--b.pending == 0 && (!b.on_offset || b.err != RD_KAFKA_RESP_ERR_NO_ERROR))
+    static_cast<Impl*>(opaque)->reap_needed_ = true;
 }
 
 void KafkaEventLog::Impl::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -314,6 +317,9 @@ std::string KafkaEventLog::Impl::Where(std::string_view key, int32_t partition) 
 }
 
 void KafkaEventLog::Impl::ReapBatches() {
+  // Only reports set reap_needed_: appending and flushing stay O(1) per batch.
+  if (!reap_needed_ && poisoned_.ok()) return;
+  reap_needed_ = false;
   for (auto it = batches_.begin(); it != batches_.end();) {
     Batch& b = **it;
     if (b.pending > 0 || (b.on_offset && b.err == RD_KAFKA_RESP_ERR_NO_ERROR)) {
@@ -419,7 +425,9 @@ Result<int64_t> KafkaEventLog::Impl::Append(std::string_view key,
                                 std::to_string(batch->pending) + " of " +
                                 std::to_string(values.size()) + " records after " +
                                 kafka::Seconds(message_timeout_ + options_.timeout)));
-    rd_kafka_poll(rk_, 100);
+    // Flushing sends at once (no linger.ms wait) and serves the reports; it
+    // also hurries records of pending AppendAsync calls, which is harmless.
+    rd_kafka_flush(rk_, 100);
   }
   Result<int64_t> first = Settle(*batch);
   batches_.remove_if([batch](const std::unique_ptr<Batch>& b) { return b.get() == batch; });

@@ -13,7 +13,10 @@
 //    LogOptions()'s creator to KafkaEventLog;
 //  - a metadata request naming a missing topic auto-creates it with 4
 //    partitions: create topics before any client names them;
-//  - broker down/up does not move partition leaders: use SetPartitionLeader.
+//  - broker down/up does not move partition leaders: use SetPartitionLeader;
+//  - its brokers leave Nagle's algorithm on (a response can lag 40 ms behind
+//    the client's delayed ACK); the constructor sets TCP_NODELAY on their
+//    listening sockets, as real brokers do (Linux only: /proc/self/fd).
 //
 // Thread-safety: the mock is thread-safe; calls may come from any thread.
 #pragma once
