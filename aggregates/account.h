@@ -40,6 +40,7 @@ struct AccountState {
   std::optional<Date> birth_date;
   bool has_mobile = false;
   bool has_email = false;
+  std::vector<std::string> match_keys;  // guardians (AccountCreated / ContactUpdated)
   std::optional<Timestamp> letter_expires_at;  // the last provisional password's expiry
   bool has_ledger_password = false;  // false for a FranceConnect-only guardian
   std::optional<ActivationMethod> activation_method;

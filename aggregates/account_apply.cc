@@ -26,6 +26,7 @@ void Apply(AccountState& s, const Event& e) {
             s.birth_date = p.birth_date;
             s.has_mobile = p.has_mobile;
             s.has_email = p.has_email;
+            s.match_keys = p.match_keys;
           },
           [&](const AccountNotified& p) {
             if (s.lifecycle == AccountLifecycle::kCreated) s.lifecycle = AccountLifecycle::kNotified;
@@ -53,6 +54,7 @@ void Apply(AccountState& s, const Event& e) {
           [&](const ContactUpdated& p) {
             s.has_mobile = p.has_mobile;
             s.has_email = p.has_email;
+            s.match_keys = p.match_keys;
           },
           [&](const GuardianLinked& p) {
             s.links[p.pupil.str()] = LinkState{p.pupil_placement, p.rank, LinkStatus::kUnconfirmed};

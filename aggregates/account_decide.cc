@@ -291,8 +291,10 @@ Result<Events> DecideAccount(const AccountState& s, const Command& c, const Deci
           [&](const UpdateContact& cmd) -> Result<Events> {
             LEDGER_RETURN_IF_ERROR(MustBeImportOrSupport(c.actor, "contact details"));
             LEDGER_RETURN_IF_ERROR(MustExistOpen(s, cmd.account));
-            if (s.has_mobile == cmd.has_mobile && s.has_email == cmd.has_email) return Events{};
-            return Events{ContactUpdated{cmd.has_mobile, cmd.has_email}};
+            if (s.has_mobile == cmd.has_mobile && s.has_email == cmd.has_email &&
+                s.match_keys == cmd.match_keys)
+              return Events{};
+            return Events{ContactUpdated{cmd.has_mobile, cmd.has_email, cmd.match_keys}};
           },
           [&](const LinkGuardian& cmd) { return Link(s, c, ctx, cmd); },
           [&](const UpdateGuardianLink& cmd) { return UpdateLink(s, c, ctx, cmd); },

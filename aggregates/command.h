@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "events/event.h"
 
@@ -43,6 +44,7 @@ struct UpdateContact {
   AccountId account;
   bool has_mobile = false;
   bool has_email = false;
+  std::vector<std::string> match_keys;  // guardians: the keys now (AccountCreated)
 };
 // The pupil's placement is taken from the pupil's own state by the handler.
 struct LinkGuardian {

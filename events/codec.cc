@@ -39,13 +39,23 @@ Offset<fb::Placement> PutPlacement(FlatBufferBuilder& b, const Placement& p) {
 struct PayloadEncoder {
   FlatBufferBuilder& b;
 
+  // Strings of a [string] field; the field is absent when empty (nullptr), so
+  // events without keys encode exactly as before the field existed.
+  std::vector<Offset<flatbuffers::String>> keys_;
+  const std::vector<Offset<flatbuffers::String>>* PutKeys(const std::vector<std::string>& keys) {
+    keys_.clear();
+    for (const std::string& k : keys) keys_.push_back(b.CreateString(k));
+    return keys_.empty() ? nullptr : &keys_;
+  }
+
   Offset<void> operator()(const AccountCreated& e) {
     auto placement = PutPlacement(b, e.placement);
+    auto* keys = PutKeys(e.match_keys);
     return fb::CreateAccountCreatedDirect(
                b, CastEnum<fb::AccountKind>(e.kind), e.login.c_str(),
                CastEnum<fb::SourceSystem>(e.source_system), e.source_id.c_str(),
                e.source_file.c_str(), placement, e.ine.str().c_str(), PackDate(e.birth_date),
-               e.last_name.c_str(), e.first_name.c_str(), e.has_mobile, e.has_email)
+               e.last_name.c_str(), e.first_name.c_str(), e.has_mobile, e.has_email, keys)
         .Union();
   }
   Offset<void> operator()(const AccountNotified& e) {
@@ -106,7 +116,8 @@ struct PayloadEncoder {
     return fb::CreatePasswordResetCompleted(b).Union();
   }
   Offset<void> operator()(const ContactUpdated& e) {
-    return fb::CreateContactUpdated(b, e.has_mobile, e.has_email).Union();
+    auto* keys = PutKeys(e.match_keys);
+    return fb::CreateContactUpdatedDirect(b, e.has_mobile, e.has_email, keys).Union();
   }
   Offset<void> operator()(const ClassChanged& e) {
     return fb::CreateClassChangedDirect(b, e.class_name.c_str()).Union();
@@ -121,6 +132,13 @@ Placement GetPlacement(const fb::Placement* p) {
                    CastEnum<Level>(p->level()), Str(p->class_name())};
 }
 
+std::vector<std::string> GetKeys(const flatbuffers::Vector<Offset<flatbuffers::String>>* keys) {
+  std::vector<std::string> out;
+  if (keys != nullptr)
+    for (const auto* k : *keys) out.push_back(Str(k));
+  return out;
+}
+
 Result<Payload> GetPayload(const fb::EventBody& body) {
   switch (body.payload_type()) {
     case fb::Payload::AccountCreated: {
@@ -129,7 +147,8 @@ Result<Payload> GetPayload(const fb::EventBody& body) {
           CastEnum<AccountKind>(p->kind()), Str(p->login()),
           CastEnum<SourceSystem>(p->source_system()), Str(p->source_id()), Str(p->source_file()),
           GetPlacement(p->placement()), Ine(Str(p->ine())), UnpackDate(p->birth_date()),
-          Str(p->last_name()), Str(p->first_name()), p->has_mobile(), p->has_email()});
+          Str(p->last_name()), Str(p->first_name()), p->has_mobile(), p->has_email(),
+          GetKeys(p->match_keys())});
     }
     case fb::Payload::AccountNotified: {
       auto* p = body.payload_as_AccountNotified();
@@ -181,7 +200,7 @@ Result<Payload> GetPayload(const fb::EventBody& body) {
       return Payload(PasswordResetCompleted{});
     case fb::Payload::ContactUpdated: {
       auto* p = body.payload_as_ContactUpdated();
-      return Payload(ContactUpdated{p->has_mobile(), p->has_email()});
+      return Payload(ContactUpdated{p->has_mobile(), p->has_email(), GetKeys(p->match_keys())});
     }
     case fb::Payload::ClassChanged:
       return Payload(ClassChanged{Str(body.payload_as_ClassChanged()->class_name())});

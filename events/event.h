@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "events/types.h"
 
@@ -88,6 +89,10 @@ struct AccountCreated {
   std::string first_name;
   bool has_mobile = false;  // a mobile number is on file (self-registration, SMS reset)
   bool has_email = false;   // an e-mail is on file (e-mail reset)
+  // Guardians: pseudonymous keys the importers match adults with across
+  // establishments (hex BLAKE2b digests of normalised name + first name +
+  // mobile, or + e-mail; never the values themselves). Empty for pupils.
+  std::vector<std::string> match_keys;
   friend bool operator==(const AccountCreated&, const AccountCreated&) = default;
 };
 struct AccountNotified {
@@ -165,6 +170,7 @@ struct PasswordResetCompleted {
 struct ContactUpdated {
   bool has_mobile = false;
   bool has_email = false;
+  std::vector<std::string> match_keys;  // the guardian's keys now (AccountCreated)
   friend bool operator==(const ContactUpdated&, const ContactUpdated&) = default;
 };
 // A pupil changed class within the same establishment.

@@ -28,6 +28,7 @@ struct PayloadRenderer {
     j["first_name"] = e.first_name;
     j["has_mobile"] = e.has_mobile;
     j["has_email"] = e.has_email;
+    if (!e.match_keys.empty()) j["match_keys"] = e.match_keys;
     return j;
   }
   Json operator()(const AccountNotified& e) const {
@@ -79,7 +80,9 @@ struct PayloadRenderer {
   }
   Json operator()(const PasswordResetCompleted&) const { return Json::object(); }
   Json operator()(const ContactUpdated& e) const {
-    return Json{{"has_mobile", e.has_mobile}, {"has_email", e.has_email}};
+    Json j{{"has_mobile", e.has_mobile}, {"has_email", e.has_email}};
+    if (!e.match_keys.empty()) j["match_keys"] = e.match_keys;
+    return j;
   }
   Json operator()(const ClassChanged& e) const { return Json{{"class", e.class_name}}; }
 };

@@ -27,7 +27,7 @@ std::vector<Payload> OnePayloadOfEachType() {
       DelegationRevoked{StaffId("staff-12"), Module::kPupilSupport, StaffId("head-1"),
                         "change of mission"},
       PasswordResetCompleted{},
-      ContactUpdated{true, false},
+      ContactUpdated{true, false, {"3f9a0c1d2e4b5a6978877665544332211", "0a1b2c3d4e5f60718293a4b5c6d7e8f9"}},
       ClassChanged{"4E2"},
   };
 }
