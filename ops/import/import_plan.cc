@@ -1,0 +1,444 @@
+#include "ops/import/import_plan.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <set>
+
+#include "events/identifiers.h"
+#include "ops/import/normalize.h"
+
+namespace ledger::import {
+
+namespace {
+
+std::string Digest(std::string_view input, size_t bytes) {
+  unsigned char d[32];
+  crypto_generichash(d, bytes, reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+                     nullptr, 0);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < bytes; ++i) {
+    out += kHex[d[i] >> 4];
+    out += kHex[d[i] & 15];
+  }
+  return out;
+}
+
+std::string Where(const std::string& file, int line) {
+  return line > 0 ? file + ":" + std::to_string(line) : file;
+}
+
+// A pupil of the run that keeps (or gets) an account.
+struct Active {
+  size_t set = 0;
+  const PupilRecord* rec = nullptr;
+  std::string account;  // existing or new
+};
+
+// A guardian of one export, once resolved.
+struct Adult {
+  std::string account;   // "" when left out (ambiguous, or no link)
+  std::vector<std::string> keys;
+  bool is_new = false;
+};
+
+class Planner {
+ public:
+  Planner(const std::vector<ExportSet>& sets, const Directory& dir, const LedgerIndex& index,
+          const PlanOptions& o)
+      : sets_(sets), dir_(dir), index_(index), o_(o) {}
+
+  Result<ImportPlan> Run() {
+    LEDGER_RETURN_IF_ERROR(CheckEstablishments());
+    CollectPupils();
+    PlanPupils();
+    for (size_t s = 0; s < sets_.size(); ++s) PlanGuardians(s);
+    PlanLinks();
+    PlanLeavers();
+    ImportPlan plan;
+    for (auto* phase : {&pupils_, &guardians_, &links_, &closes_})
+      for (Command& c : *phase) plan.commands.push_back(std::move(c));
+    plan.findings = std::move(findings_);
+    plan.summary = summary_;
+    return plan;
+  }
+
+ private:
+  void Report(std::string kind, const std::string& file, int line, std::string source_id,
+              std::string detail) {
+    findings_.push_back(Finding{std::move(kind), file, line, std::move(source_id), std::move(detail)});
+  }
+
+  // Ids from the run and the command's content (`detail` tells apart two
+  // commands of one kind on one stream: the pupil of a link): a rerun of the
+  // same files replays what an interrupted run appended, never collides.
+  void Make(std::vector<Command>& phase, CommandBody body, const std::string& detail) {
+    const std::string key = o_.run_id + "|" + std::string(CommandName(body)) + "|" +
+                            TargetStream(body).str() + "|" + detail;
+    phase.push_back(Command{CommandId("imp-" + Digest(key, 16)), at_, actor_, std::move(body)});
+  }
+
+  Placement PlacementAt(const std::string& uai, const std::string& class_name) const {
+    const Establishment& e = dir_.at(uai);
+    return Placement{e.uai, e.department, e.academy, e.level, class_name};
+  }
+
+  std::string NewLogin(const std::string& first, const std::string& last) {
+    std::string login = MakeLogin(first, last, [&](const std::string& l) {
+      return index_.LoginTaken(l) || new_logins_.count(l) > 0;
+    });
+    new_logins_.insert(login);
+    return login;
+  }
+
+  Status CheckEstablishments() {
+    if (sets_.empty()) return InvalidArgument("nothing to import");
+    const SourceSystem system = sets_[0].system;
+    actor_ = Actor{ActorKind::kSystem, std::string(Name(system)), Uai(), std::nullopt, false};
+    at_ = StartOfDay(o_.date);
+    at_.micros += 8LL * 3600 * 1000000;  // 08:00 UTC on the exports' day
+    for (const ExportSet& s : sets_) {
+      const std::string where = s.pupils_file;
+      if (Status v = ValidateUai(s.uai); !v.ok())
+        return InvalidArgument(where + ": the export's establishment: " + v.message() +
+                               " (is this export damaged?)");
+      if (o_.expected_uai && *o_.expected_uai != s.uai) {
+        Report("uai_mismatch", where, 0, s.uai, "expected " + *o_.expected_uai);
+        return InvalidArgument(where + ": export of establishment " + s.uai + ", expected " +
+                               *o_.expected_uai + " (--uai): wrong file?");
+      }
+      if (dir_.count(s.uai) == 0)
+        return NotFound(where + ": establishment " + s.uai +
+                        " is not in the directory: run `ledger import annuaire` with the "
+                        "annuaire file of department " + s.uai.substr(0, 3) + " first");
+      if (!imported_uais_.insert(s.uai).second)
+        return InvalidArgument(where + ": establishment " + s.uai +
+                               " appears twice in this run: give each export once");
+    }
+    return OkStatus();
+  }
+
+  // Validates every pupil record; picks, per INE, the record that places it.
+  void CollectPupils() {
+    std::map<std::string, std::vector<std::pair<size_t, const PupilRecord*>>> active, leaving;
+    for (size_t s = 0; s < sets_.size(); ++s) {
+      const ExportSet& set = sets_[s];
+      std::map<std::string, int> seen;  // INE → first line in this file
+      std::map<std::string, std::vector<const PupilRecord*>> by_name;
+      for (const PupilRecord& p : set.pupils) {
+        ++summary_.pupils_read;
+        by_name[NormalizeName(p.last_name) + "|" + NormalizeName(p.first_name)].push_back(&p);
+        if (p.ine.empty()) {
+          Report("pupil_without_ine", set.pupils_file, p.line, p.source_id, "no account");
+          continue;
+        }
+        if (Status v = ValidateIne(p.ine); !v.ok()) {
+          Report("invalid_ine", set.pupils_file, p.line, p.source_id, v.message() + "; no account");
+          continue;
+        }
+        if (auto [it, fresh] = seen.emplace(p.ine, p.line); !fresh) {
+          Report("duplicate_in_file", set.pupils_file, p.line, p.source_id,
+                 "same INE as the pupil at line " + std::to_string(it->second) + "; ignored");
+          continue;
+        }
+        if (!p.birth_date) {
+          Report("pupil_without_birth_date", set.pupils_file, p.line, p.source_id, "no account");
+          continue;
+        }
+        const bool left = p.left_on && *p.left_on <= o_.date;
+        (left ? leaving : active)[p.ine].push_back({s, &p});
+      }
+      for (const auto& [name, same] : by_name) {
+        if (same.size() < 2) continue;
+        for (const PupilRecord* p : same)
+          Report("homonym", set.pupils_file, p->line, p->source_id,
+                 std::to_string(same.size()) + " pupils share this name in the file");
+      }
+    }
+    for (auto& [ine, recs] : active) {
+      if (recs.size() > 1) {
+        for (auto [s, p] : recs)
+          Report("pupil_in_two_exports", sets_[s].pupils_file, p->line, p->source_id,
+                 "the same INE is schooled in " + std::to_string(recs.size()) +
+                     " exports of this run; left unchanged");
+        continue;
+      }
+      active_[ine] = Active{recs[0].first, recs[0].second, ""};
+    }
+    for (auto& [ine, recs] : leaving)
+      if (active_.count(ine) == 0) leaving_[ine] = recs[0];
+  }
+
+  void PlanPupils() {
+    for (auto& [ine, a] : active_) {
+      const ExportSet& set = sets_[a.set];
+      const PupilRecord& p = *a.rec;
+      const Placement here = PlacementAt(set.uai, p.class_name);
+      const std::string existing = index_.PupilByIne(ine);
+      if (existing.empty()) {
+        const std::string login = NewLogin(p.first_name, p.last_name);
+        a.account = "acc-" + Digest("account|" + login, 10);
+        AccountCreated d;
+        d.kind = AccountKind::kPupil;
+        d.login = login;
+        d.source_system = set.system;
+        d.source_id = p.source_id;
+        d.source_file = set.pupils_file;
+        d.placement = here;
+        d.ine = Ine(ine);
+        d.birth_date = p.birth_date;
+        d.last_name = p.last_name;
+        d.first_name = p.first_name;
+        d.has_mobile = !NormalizeMobile(p.mobile).empty();
+        d.has_email = !NormalizeEmail(p.email).empty();
+        Make(pupils_, CreateAccount{AccountId(a.account), d}, "");
+        ++summary_.pupils_created;
+        continue;
+      }
+      a.account = existing;
+      const AccountView& v = *index_.Find(existing);
+      if (v.state == ViewState::kClosed) {
+        Report("closed_account_reappears", set.pupils_file, p.line, p.source_id,
+               "the pupil's account " + existing + " is closed (" + v.closed_reason +
+                   "); not reopened: ask academy support");
+        a.account.clear();
+        continue;
+      }
+      if (v.placement.uai.str() != set.uai) {
+        Make(pupils_, TransferPupil{AccountId(existing), here}, set.uai);
+        transferred_.insert(existing);
+        ++summary_.transfers;
+      } else if (v.placement.class_name != p.class_name) {
+        Make(pupils_, ChangeClass{AccountId(existing), p.class_name}, p.class_name);
+        ++summary_.class_changes;
+      }
+    }
+    for (const auto& [ine, a] : active_)
+      if (!a.account.empty()) pupil_of_[{a.set, a.rec->source_id}] = a.account;
+  }
+
+  // Resolves each adult of set `s` to an account (existing, new, or none).
+  void PlanGuardians(size_t s) {
+    const ExportSet& set = sets_[s];
+    std::set<std::string> linked;  // PERSONNE_IDs with at least one account-making link
+    for (const LinkRecord& l : set.links)
+      if (RankOf(l) && pupil_of_.count({s, l.pupil_source_id})) linked.insert(l.guardian_source_id);
+    std::map<std::string, std::string> key_owner;  // key → PERSONNE_ID, within this file
+    for (const GuardianRecord& g : set.guardians) {
+      ++summary_.guardians_read;
+      Adult adult;
+      adult.keys = GuardianMatchKeys(g.last_name, g.first_name, g.mobile, g.email);
+      if (linked.count(g.source_id) == 0) continue;  // a contact only, or no pupil with an account
+      if (NormalizeMobile(g.mobile).empty())
+        Report("guardian_without_mobile", set.guardians_file, g.line, g.source_id,
+               "self-registration and SMS reset impossible");
+      std::string dup;
+      for (const std::string& k : adult.keys) {
+        auto [it, fresh] = key_owner.emplace(k, g.source_id);
+        if (!fresh && it->second != g.source_id) dup = it->second;
+      }
+      if (!dup.empty()) {
+        Report("duplicate_in_file", set.guardians_file, g.line, g.source_id,
+               "same person as PERSONNE_ID " + dup + "; one account for both");
+        adults_[{s, g.source_id}] = adults_[{s, dup}];
+        continue;
+      }
+      adult.account = Resolve(s, g, adult.keys);
+      adults_[{s, g.source_id}] = adult;
+    }
+  }
+
+  // The account of adult `g` of set `s`: "" when left out.
+  std::string Resolve(size_t s, const GuardianRecord& g, const std::vector<std::string>& keys) {
+    const ExportSet& set = sets_[s];
+    std::string account;
+    if (set.system == SourceSystem::kSiecle) account = index_.GuardianBySourceId(set.uai, g.source_id);
+    if (account.empty()) {
+      std::set<std::string> found;
+      for (const std::string& k : keys) {
+        for (const std::string& a : index_.GuardiansByKey(k)) found.insert(a);
+        if (auto it = new_by_key_.find(k); it != new_by_key_.end()) found.insert(it->second);
+      }
+      if (found.size() > 1) {
+        for (const LinkRecord& l : set.links)
+          if (l.guardian_source_id == g.source_id)
+            if (auto p = pupil_of_.find({s, l.pupil_source_id}); p != pupil_of_.end())
+              uncertain_.insert(p->second);
+        Report("ambiguous_guardian", set.guardians_file, g.line, g.source_id,
+               std::to_string(found.size()) + " accounts match this adult; left out (no account, "
+               "no link): merge the duplicates first");
+        return "";
+      }
+      if (found.size() == 1) account = *found.begin();
+    }
+    if (account.empty()) return Create(s, g, keys);
+    ++summary_.guardians_matched;
+    // Contacts: the keys of every export that names this adult.
+    std::vector<std::string>& merged = new_keys_[account];
+    if (merged.empty()) merged = index_.KeysOf(account);
+    std::vector<std::string> before = index_.KeysOf(account);
+    std::sort(before.begin(), before.end());
+    for (const std::string& k : keys)
+      if (std::find(merged.begin(), merged.end(), k) == merged.end()) merged.push_back(k);
+    std::sort(merged.begin(), merged.end());
+    if (merged != before && index_.Find(account) != nullptr) contact_changed_.insert(account);
+    for (const std::string& k : keys) new_by_key_.emplace(k, account);
+    return account;
+  }
+
+  std::string Create(size_t s, const GuardianRecord& g, std::vector<std::string> keys) {
+    const ExportSet& set = sets_[s];
+    const std::string login = NewLogin(g.first_name, g.last_name);
+    const std::string id = "acc-" + Digest("account|" + login, 10);
+    std::sort(keys.begin(), keys.end());
+    AccountCreated d;
+    d.kind = AccountKind::kGuardian;
+    d.login = login;
+    d.source_system = set.system;
+    d.source_id = g.source_id;
+    d.source_file = set.guardians_file;
+    d.last_name = g.last_name;
+    d.first_name = g.first_name;
+    d.has_mobile = !NormalizeMobile(g.mobile).empty();
+    d.has_email = !NormalizeEmail(g.email).empty();
+    d.match_keys = keys;
+    Make(guardians_, CreateAccount{AccountId(id), d}, "");
+    ++summary_.guardians_created;
+    for (const std::string& k : keys) new_by_key_.emplace(k, id);
+    return id;
+  }
+
+  static std::optional<LinkRank> RankOf(const LinkRecord& l) {
+    if (l.resp_legal == 1) return LinkRank::kLegal1;
+    if (l.resp_legal == 2) return LinkRank::kLegal2;
+    if (l.responsibility == 2) return LinkRank::kEnCharge;
+    return std::nullopt;
+  }
+
+  void PlanLinks() {
+    for (const std::string& g : contact_changed_) {
+      const std::vector<std::string>& keys = new_keys_[g];
+      bool mobile = false, email = false;
+      for (const std::string& k : keys) (k[0] == 'm' ? mobile : email) = true;
+      Make(guardians_, UpdateContact{AccountId(g), mobile, email, keys}, "");
+      ++summary_.contacts_updated;
+    }
+    // Desired links of the run's pupils: (guardian, pupil) → the record.
+    std::map<std::pair<std::string, std::string>, std::pair<size_t, const LinkRecord*>> desired;
+    for (size_t s = 0; s < sets_.size(); ++s) {
+      for (const LinkRecord& l : sets_[s].links) {
+        ++summary_.links_read;
+        const auto rank = RankOf(l);
+        auto pupil = pupil_of_.find({s, l.pupil_source_id});
+        auto adult = adults_.find({s, l.guardian_source_id});
+        if (!rank || pupil == pupil_of_.end() || adult == adults_.end() || adult->second.account.empty())
+          continue;
+        if (*rank == LinkRank::kEnCharge && dir_.at(sets_[s].uai).level == Level::kEcole) {
+          Report("en_charge_in_primary", sets_[s].guardians_file, l.line, l.guardian_source_id,
+                 "a 'personne en charge' is recorded only in secondary school; no link");
+          continue;
+        }
+        desired.emplace(std::pair{adult->second.account, pupil->second}, std::pair{s, &l});
+      }
+    }
+    std::set<std::string> run_pupils;
+    for (const auto& [key, id] : pupil_of_) run_pupils.insert(id);
+    for (const std::string& pupil : run_pupils) {
+      for (const auto& [g, link] : index_.LinksOf(pupil)) {
+        if (!link->active()) continue;
+        if (desired.count({g, pupil})) {
+          if (transferred_.count(pupil)) {
+            Make(links_, UpdateGuardianLink{AccountId(g), AccountId(pupil)}, pupil);
+            ++summary_.links_moved;
+          }
+          desired.erase({g, pupil});  // already there
+        } else if (link->source_system != SourceSystem::kManual && uncertain_.count(pupil) == 0) {
+          Make(links_, UnlinkGuardian{AccountId(g), AccountId(pupil), UnlinkReason::kSourceUpdate},
+               pupil);
+          ++summary_.links_removed;
+        }
+      }
+    }
+    for (const auto& [gp, rec] : desired) {
+      const auto& [s, l] = rec;
+      LinkGuardian cmd{AccountId(gp.first), AccountId(gp.second), *RankOf(*l), l->relationship,
+                       sets_[s].system,
+                       "ELEVE_ID=" + l->pupil_source_id + ";PERSONNE_ID=" + l->guardian_source_id,
+                       sets_[s].guardians_file};
+      Make(links_, std::move(cmd), gp.second);
+      ++summary_.links_added;
+    }
+  }
+
+  // Pupils leaving: a past DATE_SORTIE, or gone from their establishment's export.
+  void PlanLeavers() {
+    std::set<std::string> leavers;
+    for (const auto& [ine, rec] : leaving_) {
+      const std::string a = index_.PupilByIne(ine);
+      const AccountView* v = a.empty() ? nullptr : index_.Find(a);
+      if (v != nullptr && v->state != ViewState::kClosed && v->placement.uai.str() == sets_[rec.first].uai)
+        leavers.insert(a);
+    }
+    std::set<std::string> placed;
+    for (const auto& [key, id] : pupil_of_) placed.insert(id);
+    for (const auto& [uai, pupils] : index_.PupilsAt(imported_uais_))
+      for (const std::string& a : pupils)
+        if (placed.count(a) == 0) leavers.insert(a);
+    for (const std::string& a : leavers) {
+      for (const auto& [g, link] : index_.LinksOf(a))
+        if (link->active())
+          Make(closes_, UnlinkGuardian{AccountId(g), AccountId(a), UnlinkReason::kPupilLeft}, a);
+      Make(closes_, CloseAccount{AccountId(a), CloseReason::kLeft, AccountId()}, "");
+      ++summary_.leavers;
+    }
+  }
+
+  const std::vector<ExportSet>& sets_;
+  const Directory& dir_;
+  const LedgerIndex& index_;
+  const PlanOptions& o_;
+  Actor actor_;
+  Timestamp at_;
+  std::set<std::string> imported_uais_;
+  std::map<std::string, Active> active_;                               // by INE
+  std::map<std::string, std::pair<size_t, const PupilRecord*>> leaving_;  // by INE
+  std::map<std::pair<size_t, std::string>, std::string> pupil_of_;     // (set, ELEVE_ID) → account
+  std::map<std::pair<size_t, std::string>, Adult> adults_;             // (set, PERSONNE_ID)
+  std::map<std::string, std::string> new_by_key_;                      // key → account, this run
+  std::map<std::string, std::vector<std::string>> new_keys_;           // account → merged keys
+  std::set<std::string> contact_changed_, transferred_, new_logins_;
+  std::set<std::string> uncertain_;  // pupils of a left-out adult: their links are kept
+  std::vector<Command> pupils_, guardians_, links_, closes_;
+  std::vector<Finding> findings_;
+  PlanSummary summary_;
+};
+
+}  // namespace
+
+std::string MakeLogin(std::string_view first_name, std::string_view last_name,
+                      const std::function<bool(const std::string&)>& taken) {
+  std::string base;
+  const std::string first = NormalizeName(first_name), last = NormalizeName(last_name);
+  const char initial = first.empty() ? 'X' : first[0];
+  base += initial >= 'A' && initial <= 'Z' ? static_cast<char>(initial - 'A' + 'a') : 'x';
+  base += '.';
+  size_t letters = 0;
+  for (char c : last) {
+    if (c < 'A' || c > 'Z' || letters == 20) continue;
+    base += static_cast<char>(c - 'A' + 'a');
+    ++letters;
+  }
+  if (letters == 0) base += "eleve";
+  for (int n = 1;; ++n) {
+    std::string login = base + std::to_string(n);
+    if (!taken(login)) return login;
+  }
+}
+
+Result<ImportPlan> PlanImport(const std::vector<ExportSet>& sets, const Directory& directory,
+                              const LedgerIndex& index, const PlanOptions& options) {
+  return Planner(sets, directory, index, options).Run();
+}
+
+}  // namespace ledger::import

@@ -1,0 +1,57 @@
+// LedgerIndex: what an import needs to know of the ledger to compute a diff —
+// every account's view (state, placement, links), pupils by INE, guardians by
+// matching key and by the ids their establishment's exports gave them, and
+// the logins in use. Built by folding events (Add), typically the whole log
+// (Load); nothing is kept between runs, so it can never disagree with the log.
+// Pure once built; not thread-safe while being built.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "events/event.h"
+#include "events/event_log.h"
+#include "projections/account_view.h"
+
+namespace ledger::import {
+
+class LedgerIndex {
+ public:
+  // Folds every event of `log` (partition by partition; streams stay in order).
+  static Result<LedgerIndex> Load(EventLog& log);
+
+  // Folds one event; events of a stream arrive in seq order.
+  void Add(const Event& e);
+
+  // The account's view, or nullptr.
+  const AccountView* Find(const std::string& account) const;
+  // The pupil account holding `ine` (closed ones included), or "".
+  std::string PupilByIne(const std::string& ine) const;
+  // The open guardian accounts holding `key` (several: an ambiguity).
+  std::set<std::string> GuardiansByKey(const std::string& key) const;
+  // The guardian linked (now or before) to a pupil of `uai` under
+  // PERSONNE_ID `person` by that establishment's SIECLE exports, or "".
+  std::string GuardianBySourceId(const std::string& uai, const std::string& person) const;
+  // The guardian's current matching keys.
+  std::vector<std::string> KeysOf(const std::string& guardian) const;
+  bool LoginTaken(const std::string& login) const { return logins_.count(login) > 0; }
+
+  // Open pupil accounts schooled at each of `uais` (one pass over the index).
+  std::map<std::string, std::vector<std::string>> PupilsAt(const std::set<std::string>& uais) const;
+  // Guardians with a link (active or not) to `pupil`: guardian id → link.
+  std::map<std::string, const LinkView*> LinksOf(const std::string& pupil) const;
+
+  size_t accounts() const { return views_.size(); }
+
+ private:
+  std::map<std::string, AccountView> views_;
+  std::map<std::string, std::string> pupil_by_ine_;
+  std::map<std::string, std::vector<std::string>> keys_of_;  // guardian → its current keys
+  std::map<std::string, std::set<std::string>> by_key_;
+  std::map<std::pair<std::string, std::string>, std::string> by_source_id_;
+  std::map<std::string, std::set<std::string>> guardians_of_;  // pupil → guardians linked once
+  std::set<std::string> logins_;
+};
+
+}  // namespace ledger::import
