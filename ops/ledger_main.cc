@@ -16,6 +16,7 @@
 
 #include "ops/demo.h"
 #include "ops/export.h"
+#include "ops/import_command.h"
 #include "ops/log_flags.h"
 #include "ops/migrate_command.h"
 #include "ops/queries.h"
@@ -194,6 +195,53 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
 
+  ImportRequest imp;
+  CLI::App* import = app.add_subcommand(
+      "import", "Feed the ledger from the schools' information systems (the establishment "
+                "directory first, then SIECLE or ONDE exports); a re-import appends only what "
+                "changed");
+  import->require_subcommand(1);
+  CLI::App* annuaire = import->add_subcommand(
+      "annuaire", "Load the national establishment directory (annuaire de l'éducation CSV: "
+                  "UAI, name, type, department, academy) into DATA/establishments.tsv");
+  AddLogFlags(*annuaire, flags);
+  annuaire->add_option("FILE", imp.annuaire, "One or more annuaire CSV files (one per department)")
+      ->required();
+  auto add_run_options = [&](CLI::App& sub) {
+    AddLogFlags(sub, flags);
+    sub.add_option_function<std::string>(
+           "--date",
+           [&imp](const std::string& s) {
+             imp.date = ParseIsoDate(s);
+             if (!imp.date) throw CLI::ValidationError("--date", s + " is not a date YYYY-MM-DD");
+           },
+           "The exports' date, YYYY-MM-DD (default: today): the import's events happen then, and "
+           "pupils whose DATE_SORTIE is on or before it have left")
+        ->type_name("DATE");
+    sub.add_option("--report", imp.report, "Also write the data-quality report to this JSON file");
+    sub.add_flag("--dry-run", imp.dry_run, "Plan and report, append nothing");
+  };
+  CLI::App* siecle = import->add_subcommand(
+      "siecle", "Import SIECLE BEE exports (secondary schools), one --eleves/--responsables pair "
+                "per establishment; give both establishments of a pupil who moved in one run");
+  add_run_options(*siecle);
+  siecle->add_option("--eleves", imp.eleves, "ElevesSansAdresses.xml (BEE_ELEVES), repeatable")
+      ->required();
+  siecle->add_option("--responsables", imp.responsables,
+                     "ResponsablesAvecAdresses.xml (BEE_RESPONSABLES), repeatable, same order")
+      ->required();
+  siecle->add_option_function<std::string>(
+      "--uai", [&imp](const std::string& s) { imp.expected_uai = s; },
+      "The establishment these exports must be of (refused otherwise)");
+  CLI::App* onde = import->add_subcommand(
+      "onde", "Import an ONDE extraction (primary schools): the pupils file and the guardians "
+              "file (format in ops/import/README.md)");
+  add_run_options(*onde);
+  onde->add_option("--pupils", imp.pupils, "The ONDE pupils extraction (CSV, Windows-1252)")->required();
+  onde->add_option("--guardians", imp.guardians, "The guardians extraction (CSV, Windows-1252)")
+      ->required();
+  onde->add_option("--uai", imp.uai, "The school's UAI (ONDE extractions do not carry it)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -208,6 +256,9 @@ int Main(int argc, char** argv) {
   if (*qlist) return Report(RunQuarantineList(flags, q_format, stdout));
   if (*rebuild) return Report(RunRebuild(flags, stdout));
   if (*migrate) return Report(RunMigrate(flags, mig, stdout));
+  if (*annuaire) return Report(RunImportAnnuaire(flags, imp, stdout));
+  if (*siecle) return Report(RunImportSiecle(flags, imp, SystemNow, stdout));
+  if (*onde) return Report(RunImportOnde(flags, imp, SystemNow, stdout));
   return 2;
 }
 

@@ -37,6 +37,7 @@
 #include "events/testing/log_contents.h"
 #include "events/testing/temp_dir.h"
 #include "ops/migrate.h"
+#include "tests/ledger_runner.h"
 
 namespace ledger {
 namespace {
@@ -274,50 +275,11 @@ TEST_F(KafkaScenarioTest, MigrateStoppedByAProduceErrorResumesOnAReopenedLogWith
 
 // ---- `ledger migrate` as an operator runs it, killed mid-run -------------
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Starts `ledger ARGS…` with stdout/stderr to files in `dir`.
-pid_t Spawn(const std::vector<std::string>& args, const fs::path& dir) {
-  std::fflush(stdout);  // or the child's freopen writes our buffer out again
-  std::fflush(stderr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::freopen((dir / "out").c_str(), "w", stdout);
-    std::freopen((dir / "err").c_str(), "w", stderr);
-    std::vector<char*> argv;
-    std::string bin = LEDGER_BIN;
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (std::string& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-CliRun Wait(pid_t pid, const fs::path& dir) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  CliRun r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = Slurp(dir / "out");
-  r.err = Slurp(dir / "err");
-  return r;
-}
+using testing::CliRun;
+using testing::WaitLedger;
 
 CliRun Ledger(const std::vector<std::string>& args, const fs::path& dir) {
-  return Wait(Spawn(args, dir), dir);
+  return testing::RunLedger(args, dir);
 }
 
 TEST_F(KafkaScenarioTest, LedgerMigrateKilledMidRunThenRerunHoldsExactlyTheEmbeddedLog) {
@@ -338,7 +300,7 @@ TEST_F(KafkaScenarioTest, LedgerMigrateKilledMidRunThenRerunHoldsExactlyTheEmbed
   // Distant brokers: the copy takes seconds, so the kill lands mid-run.
   for (int32_t broker = 1; broker <= 3; ++broker)
     ASSERT_TRUE(cluster_.SetBrokerRtt(broker, milliseconds(20)).ok());
-  pid_t pid = Spawn(migrate, tmp_.path());
+  pid_t pid = testing::SpawnLedger(migrate, tmp_.path());
   // SIGKILL once some records are in the topic: no clean shutdown, batches in flight.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   int64_t at_kill = 0;
@@ -348,7 +310,7 @@ TEST_F(KafkaScenarioTest, LedgerMigrateKilledMidRunThenRerunHoldsExactlyTheEmbed
     std::this_thread::sleep_for(milliseconds(2));
   }
   kill(pid, SIGKILL);
-  CliRun killed = Wait(pid, tmp_.path());
+  CliRun killed = WaitLedger(pid, tmp_.path());
   ASSERT_EQ(killed.code, 128 + SIGKILL) << "migrate ended before the kill: " << killed.out
                                         << killed.err;
   const int64_t after_kill = Total(*kafka);

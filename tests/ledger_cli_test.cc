@@ -16,35 +16,17 @@
 
 #include "events/embedded/embedded_event_log.h"
 #include "events/testing/temp_dir.h"
+#include "tests/ledger_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ledger::testing::CliRun;
 
 class LedgerCliTest : public ::testing::Test {
  protected:
-  CliRun Ledger(const std::string& args) {
-    std::string cmd = std::string(LEDGER_BIN) + " " + args + " >" + (dir_ / "out").string() +
-                      " 2>" + (dir_ / "err").string();
-    int status = std::system(cmd.c_str());
-    CliRun r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = Slurp(dir_ / "out");
-    r.err = Slurp(dir_ / "err");
-    return r;
-  }
+  CliRun Ledger(const std::string& args) { return ledger::testing::RunLedger(args, dir_); }
   std::string Data() const { return (dir_ / "data").string(); }
 
   ledger::testing::TempDir tmp_{"cli"};

@@ -99,12 +99,12 @@ class Planner {
     at_ = StartOfDay(o_.date);
     at_.micros += 8LL * 3600 * 1000000;  // 08:00 UTC on the exports' day
     for (const ExportSet& s : sets_) {
-      const std::string where = s.pupils_file;
+      const std::string where = Where(s.pupils_file, s.uai_line);
       if (Status v = ValidateUai(s.uai); !v.ok())
         return InvalidArgument(where + ": the export's establishment: " + v.message() +
                                " (is this export damaged?)");
       if (o_.expected_uai && *o_.expected_uai != s.uai) {
-        Report("uai_mismatch", where, 0, s.uai, "expected " + *o_.expected_uai);
+        Report("uai_mismatch", s.pupils_file, s.uai_line, s.uai, "expected " + *o_.expected_uai);
         return InvalidArgument(where + ": export of establishment " + s.uai + ", expected " +
                                *o_.expected_uai + " (--uai): wrong file?");
       }

@@ -92,7 +92,9 @@ class PlanTest : public ::testing::Test {
       auto r = (*h)->Handle(c);
       EXPECT_TRUE(r.ok()) << CommandName(c.body) << " on " << TargetStream(c.body).str() << ": "
                           << r.status().ToString();
-      if (r.ok()) EXPECT_FALSE(r->replayed) << "two commands share the id " << c.id.str();
+      if (r.ok()) {
+        EXPECT_FALSE(r->replayed) << "two commands share the id " << c.id.str();
+      }
     }
     return *plan;
   }

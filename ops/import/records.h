@@ -73,6 +73,7 @@ struct LinkRecord {
 struct ExportSet {
   SourceSystem system = SourceSystem::kSiecle;
   std::string uai;             // PARAMETRES/UAJ (SIECLE) or --uai (ONDE), as written
+  int uai_line = 0;            // line of PARAMETRES/UAJ in pupils_file; 0: not from a file
   std::string pupils_file;     // paths as given, for messages and source_file
   std::string guardians_file;
   std::vector<PupilRecord> pupils;

@@ -8,27 +8,33 @@ namespace ledger::import {
 
 namespace {
 
-std::vector<std::pair<std::string, int>> SummaryRows(const PlanSummary& s) {
-  return {{"pupils read", s.pupils_read},
-          {"adults read", s.guardians_read},
-          {"relations read", s.links_read},
-          {"pupil accounts created", s.pupils_created},
-          {"guardian accounts created", s.guardians_created},
-          {"guardians matched to an existing account", s.guardians_matched},
-          {"pupils transferred", s.transfers},
-          {"class changes", s.class_changes},
-          {"pupils who left (accounts closed)", s.leavers},
-          {"guardian contacts updated", s.contacts_updated},
-          {"links added", s.links_added},
-          {"links moved with their pupil", s.links_moved},
-          {"links removed (no longer in the export)", s.links_removed}};
+struct SummaryRow {
+  const char* key;    // JSON key
+  const char* label;  // printed
+  int n;
+};
+
+std::vector<SummaryRow> SummaryRows(const PlanSummary& s) {
+  return {{"pupils_read", "pupils read", s.pupils_read},
+          {"adults_read", "adults read", s.guardians_read},
+          {"relations_read", "relations read", s.links_read},
+          {"pupil_accounts_created", "pupil accounts created", s.pupils_created},
+          {"guardian_accounts_created", "guardian accounts created", s.guardians_created},
+          {"guardians_matched", "guardians matched to an existing account", s.guardians_matched},
+          {"pupils_transferred", "pupils transferred", s.transfers},
+          {"class_changes", "class changes", s.class_changes},
+          {"leavers_closed", "pupils who left (accounts closed)", s.leavers},
+          {"contacts_updated", "guardian contacts updated", s.contacts_updated},
+          {"links_added", "links added", s.links_added},
+          {"links_moved", "links moved with their pupil", s.links_moved},
+          {"links_removed", "links removed (no longer in the export)", s.links_removed}};
 }
 
 }  // namespace
 
 nlohmann::json ReportJson(const ImportPlan& plan) {
   nlohmann::json summary = nlohmann::json::object();
-  for (const auto& [what, n] : SummaryRows(plan.summary)) summary[what] = n;
+  for (const SummaryRow& r : SummaryRows(plan.summary)) summary[r.key] = r.n;
   nlohmann::json findings = nlohmann::json::array();
   std::map<std::string, int> counts;
   for (const Finding& f : plan.findings) {
@@ -43,8 +49,8 @@ nlohmann::json ReportJson(const ImportPlan& plan) {
 }
 
 void PrintReport(const ImportPlan& plan, std::FILE* out, size_t max_lines) {
-  for (const auto& [what, n] : SummaryRows(plan.summary))
-    if (n > 0) fmt::print(out, "  {:>7}  {}\n", n, what);
+  for (const SummaryRow& r : SummaryRows(plan.summary))
+    if (r.n > 0) fmt::print(out, "  {:>7}  {}\n", r.n, r.label);
   if (plan.findings.empty()) {
     fmt::print(out, "data quality: nothing to report\n");
     return;

@@ -15,7 +15,10 @@
 
 namespace ledger::import {
 
-// {"summary": {...counts...}, "findings": [{"kind","file","line","source_id","detail"}...],
+// {"summary": {"pupils_read", "adults_read", "relations_read",
+//   "pupil_accounts_created", "guardian_accounts_created", "guardians_matched",
+//   "pupils_transferred", "class_changes", "leavers_closed", "contacts_updated",
+//   "links_added", "links_moved", "links_removed": n, ...}, "findings": [{"kind","file","line","source_id","detail"}...],
 //  "counts": {"kind": n, ...}}
 nlohmann::json ReportJson(const ImportPlan& plan);
 

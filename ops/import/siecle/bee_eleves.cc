@@ -7,7 +7,8 @@
 namespace ledger::import::siecle_internal {
 namespace {
 
-Result<std::string> ReadUaj(const XmlDocument& doc) {
+// Sets set->uai and set->uai_line.
+Status ReadUaj(const XmlDocument& doc, ExportSet* set) {
   LEDGER_ASSIGN_OR_RETURN(const xmlNode* parametres,
                           Require(doc, doc.root(), "PARAMETRES", "PARAMETRES"));
   LEDGER_ASSIGN_OR_RETURN(const xmlNode* uaj, Require(doc, parametres, "UAJ", "PARAMETRES/UAJ"));
@@ -17,7 +18,9 @@ Result<std::string> ReadUaj(const XmlDocument& doc) {
                        "PARAMETRES/UAJ is empty (the establishment's UAI: export the file "
                        "again from SIECLE)");
   }
-  return uai;
+  set->uai = std::move(uai);
+  set->uai_line = Line(uaj);
+  return OkStatus();
 }
 
 Status ReadEleve(const XmlDocument& doc, const xmlNode* eleve, ExportSet* set, PupilIndex* index) {
@@ -76,7 +79,7 @@ Status ReadStructuresEleve(const XmlDocument& doc, const xmlNode* structures,
 
 Status ReadBeeEleves(const XmlDocument& doc, ExportSet* set, PupilIndex* index) {
   LEDGER_RETURN_IF_ERROR(CheckRoot(doc, "BEE_ELEVES", "BEE_RESPONSABLES"));
-  LEDGER_ASSIGN_OR_RETURN(set->uai, ReadUaj(doc));
+  LEDGER_RETURN_IF_ERROR(ReadUaj(doc, set));
   LEDGER_ASSIGN_OR_RETURN(const xmlNode* donnees, Require(doc, doc.root(), "DONNEES", "DONNEES"));
   LEDGER_ASSIGN_OR_RETURN(const xmlNode* eleves, Require(doc, donnees, "ELEVES", "DONNEES/ELEVES"));
   LEDGER_RETURN_IF_ERROR(ForEachChild(

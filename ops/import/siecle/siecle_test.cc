@@ -68,6 +68,7 @@ TEST(ParseSiecle, CollegeExportInIso885915) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->system, SourceSystem::kSiecle);
   EXPECT_EQ(r->uai, "0319999A");
+  EXPECT_EQ(r->uai_line, 4);  // PARAMETRES/UAJ, for the planner's unknown-UAI error
   EXPECT_EQ(r->pupils_file, Data("college_eleves.xml"));
   EXPECT_EQ(r->guardians_file, Data("college_responsables.xml"));
   // Trimmed values; G structures ignored; the first of two D structures wins;

@@ -1,0 +1,167 @@
+#include "ops/import_command.h"
+
+#include <sodium.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <fmt/core.h>
+
+#include "ops/import/csv/annuaire.h"
+#include "ops/import/csv/onde.h"
+#include "ops/import/import_plan.h"
+#include "ops/import/report.h"
+#include "ops/import/siecle/siecle.h"
+#include "ops/progress.h"
+
+namespace ledger {
+
+namespace {
+
+constexpr size_t kGroupCommit = 512;  // commands per HandleBatch
+
+// A digest of the files' bytes and the date: seeds the run's command ids.
+Result<std::string> RunId(const std::vector<std::string>& files, Date date) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 16);
+  for (const std::string& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) return NotFound(f + ": cannot open");
+    char buf[1 << 16];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0)
+      crypto_generichash_update(&st, reinterpret_cast<unsigned char*>(buf),
+                                static_cast<unsigned long long>(in.gcount()));
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(f.data()), f.size());
+  }
+  const std::string d = FormatIsoDate(date);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(d.data()), d.size());
+  unsigned char out[16];
+  crypto_generichash_final(&st, out, sizeof out);
+  std::string hex;
+  for (unsigned char c : out) hex += fmt::format("{:02x}", c);
+  return hex;
+}
+
+Result<import::Directory> LoadDirectoryMap(const LogFlags& flags) {
+  LEDGER_ASSIGN_OR_RETURN(std::vector<import::Establishment> list,
+                          import::LoadDirectory(DirectoryPath(flags)));
+  import::Directory dir;
+  for (import::Establishment& e : list) dir[e.uai.str()] = std::move(e);
+  return dir;
+}
+
+Status WriteReport(const std::string& path, const import::ImportPlan& plan) {
+  std::ofstream f(path);
+  f << import::ReportJson(plan).dump(2) << "\n";
+  f.close();
+  if (!f) return Unavailable("--report " + path + ": cannot write it");
+  return OkStatus();
+}
+
+// Plans `sets` against the log, reports, and submits the commands.
+Status ImportSets(const LogFlags& flags, const ImportRequest& request,
+                  const std::vector<import::ExportSet>& sets, const std::vector<std::string>& files,
+                  Clock now, std::FILE* out) {
+  LEDGER_ASSIGN_OR_RETURN(import::Directory dir, LoadDirectoryMap(flags));
+  const Date date = request.date ? *request.date : DateOf(now());
+  LEDGER_ASSIGN_OR_RETURN(std::string run_id, RunId(files, date));
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kWrite));
+  LEDGER_ASSIGN_OR_RETURN(import::LedgerIndex index, import::LedgerIndex::Load(*log));
+  LEDGER_ASSIGN_OR_RETURN(
+      import::ImportPlan plan,
+      import::PlanImport(sets, dir, index, import::PlanOptions{date, request.expected_uai, run_id}));
+  for (const import::ExportSet& s : sets)
+    fmt::print(out, "{} ({}, {}): {} pupils, {} adults, {} relations\n", s.pupils_file, s.uai,
+               dir.at(s.uai).name, s.pupils.size(), s.guardians.size(), s.links.size());
+  import::PrintReport(plan, out);
+  if (!request.report.empty()) LEDGER_RETURN_IF_ERROR(WriteReport(request.report, plan));
+  if (request.dry_run) {
+    fmt::print(out, "dry run: {} commands planned, nothing appended\n", plan.commands.size());
+    return OkStatus();
+  }
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<CommandHandler> handler, CommandHandler::Open(*log, now));
+  ProgressBar bar("importing", static_cast<int64_t>(plan.commands.size()));
+  size_t events = 0, done = 0;
+  for (size_t i = 0; i < plan.commands.size(); i += kGroupCommit) {
+    std::span<const Command> batch(plan.commands.data() + i,
+                                   std::min(kGroupCommit, plan.commands.size() - i));
+    std::vector<Result<Outcome>> results = handler->HandleBatch(batch);
+    for (size_t k = 0; k < results.size(); ++k) {
+      if (!results[k].ok())
+        return results[k].status().WithContext(
+            fmt::format("import stopped at command {} of {} ({} on {}); what was appended is kept: "
+                        "run the same import again to resume",
+                        done + k + 1, plan.commands.size(), CommandName(batch[k].body),
+                        TargetStream(batch[k].body).str()));
+      events += results[k]->count;
+    }
+    done += results.size();
+    bar.Update(static_cast<int64_t>(done));
+  }
+  bar.Finish();
+  fmt::print(out, "imported: {} commands, {} events appended\n", plan.commands.size(), events);
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string DirectoryPath(const LogFlags& flags) {
+  return (std::filesystem::path(flags.data) / "establishments.tsv").string();
+}
+
+Status RunImportAnnuaire(const LogFlags& flags, const ImportRequest& request, std::FILE* out) {
+  if (request.annuaire.empty()) return InvalidArgument("ledger import annuaire: give FILE.csv");
+  std::vector<import::Establishment> incoming;
+  for (const std::string& f : request.annuaire) {
+    LEDGER_ASSIGN_OR_RETURN(std::vector<import::Establishment> list, import::ParseAnnuaire(f));
+    fmt::print(out, "{}: {} establishments\n", f, list.size());
+    incoming.insert(incoming.end(), list.begin(), list.end());
+  }
+  std::vector<import::Establishment> existing;
+  if (auto loaded = import::LoadDirectory(DirectoryPath(flags)); loaded.ok()) {
+    existing = std::move(*loaded);
+  } else if (loaded.status().code() != StatusCode::kNotFound) {
+    return loaded.status();
+  }
+  std::filesystem::create_directories(flags.data);
+  const std::vector<import::Establishment> merged = import::MergeDirectory(existing, incoming);
+  LEDGER_RETURN_IF_ERROR(import::SaveDirectory(DirectoryPath(flags), merged));
+  std::map<std::string, std::map<Level, int>> by_dept;
+  for (const import::Establishment& e : merged) ++by_dept[e.department][e.level];
+  fmt::print(out, "directory {}: {} establishments\n", DirectoryPath(flags), merged.size());
+  fmt::print(out, "  {:<10} {:>7} {:>8} {:>7} {:>7}\n", "department", "écoles", "collèges",
+             "lycées", "other");
+  for (auto& [dept, n] : by_dept)
+    fmt::print(out, "  {:<10} {:>7} {:>8} {:>7} {:>7}\n", dept, n[Level::kEcole],
+               n[Level::kCollege], n[Level::kLycee], n[Level::kOther]);
+  return OkStatus();
+}
+
+Status RunImportSiecle(const LogFlags& flags, const ImportRequest& request, Clock now,
+                       std::FILE* out) {
+  if (request.eleves.empty() || request.eleves.size() != request.responsables.size())
+    return InvalidArgument(
+        "ledger import siecle: give --eleves and --responsables in pairs, one pair per "
+        "establishment (got " + std::to_string(request.eleves.size()) + " and " +
+        std::to_string(request.responsables.size()) + ")");
+  std::vector<import::ExportSet> sets;
+  std::vector<std::string> files;
+  for (size_t i = 0; i < request.eleves.size(); ++i) {
+    LEDGER_ASSIGN_OR_RETURN(import::ExportSet set,
+                            import::ParseSiecle(request.eleves[i], request.responsables[i]));
+    sets.push_back(std::move(set));
+    files.push_back(request.eleves[i]);
+    files.push_back(request.responsables[i]);
+  }
+  return ImportSets(flags, request, sets, files, now, out);
+}
+
+Status RunImportOnde(const LogFlags& flags, const ImportRequest& request, Clock now, std::FILE* out) {
+  LEDGER_ASSIGN_OR_RETURN(import::ExportSet set,
+                          import::ParseOnde(request.pupils, request.guardians, request.uai));
+  return ImportSets(flags, request, {set}, {request.pupils, request.guardians}, now, out);
+}
+
+}  // namespace ledger
