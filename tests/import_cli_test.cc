@@ -28,6 +28,7 @@ using testing::CliRun;
 
 const std::string kFixtures = LEDGER_IMPORT_TESTDATA;
 const std::string kData = LEDGER_DATA_DIR;
+const std::string kOnde = LEDGER_ONDE_TESTDATA;
 
 std::string F(const std::string& name) { return kFixtures + "/" + name; }
 
@@ -246,6 +247,27 @@ TEST_F(ImportCliTest, BadInputAbortsNamingFileAndLineAndAppendsNothing) {
   EXPECT_NE(dry.out.find("dry run: 8 commands planned, nothing appended"), std::string::npos)
       << dry.out;
   EXPECT_EQ(Export(), before);
+}
+
+// ONDE (écoles): Windows-1252 files of ops/import/csv/testdata, a real école of 035.
+TEST_F(ImportCliTest, OndeExtractionImportsOnceAndReimportsNothing) {
+  const std::vector<std::string> args = {
+      "import", "onde", "--data", Data(), "--uai", "0350122T", "--date", "2024-09-02", "--pupils",
+      kOnde + "/onde_eleves.csv", "--guardians", kOnde + "/onde_responsables.csv"};
+  CliRun first = Run(args);
+  ASSERT_EQ(first.code, 0) << first.err;
+  EXPECT_NE(first.out.find("onde_eleves.csv:3 [line:3] no account"), std::string::npos)
+      << first.out;
+  Ledger l = Parse(Export());
+  EXPECT_EQ(l.by_login.size(), 5u);  // 2 pupils with an INE, 3 guardians
+  EXPECT_EQ(l.by_login.count("z.miraboeuf1"), 1u);  // "Mirabœuf": œ is 0x9C in Windows-1252
+  std::map<std::string, int> s = Stats();
+  EXPECT_EQ(s["035/pupil/ecole"], 2);
+  EXPECT_EQ(s["035/guardian/ecole"], 3);
+
+  CliRun again = Run(args);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("imported: 0 commands, 0 events appended"), std::string::npos);
 }
 
 }  // namespace
