@@ -226,7 +226,7 @@ TEST(SelfServiceReset, GuardianBySmsRejectedWithoutMobile) {
 }
 
 TEST(SelfServiceReset, PupilByEmailAcceptedWithEmail) {
-  AccountState s = Pupil({ContactUpdated{false, true}, Letter(),
+  AccountState s = Pupil({ContactUpdated{false, true, {}}, Letter(),
                           AccountActivated{ActivationMethod::kProvisionalPassword}});
   EXPECT_TRUE(Decide(s, ResetPassword{kPupil, ResetChannel::kEmail}, PupilActor(kPupil.str())).ok());
 }
@@ -242,7 +242,7 @@ TEST(SelfServiceReset, PupilRejectedBySmsOrWithoutEmail) {
 // --- Rule: a guardian cannot reset a pupil's password
 
 TEST(GuardianOnPupil, ResetRejected) {
-  AccountState s = Pupil({ContactUpdated{false, true}, Letter(),
+  AccountState s = Pupil({ContactUpdated{false, true, {}}, Letter(),
                           AccountActivated{ActivationMethod::kProvisionalPassword}});
   EXPECT_REJECTED(Decide(s, ResetPassword{kPupil, ResetChannel::kEmail}, GuardianActor(kGuardian.str())),
                   StatusCode::kPermissionDenied, "a guardian cannot act on a pupil's account");
@@ -465,7 +465,7 @@ TEST(NoOpCommands, ChangeNothingAndAppendNothing) {
   auto r = Decide(Pupil(), ChangeClass{kPupil, "4E1"}, SystemActor());
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->empty());
-  auto c = Decide(Pupil(), UpdateContact{kPupil, false, false}, SystemActor());
+  auto c = Decide(Pupil(), UpdateContact{kPupil, false, false, {}}, SystemActor());
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->empty());
 }

@@ -47,7 +47,7 @@ void FillLongHistory(EventLog& log, const std::string& account, size_t events) {
   add(head, DelegateRights{uai, StaffId("staff-long"), Module::kAccountsAdmin, EndOfSchoolYear(t), "bench"});
   add(import, CreateAccount{id, AccountCreated{AccountKind::kPupil, "e.long", SourceSystem::kSiecle, "1",
                                                "f.xml", Placement{uai, "035", "rennes", Level::kCollege, "4E1"},
-                                               Ine("123456789AZ"), Date{2012, 1, 1}, "", "", false, true}});
+                                               Ine("123456789AZ"), Date{2012, 1, 1}, "", "", false, true, {}}});
   add(staff, NotifyAccount{id, NotifyChannel::kLetter, {}, false});
   add(pupil, ActivateAccount{id, ActivationMethod::kProvisionalPassword, Date{2012, 1, 1}});
   while (cmds.size() - 1 < events) {

@@ -259,7 +259,7 @@ void CopyHash(const flatbuffers::Vector<uint8_t>* v, std::array<uint8_t, N>& out
 
 std::string EncodeBody(const Event& e) {
   FlatBufferBuilder b(512);
-  auto payload = std::visit(PayloadEncoder{b}, e.payload);
+  auto payload = std::visit(PayloadEncoder{b, {}}, e.payload);
   auto actor = fb::CreateActorDirect(b, CastEnum<fb::ActorKind>(e.actor.kind), e.actor.id.c_str(),
                                      e.actor.uai.str().c_str(), e.actor.module.has_value(),
                                      CastEnum<fb::Module>(e.actor.module.value_or(Module{})),

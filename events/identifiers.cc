@@ -28,6 +28,13 @@ Status ValidateUai(std::string_view t) {
   return OkStatus();
 }
 
+std::string MakeUai(uint32_t n) {
+  std::string uai(8, '0');
+  for (int i = 6, v = static_cast<int>(n % 10000000); i >= 0; --i, v /= 10) uai[i] = static_cast<char>('0' + v % 10);
+  uai[7] = kUaiLetters[(n % 10000000) % 23];
+  return uai;
+}
+
 Status ValidateIne(std::string_view t) {
   const std::string shown(t);
   bool ok = t.size() == 11;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "events/status.h"
@@ -22,6 +23,10 @@ namespace ledger {
 // letter should be 'X'").
 Status ValidateUai(std::string_view text);
 Status ValidateIne(std::string_view text);
+
+// The UAI of the 7-digit number `n` (< 10,000,000): its digits, zero-padded,
+// then its check letter. MakeUai(351962) == "0351962T".
+std::string MakeUai(uint32_t n);
 
 // The department code of a valid UAI: its first three digits.
 std::string_view DepartmentOfUai(const Uai& uai);

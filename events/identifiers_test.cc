@@ -12,6 +12,13 @@ TEST(UaiTest, AcceptsRealUais) {
   EXPECT_EQ(DepartmentOfUai(Uai("0940176F")), "094");
 }
 
+TEST(UaiTest, MakeUaiGivesTheRealCheckLetters) {
+  EXPECT_EQ(MakeUai(350122), "0350122T");
+  EXPECT_EQ(MakeUai(940176), "0940176F");
+  EXPECT_EQ(MakeUai(9740001), "9740001" + std::string(1, "ABCDEFGHJKLMNPRSTUVWXYZ"[9740001 % 23]));
+  for (uint32_t n : {0u, 310001u, 9999999u}) EXPECT_TRUE(ValidateUai(MakeUai(n)).ok()) << n;
+}
+
 TEST(UaiTest, RejectsWithTheReason) {
   Status s = ValidateUai("0350122A");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);

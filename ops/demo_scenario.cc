@@ -28,12 +28,12 @@ AccountCreated Pupil(const char* login, const char* source_id, SourceSystem sys,
                      const char* ine, Date birth, bool email) {
   const char* file = sys == SourceSystem::kOnde ? "onde-0350122T-2026.csv" : "ElevesSansAdresses.xml";
   return AccountCreated{AccountKind::kPupil, login, sys, source_id, file, std::move(p),
-                        Ine(ine), birth, "Eleve", "Demo", false, email};
+                        Ine(ine), birth, "Eleve", "Demo", false, email, {}};
 }
 AccountCreated Guardian(const char* login, const char* source_id, bool mobile, bool email) {
   return AccountCreated{AccountKind::kGuardian, login, SourceSystem::kSiecle, source_id,
                         "ResponsablesAvecAdresses.xml", {}, {}, {}, "Responsable", "Demo",
-                        mobile, email};
+                        mobile, email, {}};
 }
 
 class Script {
@@ -148,7 +148,7 @@ std::vector<DemoStep> DemoScenario() {
        CompletePasswordReset{p2});
   s.Refused("gua-0003 (FranceConnect only) asks for a reset by SMS", Owner(ActorKind::kGuardian, "gua-0003"),
             ResetPassword{g3, ResetChannel::kSms});
-  s.Do("SIECLE re-import: gua-0002 now has a mobile on file", Siecle(), UpdateContact{g2, true, true});
+  s.Do("SIECLE re-import: gua-0002 now has a mobile on file", Siecle(), UpdateContact{g2, true, true, {}});
 
   s.Do("gua-0001 confirms the link to pup-0001", Owner(ActorKind::kGuardian, "gua-0001"), ConfirmLink{g1, p1});
   s.Do("gua-0002 disputes the link to pup-0001", Owner(ActorKind::kGuardian, "gua-0002"), DisputeLink{g2, p1});

@@ -30,7 +30,7 @@ AccountView Fold(std::initializer_list<Event> events) {
 TEST(AccountViewTest, PupilLifecycleWithResetPending) {
   AccountCreated c{AccountKind::kPupil, "e.x", SourceSystem::kSiecle, "1", "f.xml",
                    Placement{Uai("0350033W"), "035", "rennes", Level::kCollege, "4E1"},
-                   Ine("123456789AB"), Date{2012, 1, 1}, "N", "P", false, true};
+                   Ine("123456789AB"), Date{2012, 1, 1}, "N", "P", false, true, {}};
   AccountView v = Fold({Ev(1, "2026-09-01T08:00:00Z", c),
                         Ev(2, "2026-09-02T08:00:00Z", AccountNotified{NotifyChannel::kLetter, false, {}, false}),
                         Ev(3, "2026-09-03T08:00:00Z", AccountActivated{ActivationMethod::kProvisionalPassword}),
@@ -50,7 +50,7 @@ TEST(AccountViewTest, PupilLifecycleWithResetPending) {
 
 TEST(AccountViewTest, GuardianLinksKeepTheirStoryIncludingRemoval) {
   AccountCreated g{AccountKind::kGuardian, "r.x", SourceSystem::kSiecle, "9", "r.xml", {}, {}, {},
-                   "N", "P", true, false};
+                   "N", "P", true, false, {}};
   Actor support{ActorKind::kAcademySupport, "support-1", {}, {}, true};
   AccountView v = Fold({Ev(1, "2026-09-01T08:00:00Z", g),
                         Ev(2, "2026-09-01T09:00:00Z",
@@ -77,7 +77,7 @@ TEST(AccountViewTest, ActorDescriptionNamesTheDelegationUsed) {
 
 TEST(ViewCodecTest, ViewsAndLinksRoundTripAndGarbageIsDataLoss) {
   AccountCreated g{AccountKind::kGuardian, "r.x", SourceSystem::kOnde, "9", "r.csv", {}, {}, {},
-                   "N", "P", true, false};
+                   "N", "P", true, false, {}};
   AccountView v = Fold({Ev(1, "2026-09-01T08:00:00Z", g),
                         Ev(2, "2026-09-01T09:00:00Z",
                            GuardianLinked{AccountId("p-1"), kCollege, LinkRank::kEnCharge, "other",

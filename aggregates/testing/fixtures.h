@@ -37,11 +37,11 @@ inline Timestamp At(const char* rfc3339) { return *ParseRfc3339(rfc3339); }
 inline AccountCreated NewPupil(Placement p = College()) {
   return AccountCreated{AccountKind::kPupil, "l.morel7", SourceSystem::kSiecle, "1042", "eleves.xml",
                         std::move(p), Ine("123456789AB"), Date{2011, 3, 14}, "Morel", "Léa",
-                        false, false};
+                        false, false, {}};
 }
 inline AccountCreated NewGuardian(bool mobile = true, bool email = true) {
   return AccountCreated{AccountKind::kGuardian, "m.morel3", SourceSystem::kSiecle, "88",
-                        "responsables.xml", {}, {}, {}, "Morel", "Marc", mobile, email};
+                        "responsables.xml", {}, {}, {}, "Morel", "Marc", mobile, email, {}};
 }
 
 // Folds payloads into a state, one event each, as the handler would.

@@ -108,7 +108,7 @@ class Generator {
            CreateAccount{c.id, AccountCreated{AccountKind::kPupil, "e." + base + "-" + std::to_string(k),
                                               SourceSystem::kSiecle, base + "-" + std::to_string(k),
                                               "ElevesSansAdresses.xml", c.place, Ine(ine), c.birth, "",
-                                              "", false, Chance(0.3)}});
+                                              "", false, Chance(0.3), {}}});
       kids.push_back(std::move(c));
     }
     int nguard = Chance(0.6) ? 2 : 1;
@@ -119,7 +119,7 @@ class Generator {
            CreateAccount{gid, AccountCreated{AccountKind::kGuardian, "r." + base + "-" + std::to_string(g),
                                              SourceSystem::kSiecle, base + "-r" + std::to_string(g),
                                              "ResponsablesAvecAdresses.xml", {}, {}, {}, "", "",
-                                             mobile, email}});
+                                             mobile, email, {}}});
       for (const Child& c : kids)
         Emit(t0 + kMinute, Import(),
              LinkGuardian{gid, c.id, g == 0 ? LinkRank::kLegal1 : LinkRank::kLegal2, g == 0 ? "mother" : "father",
@@ -151,7 +151,7 @@ class Generator {
         Emit(tr, self, ResetPassword{g, ResetChannel::kEmail});
       }
     } else if (!mobile && Chance(0.3)) {
-      Emit(tn + Between(1, 60) * kDay, Import(), UpdateContact{g, true, email});
+      Emit(tn + Between(1, 60) * kDay, Import(), UpdateContact{g, true, email, {}});
     }
   }
 

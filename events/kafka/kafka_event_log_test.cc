@@ -318,7 +318,9 @@ TEST_F(KafkaEventLogTest, AsyncAppendsThroughRetriableErrorsAndALeaderOutageLand
       {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR__TRANSPORT});
   for (int i = 0; i < 300; ++i) {
-    if (i == 100) ASSERT_TRUE(cluster_.SetBrokerDown(2, true).ok());
+    if (i == 100) {
+      ASSERT_TRUE(cluster_.SetBrokerDown(2, true).ok());
+    }
     expected.AppendAsync(*log, "acc-" + std::to_string(i % 11),
                          {"v" + std::to_string(i), "w" + std::to_string(i)}, &answered);
     if (i == 200) {

@@ -10,7 +10,7 @@ std::vector<Payload> OnePayloadOfEachType() {
   return {
       AccountCreated{AccountKind::kPupil, "l.morel7", SourceSystem::kSiecle, "ELV-1042",
                      "ElevesSansAdresses.xml", college, Ine("123456789AB"), Date{2011, 3, 14},
-                     "Morel", "Léa", false, true},
+                     "Morel", "Léa", false, true, {}},
       AccountNotified{NotifyChannel::kLetter, false, Timestamp{1'700'000'000'000'000}, false},
       AccountActivated{ActivationMethod::kProvisionalPassword},
       PasswordReset{ResetChannel::kEmail},
