@@ -1,4 +1,5 @@
 #include "ops/import/csv/onde.h"
+#include "ops/import/testing/render.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -17,26 +18,8 @@ using ::testing::Not;
 
 std::string Data(const std::string& name) { return std::string(LEDGER_CSV_TESTDATA) + "/" + name; }
 
-std::string Render(const std::optional<Date>& d) { return d ? FormatIsoDate(*d) : "-"; }
-std::string Render(const PupilRecord& p) {
-  return p.source_id + "|" + p.ine + "|" + p.last_name + "|" + p.first_name + "|" +
-         Render(p.birth_date) + "|" + Render(p.left_on) + "|" + p.class_name + "|" +
-         std::to_string(p.line);
-}
-std::string Render(const GuardianRecord& g) {
-  return g.source_id + "|" + g.last_name + "|" + g.first_name + "|" + g.mobile + "|" + g.email +
-         "|" + std::to_string(g.line);
-}
-std::string Render(const LinkRecord& l) {
-  return l.pupil_source_id + "|" + l.guardian_source_id + "|" + std::to_string(l.resp_legal) + "|" +
-         std::to_string(l.responsibility) + "|" + l.relationship + "|" + std::to_string(l.line);
-}
-template <typename T>
-std::vector<std::string> RenderAll(const std::vector<T>& records) {
-  std::vector<std::string> lines;
-  for (const T& r : records) lines.push_back(Render(r));
-  return lines;
-}
+using render::Render;
+using render::RenderAll;
 
 Status Refusal(const std::string& pupils, const std::string& guardians) {
   Result<ExportSet> r = ParseOnde(pupils, guardians, "0359001U");
@@ -77,10 +60,10 @@ TEST(ParseOnde, PupilsWithAndWithoutIneAndTheirGuardians) {
   EXPECT_EQ(r->pupils_file, Data("onde_eleves.csv"));
   EXPECT_EQ(r->guardians_file, Data("onde_responsables.csv"));
   EXPECT_THAT(RenderAll(r->pupils),
-              ElementsAre("070123456AB|070123456AB|Mirabœuf|Zoé|2017-03-14|-|CE1 A|2",
-                          "line:3||Garçonnet|François|2014-11-05|-|CM2|3",
+              ElementsAre("070123456AB|070123456AB|Mirabœuf|Zoé|2017-03-14|-|||CE1 A|2",
+                          "line:3||Garçonnet|François|2014-11-05|-|||CM2|3",
                           // "Radié": kept, no leaving date; line 4 is blank.
-                          "0801234567K|0801234567K|Œillet|Maël|2018-12-25|-|CP|5"));
+                          "0801234567K|0801234567K|Œillet|Maël|2018-12-25|-|||CP|5"));
   EXPECT_THAT(RenderAll(r->guardians),
               ElementsAre("line:2|Mirabœuf|Hélène|06 39 98 00 01|helene.mirab@example.org|2",
                           "line:3|Mirabœuf|Jérôme|0639980002||3",
@@ -99,8 +82,8 @@ TEST(ParseOnde, StandardExtractionWithoutIneColumn) {
   Result<ExportSet> r = ParseOnde(Data("onde_eleves_sans_ine.csv"),
                                   Data("onde_responsables_sans_ine.csv"), "0359001U");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_THAT(RenderAll(r->pupils), ElementsAre("line:2||Mirabœuf|Zoé|2017-03-14|-|CE1 A|2",
-                                                "line:3||Garçonnet|François|2014-11-05|-|CM2|3"));
+  EXPECT_THAT(RenderAll(r->pupils), ElementsAre("line:2||Mirabœuf|Zoé|2017-03-14|-|||CE1 A|2",
+                                                "line:3||Garçonnet|François|2014-11-05|-|||CM2|3"));
   EXPECT_THAT(RenderAll(r->links),
               ElementsAre("line:2|line:2|1|1|MERE|2", "line:3|line:3|2|1|PERE|3"));
 }

@@ -1,4 +1,5 @@
 #include "ops/import/siecle/siecle.h"
+#include "ops/import/testing/render.h"
 
 #include <gtest/gtest.h>
 #include <libxml/xmlerror.h>
@@ -28,28 +29,8 @@ std::string Bytes(const std::string& path) {
   return s.str();
 }
 
-std::string Render(const std::optional<Date>& d) { return d ? FormatIsoDate(*d) : "-"; }
-
-// One line per record, fields separated by '|'.
-std::string Render(const PupilRecord& p) {
-  return p.source_id + "|" + p.ine + "|" + p.last_name + "|" + p.first_name + "|" +
-         Render(p.birth_date) + "|" + Render(p.left_on) + "|" + p.email + "|" + p.mobile + "|" +
-         p.class_name + "|" + std::to_string(p.line);
-}
-std::string Render(const GuardianRecord& g) {
-  return g.source_id + "|" + g.last_name + "|" + g.first_name + "|" + g.mobile + "|" + g.email +
-         "|" + std::to_string(g.line);
-}
-std::string Render(const LinkRecord& l) {
-  return l.pupil_source_id + "|" + l.guardian_source_id + "|" + std::to_string(l.resp_legal) + "|" +
-         std::to_string(l.responsibility) + "|" + l.relationship + "|" + std::to_string(l.line);
-}
-template <typename T>
-std::vector<std::string> RenderAll(const std::vector<T>& records) {
-  std::vector<std::string> lines;
-  for (const T& r : records) lines.push_back(Render(r));
-  return lines;
-}
+using render::Render;
+using render::RenderAll;
 
 // The error of a pair expected to be refused.
 Status Refusal(const std::string& eleves, const std::string& responsables) {
