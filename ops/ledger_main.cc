@@ -14,9 +14,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "ops/academy_demo.h"
 #include "ops/demo.h"
 #include "ops/export.h"
 #include "ops/import_command.h"
+#include "ops/simulate_command.h"
 #include "ops/log_flags.h"
 #include "ops/migrate_command.h"
 #include "ops/queries.h"
@@ -118,10 +120,21 @@ int Main(int argc, char** argv) {
   LogFlags flags;
   AddLogFlags(app, flags);  // before the subcommand, or after it:
 
+  bool demo_rules = false;
+  AcademyDemoOptions demo_opts;
   CLI::App* demo = app.add_subcommand(
-      "demo", "Run a small fixed school year through the write path and print each command's "
-              "outcome (accepted, refused with its reason, or replayed on a second run)");
+      "demo",
+      "The main job: simulate the académie de Toulouse's school year 2022-23 through the write "
+      "path (under a minute), project it, and print its activation tables as of 2022-09-05 and "
+      "2023-06-20 next to the figures the académie published, one audited history and one "
+      "erroneous-link diagnosis. --rules: a small fixed year showing each rule's refusals");
   AddLogFlags(*demo, flags);
+  demo->add_flag("--rules", demo_rules,
+                 "The rule tour instead: four real establishments, every event type, 13 commands "
+                 "the rules refuse, each printed with its reason");
+  demo->add_option("--scale", demo_opts.scale, "Simulation scale")->capture_default_str()->check(
+      CLI::Range(0.0001, 10.0));
+  demo->add_option("--seed", demo_opts.seed, "Simulation seed")->capture_default_str();
 
   std::string format = "jsonl", output;
   CLI::App* exp = app.add_subcommand(
@@ -242,13 +255,33 @@ int Main(int argc, char** argv) {
       ->required();
   onde->add_option("--uai", imp.uai, "The school's UAI (ONDE extractions do not carry it)")->required();
 
+  sim::SimulateRequest simreq;
+  CLI::App* simulate = app.add_subcommand(
+      "simulate",
+      "Simulate a whole school year of a profile's population through the write path: imports, "
+      "notifications, activations by every method, resets, erroneous links fixed by support, "
+      "delegations, transfers and leavers. Same profile, seed and scale: the same ledger");
+  AddLogFlags(*simulate, flags);
+  simulate->add_option("--profile", simreq.profile,
+                       "toulouse-2022 (the académie de Toulouse 2022-23, tuned to its published "
+                       "activation tables) or rennes-35 (Ille-et-Vilaine's real establishments: "
+                       "run `ledger import annuaire` with its annuaire first)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(sim::ProfileNames()));
+  simulate->add_option("--seed", simreq.seed, "The random seed")->capture_default_str();
+  simulate->add_option("--scale", simreq.scale,
+                       "Population size relative to the real one (1.0 ≈ 250,000 pupils for "
+                       "toulouse-2022)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0001, 10.0));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (*demo) return RunDemoCommand(flags);
+  if (*demo) return demo_rules ? RunDemoCommand(flags) : Report(RunAcademyDemo(flags, demo_opts, stdout));
   if (*exp) return RunExport(flags, format, output);
   if (*history) return Report(RunHistory(flags, hist, stdout));
   if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout));
@@ -259,6 +292,7 @@ int Main(int argc, char** argv) {
   if (*annuaire) return Report(RunImportAnnuaire(flags, imp, stdout));
   if (*siecle) return Report(RunImportSiecle(flags, imp, SystemNow, stdout));
   if (*onde) return Report(RunImportOnde(flags, imp, SystemNow, stdout));
+  if (*simulate) return Report(sim::RunSimulate(flags, simreq, stdout).status());
   return 2;
 }
 

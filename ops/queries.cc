@@ -272,6 +272,11 @@ Status RunStats(const LogFlags& flags, const StatsRequest& req, std::FILE* out) 
   return OkStatus();
 }
 
+Result<StatTable> QueryStats(const LogFlags& flags, Scope scope, std::optional<Date> as_of) {
+  LEDGER_ASSIGN_OR_RETURN(Opened o, OpenUpToDate(flags));
+  return o.db->Stats(scope, as_of);
+}
+
 Status RunQuarantineList(const LogFlags& flags, OutputFormat format, std::FILE* out) {
   LEDGER_ASSIGN_OR_RETURN(Opened o, OpenUpToDate(flags));
   LEDGER_ASSIGN_OR_RETURN(std::vector<QuarantineEntry> q, o.db->Quarantine());

@@ -18,6 +18,7 @@
 #include "events/status.h"
 #include "events/types.h"
 #include "ops/log_flags.h"
+#include "projections/stats.h"
 
 namespace ledger {
 
@@ -40,6 +41,9 @@ struct StatsRequest {
   OutputFormat format = OutputFormat::kText;
 };
 Status RunStats(const LogFlags& flags, const StatsRequest& req, std::FILE* out);
+
+// The statistics table behind `ledger stats`, for programs (the demo).
+Result<StatTable> QueryStats(const LogFlags& flags, Scope scope, std::optional<Date> as_of);
 
 Status RunQuarantineList(const LogFlags& flags, OutputFormat format, std::FILE* out);
 

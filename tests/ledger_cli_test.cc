@@ -41,7 +41,7 @@ std::vector<nlohmann::json> Lines(const std::string& text) {
 }
 
 TEST_F(LedgerCliTest, DemoThenExportGivesContractLinesAndVerifiedChains) {
-  CliRun demo = Ledger("demo --data " + Data());
+  CliRun demo = Ledger("demo --rules --data " + Data());
   ASSERT_EQ(demo.code, 0) << demo.err;
   EXPECT_NE(demo.out.find("refused"), std::string::npos);
   EXPECT_NE(demo.out.find("PERMISSION_DENIED"), std::string::npos);
@@ -72,7 +72,7 @@ TEST_F(LedgerCliTest, DemoThenExportGivesContractLinesAndVerifiedChains) {
   EXPECT_EQ(types.size(), 16u);
 
   // A second demo replays every accepted command: the export is unchanged.
-  CliRun again = Ledger("demo --data " + Data());
+  CliRun again = Ledger("demo --rules --data " + Data());
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_NE(again.out.find("0 accepted (0 events appended)"), std::string::npos) << again.out;
   EXPECT_EQ(Ledger("export --data " + Data()).out, exp.out);
@@ -86,7 +86,7 @@ TEST_F(LedgerCliTest, ExportOfAMissingLedgerNamesThePath) {
 }
 
 TEST_F(LedgerCliTest, CorruptedLogFileIsReportedWithPathAndOffset) {
-  ASSERT_EQ(Ledger("demo --data " + Data()).code, 0);
+  ASSERT_EQ(Ledger("demo --rules --data " + Data()).code, 0);
   // Corrupt the middle of the largest segment file (not its tail: that would be a torn write).
   fs::path biggest;
   for (const auto& e : fs::recursive_directory_iterator(dir_ / "data" / "log"))
@@ -107,13 +107,13 @@ TEST_F(LedgerCliTest, CorruptedLogFileIsReportedWithPathAndOffset) {
   EXPECT_NE(r.err.find(biggest.filename().string()), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("offset"), std::string::npos) << r.err;
   // The writer refuses it too, and nothing is truncated.
-  CliRun demo = Ledger("demo --data " + Data());
+  CliRun demo = Ledger("demo --rules --data " + Data());
   EXPECT_EQ(demo.code, 1);
   EXPECT_EQ(fs::file_size(biggest), size);
 }
 
 TEST_F(LedgerCliTest, RandomBytesInTheLogAreQuarantinedListedAndProjectionGoesOn) {
-  ASSERT_EQ(Ledger("demo --data " + Data()).code, 0);
+  ASSERT_EQ(Ledger("demo --rules --data " + Data()).code, 0);
   {
     ledger::EmbeddedLogOptions o;
     auto log = ledger::EmbeddedEventLog::Open(dir_ / "data" / "log", o);
@@ -142,7 +142,7 @@ TEST_F(LedgerCliTest, RandomBytesInTheLogAreQuarantinedListedAndProjectionGoesOn
 }
 
 TEST_F(LedgerCliTest, ReadCommandsExplainBadInput) {
-  ASSERT_EQ(Ledger("demo --data " + Data()).code, 0);
+  ASSERT_EQ(Ledger("demo --rules --data " + Data()).code, 0);
   CliRun h = Ledger("history no-such-account --data " + Data());
   EXPECT_EQ(h.code, 1);
   EXPECT_NE(h.err.find("no-such-account"), std::string::npos) << h.err;

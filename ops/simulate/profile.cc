@@ -1,0 +1,95 @@
+#include "ops/simulate/profile.h"
+
+#include "ops/import/csv/annuaire.h"
+
+namespace ledger::sim {
+namespace {
+
+// Pupil counts: the académie's secondary schools, rounded (≈ 250,000 pupils);
+// the collège/lycée split is the one the published rates imply.
+Department Dept(const char* code, const char* name, int pupils, double college_share, double c,
+                double l, double g, double first, Published pub) {
+  Department d;
+  d.code = code;
+  d.name = name;
+  d.college_pupils = static_cast<int>(pupils * college_share + 0.5);
+  d.lycee_pupils = pupils - d.college_pupils;
+  d.college_rate = c;
+  d.lycee_rate = l;
+  d.guardian_rate = g;
+  d.first_date_rate = first;
+  d.published = pub;
+  return d;
+}
+
+Profile Toulouse2022() {
+  Profile p;
+  p.name = "toulouse-2022";
+  p.academy = "toulouse";
+  p.id_prefix = "tls";
+  p.rentree = Date{2022, 8, 29};
+  p.first_date = Date{2022, 9, 5};
+  p.second_date = Date{2023, 6, 20};
+  p.year_end = Date{2023, 7, 7};
+  // code, name, pupils, collège share, targets (collège, lycée, guardians, 5 Sept),
+  // published {pupils, collèges, lycées, guardians, 5 Sept}.
+  p.departments = {
+      Dept("009", "Ariège", 11000, 0.67, 52.2, 57.7, 56, 22, {54, 52.2, 57.7, 56, 22}),
+      Dept("012", "Aveyron", 21000, 0.90, 50.4, 52.4, 41, 19, {50, 50.9, 52.9, 41, 19}),
+      Dept("031", "Haute-Garonne", 125000, 0.55, 46.5, 63.3, 58, 24, {54, 46.5, 63.3, 58, 24}),
+      Dept("032", "Gers", 13500, 0.71, 76.3, 61.5, 56, 21, {72, 76.3, 61.5, 56, 21}),
+      Dept("046", "Lot", 12000, 0.40, 60.0, 66.7, 56, 32, {64, 60, 66.7, 56, 32}),
+      Dept("065", "Hautes-Pyrénées", 17500, 0.45, 50.1, 59.0, 52, 24, {55, 50.1, 59, 52, 24}),
+      Dept("081", "Tarn", 28000, 0.90, 61.4, 62.2, 54, 23, {61, 61.8, 62.6, 54, 23}),
+      Dept("082", "Tarn-et-Garonne", 21500, 0.64, 74.8, 53.2, 49, 24, {67, 74.8, 53.2, 49, 24}),
+  };
+  p.academy_published = {57, 54.3, 61.2, 55, 24};
+  return p;
+}
+
+Result<Profile> Rennes35(const std::string& directory) {
+  Profile p;
+  p.name = "rennes-35";
+  p.academy = "rennes";
+  p.id_prefix = "ren";
+  p.rentree = Date{2022, 8, 29};
+  p.first_date = Date{2022, 9, 5};
+  p.second_date = Date{2023, 6, 20};
+  p.year_end = Date{2023, 7, 7};
+  Department d;
+  d.code = "035";
+  d.name = "Ille-et-Vilaine";
+  d.college_rate = 54.3;
+  d.lycee_rate = 61.2;
+  d.guardian_rate = 55;
+  d.first_date_rate = 24;
+  p.departments = {d};
+  Result<std::vector<import::Establishment>> all = import::LoadDirectory(directory);
+  if (!all.ok()) {
+    if (all.status().code() == StatusCode::kNotFound)
+      return FailedPrecondition("profile rennes-35 needs the establishment directory: run `ledger "
+                                "import annuaire fr-en-annuaire-education-035.csv` first (" +
+                                all.status().message() + ")");
+    return all.status();
+  }
+  for (import::Establishment& e : *all)
+    if (e.department == "035" && e.level != Level::kOther && e.pupils > 0)
+      p.establishments.push_back(std::move(e));
+  if (p.establishments.empty())
+    return FailedPrecondition(directory + ": no establishment of department 035 with a pupil "
+                              "count: run `ledger import annuaire` with the 2023 annuaire of 035 "
+                              "(it has Nombre_d_eleves)");
+  return p;
+}
+
+}  // namespace
+
+std::vector<std::string> ProfileNames() { return {"toulouse-2022", "rennes-35"}; }
+
+Result<Profile> LoadProfile(const std::string& name, const std::string& directory) {
+  if (name == "toulouse-2022") return Toulouse2022();
+  if (name == "rennes-35") return Rennes35(directory);
+  return NotFound("unknown profile '" + name + "': expected toulouse-2022 or rennes-35");
+}
+
+}  // namespace ledger::sim
