@@ -22,15 +22,22 @@ Department Dept(const char* code, const char* name, int pupils, double college_s
   return d;
 }
 
-Profile Toulouse2022() {
+// School year 2022-23: the rentrée import on 29 August, the académie's two measures
+// (5 September 2022, 20 June 2023), simulated until 7 July 2023.
+Profile Year2022(const char* name, const char* academy, const char* id_prefix) {
   Profile p;
-  p.name = "toulouse-2022";
-  p.academy = "toulouse";
-  p.id_prefix = "tls";
+  p.name = name;
+  p.academy = academy;
+  p.id_prefix = id_prefix;
   p.rentree = Date{2022, 8, 29};
   p.first_date = Date{2022, 9, 5};
   p.second_date = Date{2023, 6, 20};
   p.year_end = Date{2023, 7, 7};
+  return p;
+}
+
+Profile Toulouse2022() {
+  Profile p = Year2022("toulouse-2022", "toulouse", "tls");
   // code, name, pupils, collège share, targets (collège, lycée, guardians, 5 Sept),
   // published {pupils, collèges, lycées, guardians, 5 Sept}.
   p.departments = {
@@ -48,14 +55,7 @@ Profile Toulouse2022() {
 }
 
 Result<Profile> Rennes35(const std::string& directory) {
-  Profile p;
-  p.name = "rennes-35";
-  p.academy = "rennes";
-  p.id_prefix = "ren";
-  p.rentree = Date{2022, 8, 29};
-  p.first_date = Date{2022, 9, 5};
-  p.second_date = Date{2023, 6, 20};
-  p.year_end = Date{2023, 7, 7};
+  Profile p = Year2022("rennes-35", "rennes", "ren");
   Department d;
   d.code = "035";
   d.name = "Ille-et-Vilaine";
