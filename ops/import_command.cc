@@ -14,7 +14,7 @@
 #include "ops/import/import_plan.h"
 #include "ops/import/report.h"
 #include "ops/import/siecle/siecle.h"
-#include "ops/progress.h"
+#include "ops/submit.h"
 
 namespace ledger {
 
@@ -82,26 +82,17 @@ Status ImportSets(const LogFlags& flags, const ImportRequest& request,
     return OkStatus();
   }
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<CommandHandler> handler, CommandHandler::Open(*log, now));
-  ProgressBar bar("importing", static_cast<int64_t>(plan.commands.size()));
-  size_t events = 0, done = 0;
-  for (size_t i = 0; i < plan.commands.size(); i += kGroupCommit) {
-    std::span<const Command> batch(plan.commands.data() + i,
-                                   std::min(kGroupCommit, plan.commands.size() - i));
-    std::vector<Result<Outcome>> results = handler->HandleBatch(batch);
-    for (size_t k = 0; k < results.size(); ++k) {
-      if (!results[k].ok())
-        return results[k].status().WithContext(
-            fmt::format("import stopped at command {} of {} ({} on {}); what was appended is kept: "
-                        "run the same import again to resume",
-                        done + k + 1, plan.commands.size(), CommandName(batch[k].body),
-                        TargetStream(batch[k].body).str()));
-      events += results[k]->count;
-    }
-    done += results.size();
-    bar.Update(static_cast<int64_t>(done));
+  const Submitted sent = SubmitInGroupCommits(*handler, plan.commands, kGroupCommit, "importing");
+  if (!sent.failure.ok()) {
+    const Command& failed = plan.commands[sent.failure_index];
+    return sent.failure.WithContext(
+        fmt::format("import stopped at command {} of {} ({} on {}); what was appended is kept: "
+                    "run the same import again to resume",
+                    sent.failure_index + 1, plan.commands.size(), CommandName(failed.body),
+                    TargetStream(failed.body).str()));
   }
-  bar.Finish();
-  fmt::print(out, "imported: {} commands, {} events appended\n", plan.commands.size(), events);
+  fmt::print(out, "imported: {} commands, {} events appended\n", plan.commands.size(),
+             sent.appended_events);
   return OkStatus();
 }
 
@@ -119,15 +110,8 @@ Status RunImportAnnuaire(const LogFlags& flags, const ImportRequest& request, st
     fmt::print(out, "{}: {} establishments\n", f, list.size());
     incoming.insert(incoming.end(), list.begin(), list.end());
   }
-  std::vector<import::Establishment> existing;
-  if (auto loaded = import::LoadDirectory(DirectoryPath(flags)); loaded.ok()) {
-    existing = std::move(*loaded);
-  } else if (loaded.status().code() != StatusCode::kNotFound) {
-    return loaded.status();
-  }
-  std::filesystem::create_directories(flags.data);
-  const std::vector<import::Establishment> merged = import::MergeDirectory(existing, incoming);
-  LEDGER_RETURN_IF_ERROR(import::SaveDirectory(DirectoryPath(flags), merged));
+  LEDGER_ASSIGN_OR_RETURN(const std::vector<import::Establishment> merged,
+                          import::AddToDirectory(DirectoryPath(flags), incoming));
   std::map<std::string, std::map<Level, int>> by_dept;
   for (const import::Establishment& e : merged) ++by_dept[e.department][e.level];
   fmt::print(out, "directory {}: {} establishments\n", DirectoryPath(flags), merged.size());

@@ -1,32 +1,19 @@
 #include "ops/simulate_command.h"
 
 #include <chrono>
-#include <filesystem>
 
 #include <fmt/core.h>
 
 #include "aggregates/command_handler.h"
 #include "ops/import/csv/annuaire.h"
 #include "ops/import_command.h"
-#include "ops/progress.h"
+#include "ops/submit.h"
 #include "ops/simulate/population.h"
 
 namespace ledger::sim {
 namespace {
 
 constexpr size_t kGroupCommit = 4096;  // commands per HandleBatch
-
-Status MergeIntoDirectory(const LogFlags& flags, const Population& pop) {
-  const std::string path = DirectoryPath(flags);
-  std::vector<import::Establishment> existing;
-  if (auto loaded = import::LoadDirectory(path); loaded.ok()) {
-    existing = std::move(*loaded);
-  } else if (loaded.status().code() != StatusCode::kNotFound) {
-    return loaded.status();
-  }
-  std::filesystem::create_directories(flags.data);
-  return import::SaveDirectory(path, import::MergeDirectory(std::move(existing), DirectoryOf(pop)));
-}
 
 }  // namespace
 
@@ -47,34 +34,27 @@ Result<SimulateSummary> RunSimulate(const LogFlags& flags, const SimulateRequest
              "families; {} commands\n",
              sum.profile.name, request.seed, request.scale, sum.schools, sum.pupils, sum.guardians,
              sum.families, sum.commands);
-  LEDGER_RETURN_IF_ERROR(MergeIntoDirectory(flags, pop));
+  LEDGER_RETURN_IF_ERROR(import::AddToDirectory(DirectoryPath(flags), DirectoryOf(pop)).status());
 
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kWrite));
   const Timestamp recorded{StartOfDay(sum.profile.year_end).micros + 20LL * 3600 * 1000000};
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<CommandHandler> handler,
                           CommandHandler::Open(*log, [recorded] { return recorded; }));
-  ProgressBar bar("simulating", static_cast<int64_t>(commands.size()));
-  for (size_t i = 0; i < commands.size(); i += kGroupCommit) {
-    std::span<const Command> batch(commands.data() + i, std::min(kGroupCommit, commands.size() - i));
-    std::vector<Result<Outcome>> results = handler->HandleBatch(batch);
-    for (size_t k = 0; k < results.size(); ++k) {
-      if (!results[k].ok()) {
-        const StatusCode code = results[k].status().code();
-        const std::string where = fmt::format("command {} of {} ({} {} on {})", i + k + 1,
-                                              commands.size(), batch[k].id.str(),
-                                              CommandName(batch[k].body), TargetStream(batch[k].body).str());
-        if (code == StatusCode::kUnavailable || code == StatusCode::kDataLoss)
-          return results[k].status().WithContext(
-              "simulation stopped at " + where + "; what was appended is kept: run the same "
-              "simulation again to finish it");
-        return Internal("the simulator's " + where + " was refused: " + results[k].status().ToString());
-      }
-      if (results[k]->replayed) ++sum.replayed;
-      else sum.appended_events += results[k]->count;
-    }
-    bar.Update(static_cast<int64_t>(i + results.size()));
+  const Submitted sent = SubmitInGroupCommits(*handler, commands, kGroupCommit, "simulating");
+  sum.appended_events = sent.appended_events;
+  sum.replayed = sent.replayed;
+  if (!sent.failure.ok()) {
+    const Command& failed = commands[sent.failure_index];
+    const std::string where =
+        fmt::format("command {} of {} ({} {} on {})", sent.failure_index + 1, commands.size(),
+                    failed.id.str(), CommandName(failed.body), TargetStream(failed.body).str());
+    const StatusCode code = sent.failure.code();
+    if (code == StatusCode::kUnavailable || code == StatusCode::kDataLoss)
+      return sent.failure.WithContext("simulation stopped at " + where +
+                                      "; what was appended is kept: run the same simulation "
+                                      "again to finish it");
+    return Internal("the simulator's " + where + " was refused: " + sent.failure.ToString());
   }
-  bar.Finish();
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fmt::print(out,
              "{} events appended, {} commands replayed from an earlier run, in {:.1f} s ({} "

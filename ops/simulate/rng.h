@@ -24,8 +24,10 @@ class Rng {
   int64_t Between(int64_t lo, int64_t hi) {
     return lo + static_cast<int64_t>(Next() % static_cast<uint64_t>(hi - lo + 1));
   }
+  // Uniform in [0, 1).
+  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
   // True with probability p.
-  bool Chance(double p) { return static_cast<double>(Next() >> 11) * 0x1.0p-53 < p; }
+  bool Chance(double p) { return Uniform() < p; }
   // Fisher–Yates.
   template <typename T>
   void Shuffle(std::vector<T>& v) {

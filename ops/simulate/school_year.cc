@@ -70,7 +70,7 @@ class Year {
   int64_t Clock(int64_t day) { return day - day % kDay + 7 * kHour + rng_.Between(0, 12 * 60) * kMinute; }
   // A day in [from, to], more often early (activations come in waves after the rentrée).
   int64_t EarlyDay(int64_t from, int64_t to) {
-    const double u = static_cast<double>(rng_.Next() >> 11) * 0x1.0p-53;
+    const double u = rng_.Uniform();
     return from + static_cast<int64_t>(u * u * static_cast<double>((to - from) / kDay)) * kDay;
   }
   Placement PlaceOf(int school, const std::string& cls) const {
@@ -111,7 +111,7 @@ class Year {
       const int p = f.children[0];
       const School& from = pop_.schools[pop_.pupils[p].school];
       if (from.level == Level::kEcole) continue;
-      const double r = static_cast<double>(rng_.Next() >> 11) * 0x1.0p-53;
+      const double r = rng_.Uniform();
       if (r < 0.02) {
         std::string dept = from.department;
         if (dept_.size() > 1 && rng_.Chance(0.15)) {
@@ -230,12 +230,12 @@ class Year {
       for (int i : Quota(members, g.level == Level::kCollege ? d.college_rate : d.lycee_rate, any))
         late[i] = any[i] = true;
     }
-    const int64_t notify_from = staff_from_, notify_to = staff_from_;
     const int64_t early_from = staff_from_ + kDay;
     for (size_t i = 0; i < n; ++i) {
       const Pupil& p = pop_.pupils[i];
       if (pop_.schools[p.school].level == Level::kEcole) continue;
-      int64_t notified = Notify(p.id, p.school, Clock(Day(notify_from, notify_to)), NotifyChannel::kLetter);
+      // Letters on 1 September (Day() still draws once: existing seeds keep their ledgers).
+      int64_t notified = Notify(p.id, p.school, Clock(Day(staff_from_, staff_from_)), NotifyChannel::kLetter);
       int64_t act = 0;
       if (early[i]) {
         act = Clock(Day(early_from, first_end_ - 8 * kHour));
@@ -301,7 +301,7 @@ class Year {
       int64_t act = chosen[i] ? Clock(EarlyDay(t0_ + kDay, second_end_ - 8 * kHour))
                               : gone ? Clock(Day(t0_ + kDay, t0_ + 30 * kDay))
                                      : Clock(Day(second_end_ + kMinute, year_end_ - kDay));
-      const double r = static_cast<double>(rng_.Next() >> 11) * 0x1.0p-53;
+      const double r = rng_.Uniform();
       // FranceConnect and self-registration need a mobile number on file: without one,
       // a provisional password, or the school records the number first.
       bool mobile = g.mobile;

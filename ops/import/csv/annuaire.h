@@ -71,4 +71,10 @@ Result<std::vector<Establishment>> LoadDirectory(const std::string& path);
 std::vector<Establishment> MergeDirectory(std::vector<Establishment> existing,
                                           const std::vector<Establishment>& incoming);
 
+// The directory at `path` (none yet: empty) merged with `incoming` and saved
+// back, the parent folder created if needed; returns what it now holds. The
+// errors of LoadDirectory (except NotFound) and SaveDirectory.
+Result<std::vector<Establishment>> AddToDirectory(const std::string& path,
+                                                  const std::vector<Establishment>& incoming);
+
 }  // namespace ledger::import

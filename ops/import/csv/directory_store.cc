@@ -154,4 +154,19 @@ Result<std::vector<Establishment>> LoadDirectory(const std::string& path) {
   return list;
 }
 
+Result<std::vector<Establishment>> AddToDirectory(const std::string& path,
+                                                  const std::vector<Establishment>& incoming) {
+  std::vector<Establishment> existing;
+  if (Result<std::vector<Establishment>> loaded = LoadDirectory(path); loaded.ok()) {
+    existing = std::move(*loaded);
+  } else if (loaded.status().code() != StatusCode::kNotFound) {
+    return loaded.status();
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::vector<Establishment> merged = MergeDirectory(std::move(existing), incoming);
+  LEDGER_RETURN_IF_ERROR(SaveDirectory(path, merged));
+  return merged;
+}
+
 }  // namespace ledger::import

@@ -25,20 +25,9 @@ Status ReadUaj(const XmlDocument& doc, ExportSet* set) {
 
 Status ReadEleve(const XmlDocument& doc, const xmlNode* eleve, ExportSet* set, PupilIndex* index) {
   PupilRecord p;
-  p.source_id = Attribute(eleve, "ELEVE_ID");
+  LEDGER_ASSIGN_OR_RETURN(p.source_id, RegisterId(doc, eleve, "ELEVE", "ELEVE_ID", set->pupils, index));
   p.line = Line(eleve);
-  if (p.source_id.empty()) {
-    return doc.ErrorAt(eleve,
-                       "ELEVE without ELEVE_ID attribute (export the file again from "
-                       "SIECLE)");
-  }
   const std::string who = "ELEVE_ID " + p.source_id;
-  auto [at, inserted] = index->emplace(p.source_id, set->pupils.size());
-  if (!inserted) {
-    return doc.ErrorAt(eleve, "duplicate " + who + " (first at line " +
-                                  std::to_string(set->pupils[at->second].line) +
-                                  "; export the file again from SIECLE)");
-  }
   p.ine = ChildText(eleve, "ID_NATIONAL");
   p.last_name = ChildText(eleve, "NOM_DE_FAMILLE");
   p.first_name = ChildText(eleve, "PRENOM");

@@ -9,7 +9,7 @@ namespace ledger::import::siecle_internal {
 namespace {
 
 // PERSONNE_ID → index in ExportSet::guardians.
-using GuardianIndex = std::unordered_map<std::string, size_t>;
+using GuardianIndex = IdIndex;
 
 // The optional PARAMETRES/UAJ of this file must be the pupils file's.
 Status CheckUaj(const XmlDocument& doc, const std::string& uai) {
@@ -23,19 +23,9 @@ Status CheckUaj(const XmlDocument& doc, const std::string& uai) {
 Status ReadPersonne(const XmlDocument& doc, const xmlNode* personne, ExportSet* set,
                     GuardianIndex* index) {
   GuardianRecord g;
-  g.source_id = Attribute(personne, "PERSONNE_ID");
+  LEDGER_ASSIGN_OR_RETURN(g.source_id,
+                          RegisterId(doc, personne, "PERSONNE", "PERSONNE_ID", set->guardians, index));
   g.line = Line(personne);
-  if (g.source_id.empty()) {
-    return doc.ErrorAt(personne,
-                       "PERSONNE without PERSONNE_ID attribute (export the file again "
-                       "from SIECLE)");
-  }
-  auto [at, inserted] = index->emplace(g.source_id, set->guardians.size());
-  if (!inserted) {
-    return doc.ErrorAt(personne, "duplicate PERSONNE_ID " + g.source_id + " (first at line " +
-                                     std::to_string(set->guardians[at->second].line) +
-                                     "; export the file again from SIECLE)");
-  }
   g.last_name = ChildText(personne, "NOM_DE_FAMILLE");
   g.first_name = ChildText(personne, "PRENOM");
   g.mobile = ChildText(personne, "TEL_PORTABLE");

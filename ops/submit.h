@@ -1,0 +1,26 @@
+// Submitting many commands through the write path, as the bulk commands do
+// (`ledger import`, `ledger simulate`): group commits of `group` commands
+// (CommandHandler::HandleBatch), a progress bar labelled `label` on a
+// terminal, and a stop at the first command that fails — what was appended
+// before it is kept. The caller words the failure (failure_index says which
+// command).
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "aggregates/command_handler.h"
+
+namespace ledger {
+
+struct Submitted {
+  size_t appended_events = 0;  // by commands not already in the log
+  size_t replayed = 0;         // commands already in the log: nothing appended
+  size_t failure_index = 0;    // with !failure.ok(): the failed command's index
+  Status failure;
+};
+
+Submitted SubmitInGroupCommits(CommandHandler& handler, std::span<const Command> commands,
+                               size_t group, const std::string& label);
+
+}  // namespace ledger
