@@ -3,6 +3,7 @@
 // percentiles of latency samples.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -29,6 +30,11 @@ void FillLongHistory(EventLog& log, const std::string& account, size_t events);
 // Returns records per second.
 double RawRocksDbBatchedWriteRate(const std::filesystem::path& dir, size_t records,
                                   size_t value_bytes, size_t batch);
+
+// Seconds elapsed since `since` (steady clock).
+inline double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
 
 // The q-quantile (0..1) of `samples` (sorted in place).
 double Percentile(std::vector<double>& samples, double q);

@@ -37,10 +37,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
 // ISO-8859-15 bytes (É = C9, È = C8, Ë = CB, Ç = C7, Œ = BC, é = E9, ë = EB, ç = E7, ï = EF).
 const std::vector<std::string> kLast1 = {
     "MARTIN", "B\xC9RANGER", "LEF\xC8VRE", "\xBCUVRARD", "FRAN\xC7OIS", "GARNIER", "ROUSSEAU",

@@ -40,10 +40,7 @@ using namespace ledger;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
+using bench::Seconds;
 
 struct Record {
   int32_t partition;

@@ -19,10 +19,6 @@ using namespace ledger::bench;
 
 namespace {
 
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {

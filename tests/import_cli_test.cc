@@ -62,15 +62,8 @@ std::vector<nlohmann::json> OfType(const std::vector<nlohmann::json>& stream, co
 // `ledger stats --by department --format csv`: "dept/profile/level" → accounts.
 std::map<std::string, int> Accounts(const std::string& csv) {
   std::map<std::string, int> m;
-  std::istringstream in(csv);
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+  for (const std::vector<std::string>& f : testing::CsvRows(csv))
     if (f.size() >= 5) m[f[1] + "/" + f[2] + "/" + f[3]] = std::stoi(f[4]);
-  }
   return m;
 }
 

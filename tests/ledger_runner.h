@@ -70,4 +70,20 @@ inline CliRun RunLedger(const std::string& args, const std::filesystem::path& di
   return RunLedger(v, dir);
 }
 
+// The rows of a CSV output without quoting (`ledger stats --format csv`), the
+// header line left out, each split on ','.
+inline std::vector<std::vector<std::string>> CsvRows(const std::string& csv) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    rows.push_back(std::move(f));
+  }
+  return rows;
+}
+
 }  // namespace ledger::testing

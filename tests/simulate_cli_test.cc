@@ -115,14 +115,8 @@ TEST_F(SimulateCliTest, Rennes35RunsOnTheRealAnnuaireAndSaysWhatToDoWithoutIt) {
                    "--data", Data("r")});
   ASSERT_EQ(st.code, 0) << st.err;
   std::map<std::string, std::pair<int, int>> cells;  // profile/level → accounts, activated
-  std::istringstream in(st.out);
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
-    ASSERT_EQ(f.size(), 7u) << line;
+  for (const std::vector<std::string>& f : testing::CsvRows(st.out)) {
+    ASSERT_EQ(f.size(), 7u);
     EXPECT_EQ(f[1], "035");
     cells[f[2] + "/" + f[3]] = {std::stoi(f[4]), std::stoi(f[6])};
   }
