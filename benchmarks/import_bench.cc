@@ -29,7 +29,7 @@
 #include "events/identifiers.h"
 #include "ops/import/csv/annuaire.h"
 #include "ops/import/siecle/siecle.h"
-#include "ops/import_command.h"
+#include "ops/cli/import_command.h"
 
 using namespace ledger;
 using namespace ledger::bench;

@@ -36,7 +36,7 @@
 #include "events/log_scan.h"
 #include "events/testing/log_contents.h"
 #include "events/testing/temp_dir.h"
-#include "ops/migrate.h"
+#include "ops/cli/migrate.h"
 #include "tests/ledger_runner.h"
 
 namespace ledger {

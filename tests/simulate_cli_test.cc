@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "events/testing/temp_dir.h"
-#include "ops/academy_demo.h"
+#include "ops/cli/academy_demo.h"
 #include "ops/simulate/profile.h"
 #include "tests/ledger_runner.h"
 

@@ -18,7 +18,7 @@
 #include "consumers/projector.h"
 #include "events/testing/memory_event_log.h"
 #include "events/testing/temp_dir.h"
-#include "ops/export.h"
+#include "ops/cli/export.h"
 
 namespace ledger {
 namespace {

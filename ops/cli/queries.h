@@ -17,7 +17,7 @@
 
 #include "events/status.h"
 #include "events/types.h"
-#include "ops/log_flags.h"
+#include "ops/datadir/log_flags.h"
 #include "projections/stats.h"
 
 namespace ledger {

@@ -25,7 +25,7 @@
 
 #include "aggregates/command_handler.h"
 #include "events/status.h"
-#include "ops/log_flags.h"
+#include "ops/datadir/log_flags.h"
 
 namespace ledger {
 

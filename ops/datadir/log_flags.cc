@@ -1,4 +1,4 @@
-#include "ops/log_flags.h"
+#include "ops/datadir/log_flags.h"
 
 #include <cctype>
 

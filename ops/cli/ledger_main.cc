@@ -14,14 +14,14 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
-#include "ops/academy_demo.h"
-#include "ops/demo.h"
-#include "ops/export.h"
-#include "ops/import_command.h"
-#include "ops/simulate_command.h"
-#include "ops/log_flags.h"
-#include "ops/migrate_command.h"
-#include "ops/queries.h"
+#include "ops/cli/academy_demo.h"
+#include "ops/cli/demo.h"
+#include "ops/cli/export.h"
+#include "ops/cli/import_command.h"
+#include "ops/cli/simulate_command.h"
+#include "ops/datadir/log_flags.h"
+#include "ops/cli/migrate_command.h"
+#include "ops/cli/queries.h"
 
 namespace ledger {
 namespace {

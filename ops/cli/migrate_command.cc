@@ -1,12 +1,12 @@
-#include "ops/migrate_command.h"
+#include "ops/cli/migrate_command.h"
 
 #include <chrono>
 #include <memory>
 
 #include <fmt/core.h>
 
-#include "ops/migrate.h"
-#include "ops/progress.h"
+#include "ops/cli/migrate.h"
+#include "ops/console/progress.h"
 
 namespace ledger {
 

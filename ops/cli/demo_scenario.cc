@@ -1,4 +1,4 @@
-#include "ops/demo_scenario.h"
+#include "ops/cli/demo_scenario.h"
 
 #include "events/identifiers.h"
 

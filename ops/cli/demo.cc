@@ -1,10 +1,10 @@
-#include "ops/demo.h"
+#include "ops/cli/demo.h"
 
 #include <set>
 
 #include <fmt/core.h>
 
-#include "ops/demo_scenario.h"
+#include "ops/cli/demo_scenario.h"
 
 namespace ledger {
 namespace {

@@ -3,7 +3,7 @@
 // the failed flush's records reached the target, and a target that is not a
 // prefix of the source (or a source that is corrupt) stops it with an error
 // naming the partition and offset.
-#include "ops/migrate.h"
+#include "ops/cli/migrate.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -17,7 +17,7 @@
 #include <string>
 
 #include "events/status.h"
-#include "ops/log_flags.h"
+#include "ops/datadir/log_flags.h"
 #include "ops/simulate/profile.h"
 #include "ops/simulate/school_year.h"
 

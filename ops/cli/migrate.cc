@@ -1,4 +1,4 @@
-#include "ops/migrate.h"
+#include "ops/cli/migrate.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,10 +1,10 @@
-#include "ops/academy_demo.h"
+#include "ops/cli/academy_demo.h"
 
 #include <fmt/core.h>
 
-#include "ops/queries.h"
-#include "ops/simulate_command.h"
-#include "ops/table.h"
+#include "ops/cli/queries.h"
+#include "ops/cli/simulate_command.h"
+#include "ops/console/table.h"
 
 namespace ledger {
 namespace {

@@ -1,4 +1,4 @@
-#include "ops/import_command.h"
+#include "ops/cli/import_command.h"
 
 #include <sodium.h>
 
@@ -14,7 +14,7 @@
 #include "ops/import/import_plan.h"
 #include "ops/import/report.h"
 #include "ops/import/siecle/siecle.h"
-#include "ops/submit.h"
+#include "ops/cli/submit.h"
 
 namespace ledger {
 

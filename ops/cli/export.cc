@@ -1,4 +1,4 @@
-#include "ops/export.h"
+#include "ops/cli/export.h"
 
 #include <cerrno>
 #include <cstring>

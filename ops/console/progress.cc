@@ -1,4 +1,4 @@
-#include "ops/progress.h"
+#include "ops/console/progress.h"
 
 #include <unistd.h>
 

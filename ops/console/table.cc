@@ -1,4 +1,4 @@
-#include "ops/table.h"
+#include "ops/console/table.h"
 
 #include <algorithm>
 

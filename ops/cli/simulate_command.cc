@@ -1,4 +1,4 @@
-#include "ops/simulate_command.h"
+#include "ops/cli/simulate_command.h"
 
 #include <chrono>
 
@@ -6,8 +6,8 @@
 
 #include "aggregates/command_handler.h"
 #include "ops/import/csv/annuaire.h"
-#include "ops/import_command.h"
-#include "ops/submit.h"
+#include "ops/cli/import_command.h"
+#include "ops/cli/submit.h"
 #include "ops/simulate/population.h"
 
 namespace ledger::sim {

@@ -1,8 +1,8 @@
-#include "ops/submit.h"
+#include "ops/cli/submit.h"
 
 #include <algorithm>
 
-#include "ops/progress.h"
+#include "ops/console/progress.h"
 
 namespace ledger {
 

@@ -9,9 +9,9 @@
 
 #include "events/event.h"
 #include "events/testing/memory_event_log.h"
-#include "ops/demo.h"
-#include "ops/demo_scenario.h"
-#include "ops/export.h"
+#include "ops/cli/demo.h"
+#include "ops/cli/demo_scenario.h"
+#include "ops/cli/export.h"
 
 namespace ledger {
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "events/status.h"
-#include "ops/log_flags.h"
+#include "ops/datadir/log_flags.h"
 
 namespace ledger {
 

@@ -1,4 +1,4 @@
-#include "ops/queries.h"
+#include "ops/cli/queries.h"
 
 #include <chrono>
 #include <filesystem>
@@ -10,8 +10,8 @@
 #include "events/codec.h"
 #include "events/hash_chain.h"
 #include "events/json.h"
-#include "ops/progress.h"
-#include "ops/table.h"
+#include "ops/console/progress.h"
+#include "ops/console/table.h"
 #include "projections/view_codec.h"
 
 namespace ledger {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "events/status.h"
-#include "ops/log_flags.h"
+#include "ops/datadir/log_flags.h"
 #include "ops/simulate/profile.h"
 
 namespace ledger {
