@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "events/log_scan.h"
+#include "projections/search_key.h"
 #include "projections/stats.h"
 
 namespace ledger {
@@ -28,6 +29,23 @@ const AccountId* LinkedPupil(const Payload& p) {
   if (auto* e = std::get_if<LinkConfirmed>(&p)) return &e->pupil;
   if (auto* e = std::get_if<LinkDisputed>(&p)) return &e->pupil;
   return nullptr;
+}
+
+// The search entries and establishment places an event adds (indexes of
+// projection_db.h): logins and INEs at creation, placements wherever events carry them.
+void Index(ProjectionDb::Batch& b, const Event& e) {
+  const std::string& account = e.stream.str();
+  if (const auto* c = std::get_if<AccountCreated>(&e.payload)) {
+    b.PutSearchEntry(SearchIndex::kLogin, SearchKey(SearchIndex::kLogin, c->login), account);
+    b.PutSearchEntry(SearchIndex::kIne, SearchKey(SearchIndex::kIne, c->ine.str()), account);
+    b.PutPlace(c->placement);
+  } else if (const auto* t = std::get_if<PupilTransferred>(&e.payload)) {
+    b.PutPlace(t->to);
+  } else if (const auto* l = std::get_if<GuardianLinked>(&e.payload)) {
+    b.PutPlace(l->pupil_placement);
+  } else if (const auto* u = std::get_if<GuardianLinkUpdated>(&e.payload)) {
+    b.PutPlace(u->pupil_placement);
+  }
 }
 
 // The state one batch reads and changes, loaded from the store on first use.
@@ -103,6 +121,7 @@ Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, const LogRecord& rec,
     ApplyToView(*v, e);
   }
   if (const AccountId* pupil = LinkedPupil(e.payload)) st.DirtyLink(stream, pupil->str());
+  Index(b, e);
   return OkStatus();
 }
 

@@ -150,11 +150,39 @@ TEST_F(LedgerCliTest, ReadCommandsExplainBadInput) {
   EXPECT_EQ(d.code, 2);
   EXPECT_NE(d.err.find("2026-13-40"), std::string::npos) << d.err;
   CliRun by = Ledger("stats --by planet --data " + Data());
-  EXPECT_EQ(by.code, 1);
+  EXPECT_EQ(by.code, 2) << "an invalid flag value is a usage error";
   EXPECT_NE(by.err.find("planet"), std::string::npos) << by.err;
   CliRun past = Ledger("stats --by establishment --as-of 2026-09-01 --format json --data " + Data());
   ASSERT_EQ(past.code, 0) << past.err;
   EXPECT_EQ(nlohmann::json::parse(past.out).size(), 0u) << "no account existed by then";
+}
+
+// Code points per line (the ledger prints no double-width characters).
+size_t WidestLine(const std::string& text) {
+  size_t widest = 0, w = 0;
+  for (unsigned char c : text) {
+    if (c == '\n') widest = std::max(widest, w), w = 0;
+    else if ((c & 0xC0) != 0x80) ++w;
+  }
+  return std::max(widest, w);
+}
+
+TEST_F(LedgerCliTest, TextOutputFitsA120ColumnTerminal) {
+  CliRun demo = Ledger("demo --rules --data " + Data());
+  ASSERT_EQ(demo.code, 0) << demo.err;
+  EXPECT_LE(WidestLine(demo.out), 120u) << demo.out;
+  for (const char* cmd : {"history pup-0002 --verify", "links diagnose pup-0001", "links diagnose gua-0002",
+                          "stats --by class", "quarantine list", "search --login e.demo2"}) {
+    CliRun r = Ledger(std::string(cmd) + " --data " + Data());
+    ASSERT_EQ(r.code, 0) << cmd << ": " << r.err;
+    EXPECT_LE(WidestLine(r.out), 120u) << cmd << ":\n" << r.out;
+  }
+  CliRun h = Ledger("history pup-0002 --data " + Data());
+  EXPECT_NE(h.out.find("staff:staff-cpe-ormeaux [1]"), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("[1] accounts_admin in 0350033W, granted by head-0350033W on 2026-09-01, valid until "
+                       "2027-08-31"),
+            std::string::npos)
+      << h.out;
 }
 
 TEST_F(LedgerCliTest, UnreachableKafkaBrokerFailsWithinThirtySecondsSayingSo) {

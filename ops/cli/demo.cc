@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "ops/cli/demo_scenario.h"
+#include "ops/console/table.h"
 
 namespace ledger {
 namespace {
@@ -23,8 +24,15 @@ Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out) {
   std::set<std::string> types;
   std::vector<std::string> surprises;
 
-  fmt::print(out, "{:>3}  {:<16}  {:<18}  {:<22}  {:<14}  {}\n", "#", "when (UTC)", "outcome",
-             "command", "stream", "what");
+  // Fixed columns, then "what" wrapped within a terminal's width.
+  constexpr size_t kWhatColumn = 3 + 2 + 16 + 2 + 15 + 2 + 22 + 2 + 12 + 2;
+  auto row = [&](auto n, const std::string& when, const std::string& outcome, std::string_view command,
+                 const std::string& stream, const std::string& what) {
+    std::vector<std::string> lines = WrapWords(what, kTerminalWidth - kWhatColumn);
+    fmt::print(out, "{:>3}  {:<16}  {:<15}  {:<22}  {:<12}  {}\n", n, when, outcome, command, stream, lines[0]);
+    for (size_t k = 1; k < lines.size(); ++k) fmt::print(out, "{:{}}{}\n", "", kWhatColumn, lines[k]);
+  };
+  row("#", "when (UTC)", "outcome", "command", "stream", "what");
   for (size_t i = 0; i < steps.size(); ++i) {
     const DemoStep& step = steps[i];
     Result<Outcome> r = handler->Handle(step.command);
@@ -46,9 +54,11 @@ Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out) {
       ++sum.refused;
       outcome = "refused";
     }
-    fmt::print(out, "{:>3}  {:<16}  {:<18}  {:<22}  {:<14}  {}\n", i + 1, When(step.command.at), outcome,
-               CommandName(step.command.body), TargetStream(step.command.body).str(), step.what);
-    if (!r.ok()) fmt::print(out, "{:>42}{}\n", "└ ", r.status().ToString());
+    row(i + 1, When(step.command.at), outcome, CommandName(step.command.body),
+        TargetStream(step.command.body).str(), step.what);
+    if (!r.ok())
+      for (const std::string& line : WrapWords("└ " + r.status().ToString(), kTerminalWidth - 7))
+        fmt::print(out, "{:7}{}\n", "", line);
     if (r.ok() == step.expect_rejected)
       surprises.push_back(fmt::format("step {} ({}) was {}", i + 1, step.what,
                                       r.ok() ? "accepted but should be refused" : "refused but should be accepted"));

@@ -66,7 +66,7 @@ int RunDemoCommand(const LogFlags& flags) {
                flags.log, EmbeddedLogDir(flags).string());
     Result<DemoSummary> sum = RunDemo(**log, SystemNow, stdout);
     if (!sum.ok()) return Fail(sum.status());
-    fmt::print("\n{} commands: {} accepted ({} events appended), {} replayed from an earlier run "
+    fmt::print("\n{} commands: {} accepted ({} events appended), {} replayed from an earlier run\n"
                "(nothing appended), {} refused by the rules.\n",
                sum->commands, sum->accepted, sum->events_appended, sum->replayed, sum->refused);
     if (sum->accepted > 0)
@@ -76,7 +76,7 @@ int RunDemoCommand(const LogFlags& flags) {
                sum->streams, (*log)->partition_count());
   }  // the writer's lock is released: the read side projects the log
   fmt::print("\n== Dashboard: activation by department ==\n");
-  if (Status s = RunStats(flags, StatsRequest{"department", {}, OutputFormat::kText}, stdout); !s.ok())
+  if (Status s = RunStats(flags, StatsRequest{Scope::kDepartment, {}, OutputFormat::kText}, stdout); !s.ok())
     return Fail(s);
   fmt::print("\n== Auditor: the verified history of pup-0002 ==\n");
   if (Status s = RunHistory(flags, HistoryRequest{"pup-0002", {}, true, OutputFormat::kText}, stdout); !s.ok())
@@ -172,11 +172,33 @@ int Main(int argc, char** argv) {
       "stats", "Activation table (accounts, notified, activated, rate) by scope × profile × level, "
                "now or as of a past date");
   AddLogFlags(*stats, flags);
-  stats->add_option("--by", st.by, "national, academy, department, establishment or class")
-      ->capture_default_str();
+  stats
+      ->add_option_function<std::string>(
+          "--by",
+          [&st](const std::string& s) {
+            std::optional<Scope> scope = ParseScope(s);
+            if (!scope)
+              throw CLI::ValidationError("--by", s + " is not a scope: expected national, academy, "
+                                                     "department, establishment or class");
+            st.by = *scope;
+          },
+          "national, academy, department (the default), establishment or class")
+      ->type_name("SCOPE");
   AddAsOf(*stats, st.as_of);
   stats->add_option("--format", st.format, "table, csv (scope,scope_id,profile,level,accounts,notified,activated) or json")
       ->transform(CLI::CheckedTransformer(Formats(true), CLI::ignore_case));
+
+  SearchRequest search_req;
+  std::string search_login, search_ine;
+  CLI::App* search = app.add_subcommand(
+      "search", "Find accounts by login or INE (an index the projector keeps, never a log scan); "
+                "prints ids, kind, state and establishment, never names");
+  AddLogFlags(*search, flags);
+  auto* by_login = search->add_option("--login", search_login, "The login, any case (e.g. p.martin12)");
+  auto* by_ine = search->add_option("--ine", search_ine, "The pupil's national number (INE)");
+  by_login->excludes(by_ine);
+  search->add_option("--format", search_req.format, "text or json")
+      ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
 
   OutputFormat q_format = OutputFormat::kText;
   CLI::App* quarantine = app.add_subcommand("quarantine", "Records the projectors could not apply");
@@ -286,6 +308,15 @@ int Main(int argc, char** argv) {
   if (*history) return Report(RunHistory(flags, hist, stdout));
   if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout));
   if (*stats) return Report(RunStats(flags, st, stdout));
+  if (*search) {
+    if (search_login.empty() == search_ine.empty()) {
+      fmt::print(stderr, "ledger search: give --login LOGIN or --ine INE\n");
+      return 2;
+    }
+    search_req.index = search_login.empty() ? SearchIndex::kIne : SearchIndex::kLogin;
+    search_req.value = search_login.empty() ? search_ine : search_login;
+    return Report(RunSearch(flags, search_req, stdout));
+  }
   if (*qlist) return Report(RunQuarantineList(flags, q_format, stdout));
   if (*rebuild) return Report(RunRebuild(flags, stdout));
   if (*migrate) return Report(RunMigrate(flags, mig, stdout));

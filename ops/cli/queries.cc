@@ -1,5 +1,7 @@
 #include "ops/cli/queries.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -7,12 +9,13 @@
 #include <fmt/core.h>
 
 #include "consumers/projector.h"
-#include "events/codec.h"
-#include "events/hash_chain.h"
-#include "events/json.h"
 #include "ops/console/progress.h"
 #include "ops/console/table.h"
-#include "projections/view_codec.h"
+#include "ops/datadir/server_lock.h"
+#include "ops/query/accounts.h"
+#include "ops/query/history.h"
+#include "ops/query/links.h"
+#include "ops/query/stats.h"
 
 namespace ledger {
 namespace {
@@ -22,17 +25,6 @@ namespace fs = std::filesystem;
 // A rebuild commits bigger batches (fewer writes per stream; a crash
 // mid-rebuild discards the whole rebuild anyway) on two threads.
 constexpr size_t kRebuildBatch = 32768;
-
-fs::path RebuildDir(const LogFlags& f) { return ProjectionDir(f).string() + ".rebuild"; }
-fs::path OldDir(const LogFlags& f) { return ProjectionDir(f).string() + ".old"; }
-
-// Finishes a rebuild swap a crash interrupted (see RunRebuild).
-void RecoverSwap(const LogFlags& f) {
-  std::error_code ec;
-  if (!fs::exists(ProjectionDir(f)) && fs::exists(OldDir(f)) && fs::exists(RebuildDir(f)))
-    fs::rename(RebuildDir(f), ProjectionDir(f), ec);
-  if (fs::exists(ProjectionDir(f)) && fs::exists(OldDir(f))) fs::remove_all(OldDir(f), ec);
-}
 
 Result<ProjectionProgress> CatchUp(EventLog& log, ProjectionDb& db, const char* label,
                                    ProjectorOptions options = {}) {
@@ -46,34 +38,45 @@ Result<ProjectionProgress> CatchUp(EventLog& log, ProjectionDb& db, const char* 
   return r;
 }
 
-struct Opened {
-  std::unique_ptr<EventLog> log;
-  std::unique_ptr<ProjectionDb> db;
+// The projections for one read. Either this process brings them up to date
+// with the log, or — while ledgerd writes them (RocksDB's lock is taken) —
+// it reads them as a RocksDB secondary instance, as ledgerd last committed.
+class ReadSide {
+ public:
+  static Result<std::unique_ptr<ReadSide>> Open(const LogFlags& flags) {
+    auto r = std::unique_ptr<ReadSide>(new ReadSide);
+    LEDGER_ASSIGN_OR_RETURN(r->log_, OpenLog(flags, LogAccess::kRead));
+    RecoverProjectionSwap(flags);
+    std::error_code ec;
+    fs::create_directories(flags.data, ec);
+    Result<std::unique_ptr<ProjectionDb>> db = ProjectionDb::Open(ProjectionDir(flags), {});
+    if (db.ok()) {
+      r->db_ = std::move(*db);
+      LEDGER_RETURN_IF_ERROR(CatchUp(*r->log_, *r->db_, "projecting").status());
+      return r;
+    }
+    if (db.status().code() != StatusCode::kFailedPrecondition) return db.status();
+    // The writer's store: follow it. The follower's own files live in /tmp.
+    r->follower_dir_ = fs::temp_directory_path() / fmt::format("ledger-reader-{}", getpid());
+    LEDGER_ASSIGN_OR_RETURN(r->db_, ProjectionDb::Open(ProjectionDir(flags), {.secondary_dir = r->follower_dir_}));
+    return r;
+  }
+  ~ReadSide() {
+    db_.reset();
+    std::error_code ec;
+    if (!follower_dir_.empty()) fs::remove_all(follower_dir_, ec);
+  }
+  const ProjectionDb& db() const { return *db_; }
+
+ private:
+  ReadSide() = default;
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<ProjectionDb> db_;
+  fs::path follower_dir_;
 };
 
-// The log (read-only) and the projections, brought up to date.
-Result<Opened> OpenUpToDate(const LogFlags& flags) {
-  Opened o;
-  LEDGER_ASSIGN_OR_RETURN(o.log, OpenLog(flags, LogAccess::kRead));
-  RecoverSwap(flags);
-  std::error_code ec;
-  fs::create_directories(flags.data, ec);
-  LEDGER_ASSIGN_OR_RETURN(o.db, ProjectionDb::Open(ProjectionDir(flags), {}));
-  LEDGER_RETURN_IF_ERROR(CatchUp(*o.log, *o.db, "projecting").status());
-  return o;
-}
-
-std::string When(Timestamp t) {
-  if (t.micros == 0) return "";
-  std::string s = FormatRfc3339(t);
-  return s.substr(0, 10) + " " + s.substr(11, 8);
-}
-
-// Payload fields for people: names, birth dates and INEs left out.
-Json RedactedData(const Payload& p) {
-  Json j = PayloadToJson(p);
-  for (const char* k : {"last_name", "first_name", "birth_date", "ine"}) j.erase(k);
-  return j;
+void PrintJson(const Json& j, std::FILE* out) {
+  fmt::print(out, "{}\n", j.dump(2, ' ', false, Json::error_handler_t::replace));
 }
 
 std::string Flatten(const Json& j, const std::string& prefix = "") {
@@ -88,181 +91,113 @@ std::string Flatten(const Json& j, const std::string& prefix = "") {
   return s;
 }
 
-// "accounts_admin delegation granted by head-0350033W on 2026-09-01, valid until 2027-08-31"
-std::string DelegationUsed(const ProjectionDb& db, const Event& e,
-                           std::map<std::string, std::vector<Event>>& cache) {
-  if (e.actor.kind != ActorKind::kStaff || !e.actor.module || e.actor.uai.empty()) return "";
-  const std::string stream = EstablishmentStream(e.actor.uai).str();
-  if (!cache.count(stream)) {
-    auto& events = cache[stream];
-    if (auto recs = db.History(stream); recs.ok())
-      for (const std::string& r : *recs)
-        if (auto d = DecodeRecord(r); d.ok()) events.push_back(d->event);
-  }
-  const RightsDelegated* found = nullptr;
-  Timestamp granted;
-  for (const Event& est : cache[stream]) {
-    if (est.occurred_at > e.occurred_at) break;
-    if (auto* g = std::get_if<RightsDelegated>(&est.payload);
-        g && g->delegate.str() == e.actor.id && g->module == *e.actor.module) {
-      found = g;
-      granted = est.occurred_at;
-    }
-  }
-  if (!found) return "no matching delegation found in " + stream;
-  return fmt::format("{} delegation granted by {} on {}, valid until {}", Name(found->module),
-                     found->granted_by.str(), FormatIsoDate(DateOf(granted)),
-                     FormatIsoDate(DateOf(found->valid_until)));
-}
-
 std::string Rate(const StatCounts& c) {
   return c.accounts == 0 ? "-" : fmt::format("{:.1f}%", 100.0 * static_cast<double>(c.activated) /
                                                             static_cast<double>(c.accounts));
 }
 
-Status NoSuchAccount(const std::string& account) {
-  return NotFound("no account '" + account + "' in the ledger (ids are opaque, e.g. pup-0001): "
-                  "check the id, or `ledger export | grep` for it");
+constexpr const char* kCutNote = "(cells cut to fit {} columns: --format json shows everything)\n";
+
+// The history as a table: the delegation a staff actor used is a numbered
+// note under the table, so rows stay within a terminal's width.
+void PrintHistoryText(const query::AccountHistory& h, std::FILE* out) {
+  fmt::print(out, "History of {}{}: {} of {} events{}\n", h.account,
+             h.view ? fmt::format(" ({} account, {} now)", Name(h.view->kind), Name(h.view->state)) : "",
+             h.entries.size(), h.total_events,
+             h.as_of ? " up to the end of " + FormatIsoDate(*h.as_of) + " (UTC)" : "");
+  TextTable t({"seq", "when (UTC)", "event", "by", "details"}, {true});
+  t.SetElastic({3, 4});
+  std::vector<std::string> notes;
+  std::map<std::string, size_t> note_of;
+  for (const query::HistoryEntry& entry : h.entries) {
+    const Event& e = entry.event;
+    std::string by = std::string(Name(e.actor.kind)) + ":" + e.actor.id;
+    if (entry.delegation) {
+      const query::DelegationUsed& d = *entry.delegation;
+      const std::string note =
+          d.found ? fmt::format("{} in {}, granted by {} on {}, valid until {}", Name(d.module),
+                                e.actor.uai.str(), d.granted_by, FormatIsoDate(d.granted_on),
+                                FormatIsoDate(d.valid_until))
+                  : d.Describe();
+      auto [it, fresh] = note_of.try_emplace(note, notes.size() + 1);
+      if (fresh) notes.push_back(note);
+      by += fmt::format(" [{}]", it->second);
+    } else if (!e.actor.uai.empty() || e.actor.module) {
+      by = DescribeActor(e.actor);
+    }
+    t.Add({std::to_string(e.seq), query::When(e.occurred_at), std::string(EventTypeName(e.payload)), by,
+           Flatten(query::RedactedData(e.payload))});
+  }
+  const bool cut = t.Print(out);
+  if (!notes.empty()) fmt::print(out, "Delegations used:\n");
+  for (size_t i = 0; i < notes.size(); ++i)
+    fmt::print(out, "  [{}] {}\n", i + 1, FitWidth(notes[i], kTerminalWidth - 6));
+  if (cut) fmt::print(out, kCutNote, kTerminalWidth);
+  if (h.verified)
+    fmt::print(out, "Hash chain verified over all {} events (BLAKE2b-256); chain head:\n  {}\n",
+               h.total_events, HexOf(h.head));
+}
+
+// One block per link: a table of eight columns would not fit a terminal.
+void PrintLinksText(const query::AccountLinks& l, std::FILE* out) {
+  fmt::print(out, "Links of {} ({} account, {}): {}\n", l.account, Name(l.view.kind), Name(l.view.state),
+             l.links.empty() ? "none" : std::to_string(l.links.size()));
+  auto row = [&](const char* label, const std::string& value) {
+    fmt::print(out, "    {:<15}{}\n", label, FitWidth(value, kTerminalWidth - 19));
+  };
+  for (const LinkView& link : l.links) {
+    fmt::print(out, "  {} → {}  {}, {}\n", link.guardian, link.pupil, Name(link.rank), Name(link.status));
+    row("pupil's school", link.placement.uai.str() + " " + std::string(Name(link.placement.level)) + " (" +
+                              link.placement.department + ", " + link.placement.academy + ")");
+    row("source", fmt::format("{} {} [{}]", Name(link.source_system), link.source_file, link.source_ids));
+    row("linked", query::When(link.linked_at) + " by " + link.linked_by);
+    row("last change", link.last_change + " " + query::When(link.changed_at) + " by " + link.changed_by);
+  }
+  fmt::print(out, "\n{}\n", l.findings.empty() ? "Nothing looks wrong with these links." : "Findings:");
+  for (const std::string& f : l.findings) fmt::print(out, "  - {}\n", f);
 }
 
 }  // namespace
 
 Status RunHistory(const LogFlags& flags, const HistoryRequest& req, std::FILE* out) {
-  LEDGER_ASSIGN_OR_RETURN(Opened o, OpenUpToDate(flags));
-  LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> records, o.db->History(req.account));
-  if (records.empty()) return NoSuchAccount(req.account);
-  const Timestamp cut = req.as_of ? EndOfDay(*req.as_of) : Timestamp{INT64_MAX};
-  std::vector<Event> events;
-  ChainHead head;
-  for (const std::string& r : records) {
-    LEDGER_ASSIGN_OR_RETURN(DecodedRecord d, DecodeRecord(r));
-    if (req.verify) {
-      Status s = VerifyAndAdvance(head, d);
-      if (!s.ok()) return s.WithContext("history of " + req.account + " does not verify");
-    }
-    if (d.event.occurred_at <= cut) events.push_back(std::move(d.event));
-  }
-  std::map<std::string, std::vector<Event>> establishments;
+  LEDGER_ASSIGN_OR_RETURN(auto read, ReadSide::Open(flags));
+  LEDGER_ASSIGN_OR_RETURN(query::AccountHistory h,
+                          query::ReadHistory(read->db(), {req.account, req.as_of, req.verify}));
   if (req.format == OutputFormat::kJson) {
-    Json arr = Json::array();
-    for (const Event& e : events) {
-      Json j = EventToJson(e, 0, 0);
-      j.erase("partition");
-      j.erase("offset");
-      j["data"] = RedactedData(e.payload);
-      if (std::string d = DelegationUsed(*o.db, e, establishments); !d.empty()) j["delegation_used"] = d;
-      arr.push_back(std::move(j));
-    }
-    Json doc{{"account", req.account}, {"events", arr}};
-    if (req.as_of) doc["as_of"] = FormatIsoDate(*req.as_of);
-    if (req.verify) doc["chain_verified"] = true, doc["head_hash"] = HexOf(head.hash);
-    fmt::print(out, "{}\n", doc.dump(2));
-    return OkStatus();
+    PrintJson(query::HistoryToJson(h), out);
+  } else {
+    PrintHistoryText(h, out);
   }
-  LEDGER_ASSIGN_OR_RETURN(std::optional<AccountView> view, o.db->View(req.account));
-  fmt::print(out, "History of {}{}: {} of {} events{}\n", req.account,
-             view ? fmt::format(" ({} account, {} now)", Name(view->kind), Name(view->state)) : "",
-             events.size(), records.size(),
-             req.as_of ? " up to the end of " + FormatIsoDate(*req.as_of) + " (UTC)" : "");
-  TextTable t({"seq", "when (UTC)", "event", "by", "details"}, {true});
-  for (const Event& e : events) {
-    std::string by = DescribeActor(e.actor);
-    if (std::string d = DelegationUsed(*o.db, e, establishments); !d.empty()) by += " via " + d;
-    t.Add({std::to_string(e.seq), When(e.occurred_at), std::string(EventTypeName(e.payload)), by,
-           Flatten(RedactedData(e.payload))});
-  }
-  t.Print(out);
-  if (req.verify)
-    fmt::print(out, "Hash chain verified over all {} events (BLAKE2b-256); head {}\n", records.size(),
-               HexOf(head.hash));
   return OkStatus();
 }
 
 Status RunLinksDiagnose(const LogFlags& flags, const std::string& account, OutputFormat format,
                         std::FILE* out) {
-  LEDGER_ASSIGN_OR_RETURN(Opened o, OpenUpToDate(flags));
-  LEDGER_ASSIGN_OR_RETURN(std::optional<AccountView> view, o.db->View(account));
-  if (!view) return NoSuchAccount(account);
-  std::vector<LinkView> links;
-  if (view->kind == AccountKind::kGuardian) {
-    for (const auto& [_, l] : view->links) links.push_back(l);
-  } else {
-    LEDGER_ASSIGN_OR_RETURN(links, o.db->LinksOfPupil(account));
-  }
-  // What an assistance agent should look at, link by link.
-  std::vector<std::string> findings;
-  std::map<std::string, int> rank_count;
-  for (const LinkView& l : links) {
-    const std::string name = l.guardian + " → " + l.pupil;
-    if (l.status == LinkViewStatus::kDisputed)
-      findings.push_back(name + ": disputed by the guardian on " + When(l.changed_at) +
-                         "; if it is wrong, academy support removes it (reason erroneous_link_fixed)"
-                         " and corrects the source file " + l.source_file);
-    if (l.status == LinkViewStatus::kRemoved)
-      findings.push_back(name + ": removed on " + When(l.changed_at) + " by " + l.changed_by +
-                         " (" + l.removed_reason + ")");
-    if (l.active()) {
-      ++rank_count[l.pupil + "/" + std::string(Name(l.rank))];
-      if (view->kind == AccountKind::kPupil && l.placement.uai != view->placement.uai)
-        findings.push_back(name + ": the link still places the pupil in " + l.placement.uai.str() +
-                           " but the pupil is now in " + view->placement.uai.str() +
-                           " (the link update after the transfer is missing)");
-    }
-  }
-  for (const auto& [k, n] : rank_count)
-    if (n > 1 && k.find("/en_charge") == std::string::npos)
-      findings.push_back(fmt::format("{} guardians hold the same rank for {}: one link is probably "
-                                     "erroneous; check the source ids",
-                                     n, k));
+  LEDGER_ASSIGN_OR_RETURN(auto read, ReadSide::Open(flags));
+  LEDGER_ASSIGN_OR_RETURN(query::AccountLinks l, query::ReadLinks(read->db(), account));
   if (format == OutputFormat::kJson) {
-    Json arr = Json::array();
-    for (const LinkView& l : links) arr.push_back(LinkToJson(l));
-    Json doc{{"account", account}, {"kind", Name(view->kind)}, {"links", arr}, {"findings", findings}};
-    fmt::print(out, "{}\n", doc.dump(2));
-    return OkStatus();
+    PrintJson(query::LinksToJson(l), out);
+  } else {
+    PrintLinksText(l, out);
   }
-  fmt::print(out, "Links of {} ({} account, {}): {}\n", account, Name(view->kind), Name(view->state),
-             links.empty() ? "none" : std::to_string(links.size()));
-  if (!links.empty()) {
-    TextTable t({"guardian", "pupil", "rank", "status", "pupil's school", "source", "linked", "last change"});
-    for (const LinkView& l : links)
-      t.Add({l.guardian, l.pupil, std::string(Name(l.rank)), std::string(Name(l.status)),
-             l.placement.uai.str() + " " + std::string(Name(l.placement.level)),
-             fmt::format("{} {} [{}]", Name(l.source_system), l.source_file, l.source_ids),
-             When(l.linked_at) + " by " + l.linked_by,
-             l.last_change + " " + When(l.changed_at) + " by " + l.changed_by});
-    t.Print(out);
-  }
-  fmt::print(out, "\n{}\n", findings.empty() ? "Nothing looks wrong with these links." : "Findings:");
-  for (const std::string& f : findings) fmt::print(out, "  - {}\n", f);
   return OkStatus();
 }
 
 Status RunStats(const LogFlags& flags, const StatsRequest& req, std::FILE* out) {
-  std::optional<Scope> scope = ParseScope(req.by);
-  if (!scope)
-    return InvalidArgument("--by " + req.by + ": expected national, academy, department, establishment or class");
-  LEDGER_ASSIGN_OR_RETURN(Opened o, OpenUpToDate(flags));
-  LEDGER_ASSIGN_OR_RETURN(StatTable table, o.db->Stats(*scope, req.as_of));
+  LEDGER_ASSIGN_OR_RETURN(auto read, ReadSide::Open(flags));
+  LEDGER_ASSIGN_OR_RETURN(StatTable table, read->db().Stats(req.by, req.as_of));
   if (req.format == OutputFormat::kCsv) {
-    fmt::print(out, "scope,scope_id,profile,level,accounts,notified,activated\n");
-    for (const auto& [cell, c] : table)
-      fmt::print(out, "{},{},{},{},{},{},{}\n", Name(cell.scope), cell.scope_id, Name(cell.profile),
-                 Name(cell.level), c.accounts, c.notified, c.activated);
+    fmt::print(out, "{}", query::StatsCsv(table));
     return OkStatus();
   }
   if (req.format == OutputFormat::kJson) {
-    Json arr = Json::array();
-    for (const auto& [cell, c] : table)
-      arr.push_back(Json{{"scope", Name(cell.scope)}, {"scope_id", cell.scope_id},
-                         {"profile", Name(cell.profile)}, {"level", Name(cell.level)},
-                         {"accounts", c.accounts}, {"notified", c.notified}, {"activated", c.activated}});
-    fmt::print(out, "{}\n", arr.dump(2));
+    PrintJson(query::StatsJson(table), out);
     return OkStatus();
   }
-  fmt::print(out, "Activation by {}{}\n", req.by,
+  const std::string by(Name(req.by));
+  fmt::print(out, "Activation by {}{}\n", by,
              req.as_of ? " as of the end of " + FormatIsoDate(*req.as_of) + " (UTC)" : ", now");
-  TextTable t({req.by, "profile", "level", "accounts", "notified", "activated", "rate"},
+  TextTable t({by, "profile", "level", "accounts", "notified", "activated", "rate"},
               {false, false, false, true, true, true, true});
   for (const auto& [cell, c] : table)
     t.Add({cell.scope_id, std::string(Name(cell.profile)), std::string(Name(cell.level)),
@@ -273,36 +208,55 @@ Status RunStats(const LogFlags& flags, const StatsRequest& req, std::FILE* out) 
 }
 
 Result<StatTable> QueryStats(const LogFlags& flags, Scope scope, std::optional<Date> as_of) {
-  LEDGER_ASSIGN_OR_RETURN(Opened o, OpenUpToDate(flags));
-  return o.db->Stats(scope, as_of);
+  LEDGER_ASSIGN_OR_RETURN(auto read, ReadSide::Open(flags));
+  return read->db().Stats(scope, as_of);
+}
+
+Status RunSearch(const LogFlags& flags, const SearchRequest& req, std::FILE* out) {
+  LEDGER_ASSIGN_OR_RETURN(auto read, ReadSide::Open(flags));
+  LEDGER_ASSIGN_OR_RETURN(std::vector<AccountView> found,
+                          query::SearchAccounts(read->db(), req.index, req.value));
+  if (req.format == OutputFormat::kJson) {
+    PrintJson(query::SearchToJson(found), out);
+    return OkStatus();
+  }
+  fmt::print(out, "{} account{} with this {}\n", found.size(), found.size() == 1 ? "" : "s", Name(req.index));
+  if (found.empty()) return OkStatus();
+  TextTable t({"account", "kind", "state", "establishment", "events"}, {false, false, false, false, true});
+  for (const AccountView& v : found)
+    t.Add({v.id, std::string(Name(v.kind)), std::string(Name(v.state)),
+           v.kind == AccountKind::kPupil ? v.placement.uai.str() + " " + v.placement.class_name
+                                         : std::to_string(v.links.size()) + " link(s)",
+           std::to_string(v.seq)});
+  t.Print(out);
+  return OkStatus();
 }
 
 Status RunQuarantineList(const LogFlags& flags, OutputFormat format, std::FILE* out) {
-  LEDGER_ASSIGN_OR_RETURN(Opened o, OpenUpToDate(flags));
-  LEDGER_ASSIGN_OR_RETURN(std::vector<QuarantineEntry> q, o.db->Quarantine());
+  LEDGER_ASSIGN_OR_RETURN(auto read, ReadSide::Open(flags));
+  LEDGER_ASSIGN_OR_RETURN(std::vector<QuarantineEntry> q, read->db().Quarantine());
   if (format == OutputFormat::kJson) {
-    Json arr = Json::array();
-    for (const auto& e : q)
-      arr.push_back(Json{{"partition", e.partition}, {"offset", e.offset}, {"key", e.key},
-                         {"bytes", e.bytes}, {"reason", e.reason}});
-    fmt::print(out, "{}\n", arr.dump(2, ' ', false, Json::error_handler_t::replace));
+    PrintJson(query::QuarantineJson(q), out);
     return OkStatus();
   }
   fmt::print(out, "{} quarantined record{}\n", q.size(), q.size() == 1 ? "" : "s");
   if (q.empty()) return OkStatus();
   TextTable t({"partition", "offset", "key", "bytes", "reason"}, {true, true, false, true});
+  t.SetElastic({2, 4});
   for (const auto& e : q) {
     Json key = e.key;
     t.Add({std::to_string(e.partition), std::to_string(e.offset),
            key.dump(-1, ' ', true, Json::error_handler_t::replace), std::to_string(e.bytes), e.reason});
   }
-  t.Print(out);
+  if (t.Print(out)) fmt::print(out, kCutNote, kTerminalWidth);
   return OkStatus();
 }
 
 Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kRead));
-  RecoverSwap(flags);
+  LEDGER_RETURN_IF_ERROR(RefuseWhileServed(flags, "rebuild the projections"));
+  LEDGER_ASSIGN_OR_RETURN(auto lock, ServerLock::Acquire(flags, "ledger rebuild"));
+  RecoverProjectionSwap(flags);
   std::error_code ec;
   fs::remove_all(RebuildDir(flags), ec);
   auto start = std::chrono::steady_clock::now();
@@ -313,14 +267,14 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
     LEDGER_RETURN_IF_ERROR(db->Close());
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // The swap: live -> old, rebuild -> live, drop old. RecoverSwap finishes it after a crash.
+  // The swap: live -> old, rebuild -> live, drop old. RecoverProjectionSwap finishes it after a crash.
   if (fs::exists(ProjectionDir(flags))) {
-    fs::rename(ProjectionDir(flags), OldDir(flags), ec);
+    fs::rename(ProjectionDir(flags), OldProjectionDir(flags), ec);
     if (ec) return Unavailable("cannot move " + ProjectionDir(flags).string() + " aside: " + ec.message());
   }
   fs::rename(RebuildDir(flags), ProjectionDir(flags), ec);
   if (ec) return Unavailable("cannot move the rebuilt projections into place: " + ec.message());
-  fs::remove_all(OldDir(flags), ec);
+  fs::remove_all(OldProjectionDir(flags), ec);
   fmt::print(out, "rebuilt {} from offset 0: {} events applied, {} quarantined, in {:.2f} s ({:.0f} events/s)\n",
              ProjectionDir(flags).string(), p.applied, p.quarantined, secs,
              secs > 0 ? static_cast<double>(p.done) / secs : 0.0);

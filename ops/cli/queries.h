@@ -1,10 +1,13 @@
-// The read side of the CLI: `ledger history`, `ledger links diagnose`,
-// `ledger stats`, `ledger quarantine list` and `ledger rebuild`.
+// The read verbs of `ledger`: history, links diagnose, stats, search,
+// quarantine list, and rebuild.
 //
-// Each query first brings the projections up to date with the log (catch-up,
-// with a progress bar on a terminal), then answers from the projection store
-// in <data>/projections. Output goes to `out`; errors come back as Status
-// (the caller prints them and exits 1).
+// Each read opens the projections through OpenForReading: brought up to date
+// with the log (catch-up, progress bar on a terminal) — or, while `ledgerd`
+// holds the store, read as a follower of it (as ledgerd last committed,
+// within a second of the log). The answer comes from ops/query, the library
+// ledgerd answers from too: --format json (and csv) print the very bytes the
+// API serves; text is for terminals and fits 120 columns (--format json shows
+// what a table had to cut). Errors come back as Status (exit 1).
 //
 // Privacy: no person's name is printed. History shows ids, event types, actors
 // (staff ids, the delegation used) and payload fields minus names, birth date
@@ -18,6 +21,7 @@
 #include "events/status.h"
 #include "events/types.h"
 #include "ops/datadir/log_flags.h"
+#include "projections/search_key.h"
 #include "projections/stats.h"
 
 namespace ledger {
@@ -36,7 +40,7 @@ Status RunLinksDiagnose(const LogFlags& flags, const std::string& account, Outpu
                         std::FILE* out);
 
 struct StatsRequest {
-  std::string by = "department";  // academy | department | establishment | class | national
+  Scope by = Scope::kDepartment;
   std::optional<Date> as_of;
   OutputFormat format = OutputFormat::kText;
 };
@@ -45,10 +49,18 @@ Status RunStats(const LogFlags& flags, const StatsRequest& req, std::FILE* out);
 // The statistics table behind `ledger stats`, for programs (the demo).
 Result<StatTable> QueryStats(const LogFlags& flags, Scope scope, std::optional<Date> as_of);
 
+struct SearchRequest {
+  SearchIndex index = SearchIndex::kLogin;
+  std::string value;
+  OutputFormat format = OutputFormat::kText;
+};
+Status RunSearch(const LogFlags& flags, const SearchRequest& req, std::FILE* out);
+
 Status RunQuarantineList(const LogFlags& flags, OutputFormat format, std::FILE* out);
 
 // Projects the whole log from offset 0 into a fresh store, then swaps it in
 // place of the current one (which stays untouched until the swap).
+// FailedPrecondition naming ledgerd's pid while ledgerd serves this ledger.
 Status RunRebuild(const LogFlags& flags, std::FILE* out);
 
 }  // namespace ledger

@@ -6,6 +6,7 @@
 
 #include "events/embedded/embedded_event_log.h"
 #include "events/kafka/kafka_event_log.h"
+#include "ops/datadir/server_lock.h"
 
 namespace ledger {
 
@@ -27,18 +28,31 @@ std::filesystem::path ProjectionDir(const LogFlags& flags) {
   return base / name;
 }
 
+std::filesystem::path RebuildDir(const LogFlags& f) { return ProjectionDir(f).string() + ".rebuild"; }
+std::filesystem::path OldProjectionDir(const LogFlags& f) { return ProjectionDir(f).string() + ".old"; }
+
+void RecoverProjectionSwap(const LogFlags& f) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(ProjectionDir(f)) && fs::exists(OldProjectionDir(f)) && fs::exists(RebuildDir(f)))
+    fs::rename(RebuildDir(f), ProjectionDir(f), ec);
+  if (fs::exists(ProjectionDir(f)) && fs::exists(OldProjectionDir(f))) fs::remove_all(OldProjectionDir(f), ec);
+}
+
 std::filesystem::path EmbeddedLogDir(const LogFlags& flags) {
   return std::filesystem::path(flags.data) / "log";
 }
 
 Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess access,
                                           std::optional<int32_t> partitions) {
+  if (access == LogAccess::kWrite) LEDGER_RETURN_IF_ERROR(RefuseWhileServed(flags, "append to the log"));
+  const bool write = access != LogAccess::kRead;
   if (flags.log.rfind("kafka://", 0) == 0) {
     LEDGER_ASSIGN_OR_RETURN(KafkaLogOptions options, ParseKafkaUri(flags.log));
     if (partitions && flags.log.find("partitions=") == std::string::npos)
       options.partitions = *partitions;
-    options.read_only = access == LogAccess::kRead;
-    options.create_topic_if_missing = access == LogAccess::kWrite;
+    options.read_only = !write;
+    options.create_topic_if_missing = write;
     LEDGER_ASSIGN_OR_RETURN(auto log, KafkaEventLog::Open(options));
     return std::unique_ptr<EventLog>(std::move(log));
   }
@@ -50,8 +64,8 @@ Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess acces
                     " (directory missing): pass --data pointing at a ledger directory, or run "
                     "`ledger demo` to create one");
   EmbeddedLogOptions options;
-  options.read_only = access == LogAccess::kRead;
-  options.create_if_missing = access == LogAccess::kWrite;
+  options.read_only = !write;
+  options.create_if_missing = write;
   if (partitions) options.partitions = *partitions;
   LEDGER_ASSIGN_OR_RETURN(auto log, EmbeddedEventLog::Open(EmbeddedLogDir(flags), options));
   return std::unique_ptr<EventLog>(std::move(log));

@@ -29,13 +29,21 @@ void AddLogFlags(CLI::App& app, LogFlags& flags);
 
 enum class LogAccess {
   kRead,   // the log must exist; nothing is modified
-  kWrite,  // created if missing; takes the single-writer lock
+  kWrite,  // created if missing; takes the single-writer lock; refused while
+           // ledgerd serves the directory (RefuseWhileServed names its pid)
+  kServe,  // kWrite for ledgerd itself, which holds DATA/ledgerd.pid
 };
 
 std::filesystem::path EmbeddedLogDir(const LogFlags& flags);
 // Where the projections of this log live: DATA/projections for the embedded
 // log, DATA/projections-<brokers> for a Kafka log (offsets belong to one log).
 std::filesystem::path ProjectionDir(const LogFlags& flags);
+// `ledger rebuild` builds into ProjectionDir + ".rebuild", then swaps: live →
+// ".old", rebuild → live, drop ".old". RecoverProjectionSwap finishes a swap a
+// crash interrupted; every opener of the projections calls it first.
+std::filesystem::path RebuildDir(const LogFlags& flags);
+std::filesystem::path OldProjectionDir(const LogFlags& flags);
+void RecoverProjectionSwap(const LogFlags& flags);
 
 // NotFound naming the directory when reading a ledger that does not exist;
 // InvalidArgument for an unknown --log. A log created by kWrite gets

@@ -54,6 +54,11 @@ std::string ViewKey(const std::string& a) { return "v|" + a; }
 std::string HeadKey(const std::string& s) { return "c|" + s; }
 std::string HistoryPrefix(const std::string& s) { return "h|" + s + "|"; }
 
+// "i|login|p.martin12\0": a key's entries, one per account.
+std::string SearchPrefix(SearchIndex index, const std::string& key) {
+  return "i|" + std::string(Name(index)) + "|" + key + std::string(1, '\0');
+}
+
 std::string StatPrefix(char tier, Scope scope) {
   return std::string("s") + tier + "|" + std::string(Name(scope)) + "|";
 }
@@ -110,6 +115,8 @@ Status ProjectionDb::Close() {
   return s;
 }
 
+Status ProjectionDb::CatchUpWithWriter() { return FromRocks(db_->TryCatchUpWithPrimary(), dir_); }
+
 Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::path& dir,
                                                          Options options) {
   rocksdb::Options o;
@@ -119,15 +126,28 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
   o.max_background_jobs = 2;
   o.keep_log_file_num = 3;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(o, dir.string(), &raw)
-                                        : rocksdb::DB::Open(o, dir.string(), &raw);
+  rocksdb::Status s;
+  if (!options.secondary_dir.empty()) {
+    // A follower keeps every table file open: files the writer's compactions
+    // delete stay readable until the next catch-up (RocksDB's advice).
+    o.max_open_files = -1;
+    o.create_if_missing = false;
+    s = rocksdb::DB::OpenAsSecondary(o, dir.string(), options.secondary_dir.string(), &raw);
+    if (!s.ok() && !std::filesystem::exists(dir / "CURRENT"))
+      return NotFound("no projection store at " + dir.string() + ": run `ledger rebuild`");
+  } else if (options.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(o, dir.string(), &raw);
+  } else {
+    s = rocksdb::DB::Open(o, dir.string(), &raw);
+  }
   if (!s.ok()) {
     if (s.IsInvalidArgument() && !options.create_if_missing)
       return NotFound("no projection store at " + dir.string() + ": run `ledger rebuild`");
     return FromRocks(s, dir);
   }
   return std::unique_ptr<ProjectionDb>(
-      new ProjectionDb(dir, std::unique_ptr<rocksdb::DB>(raw), options.bulk_load && !options.read_only));
+      new ProjectionDb(dir, std::unique_ptr<rocksdb::DB>(raw),
+                       options.bulk_load && !options.read_only && options.secondary_dir.empty()));
 }
 
 void ProjectionDb::Batch::PutView(const AccountView& v) { puts_.emplace_back(ViewKey(v.id), EncodeView(v)); }
@@ -166,6 +186,16 @@ void ProjectionDb::Batch::PutQuarantine(const QuarantineEntry& q) {
   puts_.emplace_back("q|" + Fixed(q.partition, 4) + "|" + Fixed(q.offset, 20),
                      j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
+void ProjectionDb::Batch::PutSearchEntry(SearchIndex index, const std::string& key,
+                                         const std::string& account) {
+  if (key.empty()) return;
+  puts_.emplace_back(SearchPrefix(index, key) + account, std::string());
+}
+void ProjectionDb::Batch::PutPlace(const Placement& p) {
+  if (p.uai.empty()) return;
+  places_["pu|" + p.uai.str()] = p.department + std::string(1, '\0') + p.academy;
+  if (!p.department.empty()) places_["pd|" + p.department] = p.academy;
+}
 void ProjectionDb::Batch::SetNextOffset(int32_t partition, int64_t offset) {
   puts_.emplace_back(OffsetKey(partition), std::string(reinterpret_cast<const char*>(&offset), 8));
 }
@@ -182,6 +212,7 @@ Status ProjectionDb::Commit(Batch& batch, std::optional<std::pair<int32_t, int64
   }
   rocksdb::WriteBatch wb;
   for (const auto& [k, v] : batch.puts_) wb.Put(k, v);
+  for (const auto& [k, v] : batch.places_) wb.Put(k, v);
   for (const auto& [stream, c] : batch.history_)
     wb.Put(HistoryPrefix(stream) + Fixed(static_cast<int64_t>(c.first_seq), 20), c.bytes);
   for (const auto& [k, t] : batch.stats_)
@@ -194,6 +225,7 @@ Status ProjectionDb::Commit(Batch& batch, std::optional<std::pair<int32_t, int64
   batch.puts_.clear();
   batch.stats_.clear();
   batch.history_.clear();
+  batch.places_.clear();
   return OkStatus();
 }
 
@@ -206,10 +238,11 @@ Result<std::optional<std::string>> ProjectionDb::Get(const std::string& key) con
 }
 
 Status ProjectionDb::Scan(const std::string& prefix,
-                          const std::function<bool(std::string_view, std::string_view)>& f) const {
+                          const std::function<bool(std::string_view, std::string_view)>& f,
+                          const std::string& seek) const {
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+  for (it->Seek(seek.empty() ? prefix : seek); it->Valid() && it->key().starts_with(prefix); it->Next())
     if (!f(std::string_view(it->key().data(), it->key().size()),
            std::string_view(it->value().data(), it->value().size())))
       break;
@@ -275,32 +308,58 @@ Result<std::vector<LinkView>> ProjectionDb::LinksOfPupil(const std::string& pupi
   return out;
 }
 
+Status ProjectionDb::SumPeriods(Scope scope, char tier, const PeriodRange& r, StatTable& table) const {
+  const std::string prefix = StatPrefix(tier, scope);
+  Status err;
+  LEDGER_RETURN_IF_ERROR(Scan(prefix, [&](std::string_view k, std::string_view v) {
+    std::string_view p = k.substr(prefix.size());
+    if (p == r.lo && !r.lo_inclusive) return true;
+    if (p > r.hi || (p == r.hi && !r.hi_inclusive)) return false;  // periods are in key order
+    Result<StatTable> t = DecodeStatTable(v, scope);
+    if (!t.ok()) {
+      err = t.status().WithContext("projection store " + dir_.string() + " key " + std::string(k));
+      return false;
+    }
+    Accumulate(table, *t);
+    return true;
+  }, prefix + r.lo));
+  return err;
+}
+
 Result<StatTable> ProjectionDb::Stats(Scope scope, std::optional<Date> as_of) const {
   StatTable table;
-  Status err;
-  // Adds the tables of `tier` whose period starts with `from` while take(period).
-  auto sum = [&](char tier, const std::string& from, const std::function<bool(std::string_view)>& take) {
-    const std::string prefix = StatPrefix(tier, scope);
-    LEDGER_RETURN_IF_ERROR(Scan(prefix + from, [&](std::string_view k, std::string_view v) {
-      if (!take(k.substr(prefix.size()))) return false;  // periods are in key order: past the bound
-      Result<StatTable> t = DecodeStatTable(v, scope);
-      if (!t.ok()) {
-        err = t.status().WithContext("projection store " + dir_.string() + " key " + std::string(k));
-        return false;
-      }
-      Accumulate(table, *t);
-      return true;
-    }));
-    return err;
-  };
   if (!as_of) {
-    LEDGER_RETURN_IF_ERROR(sum('c', "-", [](std::string_view) { return true; }));
+    LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'c', {"-", true, "-", true}, table));
     return table;
   }
+  // Whole years before D's year, whole months before D's month, days up to D.
   const std::string day = FormatIsoDate(*as_of), year = day.substr(0, 4), month = day.substr(0, 7);
-  LEDGER_RETURN_IF_ERROR(sum('y', "", [&](std::string_view p) { return p < year; }));
-  LEDGER_RETURN_IF_ERROR(sum('m', year + "-", [&](std::string_view p) { return p < month; }));
-  LEDGER_RETURN_IF_ERROR(sum('d', month + "-", [&](std::string_view p) { return p <= day; }));
+  LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'y', {"", true, year, false}, table));
+  LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'm', {year + "-", true, month, false}, table));
+  LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'd', {month + "-", true, day, true}, table));
+  return table;
+}
+
+Result<StatTable> ProjectionDb::StatsChange(Scope scope, Date after, Date upto) const {
+  StatTable table;
+  if (upto <= after) return table;
+  const std::string a = FormatIsoDate(after), b = FormatIsoDate(upto);
+  const std::string a_month = a.substr(0, 7), b_month = b.substr(0, 7);
+  const std::string a_year = a.substr(0, 4), b_year = b.substr(0, 4);
+  if (a_month == b_month) {  // one month: its days (a, b]
+    LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'd', {a, false, b, true}, table));
+    return table;
+  }
+  // The rest of a's month, whole months (and years) up to b's month, then b's days.
+  LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'd', {a, false, a_month + "-31", true}, table));
+  if (a_year == b_year) {
+    LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'm', {a_month, false, b_month, false}, table));
+  } else {
+    LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'm', {a_month, false, a_year + "-12", true}, table));
+    LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'y', {a_year, false, b_year, false}, table));
+    LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'm', {b_year + "-", true, b_month, false}, table));
+  }
+  LEDGER_RETURN_IF_ERROR(SumPeriods(scope, 'd', {b_month + "-", true, b, true}, table));
   return table;
 }
 
@@ -315,6 +374,30 @@ Result<std::vector<QuarantineEntry>> ProjectionDb::Quarantine() const {
     return true;
   }));
   return out;
+}
+
+Result<std::vector<std::string>> ProjectionDb::FindAccounts(SearchIndex index,
+                                                           const std::string& key) const {
+  std::vector<std::string> out;
+  if (key.empty()) return out;
+  const std::string prefix = SearchPrefix(index, key);
+  LEDGER_RETURN_IF_ERROR(Scan(prefix, [&](std::string_view k, std::string_view) {
+    out.emplace_back(k.substr(prefix.size()));
+    return true;
+  }));
+  return out;
+}
+
+Result<std::optional<Place>> ProjectionDb::PlaceOfEstablishment(const std::string& uai) const {
+  LEDGER_ASSIGN_OR_RETURN(auto v, Get("pu|" + uai));
+  if (!v) return std::optional<Place>();
+  size_t sep = v->find('\0');
+  if (sep == std::string::npos) return DataLoss("projection store " + dir_.string() + ": bad place of " + uai);
+  return std::optional<Place>(Place{v->substr(0, sep), v->substr(sep + 1)});
+}
+
+Result<std::optional<std::string>> ProjectionDb::AcademyOfDepartment(const std::string& department) const {
+  return Get("pd|" + department);
 }
 
 Result<std::map<std::string, std::string>> ProjectionDb::Dump(bool with_offsets) const {

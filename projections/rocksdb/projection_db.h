@@ -12,6 +12,11 @@
 //        period (EncodeStatTable); tier c: period "-" (the current table); y "2026";
 //        m "2026-09"; d "2026-09-14". Added by a merge operator: writers never read them.
 //   q|<partition:4>|<offset:20>          a quarantined record (JSON)
+//   i|<index>|<key>\0<account>          account search (index "login" or "ine"; key =
+//                                        SearchKey(), see search_key.h); empty value
+//   pu|<uai>                             an establishment's department and academy
+//                                        ("<department>\0<academy>"), from placements seen
+//   pd|<department>                      a department's academy
 //
 // Everything a batch of events changes, and the source offsets it advances,
 // are written in ONE WriteBatch (Commit): after a crash the store is exactly
@@ -20,7 +25,10 @@
 // the day deltas up to D: at most ~45 keys per query, whatever the history.
 //
 // One process opens a store for writing at a time (RocksDB's LOCK): a second
-// gets FailedPrecondition. Thread-safety: reads are thread-safe; a Batch is not.
+// gets FailedPrecondition. Other processes may read it meanwhile as a RocksDB
+// secondary instance (Options::secondary_dir): they see what the writer had
+// committed when they opened, or at their last CatchUpWithWriter().
+// Thread-safety: reads are thread-safe; a Batch is not.
 #pragma once
 
 #include <filesystem>
@@ -34,6 +42,7 @@
 #include "events/hash_chain.h"
 #include "events/status.h"
 #include "projections/account_view.h"
+#include "projections/search_key.h"
 #include "projections/stats.h"
 
 namespace rocksdb {
@@ -41,6 +50,13 @@ class DB;
 }
 
 namespace ledger {
+
+// Where an establishment sits (from the placements events carry).
+struct Place {
+  std::string department;
+  std::string academy;
+  friend bool operator==(const Place&, const Place&) = default;
+};
 
 struct QuarantineEntry {
   int32_t partition = 0;
@@ -58,11 +74,17 @@ class ProjectionDb {
     // For a rebuild into a fresh directory: no write-ahead log (a crash loses
     // the whole rebuild, which is then discarded), one flush at Close().
     bool bulk_load = false;
+    // Non-empty: open as a read-only follower of the process writing `dir`
+    // (RocksDB secondary instance); this directory keeps the follower's own
+    // info log. Implies read_only.
+    std::filesystem::path secondary_dir;
   };
   static Result<std::unique_ptr<ProjectionDb>> Open(const std::filesystem::path& dir, Options options);
   ~ProjectionDb();
   // Flushes a bulk load to its files. Called by the destructor; call it to see the error.
   Status Close();
+  // A secondary instance: catches up with what the writer has committed since.
+  Status CatchUpWithWriter();
 
   // Changes to commit atomically. Accumulates stats deltas in memory so each
   // cell gets one merge per batch.
@@ -75,6 +97,11 @@ class ProjectionDb {
     void AddStats(const StatTable& delta, Timestamp at);
     void PutQuarantine(const QuarantineEntry& q);
     void SetNextOffset(int32_t partition, int64_t offset);
+    // `key` as SearchKey() made it; an empty key is not indexed.
+    void PutSearchEntry(SearchIndex index, const std::string& key, const std::string& account);
+    // Records the establishment's department and academy (and the
+    // department's academy); repeated placements in a batch cost one write.
+    void PutPlace(const Placement& p);
     size_t puts() const { return puts_.size(); }
 
    private:
@@ -86,6 +113,7 @@ class ProjectionDb {
       std::string bytes;
     };
     std::map<std::string, Chunk> history_;
+    std::map<std::string, std::string> places_;
   };
   // With `expect_next` = (partition, offset): atomically with the write,
   // checks that the stored next offset of that partition (0 if none) is
@@ -101,7 +129,16 @@ class ProjectionDb {
   Result<std::vector<LinkView>> LinksOfPupil(const std::string& pupil) const;
   // The table of `scope` now, or as of the end of `as_of` (UTC).
   Result<StatTable> Stats(Scope scope, std::optional<Date> as_of = std::nullopt) const;
+  // What changed in the table of `scope` after the end of `after` up to the
+  // end of `upto`: Stats(upto) - Stats(after), read from the fewest period
+  // keys (days, months, years) — at most about as many as one Stats() read.
+  // Empty when upto <= after.
+  Result<StatTable> StatsChange(Scope scope, Date after, Date upto) const;
   Result<std::vector<QuarantineEntry>> Quarantine() const;
+  // The accounts indexed under `key` (as SearchKey() made it), in id order.
+  Result<std::vector<std::string>> FindAccounts(SearchIndex index, const std::string& key) const;
+  Result<std::optional<Place>> PlaceOfEstablishment(const std::string& uai) const;
+  Result<std::optional<std::string>> AcademyOfDepartment(const std::string& department) const;
 
   // Every logical entry, for comparing two stores: stats summed per cell and
   // tier-period with zero cells dropped, history one entry per record,
@@ -113,8 +150,20 @@ class ProjectionDb {
  private:
   ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db, bool bulk_load);
   Result<std::optional<std::string>> Get(const std::string& key) const;
+  // Periods of one tier between lo and hi (strings: "2026", "2026-09", "2026-09-14").
+  struct PeriodRange {
+    std::string lo;
+    bool lo_inclusive = true;
+    std::string hi;
+    bool hi_inclusive = true;
+  };
+  // Adds into `table` the statistics keys of `tier` whose period is in `r`.
+  Status SumPeriods(Scope scope, char tier, const PeriodRange& r, StatTable& table) const;
+  // Calls f on each entry whose key starts with `prefix`, from `seek` (a key
+  // inside the prefix; the prefix itself when empty) on, until f returns false.
   Status Scan(const std::string& prefix,
-              const std::function<bool(std::string_view key, std::string_view value)>& f) const;
+              const std::function<bool(std::string_view key, std::string_view value)>& f,
+              const std::string& seek = "") const;
 
   std::filesystem::path dir_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -51,6 +51,31 @@ TEST_F(ProjectionDbTest, StatsAsOfAnyDateSumDeltasAcrossYearsMonthsAndDays) {
   EXPECT_TRUE(db_->Stats(Scope::kAcademy)->empty());
 }
 
+TEST_F(ProjectionDbTest, StatsChangeBetweenTwoDatesEqualsTheDifferenceOfTheTwoTables) {
+  ProjectionDb::Batch b;
+  const char* days[] = {"2024-12-31", "2025-01-01", "2025-06-10", "2025-06-30", "2025-07-01",
+                        "2025-12-31", "2026-01-31", "2026-02-01", "2026-09-02", "2026-09-15"};
+  int64_t n = 1;
+  for (const char* d : days) b.AddStats({{kDept, {n, 0, 0}}}, Day(d)), n *= 2;  // one bit per day
+  ASSERT_TRUE(db_->Commit(b).ok());
+  const char* probes[] = {"2024-12-30", "2024-12-31", "2025-01-01", "2025-06-09", "2025-06-10",
+                          "2025-06-30", "2025-07-01", "2025-10-15", "2025-12-31", "2026-01-01",
+                          "2026-01-31", "2026-02-01", "2026-09-01", "2026-09-15", "2027-03-01"};
+  auto accounts = [](const Result<StatTable>& t) {
+    EXPECT_TRUE(t.ok());
+    auto it = t->find(kDept);
+    return it == t->end() ? int64_t{0} : it->second.accounts;
+  };
+  for (const char* a : probes)
+    for (const char* z : probes) {
+      Date da = *ParseIsoDate(a), dz = *ParseIsoDate(z);
+      int64_t want = da < dz ? accounts(db_->Stats(Scope::kDepartment, dz)) -
+                                   accounts(db_->Stats(Scope::kDepartment, da))
+                             : 0;
+      EXPECT_EQ(accounts(db_->StatsChange(Scope::kDepartment, da, dz)), want) << a << " → " << z;
+    }
+}
+
 TEST_F(ProjectionDbTest, BatchIsAtomicWithItsOffsetAndSurvivesReopen) {
   ProjectionDb::Batch b;
   AccountView v;
@@ -75,6 +100,43 @@ TEST_F(ProjectionDbTest, BatchIsAtomicWithItsOffsetAndSurvivesReopen) {
   ASSERT_EQ(q->size(), 1u);
   EXPECT_EQ((*q)[0].offset, 7);
   EXPECT_EQ((*q)[0].reason, "undecodable");
+}
+
+TEST_F(ProjectionDbTest, SearchEntriesFindEveryAccountOfAKeyAndPlacesMapEstablishments) {
+  ProjectionDb::Batch b;
+  b.PutSearchEntry(SearchIndex::kLogin, SearchKey(SearchIndex::kLogin, "P.Martin12"), "acc-2");
+  b.PutSearchEntry(SearchIndex::kLogin, "p.martin12", "acc-1");
+  b.PutSearchEntry(SearchIndex::kLogin, "p.martin1", "acc-3");  // a prefix of the other key
+  b.PutSearchEntry(SearchIndex::kIne, "", "acc-4");              // no INE: not indexed
+  Placement p{Uai("0350033W"), "035", "rennes", Level::kCollege, "3E2"};
+  b.PutPlace(p);
+  b.PutPlace(p);
+  ASSERT_TRUE(db_->Commit(b).ok());
+  EXPECT_EQ(*db_->FindAccounts(SearchIndex::kLogin, "p.martin12"),
+            (std::vector<std::string>{"acc-1", "acc-2"}));
+  EXPECT_EQ(*db_->FindAccounts(SearchIndex::kLogin, SearchKey(SearchIndex::kLogin, " p.MARTIN1 ")),
+            (std::vector<std::string>{"acc-3"}));
+  EXPECT_TRUE(db_->FindAccounts(SearchIndex::kIne, "p.martin12")->empty());
+  EXPECT_TRUE(db_->FindAccounts(SearchIndex::kIne, "")->empty());
+  EXPECT_EQ(*db_->PlaceOfEstablishment("0350033W"), (Place{"035", "rennes"}));
+  EXPECT_EQ(*db_->PlaceOfEstablishment("0310001A"), std::nullopt);
+  EXPECT_EQ(*db_->AcademyOfDepartment("035"), std::optional<std::string>("rennes"));
+}
+
+TEST_F(ProjectionDbTest, ASecondaryInstanceReadsWhileTheWriterWritesAndCatchesUp) {
+  ProjectionDb::Batch b;
+  b.SetNextOffset(0, 5);
+  ASSERT_TRUE(db_->Commit(b).ok());
+  auto follower = ProjectionDb::Open(dir_ / "db", {.secondary_dir = dir_ / "follower"});
+  ASSERT_TRUE(follower.ok()) << follower.status().ToString();
+  EXPECT_EQ(*(*follower)->NextOffset(0), std::optional<int64_t>(5));
+  b.SetNextOffset(0, 9);
+  ASSERT_TRUE(db_->Commit(b).ok());
+  EXPECT_EQ(*(*follower)->NextOffset(0), std::optional<int64_t>(5));  // as of its last catch-up
+  ASSERT_TRUE((*follower)->CatchUpWithWriter().ok());
+  EXPECT_EQ(*(*follower)->NextOffset(0), std::optional<int64_t>(9));
+  auto none = ProjectionDb::Open(dir_ / "nothing", {.secondary_dir = dir_ / "follower2"});
+  EXPECT_EQ(none.status().code(), StatusCode::kNotFound) << none.status().ToString();
 }
 
 TEST_F(ProjectionDbTest, SecondWriterIsRefusedWithAClearError) {

@@ -1,0 +1,161 @@
+#include "ops/auth/access.h"
+
+#include <cctype>
+
+namespace ledger::auth {
+namespace {
+
+constexpr Role kRoles[] = {Role::kDashboard, Role::kAuditor, Role::kAssistance, Role::kService, Role::kAdmin};
+
+using Kind = AccessScope::Kind;
+
+// The scope kind a table's rows are at (class rows sit in an establishment).
+Kind KindOfTable(Scope s) {
+  switch (s) {
+    case Scope::kNational: return Kind::kNational;
+    case Scope::kAcademy: return Kind::kAcademy;
+    case Scope::kDepartment: return Kind::kDepartment;
+    case Scope::kEstablishment:
+    case Scope::kClass: return Kind::kEstablishment;
+  }
+  return Kind::kNational;
+}
+
+}  // namespace
+
+std::string_view Name(Role r) {
+  switch (r) {
+    case Role::kDashboard: return "dashboard";
+    case Role::kAuditor: return "auditor";
+    case Role::kAssistance: return "assistance";
+    case Role::kService: return "service";
+    case Role::kAdmin: return "admin";
+  }
+  return "dashboard";
+}
+
+std::optional<Role> ParseRole(std::string_view s) {
+  for (Role r : kRoles)
+    if (s == Name(r)) return r;
+  return std::nullopt;
+}
+
+bool Allows(Role role, Permission p) {
+  if (role == Role::kAdmin) return true;
+  switch (p) {
+    case Permission::kStats:
+      return role == Role::kDashboard || role == Role::kAuditor || role == Role::kAssistance;
+    case Permission::kAccountView:
+    case Permission::kSearchLogin:
+    case Permission::kLinks: return role == Role::kAuditor || role == Role::kAssistance;
+    case Permission::kSearchIne:
+    case Permission::kHistory:
+    case Permission::kQuarantine: return role == Role::kAuditor;
+    case Permission::kSubmitCommands: return role == Role::kService;
+    case Permission::kSupportCommands: return role == Role::kService || role == Role::kAssistance;
+  }
+  return false;
+}
+
+std::string RolesAllowed(Permission p) {
+  std::string out;
+  for (Role r : kRoles) {
+    if (!Allows(r, p)) continue;
+    if (!out.empty()) out += r == Role::kAdmin ? " or " : ", ";
+    out += Name(r);
+  }
+  return out;
+}
+
+std::string AccessScope::ToString() const {
+  switch (kind) {
+    case Kind::kNational: return "national";
+    case Kind::kAcademy: return "academy:" + id;
+    case Kind::kDepartment: return "department:" + id;
+    case Kind::kEstablishment: return "establishment:" + id;
+  }
+  return "national";
+}
+
+std::optional<AccessScope> ParseAccessScope(std::string_view s) {
+  if (s == "national") return AccessScope{};
+  const size_t colon = s.find(':');
+  if (colon == std::string_view::npos || colon + 1 == s.size()) return std::nullopt;
+  const std::string_view kind = s.substr(0, colon);
+  const std::string id(s.substr(colon + 1));
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return std::nullopt;
+  if (kind == "academy") return AccessScope{Kind::kAcademy, id};
+  if (kind == "department" && id.size() == 3) return AccessScope{Kind::kDepartment, id};
+  if (kind == "establishment" && id.size() == 8) return AccessScope{Kind::kEstablishment, id};
+  return std::nullopt;
+}
+
+bool TableVisible(const AccessScope& scope, Scope table_scope) {
+  return static_cast<int>(KindOfTable(table_scope)) >= static_cast<int>(scope.kind);
+}
+
+bool Covers(const AccessScope& scope, const Location& where) {
+  switch (scope.kind) {
+    case Kind::kNational: return true;
+    case Kind::kAcademy: return !where.academy.empty() && where.academy == scope.id;
+    case Kind::kDepartment: return !where.department.empty() && where.department == scope.id;
+    case Kind::kEstablishment: return !where.uai.empty() && where.uai == scope.id;
+  }
+  return false;
+}
+
+std::optional<Place> ProjectionPlaces::OfEstablishment(const std::string& uai) const {
+  auto p = db_.PlaceOfEstablishment(uai);
+  return p.ok() ? *p : std::nullopt;
+}
+
+std::optional<std::string> ProjectionPlaces::AcademyOfDepartment(const std::string& department) const {
+  auto a = db_.AcademyOfDepartment(department);
+  return a.ok() ? *a : std::nullopt;
+}
+
+bool RowVisible(const AccessScope& scope, Scope table_scope, const std::string& id, const Places& places) {
+  if (scope.national()) return true;
+  if (!TableVisible(scope, table_scope)) return false;
+  Location where;
+  switch (table_scope) {
+    case Scope::kNational: return false;
+    case Scope::kAcademy: where.academy = id; break;
+    case Scope::kDepartment:
+      where.department = id;
+      where.academy = places.AcademyOfDepartment(id).value_or("");
+      break;
+    case Scope::kEstablishment:
+    case Scope::kClass: {
+      where.uai = id.substr(0, id.find('/'));
+      std::optional<Place> p = places.OfEstablishment(where.uai);
+      if (p) where.department = p->department, where.academy = p->academy;
+      break;
+    }
+  }
+  return Covers(scope, where);
+}
+
+StatTable FilterRows(const AccessScope& scope, Scope table_scope, const StatTable& table, const Places& places) {
+  if (scope.national()) return table;
+  StatTable out;
+  std::optional<std::pair<std::string, bool>> last;  // cells come grouped by row id
+  for (const auto& [cell, c] : table) {
+    if (!last || last->first != cell.scope_id)
+      last = {cell.scope_id, RowVisible(scope, table_scope, cell.scope_id, places)};
+    if (last->second) out.emplace(cell, c);
+  }
+  return out;
+}
+
+bool AccountVisible(const AccessScope& scope, const AccountView& view) {
+  if (scope.national()) return true;
+  auto at = [](const Placement& p) { return Location{p.uai.str(), p.department, p.academy}; };
+  if (view.kind == AccountKind::kPupil) return Covers(scope, at(view.placement));
+  for (const auto& [_, link] : view.links)
+    if (Covers(scope, at(link.placement))) return true;
+  return false;
+}
+
+}  // namespace ledger::auth
