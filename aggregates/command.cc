@@ -27,14 +27,17 @@ StreamId TargetStream(const CommandBody& body) {
       body);
 }
 
-std::string_view CommandName(const CommandBody& body) {
-  static constexpr std::string_view kNames[] = {
+namespace {
+constexpr std::string_view kNames[] = {
       "CreateAccount",  "NotifyAccount", "ActivateAccount", "ResetPassword",
       "CompletePasswordReset", "UpdateContact", "LinkGuardian", "UpdateGuardianLink",
       "UnlinkGuardian", "ConfirmLink",   "DisputeLink",     "TransferPupil",
       "ChangeClass",    "CloseAccount",  "DelegateRights",  "RevokeDelegation"};
-  static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
-  return kNames[body.index()];
-}
+static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
+}  // namespace
+
+std::string_view CommandName(const CommandBody& body) { return kNames[body.index()]; }
+
+std::span<const std::string_view> CommandNames() { return kNames; }
 
 }  // namespace ledger

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -118,5 +119,7 @@ struct Command {
 StreamId TargetStream(const CommandBody& body);
 // "ActivateAccount", … for messages.
 std::string_view CommandName(const CommandBody& body);
+// Every command name, in CommandBody order.
+std::span<const std::string_view> CommandNames();
 
 }  // namespace ledger

@@ -1,0 +1,80 @@
+// LiveProjector: the projector of a running service. It follows the log as
+// the writer appends: every record up to each partition's durable end
+// (DurableEnds, published by the writer after each flush) is projected, in
+// batches committed with the partition's next offset in one WriteBatch — the
+// same PartitionBatch as every projector, so it is crash-exact: a restart
+// resumes from the stored offsets. It never projects a record the log has
+// not made durable, so the projections never run ahead of the log.
+//
+// Run() loops until Stop(): one batch per partition that has work, round
+// robin; when none has, it sleeps in DurableEnds::WaitBeyond (woken by the
+// writer's next publish — no polling of the disk). version() grows with
+// every commit, so readers can tell the projections changed (caches) and
+// wait for an event to become visible (WaitForVersion).
+// Thread-safety: Run() on one thread; the other members from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "consumers/durable_ends.h"
+#include "consumers/projector_probe.h"
+#include "events/event_log.h"
+#include "projections/rocksdb/projection_db.h"
+
+namespace ledger {
+
+class LiveProjector {
+ public:
+  struct Options {
+    size_t batch_records = 4096;
+  };
+  // `log`, `db`, `ends` and `probe` must outlive the projector.
+  LiveProjector(EventLog& log, ProjectionDb& db, DurableEnds& ends, ProjectorProbe& probe, Options options);
+  LiveProjector(EventLog& log, ProjectionDb& db, DurableEnds& ends, ProjectorProbe& probe)
+      : LiveProjector(log, db, ends, probe, Options{}) {}
+  ~LiveProjector();
+
+  // Projects until Stop() or DurableEnds::Stop(); after a stop, first
+  // projects what is durable (a clean shutdown leaves no lag). Returns the
+  // first error that stops it (a log that cannot be read, the store failing),
+  // the partition named; quarantined records are not errors.
+  Status Run();
+  void Stop();
+
+  // Records durable in the log but not yet projected, over all partitions.
+  int64_t lag() const { return lag_.load(); }
+  // True once a round found nothing left to project (and from then on).
+  bool caught_up() const { return caught_up_.load(); }
+  uint64_t version() const { return version_.load(); }
+  // Blocks until version() > `seen` or `timeout`; the new version.
+  uint64_t WaitForVersion(uint64_t seen, std::chrono::milliseconds timeout) const;
+  // The stored next offset of every partition, as last committed.
+  std::vector<int64_t> projected() const;
+
+ private:
+  struct Cursor;
+  Status Step(int32_t partition, int64_t end, bool& progressed);
+  void ReportLag(const std::vector<int64_t>& ends);
+
+  EventLog& log_;
+  ProjectionDb& db_;
+  DurableEnds& ends_;
+  ProjectorProbe& probe_;
+  Options options_;
+  std::vector<std::unique_ptr<Cursor>> cursors_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> lag_{0};
+  std::atomic<bool> caught_up_{false};
+  std::atomic<uint64_t> version_{0};
+  mutable std::mutex version_mu_;
+  mutable std::condition_variable version_cv_;
+  mutable std::mutex projected_mu_;
+  std::vector<int64_t> projected_;
+};
+
+}  // namespace ledger

@@ -1,0 +1,21 @@
+// ProjectorProbe: what a projector reports about itself (STYLE.md "probes").
+// The projector calls these verbs; an implementation in the server turns them
+// into Prometheus series. The defaults do nothing (tests, the CLI).
+// Implementations must be thread-safe.
+#pragma once
+
+#include <cstdint>
+
+namespace ledger {
+
+class ProjectorProbe {
+ public:
+  virtual ~ProjectorProbe() = default;
+  // A batch of `records` (of which `quarantined`) committed in `seconds`
+  // (decode, verify, fold, RocksDB write).
+  virtual void BatchCommitted(int32_t partition, int64_t records, int64_t quarantined, double seconds) {}
+  // How far `partition` is behind what is durable in the log.
+  virtual void Lag(int32_t partition, int64_t records, double seconds) {}
+};
+
+}  // namespace ledger

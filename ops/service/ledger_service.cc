@@ -1,0 +1,345 @@
+#include "ops/service/ledger_service.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+#include "aggregates/command_json.h"
+#include "consumers/live_projector.h"
+#include "ops/datadir/server_lock.h"
+
+namespace ledger {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+double Since(Steady::time_point t) { return std::chrono::duration<double>(Steady::now() - t).count(); }
+
+}  // namespace
+
+class LedgerService::Impl {
+ public:
+  Impl(const LogFlags& flags, const ServiceOptions& options, Clock clock, WriterProbe& wp, ProjectorProbe& pp)
+      : flags_(flags), options_(options), clock_(std::move(clock)), writer_probe_(wp), versions_(pp) {}
+
+  ~Impl() { Stop(); }
+
+  Status Open() {
+    LEDGER_ASSIGN_OR_RETURN(lock_, ServerLock::Acquire(flags_, "ledgerd"));
+    RecoverProjectionSwap(flags_);
+    const auto deadline = Steady::now() + options_.store_wait;
+    for (;;) {
+      Result<std::unique_ptr<ProjectionDb>> db = ProjectionDb::Open(ProjectionDir(flags_), {});
+      if (db.ok()) {
+        db_ = std::move(*db);
+        break;
+      }
+      // A `ledger` read is catching the projections up: it finishes soon.
+      if (db.status().code() != StatusCode::kFailedPrecondition || Steady::now() > deadline) return db.status();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    LEDGER_RETURN_IF_ERROR(OpenLog());
+    partitions_ = log_->partition_count();
+    writer_ = std::thread([this] { WriterMain(); });
+    return OkStatus();
+  }
+
+  std::future<BatchResult> Submit(std::vector<Command> commands) {
+    std::promise<BatchResult> p;
+    std::future<BatchResult> f = p.get_future();
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (stopping_) {
+        p.set_value(Unavailable("ledgerd is shutting down: resubmit to the next instance"));
+        return f;
+      }
+      if (!loaded_) {
+        p.set_value(Unavailable(Problem().empty() ? "ledgerd is loading the log: retry in a few seconds"
+                                                  : "the writer is unavailable: " + Problem()));
+        return f;
+      }
+      queue_.push_back(Pending{std::move(commands), std::move(p)});
+    }
+    queue_cv_.notify_one();
+    return f;
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (stopping_ && !writer_.joinable()) return;
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    StopProjector();
+    handler_.reset();
+    log_.reset();
+    if (db_) (void)db_->Close();
+  }
+
+  const ProjectionDb& db() const { return *db_; }
+
+  Readiness readiness() const {
+    Readiness r;
+    r.writer_loaded = loaded_;
+    {
+      std::shared_lock<std::shared_mutex> lock(projector_mu_);
+      if (projector_) {
+        r.caught_up = projector_->caught_up();
+        r.lag_records = projector_->lag();
+      }
+    }
+    r.problem = Problem();
+    return r;
+  }
+
+  uint64_t version() const { return versions_.version(); }
+  uint64_t WaitForVersion(uint64_t seen, std::chrono::milliseconds timeout) const {
+    return versions_.Wait(seen, timeout);
+  }
+  int32_t partition_count() const { return partitions_; }
+  std::string log_dir() const { return flags_.log == "embedded" ? EmbeddedLogDir(flags_).string() : ""; }
+  std::string projection_dir() const { return ProjectionDir(flags_).string(); }
+  Status SetUrl(const std::string& url) { return lock_->SetUrl(url); }
+
+ private:
+  struct Pending {
+    std::vector<Command> commands;
+    std::promise<BatchResult> promise;
+  };
+
+  // Forwards the projector's reports and counts its commits (the version).
+  class Versions final : public ProjectorProbe {
+   public:
+    explicit Versions(ProjectorProbe& next) : next_(next) {}
+    void BatchCommitted(int32_t p, int64_t records, int64_t quarantined, double seconds) override {
+      next_.BatchCommitted(p, records, quarantined, seconds);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++version_;
+      }
+      cv_.notify_all();
+    }
+    void Lag(int32_t p, int64_t records, double seconds) override { next_.Lag(p, records, seconds); }
+    uint64_t version() const {
+      std::lock_guard<std::mutex> lock(mu_);
+      return version_;
+    }
+    uint64_t Wait(uint64_t seen, std::chrono::milliseconds timeout) const {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, timeout, [&] { return version_ > seen; });
+      return version_;
+    }
+
+   private:
+    ProjectorProbe& next_;
+    mutable std::mutex mu_;
+    mutable std::condition_variable cv_;
+    uint64_t version_ = 0;
+  };
+
+  std::string Problem() const {
+    std::lock_guard<std::mutex> lock(problem_mu_);
+    return problem_;
+  }
+  void SetProblem(const std::string& p) {
+    std::lock_guard<std::mutex> lock(problem_mu_);
+    problem_ = p;
+  }
+
+  Status OpenLog() {
+    LEDGER_ASSIGN_OR_RETURN(log_, ledger::OpenLog(flags_, LogAccess::kServe));
+    std::vector<int64_t> ends;
+    for (int32_t p = 0; p < log_->partition_count(); ++p) {
+      LEDGER_ASSIGN_OR_RETURN(int64_t end, log_->EndOffset(p));
+      ends.push_back(end);
+    }
+    ends_ = std::make_unique<DurableEnds>(std::move(ends));
+    return OkStatus();
+  }
+
+  void StartProjector() {
+    {
+      std::unique_lock<std::shared_mutex> lock(projector_mu_);
+      projector_ = std::make_unique<LiveProjector>(*log_, *db_, *ends_, versions_,
+                                                   LiveProjector::Options{options_.projector_batch});
+    }
+    projector_thread_ = std::thread([this] {
+      for (int attempt = 0;; ++attempt) {
+        Status s = projector_->Run();
+        if (s.ok() || ends_->stopped()) return;
+        SetProblem("projection stopped: " + s.ToString());
+        // A failing store or an unreadable record: retry from the stored offsets.
+        std::this_thread::sleep_for(std::chrono::seconds(std::min(30, 1 << std::min(attempt, 5))));
+      }
+    });
+  }
+
+  void StopProjector() {
+    if (!projector_thread_.joinable()) return;
+    projector_->Stop();
+    projector_thread_.join();
+    std::unique_lock<std::shared_mutex> lock(projector_mu_);
+    projector_.reset();
+  }
+
+  // (Re)opens what the writer needs: the log if a failure closed it, the
+  // projector following it, and the write path's state.
+  Status OpenWriter() {
+    if (!log_) {
+      StopProjector();
+      LEDGER_RETURN_IF_ERROR(OpenLog());
+    }
+    if (!projector_thread_.joinable()) StartProjector();
+    LEDGER_ASSIGN_OR_RETURN(handler_, CommandHandler::Open(*log_, clock_));
+    SetProblem("");
+    loaded_ = true;
+    return OkStatus();
+  }
+
+  // Blocks for requests; takes every queued request up to the group's size
+  // (at least one). Empty once stopping with nothing queued.
+  std::vector<Pending> TakeGroup() {
+    std::unique_lock<std::mutex> lock(queue_mu_);
+    queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    std::vector<Pending> group;
+    size_t commands = 0;
+    while (!queue_.empty() &&
+           (group.empty() || commands + queue_.front().commands.size() <= options_.max_group_commands)) {
+      commands += queue_.front().commands.size();
+      group.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    return group;
+  }
+
+  void FailQueued(const Status& s) {
+    std::deque<Pending> failed;
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      failed.swap(queue_);
+    }
+    for (Pending& p : failed) p.promise.set_value(s);
+  }
+
+  void Commit(std::vector<Pending>& group) {
+    const auto start = Steady::now();
+    std::vector<Command> all;
+    for (Pending& p : group)
+      for (Command& c : p.commands) all.push_back(std::move(c));
+    std::vector<Result<Outcome>> results = handler_->HandleBatch(all);
+    for (const Result<Outcome>& r : results) {
+      if (r.ok() || IsRefusal(r.status())) continue;
+      // The log failed: nothing of this group is known durable. The clients
+      // resubmit the same command ids; the reopened writer answers from the log.
+      Status s = Unavailable("the log failed, nothing acknowledged (resubmit): " + r.status().message());
+      for (Pending& p : group) p.promise.set_value(s);
+      SetProblem(r.status().ToString());
+      loaded_ = false;
+      handler_.reset();
+      StopProjector();  // it reads through the log being closed
+      log_.reset();     // reopened (with recovery) by OpenWriter
+      FailQueued(s);
+      return;
+    }
+    for (const Result<Outcome>& r : results) {
+      if (!r.ok()) {
+        writer_probe_.CommandDone("refused", StatusCodeName(r.status().code()));
+        continue;
+      }
+      writer_probe_.CommandDone(r->replayed ? "replayed" : "appended", "");
+      if (r->replayed || r->count == 0) continue;
+      for (const Event& e : r->events) writer_probe_.EventAppended(EventTypeName(e.payload));
+      ends_->Publish(r->partition, r->first_offset + static_cast<int64_t>(r->count));
+    }
+    writer_probe_.GroupCommitted(group.size(), all.size(), Since(start));
+    size_t next = 0;
+    for (Pending& p : group) {
+      const size_t n = p.commands.size();
+      std::vector<Result<Outcome>> mine(std::make_move_iterator(results.begin() + static_cast<long>(next)),
+                                        std::make_move_iterator(results.begin() + static_cast<long>(next + n)));
+      next += n;
+      p.promise.set_value(std::move(mine));
+    }
+  }
+
+  void WriterMain() {
+    int attempt = 0;
+    for (;;) {
+      if (!handler_) {
+        Status s = OpenWriter();
+        if (!s.ok()) {
+          SetProblem(s.ToString());
+          FailQueued(Unavailable("the writer is unavailable: " + s.ToString()));
+          std::unique_lock<std::mutex> lock(queue_mu_);
+          queue_cv_.wait_for(lock, std::chrono::seconds(std::min(30, 1 << std::min(attempt++, 5))),
+                             [&] { return stopping_; });
+          if (stopping_) break;
+          continue;
+        }
+        attempt = 0;
+      }
+      std::vector<Pending> group = TakeGroup();
+      if (group.empty()) break;  // stopping, nothing queued
+      Commit(group);
+    }
+    FailQueued(Unavailable("ledgerd is shutting down: resubmit to the next instance"));
+  }
+
+  LogFlags flags_;
+  ServiceOptions options_;
+  Clock clock_;
+  WriterProbe& writer_probe_;
+  Versions versions_;
+  std::unique_ptr<ServerLock> lock_;
+  std::unique_ptr<ProjectionDb> db_;
+  std::atomic<int32_t> partitions_{0};
+
+  // The writer thread's (replaced when the log fails).
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<CommandHandler> handler_;
+  std::unique_ptr<DurableEnds> ends_;
+  std::unique_ptr<LiveProjector> projector_;  // replaced under projector_mu_
+  mutable std::shared_mutex projector_mu_;
+  std::thread projector_thread_;
+  std::thread writer_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::atomic<bool> loaded_{false};
+
+  mutable std::mutex problem_mu_;
+  std::string problem_;
+};
+
+Result<std::unique_ptr<LedgerService>> LedgerService::Start(const LogFlags& flags, const ServiceOptions& options,
+                                                             Clock clock, WriterProbe& writer_probe,
+                                                             ProjectorProbe& projector_probe) {
+  auto impl = std::make_unique<Impl>(flags, options, std::move(clock), writer_probe, projector_probe);
+  LEDGER_RETURN_IF_ERROR(impl->Open());
+  return std::unique_ptr<LedgerService>(new LedgerService(std::move(impl)));
+}
+
+LedgerService::LedgerService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LedgerService::~LedgerService() = default;
+std::future<LedgerService::BatchResult> LedgerService::Submit(std::vector<Command> commands) {
+  return impl_->Submit(std::move(commands));
+}
+void LedgerService::Stop() { impl_->Stop(); }
+const ProjectionDb& LedgerService::db() const { return impl_->db(); }
+Readiness LedgerService::readiness() const { return impl_->readiness(); }
+uint64_t LedgerService::version() const { return impl_->version(); }
+uint64_t LedgerService::WaitForVersion(uint64_t seen, std::chrono::milliseconds timeout) const {
+  return impl_->WaitForVersion(seen, timeout);
+}
+int32_t LedgerService::partition_count() const { return impl_->partition_count(); }
+std::string LedgerService::log_dir() const { return impl_->log_dir(); }
+std::string LedgerService::projection_dir() const { return impl_->projection_dir(); }
+Status LedgerService::SetUrl(const std::string& url) { return impl_->SetUrl(url); }
+
+}  // namespace ledger
