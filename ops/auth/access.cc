@@ -158,4 +158,35 @@ bool AccountVisible(const AccessScope& scope, const AccountView& view) {
   return false;
 }
 
+std::string CommandOutOfScope(const Command& c, const AccessScope& scope, const ViewLookup& views,
+                              const Places& places) {
+  if (scope.national()) return "";
+  const std::string who = scope.ToString();
+  auto account = [&](const AccountId& id) -> std::string {
+    std::optional<AccountView> v = views(id.str());
+    if (!v) return "account " + id.str() + " is unknown to a " + who + " token";
+    return AccountVisible(scope, *v) ? "" : "account " + id.str() + " is outside " + who;
+  };
+  auto establishment = [&](const Uai& uai) -> std::string {
+    std::optional<Place> p = places.OfEstablishment(uai.str());
+    Location where{uai.str(), p ? p->department : "", p ? p->academy : ""};
+    return Covers(scope, where) ? "" : "establishment " + uai.str() + " is outside " + who;
+  };
+  if (const auto* create = std::get_if<CreateAccount>(&c.body)) {
+    if (create->data.kind == AccountKind::kGuardian) return "a guardian's account is created by a national token";
+    const Placement& p = create->data.placement;
+    return Covers(scope, Location{p.uai.str(), p.department, p.academy})
+               ? ""
+               : "the new pupil's establishment " + p.uai.str() + " is outside " + who;
+  }
+  if (const auto* d = std::get_if<DelegateRights>(&c.body)) return establishment(d->uai);
+  if (const auto* r = std::get_if<RevokeDelegation>(&c.body)) return establishment(r->uai);
+  if (const auto* l = std::get_if<LinkGuardian>(&c.body)) return account(l->pupil);
+  if (const auto* u = std::get_if<UpdateGuardianLink>(&c.body)) return account(u->pupil);
+  if (const auto* u = std::get_if<UnlinkGuardian>(&c.body)) return account(u->pupil);
+  if (const auto* k = std::get_if<ConfirmLink>(&c.body)) return account(k->pupil);
+  if (const auto* k = std::get_if<DisputeLink>(&c.body)) return account(k->pupil);
+  return account(AccountId(TargetStream(c.body).str()));
+}
+
 }  // namespace ledger::auth

@@ -17,10 +17,12 @@
 // Pure; value types; thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "aggregates/command.h"
 #include "projections/account_view.h"
 #include "projections/rocksdb/projection_db.h"
 #include "projections/stats.h"
@@ -96,5 +98,16 @@ bool RowVisible(const AccessScope& scope, Scope table_scope, const std::string& 
 StatTable FilterRows(const AccessScope& scope, Scope table_scope, const StatTable& table, const Places& places);
 // Whether the account is in `scope` (see the header comment).
 bool AccountVisible(const AccessScope& scope, const AccountView& view);
+
+// Looks an account's view up (the projections); nullopt when unknown.
+using ViewLookup = std::function<std::optional<AccountView>(const std::string& account)>;
+
+// Whether a scoped token may submit `c`: the account it concerns must be in
+// scope — for a link, the pupil; for a pupil's creation, its placement; for
+// a delegation, the establishment. A guardian's creation, or a command on an
+// account the ledger does not know, concerns no scope: national tokens only.
+// Empty when allowed, else why not.
+std::string CommandOutOfScope(const Command& c, const AccessScope& scope, const ViewLookup& views,
+                              const Places& places);
 
 }  // namespace ledger::auth

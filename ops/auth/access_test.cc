@@ -102,5 +102,34 @@ TEST(AccessTest, AGuardianIsInScopeThroughAnyOfItsLinks) {
   EXPECT_FALSE(AccountVisible(Scope_("department:031"), guardian));
 }
 
+TEST(AccessTest, AScopedTokenSubmitsCommandsForItsOwnAccountsOnly) {
+  FakePlaces places;
+  AccountView pupil;
+  pupil.id = "p1";
+  pupil.kind = AccountKind::kPupil;
+  pupil.placement = Placement{Uai("0310001A"), "031", "toulouse", Level::kCollege, "3E2"};
+  ViewLookup views = [&](const std::string& id) -> std::optional<AccountView> {
+    if (id == "p1") return pupil;
+    return std::nullopt;
+  };
+  const AccessScope d031 = Scope_("department:031"), d081 = Scope_("department:081");
+  auto cmd = [](CommandBody b) { return Command{CommandId("c"), Timestamp{}, Actor{}, std::move(b)}; };
+  EXPECT_EQ(CommandOutOfScope(cmd(ChangeClass{AccountId("p1"), "3E1"}), d031, views, places), "");
+  EXPECT_EQ(CommandOutOfScope(cmd(ChangeClass{AccountId("p1"), "3E1"}), d081, views, places),
+            "account p1 is outside department:081");
+  EXPECT_EQ(CommandOutOfScope(cmd(DisputeLink{AccountId("g-new"), AccountId("p1")}), d031, views, places), "")
+      << "a link concerns its pupil";
+  EXPECT_EQ(CommandOutOfScope(cmd(ChangeClass{AccountId("ghost"), "3E1"}), d031, views, places),
+            "account ghost is unknown to a department:031 token");
+  AccountCreated created;
+  created.placement = Placement{Uai("0810002B"), "081", "toulouse", Level::kLycee, "2NDE1"};
+  EXPECT_NE(CommandOutOfScope(cmd(CreateAccount{AccountId("p2"), created}), d031, views, places), "");
+  EXPECT_EQ(CommandOutOfScope(cmd(CreateAccount{AccountId("p2"), created}), d081, views, places), "");
+  EXPECT_EQ(CommandOutOfScope(cmd(RevokeDelegation{Uai("0310001A"), StaffId("s"), Module::kAccountsAdmin, ""}),
+                              d031, views, places),
+            "");
+  EXPECT_EQ(CommandOutOfScope(cmd(ChangeClass{AccountId("ghost"), "3E1"}), AccessScope{}, views, places), "");
+}
+
 }  // namespace
 }  // namespace ledger::auth

@@ -19,6 +19,8 @@
 #include "ops/cli/export.h"
 #include "ops/cli/import_command.h"
 #include "ops/cli/simulate_command.h"
+#include "ops/cli/submit_command.h"
+#include "ops/cli/token_command.h"
 #include "ops/datadir/log_flags.h"
 #include "ops/cli/migrate_command.h"
 #include "ops/cli/queries.h"
@@ -297,6 +299,56 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0001, 10.0));
 
+  SubmitRequest submit_req;
+  CLI::App* submit = app.add_subcommand(
+      "submit", "Append commands from a file of JSON lines (the JSON of POST /v1/commands), through the write "
+                "path or through a running ledgerd (--server); one result per command on stdout; exit 1 if any "
+                "was refused");
+  AddLogFlags(*submit, flags);
+  submit->add_option("FILE", submit_req.file, "One command per line (ARCHITECTURE.md §7, \"Commands as JSON\")")
+      ->required();
+  submit->add_option("--server", submit_req.server,
+                     "Submit through ledgerd at http://HOST:PORT instead of writing the log here "
+                     "(needed while ledgerd serves --data)");
+  submit->add_option("--token-file", submit_req.token_file,
+                     "With --server: a file holding a service token (default: $LEDGER_TOKEN)");
+  submit->add_option("-o,--output", submit_req.output, "Write the results to this file instead of stdout");
+  submit->add_option("--batch", submit_req.batch, "Commands per group commit (per request with --server)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
+
+  TokenAddRequest token_add;
+  std::string token_name;
+  OutputFormat token_format = OutputFormat::kText;
+  CLI::App* token = app.add_subcommand(
+      "token", "Bearer tokens for ledgerd's API: each has a name, a role and a scope; only hashes are stored "
+               "(DATA/tokens)");
+  token->require_subcommand(1);
+  CLI::App* token_add_cmd = token->add_subcommand(
+      "add", "Create a token and print it alone on stdout — the only time it is shown");
+  AddLogFlags(*token_add_cmd, flags);
+  token_add_cmd->add_option("--name", token_add.name, "Who holds it (1-64 of A-Z a-z 0-9 . _ @ -); an assistance "
+                                                       "token acts as academy support under this id")
+      ->required();
+  token_add_cmd->add_option("--role", token_add.role,
+                            "dashboard (statistics only), auditor (histories, views, links, quarantine), "
+                            "assistance (views, links, login search, support commands), service (submits "
+                            "commands), admin (all)")
+      ->required();
+  token_add_cmd->add_option("--scope", token_add.scope,
+                            "national, academy:ID, department:NNN or establishment:UAI — a scoped token sees "
+                            "its scope's rows and accounts only")
+      ->capture_default_str();
+  CLI::App* token_list = token->add_subcommand("list", "List tokens: name, role, scope, fingerprint, when created "
+                                                        "and revoked (never the tokens themselves)");
+  AddLogFlags(*token_list, flags);
+  token_list->add_option("--format", token_format, "text or json")
+      ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
+  CLI::App* token_revoke = token->add_subcommand("revoke", "Revoke the live token of NAME (ledgerd refuses it "
+                                                            "from its next request)");
+  AddLogFlags(*token_revoke, flags);
+  token_revoke->add_option("NAME", token_name, "The token's name")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -323,6 +375,10 @@ int Main(int argc, char** argv) {
   if (*annuaire) return Report(RunImportAnnuaire(flags, imp, stdout));
   if (*siecle) return Report(RunImportSiecle(flags, imp, SystemNow, stdout));
   if (*onde) return Report(RunImportOnde(flags, imp, SystemNow, stdout));
+  if (*submit) return Report(RunSubmit(flags, submit_req, SystemNow));
+  if (*token_add_cmd) return Report(RunTokenAdd(flags, token_add, SystemNow(), stdout));
+  if (*token_list) return Report(RunTokenList(flags, token_format, stdout));
+  if (*token_revoke) return Report(RunTokenRevoke(flags, token_name, SystemNow(), stdout));
   if (*simulate) return Report(sim::RunSimulate(flags, simreq, stdout).status());
   return 2;
 }

@@ -15,6 +15,7 @@
 #include "ops/query/accounts.h"
 #include "ops/query/history.h"
 #include "ops/query/links.h"
+#include "ops/query/render.h"
 #include "ops/query/stats.h"
 
 namespace ledger {
@@ -75,9 +76,7 @@ class ReadSide {
   fs::path follower_dir_;
 };
 
-void PrintJson(const Json& j, std::FILE* out) {
-  fmt::print(out, "{}\n", j.dump(2, ' ', false, Json::error_handler_t::replace));
-}
+void PrintJson(const Json& j, std::FILE* out) { fmt::print(out, "{}", query::JsonText(j)); }
 
 std::string Flatten(const Json& j, const std::string& prefix = "") {
   std::string s;

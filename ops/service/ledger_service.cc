@@ -30,6 +30,7 @@ class LedgerService::Impl {
     LEDGER_ASSIGN_OR_RETURN(lock_, ServerLock::Acquire(flags_, "ledgerd"));
     RecoverProjectionSwap(flags_);
     const auto deadline = Steady::now() + options_.store_wait;
+    bool waited = false;
     for (;;) {
       Result<std::unique_ptr<ProjectionDb>> db = ProjectionDb::Open(ProjectionDir(flags_), {});
       if (db.ok()) {
@@ -38,6 +39,8 @@ class LedgerService::Impl {
       }
       // A `ledger` read is catching the projections up: it finishes soon.
       if (db.status().code() != StatusCode::kFailedPrecondition || Steady::now() > deadline) return db.status();
+      if (!waited) Note("waiting for another ledger process to release " + ProjectionDir(flags_).string());
+      waited = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     LEDGER_RETURN_IF_ERROR(OpenLog());
@@ -141,6 +144,10 @@ class LedgerService::Impl {
     uint64_t version_ = 0;
   };
 
+  void Note(const std::string& line) const {
+    if (options_.note) options_.note(line);
+  }
+
   std::string Problem() const {
     std::lock_guard<std::mutex> lock(problem_mu_);
     return problem_;
@@ -172,6 +179,7 @@ class LedgerService::Impl {
         Status s = projector_->Run();
         if (s.ok() || ends_->stopped()) return;
         SetProblem("projection stopped: " + s.ToString());
+        Note("projection stopped: " + s.ToString() + " (retrying)");
         // A failing store or an unreadable record: retry from the stored offsets.
         std::this_thread::sleep_for(std::chrono::seconds(std::min(30, 1 << std::min(attempt, 5))));
       }
@@ -194,7 +202,11 @@ class LedgerService::Impl {
       LEDGER_RETURN_IF_ERROR(OpenLog());
     }
     if (!projector_thread_.joinable()) StartProjector();
+    const auto start = Steady::now();
     LEDGER_ASSIGN_OR_RETURN(handler_, CommandHandler::Open(*log_, clock_));
+    Note("writer ready: " + std::to_string(handler_->event_count()) + " events in " +
+         std::to_string(handler_->stream_count()) + " streams loaded in " +
+         std::to_string(static_cast<int>(Since(start) * 1000)) + " ms");
     SetProblem("");
     loaded_ = true;
     return OkStatus();
@@ -238,6 +250,7 @@ class LedgerService::Impl {
       Status s = Unavailable("the log failed, nothing acknowledged (resubmit): " + r.status().message());
       for (Pending& p : group) p.promise.set_value(s);
       SetProblem(r.status().ToString());
+      Note("the log failed (" + r.status().ToString() + "): reopening it");
       loaded_ = false;
       handler_.reset();
       StopProjector();  // it reads through the log being closed
@@ -273,6 +286,7 @@ class LedgerService::Impl {
         Status s = OpenWriter();
         if (!s.ok()) {
           SetProblem(s.ToString());
+          Note("the writer cannot start: " + s.ToString());
           FailQueued(Unavailable("the writer is unavailable: " + s.ToString()));
           std::unique_lock<std::mutex> lock(queue_mu_);
           queue_cv_.wait_for(lock, std::chrono::seconds(std::min(30, 1 << std::min(attempt++, 5))),

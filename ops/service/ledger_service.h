@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -44,6 +45,9 @@ struct ServiceOptions {
   size_t max_group_commands = 4096;  // commands per group commit (a request is never split)
   size_t projector_batch = 4096;     // records per projection commit
   std::chrono::seconds store_wait{60};  // how long to wait for a `ledger` reader holding the store
+  // Notable moments, one line each, for the operator's log: the state loaded,
+  // the projections caught up, the writer failing and reopening. No personal data.
+  std::function<void(const std::string&)> note;
 };
 
 struct Readiness {

@@ -81,7 +81,9 @@ TEST_F(LedgerServiceTest, ConcurrentRequestsShareGroupCommitsAndBecomeVisible) {
   ASSERT_TRUE(again.ok());
   ASSERT_EQ(again->size(), wrote[0].size());
   for (size_t i = 0; i < again->size(); ++i)
-    if (wrote[0][i]) EXPECT_TRUE((*again)[i].ok() && (*again)[i]->replayed) << i;
+    if (wrote[0][i]) {
+      EXPECT_TRUE((*again)[i].ok() && (*again)[i]->replayed) << i;
+    }
 
   // Visible in the projections within a second.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);

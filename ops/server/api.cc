@@ -1,0 +1,371 @@
+#include "ops/server/api.h"
+
+#include <initializer_list>
+#include <mutex>
+#include <unordered_map>
+
+#include "aggregates/command_json.h"
+#include "ops/auth/access.h"
+#include "ops/query/accounts.h"
+#include "ops/query/history.h"
+#include "ops/query/links.h"
+#include "ops/query/render.h"
+#include "ops/query/stats.h"
+#include "projections/view_codec.h"
+
+namespace ledger::server {
+namespace {
+
+using auth::AccessScope;
+using auth::Permission;
+using auth::TokenRecord;
+
+HttpResponse Json200(const Json& j) {
+  HttpResponse r;
+  r.body = query::JsonText(j);
+  return r;
+}
+
+HttpResponse Text(int status, std::string body, std::string type = "text/plain; charset=utf-8") {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = std::move(type);
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse BadParam(const std::string& message) { return ErrorResponse(400, "INVALID_ARGUMENT", message); }
+
+// A Status from the query or the service as an HTTP answer.
+HttpResponse FromStatus(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument: return ErrorResponse(400, "INVALID_ARGUMENT", s.message());
+    case StatusCode::kNotFound: return ErrorResponse(404, "NOT_FOUND", s.message());
+    case StatusCode::kPermissionDenied: return ErrorResponse(403, "PERMISSION_DENIED", s.message());
+    case StatusCode::kUnavailable: {
+      HttpResponse r = ErrorResponse(503, "UNAVAILABLE", s.message());
+      r.headers.emplace_back("Retry-After", "2");
+      return r;
+    }
+    case StatusCode::kDataLoss: return ErrorResponse(500, "DATA_LOSS", s.message());
+    default: return ErrorResponse(500, "INTERNAL", s.message());
+  }
+}
+
+// 400 for a parameter the route does not take; empty when all are known.
+std::optional<HttpResponse> UnknownParam(const HttpRequest& req, std::initializer_list<const char*> known) {
+  for (const auto& [k, v] : req.params) {
+    bool ok = false;
+    std::string list;
+    for (const char* n : known) {
+      ok |= k == n;
+      list += std::string(list.empty() ? "" : ", ") + n;
+    }
+    if (!ok) {
+      const bool plain = k.size() <= 32 && std::all_of(k.begin(), k.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+      return BadParam("unknown parameter" + (plain ? " " + k : std::string()) +
+                      (list.empty() ? ": this route takes none" : " (this route takes " + list + ")"));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Date> DateParam(const HttpRequest& req, const char* key, HttpResponse& error) {
+  const std::string* v = req.Param(key);
+  if (!v) return std::nullopt;
+  std::optional<Date> d = ParseIsoDate(*v);
+  if (!d) error = BadParam(std::string(key) + ": expected a date YYYY-MM-DD");
+  return d;
+}
+
+// Answers computed from the projections, kept until they next change.
+class ResponseCache {
+ public:
+  std::optional<HttpResponse> Get(const std::string& key, uint64_t version) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (version != version_) {
+      entries_.clear();
+      version_ = version;
+    }
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second;
+  }
+  void Put(const std::string& key, uint64_t version, const HttpResponse& r) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (version != version_) return;  // computed from an older state
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    entries_.emplace(key, r);
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  std::mutex mu_;
+  uint64_t version_ = 0;
+  std::unordered_map<std::string, HttpResponse> entries_;
+};
+
+}  // namespace
+
+struct Api::Impl {
+  LedgerService& service;
+  ServerMetrics& metrics;
+  TokenCache& tokens;
+  ApiOptions options;
+  ResponseCache cache;
+
+  const ProjectionDb& db() const { return service.db(); }
+
+  HttpResponse Handle(const HttpRequest& req) {
+    const std::string& path = req.path;
+    if (path == "/healthz") return Get(req) ? *Get(req) : Text(200, "ok\n");
+    if (path == "/readyz") return Get(req) ? *Get(req) : Readyz();
+    if (path == "/metrics") {
+      if (auto e = Get(req)) return *e;
+      const Readiness r = service.readiness();
+      return Text(200, metrics.Scrape(service.log_dir(), service.projection_dir(), r.writer_loaded && r.caught_up),
+                  "text/plain; version=0.0.4; charset=utf-8");
+    }
+    if (path.rfind("/v1/", 0) != 0)
+      return ErrorResponse(404, "NOT_FOUND", "no such route: the API is under /v1/ (ARCHITECTURE.md §7)");
+    std::optional<TokenRecord> caller = Authenticate(req);
+    if (!caller) {
+      HttpResponse r = ErrorResponse(401, "UNAUTHENTICATED",
+                                     req.authorization.empty()
+                                         ? "no token: send Authorization: Bearer <token> (`ledger token add`)"
+                                         : "unknown or revoked token");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    if (path == "/v1/commands") return Post(req) ? *Post(req) : Commands(req, *caller);
+    if (auto e = Get(req)) return *e;
+    if (path == "/v1/stats") return Stats(req, *caller);
+    if (path == "/v1/stats/series") return Series(req, *caller);
+    if (path == "/v1/accounts") return Search(req, *caller);
+    if (path == "/v1/quarantine") return Quarantine(req, *caller);
+    constexpr std::string_view kAccounts = "/v1/accounts/";
+    if (path.rfind(kAccounts, 0) == 0) {
+      std::string rest = path.substr(kAccounts.size());
+      const size_t slash = rest.find('/');
+      const std::string id = rest.substr(0, slash);
+      const std::string sub = slash == std::string::npos ? "" : rest.substr(slash);
+      if (!id.empty() && sub.empty()) return Account(req, *caller, id);
+      if (!id.empty() && sub == "/history") return History(req, *caller, id);
+      if (!id.empty() && sub == "/links") return Links(req, *caller, id);
+    }
+    return ErrorResponse(404, "NOT_FOUND", "no such route (ARCHITECTURE.md §7 lists them)");
+  }
+
+  // 405 unless the request is a GET.
+  static std::optional<HttpResponse> Get(const HttpRequest& req) { return Only(req, "GET"); }
+  static std::optional<HttpResponse> Post(const HttpRequest& req) { return Only(req, "POST"); }
+  static std::optional<HttpResponse> Only(const HttpRequest& req, const char* method) {
+    if (req.method == method) return std::nullopt;
+    HttpResponse r = ErrorResponse(405, "METHOD_NOT_ALLOWED", "this route answers " + std::string(method) + " only");
+    r.headers.emplace_back("Allow", method);
+    return r;
+  }
+
+  std::optional<TokenRecord> Authenticate(const HttpRequest& req) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (req.authorization.size() <= kBearer.size() || req.authorization.compare(0, kBearer.size(), kBearer) != 0)
+      return std::nullopt;
+    return tokens.Authenticate(std::string_view(req.authorization).substr(kBearer.size()));
+  }
+
+  static std::optional<HttpResponse> Forbid(const TokenRecord& t, Permission p, const std::string& what) {
+    if (auth::Allows(t.role, p)) return std::nullopt;
+    return ErrorResponse(403, "PERMISSION_DENIED", "a " + std::string(auth::Name(t.role)) + " token cannot " + what +
+                                                       ": that takes " + auth::RolesAllowed(p));
+  }
+
+  static HttpResponse OutOfScope(const TokenRecord& t, const std::string& what) {
+    return ErrorResponse(403, "PERMISSION_DENIED", what + " is outside this token's scope (" + t.scope.ToString() + ")");
+  }
+
+  HttpResponse Readyz() {
+    const Readiness r = service.readiness();
+    const bool ready = r.writer_loaded && r.caught_up;
+    Json j{{"status", ready ? "ready" : !r.writer_loaded ? "loading" : "catching_up"},
+           {"writer_loaded", r.writer_loaded},
+           {"caught_up", r.caught_up},
+           {"lag_records", r.lag_records}};
+    if (!r.problem.empty()) j["problem"] = r.problem;
+    HttpResponse res = Json200(j);
+    if (!ready) res.status = 503;
+    return res;
+  }
+
+  HttpResponse Stats(const HttpRequest& req, const TokenRecord& t) {
+    if (auto e = Forbid(t, Permission::kStats, "read statistics")) return *e;
+    if (auto e = UnknownParam(req, {"by", "as_of", "format"})) return *e;
+    const std::string* by = req.Param("by");
+    std::optional<Scope> scope = by ? ParseScope(*by) : std::nullopt;
+    if (!scope) return BadParam("by: expected national, academy, department, establishment or class");
+    HttpResponse error;
+    std::optional<Date> as_of = DateParam(req, "as_of", error);
+    if (error.status != 200) return error;
+    const std::string format = req.Param("format") ? *req.Param("format") : "json";
+    if (format != "json" && format != "csv") return BadParam("format: expected csv or json");
+    if (!auth::TableVisible(t.scope, *scope))
+      return OutOfScope(t, "the " + std::string(Name(*scope)) + " table (a scoped token reads its own level and below)");
+    const std::string key = "stats|" + req.target + "|" + t.scope.ToString();
+    const uint64_t version = service.version();
+    if (auto hit = cache.Get(key, version)) return *hit;
+    Result<StatTable> table = db().Stats(*scope, as_of);
+    if (!table.ok()) return FromStatus(table.status());
+    auth::ProjectionPlaces places(db());
+    StatTable rows = auth::FilterRows(t.scope, *scope, *table, places);
+    HttpResponse res = format == "csv" ? Text(200, query::StatsCsv(rows), "text/csv; charset=utf-8")
+                                       : Json200(query::StatsJson(rows));
+    cache.Put(key, version, res);
+    return res;
+  }
+
+  HttpResponse Series(const HttpRequest& req, const TokenRecord& t) {
+    if (auto e = Forbid(t, Permission::kStats, "read statistics")) return *e;
+    if (auto e = UnknownParam(req, {"by", "id", "from", "to", "every", "format"})) return *e;
+    const std::string* by = req.Param("by");
+    std::optional<Scope> scope = by ? ParseScope(*by) : std::nullopt;
+    if (!scope) return BadParam("by: expected national, academy, department, establishment or class");
+    const std::string* id = req.Param("id");
+    if (!id || id->empty()) return BadParam("id: the row to follow (\"031\", a UAI, \"FR\"…)");
+    HttpResponse error;
+    std::optional<Date> from = DateParam(req, "from", error), to = DateParam(req, "to", error);
+    if (error.status != 200) return error;
+    if (!from || !to) return BadParam("from and to: the first and last dates, YYYY-MM-DD");
+    std::optional<query::Every> every = query::ParseEvery(req.Param("every") ? *req.Param("every") : "week");
+    if (!every) return BadParam("every: expected day, week or month");
+    const std::string format = req.Param("format") ? *req.Param("format") : "json";
+    if (format != "json" && format != "csv") return BadParam("format: expected csv or json");
+    auth::ProjectionPlaces places(db());
+    if (!auth::RowVisible(t.scope, *scope, *id, places)) return OutOfScope(t, "row " + *id);
+    const std::string key = "series|" + req.target + "|" + t.scope.ToString();
+    const uint64_t version = service.version();
+    if (auto hit = cache.Get(key, version)) return *hit;
+    query::SeriesQuery q{*scope, *id, *from, *to, *every};
+    auto points = query::ReadStatsSeries(db(), q, options.max_series_points);
+    if (!points.ok()) return FromStatus(points.status());
+    HttpResponse res = format == "csv" ? Text(200, query::SeriesCsv(q, *points), "text/csv; charset=utf-8")
+                                       : Json200(query::SeriesToJson(q, *points));
+    cache.Put(key, version, res);
+    return res;
+  }
+
+  HttpResponse Search(const HttpRequest& req, const TokenRecord& t) {
+    if (auto e = UnknownParam(req, {"login", "ine"})) return *e;
+    const std::string* login = req.Param("login");
+    const std::string* ine = req.Param("ine");
+    if ((login == nullptr) == (ine == nullptr)) return BadParam("give login= or ine= (one of them)");
+    const SearchIndex index = login ? SearchIndex::kLogin : SearchIndex::kIne;
+    if (auto e = Forbid(t, index == SearchIndex::kLogin ? Permission::kSearchLogin : Permission::kSearchIne,
+                        index == SearchIndex::kLogin ? "search accounts" : "search by INE"))
+      return *e;
+    auto found = query::SearchAccounts(db(), index, login ? *login : *ine);
+    if (!found.ok()) return FromStatus(found.status());
+    std::vector<AccountView> visible;
+    for (AccountView& v : *found)
+      if (auth::AccountVisible(t.scope, v)) visible.push_back(std::move(v));
+    return Json200(query::SearchToJson(visible));
+  }
+
+  // The account `id` if the caller may see it; else the answer to give.
+  Result<AccountView> VisibleAccount(const TokenRecord& t, const std::string& id, HttpResponse& denied) {
+    Result<AccountView> v = query::ReadAccount(db(), id);
+    if (v.ok() && !auth::AccountVisible(t.scope, *v)) {
+      denied = OutOfScope(t, "account " + id);
+      return PermissionDenied("out of scope");
+    }
+    if (!v.ok()) denied = FromStatus(v.status());
+    return v;
+  }
+
+  HttpResponse Account(const HttpRequest& req, const TokenRecord& t, const std::string& id) {
+    if (auto e = Forbid(t, Permission::kAccountView, "read an account")) return *e;
+    if (auto e = UnknownParam(req, {})) return *e;
+    HttpResponse denied;
+    Result<AccountView> v = VisibleAccount(t, id, denied);
+    if (!v.ok()) return denied;
+    return Json200(ViewToJson(*v));
+  }
+
+  HttpResponse History(const HttpRequest& req, const TokenRecord& t, const std::string& id) {
+    if (auto e = Forbid(t, Permission::kHistory, "read histories")) return *e;
+    if (auto e = UnknownParam(req, {"as_of", "verify"})) return *e;
+    HttpResponse error;
+    std::optional<Date> as_of = DateParam(req, "as_of", error);
+    if (error.status != 200) return error;
+    const std::string* verify = req.Param("verify");
+    if (verify && *verify != "true" && *verify != "false") return BadParam("verify: expected true or false");
+    if (!t.scope.national()) {  // an establishment's own stream has no view: national tokens only
+      HttpResponse denied;
+      if (!VisibleAccount(t, id, denied).ok()) return denied;
+    }
+    auto h = query::ReadHistory(db(), {id, as_of, verify && *verify == "true"});
+    if (!h.ok()) return FromStatus(h.status());
+    return Json200(query::HistoryToJson(*h));
+  }
+
+  HttpResponse Links(const HttpRequest& req, const TokenRecord& t, const std::string& id) {
+    if (auto e = Forbid(t, Permission::kLinks, "read links")) return *e;
+    if (auto e = UnknownParam(req, {})) return *e;
+    auto l = query::ReadLinks(db(), id);
+    if (!l.ok()) return FromStatus(l.status());
+    if (!auth::AccountVisible(t.scope, l->view)) return OutOfScope(t, "account " + id);
+    return Json200(query::LinksToJson(*l));
+  }
+
+  HttpResponse Quarantine(const HttpRequest& req, const TokenRecord& t) {
+    if (auto e = Forbid(t, Permission::kQuarantine, "read the quarantine")) return *e;
+    if (auto e = UnknownParam(req, {})) return *e;
+    if (!t.scope.national()) return OutOfScope(t, "the quarantine (records of every scope, undecoded)");
+    auto q = db().Quarantine();
+    if (!q.ok()) return FromStatus(q.status());
+    return Json200(query::QuarantineJson(*q));
+  }
+
+  HttpResponse Commands(const HttpRequest& req, const TokenRecord& t) {
+    if (auto e = Forbid(t, Permission::kSupportCommands, "submit commands")) return *e;
+    if (auto e = UnknownParam(req, {})) return *e;
+    Result<std::vector<Command>> batch = ParseCommandBatch(req.body, options.max_commands);
+    if (!batch.ok()) return FromStatus(batch.status());
+    const bool any_command = auth::Allows(t.role, Permission::kSubmitCommands);
+    auth::ProjectionPlaces places(db());
+    auto views = [&](const std::string& id) -> std::optional<AccountView> {
+      auto v = db().View(id);
+      return v.ok() ? *v : std::nullopt;
+    };
+    for (size_t i = 0; i < batch->size(); ++i) {
+      const Command& c = (*batch)[i];
+      const std::string where = "commands[" + std::to_string(i) + "]";
+      if (!any_command && (c.actor.kind != ActorKind::kAcademySupport || c.actor.id != t.name))
+        return ErrorResponse(403, "PERMISSION_DENIED",
+                             where + ": an " + std::string(auth::Name(t.role)) +
+                                 " token submits academy support's commands as itself: actor {\"kind\":"
+                                 "\"academy_support\",\"id\":\"" + t.name + "\"}");
+      if (std::string why = auth::CommandOutOfScope(c, t.scope, views, places); !why.empty())
+        return ErrorResponse(403, "PERMISSION_DENIED", where + ": " + why);
+    }
+    std::vector<CommandId> ids;
+    for (const Command& c : *batch) ids.push_back(c.id);
+    std::future<LedgerService::BatchResult> pending = service.Submit(std::move(*batch));
+    if (pending.wait_for(options.commit_timeout) != std::future_status::ready)
+      return FromStatus(Unavailable("the group commit did not answer within " +
+                                    std::to_string(options.commit_timeout.count()) +
+                                    " s: resubmit the same command ids (nothing is applied twice)"));
+    LedgerService::BatchResult results = pending.get();
+    if (!results.ok()) return FromStatus(results.status());
+    Json arr = Json::array();
+    for (size_t i = 0; i < results->size(); ++i) arr.push_back(OutcomeToJson(ids[i], (*results)[i]));
+    HttpResponse res;
+    res.body = Json{{"results", arr}}.dump() + "\n";
+    return res;
+  }
+};
+
+Api::Api(LedgerService& service, ServerMetrics& metrics, TokenCache& tokens, ApiOptions options)
+    : impl_(new Impl{service, metrics, tokens, options, {}}) {}
+Api::~Api() = default;
+HttpResponse Api::Handle(const HttpRequest& req) { return impl_->Handle(req); }
+
+}  // namespace ledger::server

@@ -1,0 +1,315 @@
+#include "ops/server/http_server.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <optional>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <nlohmann/json.hpp>
+
+namespace ledger::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Steady = std::chrono::steady_clock;
+
+// The request line's target split into a decoded path and parameters.
+// False when the target is not an origin-form URL ("/path?query").
+bool SplitTarget(std::string_view target, HttpRequest& req) {
+  boost::system::result<boost::urls::url_view> u = boost::urls::parse_origin_form(target);
+  if (!u) return false;
+  req.path = std::string(u->path());
+  for (auto p : u->params()) req.params.emplace_back(std::string(p.key), p.has_value ? std::string(p.value) : "");
+  return true;
+}
+
+}  // namespace
+
+const std::string* HttpRequest::Param(std::string_view key) const {
+  for (const auto& [k, v] : params)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message) {
+  nlohmann::ordered_json j{{"error", {{"code", code}, {"message", message}}}};
+  HttpResponse r;
+  r.status = status;
+  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return r;
+}
+
+class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
+ public:
+  Impl(HttpServerOptions options, Handler handler, Observer observer)
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        observer_(std::move(observer)),
+        ioc_(options_.io_threads),
+        acceptor_(ioc_),
+        workers_(static_cast<size_t>(options_.worker_threads)) {}
+
+  Status Listen() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) return InvalidArgument("--listen " + options_.host + ": not an IP address");
+    tcp::endpoint ep(address, options_.port);
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
+                         ec.message() + " (is another server on that port? --listen HOST:0 picks a free one)");
+    port_ = acceptor_.local_endpoint().port();
+    Accept();
+    for (int i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] { ioc_.run(); });
+    return OkStatus();
+  }
+
+  void Stop(std::chrono::milliseconds grace);
+  uint16_t port() const { return port_; }
+
+  class Session;
+  const HttpServerOptions& options() const { return options_; }
+  bool stopping() const { return stopping_; }
+  void Forget(Session* s) {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    sessions_.erase(s);
+    sessions_cv_.notify_all();
+  }
+  void Handle(std::shared_ptr<Session> s, HttpRequest req, Steady::time_point start);
+  void Observe(const HttpRequest& req, const HttpResponse& res, Steady::time_point start) {
+    if (observer_) observer_(req, res, std::chrono::duration<double>(Steady::now() - start).count());
+  }
+
+ private:
+  void Accept();
+
+  HttpServerOptions options_;
+  Handler handler_;
+  Observer observer_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::thread_pool workers_;
+  std::vector<std::thread> io_threads_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::mutex sessions_mu_;
+  std::condition_variable sessions_cv_;
+  std::set<Session*> sessions_;  // live sessions (each holds itself alive through its operations)
+  friend class Session;
+  std::set<Session*>& sessions() { return sessions_; }
+  std::mutex& sessions_mu() { return sessions_mu_; }
+};
+
+// One connection: read a request, hand it to a worker, write the answer, again.
+class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<Impl> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {}
+
+  void Begin() {
+    {
+      std::lock_guard<std::mutex> lock(server_->sessions_mu());
+      server_->sessions().insert(this);
+    }
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+  ~Session() { server_->Forget(this); }
+
+  // On Stop: an idle connection closes now; a busy one after its answer.
+  void CloseIfIdle() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) {
+        beast::error_code ec;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->stream_.socket().close(ec);
+      }
+    });
+  }
+
+  // Called from a worker: write `res` on this connection's strand.
+  void Reply(HttpResponse res, bool keep_alive) {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), res = std::move(res), keep_alive]() mutable {
+      self->Write(std::move(res), keep_alive);
+    });
+  }
+
+ private:
+  void ReadHeader() {
+    busy_ = false;
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(server_->options().max_header_bytes));
+    parser_->body_limit(server_->options().max_body_bytes);
+    stream_.expires_after(server_->options().header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return Refuse(ec, /*in_body=*/false);
+    busy_ = true;
+    start_ = Steady::now();
+    stream_.expires_after(server_->options().body_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+  }
+
+  // A request that could not be read: answer why when the client sent
+  // something (and is presumably waiting), then close.
+  void Refuse(beast::error_code ec, bool in_body) {
+    const bool sent_something = parser_->got_some() || buffer_.size() > 0;
+    HttpResponse res;
+    const auto& o = server_->options();
+    if (ec == http::error::body_limit) {
+      res = ErrorResponse(413, "PAYLOAD_TOO_LARGE",
+                          "the request body is larger than " + std::to_string(o.max_body_bytes) +
+                              " bytes (--max-body-bytes): split it");
+    } else if (ec == http::error::header_limit) {
+      res = ErrorResponse(400, "INVALID_ARGUMENT",
+                          "the request headers are larger than " + std::to_string(o.max_header_bytes) + " bytes");
+    } else if (ec == beast::error::timeout && (sent_something || in_body)) {
+      res = ErrorResponse(400, "INVALID_ARGUMENT",
+                          in_body ? "the request body did not arrive within " +
+                                        std::to_string(o.body_timeout.count() / 1000) + " s (--body-timeout)"
+                                  : "the request headers did not arrive within " +
+                                        std::to_string(o.header_timeout.count() / 1000) + " s (--header-timeout)");
+    } else if (sent_something && ec != http::error::end_of_stream && ec != asio::error::eof &&
+               ec != asio::error::connection_reset && ec != asio::error::operation_aborted &&
+               ec != beast::error::timeout) {
+      res = ErrorResponse(400, "INVALID_ARGUMENT", "malformed HTTP request: " + ec.message());
+    } else {
+      return Close();  // the client went away, or an idle connection timed out
+    }
+    HttpRequest req;
+    if (parser_->is_header_done()) {
+      req.method = std::string(parser_->get().method_string());
+      req.target = std::string(parser_->get().target());
+      SplitTarget(req.target, req);
+    }
+    server_->Observe(req, res, busy_ ? start_ : Steady::now());
+    busy_ = true;
+    Write(std::move(res), /*keep_alive=*/false);
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec) return Refuse(ec, /*in_body=*/true);
+    http::request<http::string_body> msg = parser_->release();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.authorization = std::string(msg[http::field::authorization]);
+    req.body = std::move(msg.body());
+    const bool keep_alive = msg.keep_alive();
+    if (!SplitTarget(req.target, req)) {
+      HttpResponse res = ErrorResponse(400, "INVALID_ARGUMENT", "the request target is not a path with an optional query");
+      server_->Observe(req, res, start_);
+      return Write(std::move(res), false);
+    }
+    stream_.expires_never();  // the worker's time is not the client's
+    keep_alive_ = keep_alive;
+    server_->Handle(shared_from_this(), std::move(req), start_);
+  }
+
+  void Write(HttpResponse res, bool keep_alive) {
+    keep_alive = keep_alive && keep_alive_ && !server_->stopping();
+    auto msg = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status), 11);
+    msg->set(http::field::server, "ledgerd");
+    msg->set(http::field::content_type, res.content_type);
+    msg->set(http::field::cache_control, "no-store");
+    msg->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [k, v] : res.headers) msg->set(k, v);
+    msg->body() = std::move(res.body);
+    msg->keep_alive(keep_alive);
+    msg->prepare_payload();
+    stream_.expires_after(server_->options().write_timeout);
+    http::async_write(stream_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
+      if (ec || !keep_alive) return self->Close();
+      self->ReadHeader();
+    });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<Impl> server_;
+  Steady::time_point start_;
+  bool busy_ = false;
+  bool keep_alive_ = true;
+};
+
+void HttpServer::Impl::Accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+    if (self->stopping_ || !self->acceptor_.is_open()) return;
+    if (!ec) {
+      s.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(s), self)->Begin();
+    }
+    self->Accept();
+  });
+}
+
+void HttpServer::Impl::Handle(std::shared_ptr<Session> s, HttpRequest req, Steady::time_point start) {
+  asio::post(workers_, [self = shared_from_this(), s = std::move(s), req = std::move(req), start]() {
+    HttpResponse res;
+    try {
+      res = self->handler_(req);
+    } catch (const std::exception& e) {
+      res = ErrorResponse(500, "INTERNAL", std::string("the request failed: ") + e.what());
+    }
+    self->Observe(req, res, start);
+    s->Reply(std::move(res), true);
+  });
+}
+
+void HttpServer::Impl::Stop(std::chrono::milliseconds grace) {
+  if (stopping_.exchange(true)) return;
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    beast::error_code ec;
+    self->acceptor_.close(ec);
+  });
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    for (Session* s : sessions_)
+      if (auto p = s->weak_from_this().lock()) live.push_back(std::move(p));
+  }
+  for (auto& s : live) s->CloseIfIdle();
+  live.clear();
+  {
+    std::unique_lock<std::mutex> lock(sessions_mu_);
+    sessions_cv_.wait_for(lock, grace, [&] { return sessions_.empty(); });
+  }
+  workers_.join();
+  ioc_.stop();
+  for (auto& t : io_threads_) t.join();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options, Handler handler,
+                                                      Observer observer) {
+  auto impl = std::make_shared<Impl>(options, std::move(handler), std::move(observer));
+  LEDGER_RETURN_IF_ERROR(impl->Listen());
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::~HttpServer() { impl_->Stop(std::chrono::seconds(5)); }
+uint16_t HttpServer::port() const { return impl_->port(); }
+void HttpServer::Stop(std::chrono::milliseconds grace) { impl_->Stop(grace); }
+
+}  // namespace ledger::server

@@ -1,0 +1,161 @@
+// ledgerd: the ledger as a running service (ARCHITECTURE.md §7) — the single
+// writer of the log, the live projector, and the JSON API, metrics and roles.
+//
+// Prints "ledgerd: listening on http://HOST:PORT" on stdout once it serves;
+// one line per request and notable events on stderr. SIGTERM/SIGINT: stop
+// accepting, answer what is in flight, project what is durable, exit 0.
+// Exit codes: 0 clean stop; 1 could not start (the message says why: another
+// process serves --data, the port is taken, the log does not open); 2 bad usage.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "ops/server/api.h"
+#include "ops/server/http_server.h"
+#include "ops/server/metrics.h"
+#include "ops/server/request_log.h"
+#include "ops/server/token_cache.h"
+#include "ops/service/ledger_service.h"
+
+namespace ledger::server {
+namespace {
+
+Timestamp SystemNow() {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return Timestamp{us.count()};
+}
+
+void Note(const std::string& line) { fmt::print(stderr, "{} ledgerd: {}\n", FormatRfc3339(SystemNow()), line); }
+
+int Fail(const Status& s) {
+  fmt::print(stderr, "ledgerd: {}\n", s.ToString());
+  return 1;
+}
+
+struct Flags {
+  LogFlags log;
+  std::string listen = "127.0.0.1:8080";
+  HttpServerOptions http;
+  ApiOptions api;
+  ServiceOptions service;
+  int64_t header_timeout_s = 10, body_timeout_s = 30, commit_timeout_s = 30;
+  int64_t grace_s = 30;
+  bool quiet = false;
+};
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "ledgerd — the account ledger as a service: the single writer of the log (commands arrive\n"
+      "through its API, group-committed), a live projector that makes every event visible within a\n"
+      "second, and the JSON API of ARCHITECTURE.md §7 with roles and scoped tokens (`ledger token\n"
+      "add`), Prometheus metrics at /metrics, /healthz and /readyz. While it runs, `ledger` read\n"
+      "commands on the same --data still answer; `ledger` write commands refuse, naming its pid.\n"
+      "SIGTERM or SIGINT: stop accepting, answer what is in flight, project what is durable, exit 0."};
+  Flags f;
+  app.add_option("--data", f.log.data, "Directory of the ledger's files (log, projections, tokens)")
+      ->capture_default_str();
+  app.add_option("--log", f.log.log, "The event log: 'embedded' (files under --data) or kafka://host:port[,…]")
+      ->capture_default_str();
+  app.add_option("--listen", f.listen, "Address to serve on, HOST:PORT (port 0 picks a free one; the line "
+                                       "`ledgerd: listening on http://HOST:PORT` says which)")
+      ->capture_default_str();
+  app.add_option("--io-threads", f.http.io_threads, "Threads reading and writing connections")
+      ->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--workers", f.http.worker_threads,
+                 "Threads answering requests (each request waiting for a group commit holds one)")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
+  app.add_option("--max-body-bytes", f.http.max_body_bytes, "Largest request body; larger ones get 413")
+      ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  app.add_option("--max-commands", f.api.max_commands, "Most commands in one POST /v1/commands; more get 400")
+      ->capture_default_str()->check(CLI::Range(size_t{1}, size_t{100000}));
+  app.add_option("--header-timeout", f.header_timeout_s,
+                 "Seconds to receive a request's headers (and to keep an idle connection); then 400 or close")
+      ->capture_default_str()->check(CLI::Range(1, 3600));
+  app.add_option("--body-timeout", f.body_timeout_s, "Seconds to receive a request's body; then 400")
+      ->capture_default_str()->check(CLI::Range(1, 3600));
+  app.add_option("--commit-timeout", f.commit_timeout_s,
+                 "Seconds a request waits for its group commit before 503 (resubmitting is safe)")
+      ->capture_default_str()->check(CLI::Range(1, 3600));
+  app.add_option("--group-commands", f.service.max_group_commands,
+                 "Most commands decided and flushed together in one group commit")
+      ->capture_default_str()->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  app.add_option("--grace", f.grace_s, "Seconds to finish requests in flight at SIGTERM")
+      ->capture_default_str()->check(CLI::Range(0, 3600));
+  app.add_flag("--quiet", f.quiet, "No per-request log lines (notable events are still logged)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  const size_t colon = f.listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos) {
+    try {
+      port = std::stoi(f.listen.substr(colon + 1));
+    } catch (...) {
+    }
+  }
+  if (colon == std::string::npos || port < 0 || port > 65535) {
+    fmt::print(stderr, "ledgerd: --listen {}: expected HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port)\n",
+               f.listen);
+    return 2;
+  }
+  f.http.host = f.listen.substr(0, colon);
+  f.http.port = static_cast<uint16_t>(port);
+  f.http.header_timeout = std::chrono::seconds(f.header_timeout_s);
+  f.http.body_timeout = std::chrono::seconds(f.body_timeout_s);
+  f.api.commit_timeout = std::chrono::seconds(f.commit_timeout_s);
+  f.service.note = Note;
+
+  // Signals are taken by sigwait below, never by a thread in the middle of its work.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  ServerMetrics metrics;
+  Result<std::unique_ptr<LedgerService>> service = LedgerService::Start(f.log, f.service, SystemNow, metrics, metrics);
+  if (!service.ok()) return Fail(service.status());
+  TokenCache tokens(std::filesystem::path(f.log.data) / "tokens");
+  Api api(**service, metrics, tokens, f.api);
+  const bool quiet = f.quiet;
+  auto observe = [&metrics, quiet](const HttpRequest& req, const HttpResponse& res, double seconds) {
+    metrics.RequestServed(RoutePattern(req.path), req.method.empty() ? "-" : req.method, res.status, seconds);
+    if (!quiet) fmt::print(stderr, "{}\n", RequestLogLine(SystemNow(), req, res.status, seconds));
+  };
+  Result<std::unique_ptr<HttpServer>> http =
+      HttpServer::Start(f.http, [&api](const HttpRequest& req) { return api.Handle(req); }, observe);
+  if (!http.ok()) {
+    (*service)->Stop();
+    return Fail(http.status());
+  }
+  const std::string url = fmt::format("http://{}:{}", f.http.host, (*http)->port());
+  if (Status s = (*service)->SetUrl(url); !s.ok()) Note(s.ToString());
+  Note(fmt::format("serving {} ({} log, {} partitions); tokens in {}", f.log.data, f.log.log,
+                   (*service)->partition_count(), (std::filesystem::path(f.log.data) / "tokens").string()));
+  fmt::print("ledgerd: listening on {}\n", url);
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  Note(fmt::format("{}: no new connections; finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+  (*http)->Stop(std::chrono::seconds(f.grace_s));
+  (*service)->Stop();
+  const Readiness r = (*service)->readiness();
+  Note(fmt::format("stopped cleanly ({} records left unprojected)", r.lag_records));
+  return 0;
+}
+
+}  // namespace
+}  // namespace ledger::server
+
+int main(int argc, char** argv) { return ledger::server::Main(argc, argv); }

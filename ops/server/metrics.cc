@@ -1,0 +1,139 @@
+#include "ops/server/metrics.h"
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "events/event.h"
+
+namespace ledger::server {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+using prometheus::Counter;
+using prometheus::Family;
+using prometheus::Gauge;
+using prometheus::Histogram;
+
+// 100 µs … 10 s, roughly ×2.5 per bucket.
+const Histogram::BucketBoundaries kSeconds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                              0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5, 5, 10};
+const Histogram::BucketBoundaries kCommands = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
+
+int64_t DirBytes(const std::string& dir) {
+  std::error_code ec;
+  int64_t total = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec)) total += static_cast<int64_t>(it->file_size(ec));
+  return total;
+}
+
+}  // namespace
+
+struct ServerMetrics::Impl {
+  Impl()
+      : registry(std::make_shared<prometheus::Registry>()),
+        events(BuildCounter().Name("ledger_events_appended_total").Help("Events appended to the log, by event type").Register(*registry)),
+        commands(BuildCounter().Name("ledger_commands_total").Help("Commands answered, by outcome (appended, replayed, refused)").Register(*registry)),
+        refused(BuildCounter().Name("ledger_commands_refused_total").Help("Commands the rules refused, by status code").Register(*registry)),
+        group_seconds(BuildHistogram().Name("ledger_group_commit_seconds").Help("Decide, append and flush of one group commit").Register(*registry).Add({}, kSeconds)),
+        group_commands(BuildHistogram().Name("ledger_group_commit_commands").Help("Commands per group commit").Register(*registry).Add({}, kCommands)),
+        lag_records(BuildGauge().Name("ledger_projector_lag_records").Help("Durable log records not yet projected, by partition").Register(*registry)),
+        lag_seconds(BuildGauge().Name("ledger_projector_lag_seconds").Help("Age of the oldest durable record not yet projected, by partition").Register(*registry)),
+        apply_seconds(BuildHistogram().Name("ledger_projector_apply_seconds").Help("One projection batch: decode, verify, fold, commit").Register(*registry).Add({}, kSeconds)),
+        projected(BuildCounter().Name("ledger_projector_records_total").Help("Log records projected (applied or quarantined)").Register(*registry).Add({})),
+        quarantined(BuildCounter().Name("ledger_projector_quarantined_total").Help("Log records quarantined by the projector").Register(*registry).Add({})),
+        requests(BuildCounter().Name("ledger_http_requests_total").Help("HTTP requests answered, by route pattern, method and status").Register(*registry)),
+        request_seconds(BuildHistogram().Name("ledger_http_request_duration_seconds").Help("HTTP request handling time, by route pattern").Register(*registry)),
+        store_bytes(BuildGauge().Name("ledger_store_size_bytes").Help("Bytes on disk, by store (log, projections)").Register(*registry)),
+        ready(BuildGauge().Name("ledger_ready").Help("1 once the projections have caught up with the log").Register(*registry).Add({})) {
+    for (size_t t = 0; t < kEventTypeCount; ++t)
+      event_by_type.emplace(std::string(EventTypeName(t)), &events.Add({{"type", std::string(EventTypeName(t))}}));
+    for (const char* o : {"appended", "replayed", "refused"}) command_by_outcome[o] = &commands.Add({{"outcome", o}});
+  }
+
+  std::shared_ptr<prometheus::Registry> registry;
+  Family<Counter>& events;
+  Family<Counter>& commands;
+  Family<Counter>& refused;
+  Histogram& group_seconds;
+  Histogram& group_commands;
+  Family<Gauge>& lag_records;
+  Family<Gauge>& lag_seconds;
+  Histogram& apply_seconds;
+  Counter& projected;
+  Counter& quarantined;
+  Family<Counter>& requests;
+  Family<Histogram>& request_seconds;
+  Family<Gauge>& store_bytes;
+  Gauge& ready;
+  std::map<std::string, Counter*, std::less<>> event_by_type;
+  std::map<std::string, Counter*, std::less<>> command_by_outcome;
+  std::mutex lag_mu;
+  std::vector<Gauge*> lag_records_of, lag_seconds_of;  // by partition, grown on first report
+  std::mutex scrape_mu;
+};
+
+ServerMetrics::ServerMetrics() : impl_(std::make_unique<Impl>()) {}
+ServerMetrics::~ServerMetrics() = default;
+
+void ServerMetrics::EventAppended(std::string_view type) {
+  if (auto it = impl_->event_by_type.find(type); it != impl_->event_by_type.end()) it->second->Increment();
+}
+
+void ServerMetrics::CommandDone(std::string_view outcome, std::string_view code) {
+  if (auto it = impl_->command_by_outcome.find(outcome); it != impl_->command_by_outcome.end())
+    it->second->Increment();
+  if (!code.empty()) impl_->refused.Add({{"code", std::string(code)}}).Increment();
+}
+
+void ServerMetrics::GroupCommitted(size_t, size_t commands, double seconds) {
+  impl_->group_seconds.Observe(seconds);
+  impl_->group_commands.Observe(static_cast<double>(commands));
+}
+
+void ServerMetrics::BatchCommitted(int32_t, int64_t records, int64_t quarantined, double seconds) {
+  impl_->apply_seconds.Observe(seconds);
+  impl_->projected.Increment(static_cast<double>(records));
+  if (quarantined > 0) impl_->quarantined.Increment(static_cast<double>(quarantined));
+}
+
+void ServerMetrics::Lag(int32_t partition, int64_t records, double seconds) {
+  auto p = static_cast<size_t>(partition);
+  std::lock_guard<std::mutex> lock(impl_->lag_mu);
+  while (impl_->lag_records_of.size() <= p) {
+    const std::string label = std::to_string(impl_->lag_records_of.size());
+    impl_->lag_records_of.push_back(&impl_->lag_records.Add({{"partition", label}}));
+    impl_->lag_seconds_of.push_back(&impl_->lag_seconds.Add({{"partition", label}}));
+  }
+  impl_->lag_records_of[p]->Set(static_cast<double>(records));
+  impl_->lag_seconds_of[p]->Set(seconds);
+}
+
+void ServerMetrics::RequestServed(std::string_view route, std::string_view method, int status, double seconds) {
+  impl_->requests.Add({{"route", std::string(route)}, {"method", std::string(method)}, {"status", std::to_string(status)}})
+      .Increment();
+  impl_->request_seconds.Add({{"route", std::string(route)}}, kSeconds).Observe(seconds);
+}
+
+std::string ServerMetrics::Scrape(const std::string& log_dir, const std::string& projection_dir, bool ready) {
+  std::lock_guard<std::mutex> lock(impl_->scrape_mu);
+  if (!log_dir.empty()) impl_->store_bytes.Add({{"store", "log"}}).Set(static_cast<double>(DirBytes(log_dir)));
+  impl_->store_bytes.Add({{"store", "projections"}}).Set(static_cast<double>(DirBytes(projection_dir)));
+  impl_->ready.Set(ready ? 1 : 0);
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());
+  return out.str();
+}
+
+}  // namespace ledger::server

@@ -1,0 +1,59 @@
+// ServerMetrics: every Prometheus series of ledgerd (`GET /metrics`), behind
+// the probe verbs the service and the HTTP layer call (STYLE.md "probes":
+// only this file's .cc knows prometheus-cpp).
+//
+//   ledger_events_appended_total{type}             events appended, by event type
+//   ledger_commands_total{outcome}                 appended | replayed | refused
+//   ledger_commands_refused_total{code}            refusals by status code (FAILED_PRECONDITION…)
+//   ledger_group_commit_seconds                    histogram: decide + append + flush of a group
+//   ledger_group_commit_commands                   histogram: commands per group commit
+//   ledger_projector_lag_records{partition}        durable records not yet projected
+//   ledger_projector_lag_seconds{partition}        age of the oldest of them
+//   ledger_projector_apply_seconds                 histogram: one projection batch (decode … commit)
+//   ledger_projector_records_total                 records projected (applied or quarantined)
+//   ledger_projector_quarantined_total             records quarantined
+//   ledger_http_requests_total{route,method,status}
+//   ledger_http_request_duration_seconds{route}    histogram
+//   ledger_store_size_bytes{store}                 log | projections, on disk (read at scrape)
+//   ledger_ready                                   1 once the projections caught up, else 0
+//
+// Labels are event types, codes, partitions and route patterns
+// (/v1/accounts/{id}) — never an account id, a login, a name or a token.
+// Thread-safety: every member is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "consumers/projector_probe.h"
+#include "ops/service/writer_probe.h"
+
+namespace ledger::server {
+
+class ServerMetrics final : public WriterProbe, public ProjectorProbe {
+ public:
+  ServerMetrics();
+  ~ServerMetrics() override;
+
+  // WriterProbe
+  void EventAppended(std::string_view type) override;
+  void CommandDone(std::string_view outcome, std::string_view code) override;
+  void GroupCommitted(size_t requests, size_t commands, double seconds) override;
+  // ProjectorProbe
+  void BatchCommitted(int32_t partition, int64_t records, int64_t quarantined, double seconds) override;
+  void Lag(int32_t partition, int64_t records, double seconds) override;
+
+  // One HTTP request answered; `route` is the route's pattern.
+  void RequestServed(std::string_view route, std::string_view method, int status, double seconds);
+
+  // The text exposition format, after refreshing the disk sizes of the
+  // directories (an empty path is skipped) and readiness.
+  std::string Scrape(const std::string& log_dir, const std::string& projection_dir, bool ready);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ledger::server
