@@ -1,5 +1,6 @@
 #include "ops/server/http_server.h"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <optional>
@@ -113,46 +114,64 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 };
 
 // One connection: read a request, hand it to a worker, write the answer, again.
+// Deadlines are this session's own timer: on expiry it cancels the pending
+// read (so the reason can still be written back) or closes a stuck write.
 class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<Impl> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {}
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), server_(std::move(server)) {}
 
   void Begin() {
     {
       std::lock_guard<std::mutex> lock(server_->sessions_mu());
       server_->sessions().insert(this);
     }
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
   }
   ~Session() { server_->Forget(this); }
 
   // On Stop: an idle connection closes now; a busy one after its answer.
   void CloseIfIdle() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->busy_) {
-        beast::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.socket().close(ec);
-      }
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->Close();
     });
   }
 
   // Called from a worker: write `res` on this connection's strand.
   void Reply(HttpResponse res, bool keep_alive) {
-    asio::post(stream_.get_executor(), [self = shared_from_this(), res = std::move(res), keep_alive]() mutable {
+    asio::post(socket_.get_executor(), [self = shared_from_this(), res = std::move(res), keep_alive]() mutable {
       self->Write(std::move(res), keep_alive);
     });
   }
 
  private:
+  // Runs `on_expiry` unless Disarm() or another Arm() comes first.
+  void Arm(std::chrono::milliseconds after, bool close_on_expiry) {
+    timed_out_ = false;
+    timer_.expires_after(after);
+    timer_.async_wait([self = shared_from_this(), close_on_expiry, gen = ++timer_gen_](beast::error_code ec) {
+      if (ec || gen != self->timer_gen_) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      if (close_on_expiry) {
+        self->socket_.close(ignored);
+      } else {
+        self->socket_.cancel(ignored);
+      }
+    });
+  }
+  void Disarm() {
+    ++timer_gen_;
+    timer_.cancel();
+  }
+
   void ReadHeader() {
     busy_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_->options().max_header_bytes));
     parser_->body_limit(server_->options().max_body_bytes);
-    stream_.expires_after(server_->options().header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
+    Arm(server_->options().header_timeout, /*close_on_expiry=*/false);
+    http::async_read_header(socket_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
@@ -160,14 +179,16 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (ec) return Refuse(ec, /*in_body=*/false);
     busy_ = true;
     start_ = Steady::now();
-    stream_.expires_after(server_->options().body_timeout);
-    http::async_read(stream_, buffer_, *parser_,
+    Arm(server_->options().body_timeout, /*close_on_expiry=*/false);
+    http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
 
   // A request that could not be read: answer why when the client sent
   // something (and is presumably waiting), then close.
   void Refuse(beast::error_code ec, bool in_body) {
+    Disarm();
+    const bool timeout = timed_out_ && ec == asio::error::operation_aborted;
     const bool sent_something = parser_->got_some() || buffer_.size() > 0;
     HttpResponse res;
     const auto& o = server_->options();
@@ -178,18 +199,17 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     } else if (ec == http::error::header_limit) {
       res = ErrorResponse(400, "INVALID_ARGUMENT",
                           "the request headers are larger than " + std::to_string(o.max_header_bytes) + " bytes");
-    } else if (ec == beast::error::timeout && (sent_something || in_body)) {
+    } else if (timeout && (sent_something || in_body)) {
       res = ErrorResponse(400, "INVALID_ARGUMENT",
                           in_body ? "the request body did not arrive within " +
                                         std::to_string(o.body_timeout.count() / 1000) + " s (--body-timeout)"
                                   : "the request headers did not arrive within " +
                                         std::to_string(o.header_timeout.count() / 1000) + " s (--header-timeout)");
-    } else if (sent_something && ec != http::error::end_of_stream && ec != asio::error::eof &&
-               ec != asio::error::connection_reset && ec != asio::error::operation_aborted &&
-               ec != beast::error::timeout) {
+    } else if (sent_something && !timeout && ec != http::error::end_of_stream && ec != asio::error::eof &&
+               ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
       res = ErrorResponse(400, "INVALID_ARGUMENT", "malformed HTTP request: " + ec.message());
     } else {
-      return Close();  // the client went away, or an idle connection timed out
+      return Close();  // the client went away, an idle connection timed out, or we are stopping
     }
     HttpRequest req;
     if (parser_->is_header_done()) {
@@ -199,25 +219,26 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     }
     server_->Observe(req, res, busy_ ? start_ : Steady::now());
     busy_ = true;
+    unread_ = true;  // the client may still be sending: linger before closing
     Write(std::move(res), /*keep_alive=*/false);
   }
 
   void OnBody(beast::error_code ec) {
     if (ec) return Refuse(ec, /*in_body=*/true);
+    Disarm();  // the worker's time is not the client's
     http::request<http::string_body> msg = parser_->release();
     HttpRequest req;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     req.authorization = std::string(msg[http::field::authorization]);
     req.body = std::move(msg.body());
-    const bool keep_alive = msg.keep_alive();
+    keep_alive_ = msg.keep_alive();
     if (!SplitTarget(req.target, req)) {
-      HttpResponse res = ErrorResponse(400, "INVALID_ARGUMENT", "the request target is not a path with an optional query");
+      HttpResponse res =
+          ErrorResponse(400, "INVALID_ARGUMENT", "the request target is not a path with an optional query");
       server_->Observe(req, res, start_);
       return Write(std::move(res), false);
     }
-    stream_.expires_never();  // the worker's time is not the client's
-    keep_alive_ = keep_alive;
     server_->Handle(shared_from_this(), std::move(req), start_);
   }
 
@@ -232,26 +253,54 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     msg->body() = std::move(res.body);
     msg->keep_alive(keep_alive);
     msg->prepare_payload();
-    stream_.expires_after(server_->options().write_timeout);
-    http::async_write(stream_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
+    Arm(server_->options().write_timeout, /*close_on_expiry=*/true);
+    http::async_write(socket_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, size_t) {
+      self->Disarm();
+      if (!ec && self->unread_) return self->Linger();
       if (ec || !keep_alive) return self->Close();
       self->ReadHeader();
     });
   }
 
-  void Close() {
+  // After answering a request it did not read whole: stop sending, and read
+  // (and drop) what the client still sends for a while, so that closing does
+  // not reset the connection before the client has read the answer.
+  void Linger() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    Arm(std::chrono::seconds(5), /*close_on_expiry=*/true);
+    scratch_ = std::make_unique<std::array<char, 16384>>();
+    Drain();
+  }
+  void Drain() {
+    socket_.async_read_some(asio::buffer(*scratch_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > kMaxDrainBytes) return self->Close();
+      self->Drain();
+    });
+  }
+  static constexpr size_t kMaxDrainBytes = size_t{64} << 20;
+
+  void Close() {
+    Disarm();
+    beast::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
   }
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  uint64_t timer_gen_ = 0;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Impl> server_;
   Steady::time_point start_;
   bool busy_ = false;
   bool keep_alive_ = true;
+  bool unread_ = false;
+  size_t drained_ = 0;
+  std::unique_ptr<std::array<char, 16384>> scratch_;
 };
 
 void HttpServer::Impl::Accept() {

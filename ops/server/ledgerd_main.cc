@@ -62,8 +62,8 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--log", f.log.log, "The event log: 'embedded' (files under --data) or kafka://host:port[,…]")
       ->capture_default_str();
-  app.add_option("--listen", f.listen, "Address to serve on, HOST:PORT (port 0 picks a free one; the line "
-                                       "`ledgerd: listening on http://HOST:PORT` says which)")
+  app.add_option("--listen", f.listen, "Address to serve on, HOST:PORT (port 0 picks a free one; the URL "
+                                       "printed once it serves says which)")
       ->capture_default_str();
   app.add_option("--io-threads", f.http.io_threads, "Threads reading and writing connections")
       ->capture_default_str()->check(CLI::Range(1, 64));
