@@ -10,6 +10,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "aggregates/testing/workload.h"
+#include "events/embedded/embedded_event_log.h"
 
 namespace ledger::bench {
 
@@ -90,6 +91,26 @@ double Percentile(std::vector<double>& samples, double q) {
   std::sort(samples.begin(), samples.end());
   size_t i = static_cast<size_t>(q * static_cast<double>(samples.size() - 1) + 0.5);
   return samples[std::min(i, samples.size() - 1)];
+}
+
+}  // namespace ledger::bench
+
+namespace ledger::bench {
+
+double RawLogAppendRate(const std::filesystem::path& dir, size_t records, size_t bytes) {
+  EmbeddedLogOptions o;
+  o.create_if_missing = true;
+  auto log = EmbeddedEventLog::Open(dir, o);
+  if (!log.ok()) return 0;
+  const std::string value(bytes, 'x');
+  auto t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < records; ++i) {
+    const std::string key = "acc-" + std::to_string(i);
+    if (!(*log)->AppendAsync(key, {&value, 1}, [](int64_t) {}).ok()) return 0;
+    if (i % 512 == 511 && !(*log)->Flush().ok()) return 0;
+  }
+  if (!(*log)->Flush().ok()) return 0;
+  return static_cast<double>(records) / Seconds(t0);
 }
 
 }  // namespace ledger::bench

@@ -31,6 +31,10 @@ void FillLongHistory(EventLog& log, const std::string& account, size_t events);
 double RawRocksDbBatchedWriteRate(const std::filesystem::path& dir, size_t records,
                                   size_t value_bytes, size_t batch);
 
+// Raw embedded log: `records` appends of `bytes` bytes under distinct keys,
+// flushed (fdatasync) every 512 — the ceiling of the write path. Records per second.
+double RawLogAppendRate(const std::filesystem::path& dir, size_t records, size_t bytes);
+
 // Seconds elapsed since `since` (steady clock).
 inline double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();

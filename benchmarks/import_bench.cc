@@ -210,23 +210,6 @@ int64_t LogEnd(const fs::path& log_dir) {
   return n;
 }
 
-// Raw limit: the embedded log's append rate, `records` of `bytes`, flushed every 512.
-double RawLogAppendRate(const fs::path& dir, size_t records, size_t bytes) {
-  EmbeddedLogOptions o;
-  o.create_if_missing = true;
-  auto log = EmbeddedEventLog::Open(dir, o);
-  if (!log.ok()) return 0;
-  const std::string value(bytes, 'x');
-  auto t0 = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < records; ++i) {
-    const std::string key = "acc-" + std::to_string(i);
-    if (!(*log)->AppendAsync(key, {&value, 1}, [](int64_t) {}).ok()) return 0;
-    if (i % 512 == 511 && !(*log)->Flush().ok()) return 0;
-  }
-  if (!(*log)->Flush().ok()) return 0;
-  return static_cast<double>(records) / Seconds(t0);
-}
-
 long PeakRssMiB() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);

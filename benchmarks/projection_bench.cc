@@ -42,7 +42,7 @@ void BM_ApplyThroughput(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     ScratchDir dir("apply");
-    auto db = ProjectionDb::Open(dir.path() / "db", {.bulk_load = state.range(0) == 1});
+    auto db = ProjectionDb::Open(dir.path() / "db", state.range(0) == 1 ? ProjectionDb::Options::BulkLoad() : ProjectionDb::Options{});
     state.ResumeTiming();
     const bool rebuild = state.range(0) == 1;
     Projector p(log, **db, ProjectorOptions{rebuild ? 32768u : 4096u, rebuild ? 2 : 1});

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     if (only_bulk && !bulk) continue;
     std::filesystem::path db_dir = dir.path() / (bulk ? "bulk" : "live");
     t0 = std::chrono::steady_clock::now();
-    auto db = ProjectionDb::Open(db_dir, {.bulk_load = bulk});
+    auto db = ProjectionDb::Open(db_dir, bulk ? ProjectionDb::Options::BulkLoad() : ProjectionDb::Options{});
     Projector projector(**log, **db, ProjectorOptions{bulk ? 32768u : 4096u, bulk ? 2 : 1});
     auto r = projector.CatchUp();
     Status closed = (*db)->Close();

@@ -54,7 +54,9 @@ class Acks {
     for (const json& e : result["events"])
       events.push_back(Placed{e["stream"], e["seq"], e["partition"], e["offset"]});
     auto [it, fresh] = placed_.emplace(id, events);
-    if (!fresh) EXPECT_EQ(it->second, events) << id << ": a replay answered other events than the append";
+    if (!fresh) {
+      EXPECT_EQ(it->second, events) << id << ": a replay answered other events than the append";
+    }
   }
   std::map<std::string, std::vector<Placed>> placed() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -168,7 +170,7 @@ TEST(LedgerdCrashTest, KilledAtTenRandomMomentsWhileClientsPostLosesAndDuplicate
     ASSERT_TRUE(d.WaitReady()) << d.err();
     if (round > 0) {
       // After the restart: the projections equal a clean rebuild.
-      auto follower = ProjectionDb::Open(data / "projections", {.secondary_dir = tmp.path() / "follower"});
+      auto follower = ProjectionDb::Open(data / "projections", ProjectionDb::Options::Follower(tmp.path() / "follower"));
       ASSERT_TRUE(follower.ok()) << follower.status().ToString();
       ASSERT_EQ(*(*follower)->Dump(true), CleanRebuild(data / "log", tmp.path() / "clean"))
           << "round " << round << ": projections after restart differ from a clean rebuild";

@@ -108,7 +108,7 @@ TEST_F(LedgerdTest, StatsCsvIsByteIdenticalToTheCliNowAndAsOfAPastDate) {
 
 TEST_F(LedgerdTest, HistoryAndLinksJsonAreIdenticalToTheCli) {
   for (const auto& [dept, pupil] : *pupil_of_) {
-    for (const std::vector<std::string> extra :
+    for (const std::vector<std::string>& extra :
          {std::vector<std::string>{}, {"--verify"}, {"--as-of", "2022-09-30"}}) {
       std::vector<std::string> args = {"history", pupil, "--format", "json"};
       args.insert(args.end(), extra.begin(), extra.end());
@@ -271,6 +271,29 @@ TEST_F(LedgerdTest, MetricsPassPromtoolAndCarryNoPersonalData) {
   { std::ofstream(file) << m.body; }
   const std::string cmd = "promtool check metrics < " + file.string() + " > " + (tmp_->path() / "promtool.out").string() + " 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << Slurp(tmp_->path() / "promtool.out");
+}
+
+TEST(GrafanaDashboardTest, EveryPanelQueriesSeriesLedgerdServesInValidPromQL) {
+  std::ifstream in(LEDGER_MONITORING_DIR "/grafana-ledgerd.json");
+  ASSERT_TRUE(in);
+  json dash = json::parse(in);
+  std::string rules = "groups:\n  - name: dashboard\n    rules:\n";
+  int n = 0;
+  for (const json& panel : dash["panels"])
+    for (const json& target : panel["targets"]) {
+      std::string expr = target["expr"];
+      for (size_t at; (at = expr.find("$job")) != std::string::npos;) expr.replace(at, 4, "ledgerd");
+      EXPECT_NE(expr.find("ledger_"), std::string::npos) << expr;
+      rules += "      - record: panel_" + std::to_string(++n) + "\n        expr: '" + expr + "'\n";
+    }
+  EXPECT_GE(n, 15);
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "promtool not installed (Debian package prometheus; .ci/setup installs it)";
+  TempDir tmp("grafana");
+  { std::ofstream(tmp.path() / "rules.yml") << rules; }
+  const std::string cmd = "promtool check rules " + (tmp.path() / "rules.yml").string() + " > " +
+                          (tmp.path() / "out").string() + " 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << Slurp(tmp.path() / "out") << rules;
 }
 
 TEST_F(LedgerdTest, CliWritersRefuseNamingThePidWhileReadersAnswer) {

@@ -59,7 +59,7 @@ class ReadSide {
     if (db.status().code() != StatusCode::kFailedPrecondition) return db.status();
     // The writer's store: follow it. The follower's own files live in /tmp.
     r->follower_dir_ = fs::temp_directory_path() / fmt::format("ledger-reader-{}", getpid());
-    LEDGER_ASSIGN_OR_RETURN(r->db_, ProjectionDb::Open(ProjectionDir(flags), {.secondary_dir = r->follower_dir_}));
+    LEDGER_ASSIGN_OR_RETURN(r->db_, ProjectionDb::Open(ProjectionDir(flags), ProjectionDb::Options::Follower(r->follower_dir_)));
     return r;
   }
   ~ReadSide() {
@@ -261,7 +261,7 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   auto start = std::chrono::steady_clock::now();
   ProjectionProgress p;
   {
-    LEDGER_ASSIGN_OR_RETURN(auto db, ProjectionDb::Open(RebuildDir(flags), {.bulk_load = true}));
+    LEDGER_ASSIGN_OR_RETURN(auto db, ProjectionDb::Open(RebuildDir(flags), ProjectionDb::Options::BulkLoad()));
     LEDGER_ASSIGN_OR_RETURN(p, CatchUp(*log, *db, "rebuilding", ProjectorOptions{kRebuildBatch, 2}));
     LEDGER_RETURN_IF_ERROR(db->Close());
   }

@@ -46,6 +46,7 @@ class LedgerService::Impl {
     LEDGER_RETURN_IF_ERROR(OpenLog());
     partitions_ = log_->partition_count();
     writer_ = std::thread([this] { WriterMain(); });
+    maintenance_ = std::thread([this] { MaintenanceMain(); });
     return OkStatus();
   }
 
@@ -76,7 +77,9 @@ class LedgerService::Impl {
       stopping_ = true;
     }
     queue_cv_.notify_all();
+    maintenance_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    if (maintenance_.joinable()) maintenance_.join();
     StopProjector();
     handler_.reset();
     log_.reset();
@@ -279,6 +282,30 @@ class LedgerService::Impl {
     }
   }
 
+  // Folds the statistics' merge operands: once the projections first catch
+  // up, then every compact_every if anything was projected since.
+  void MaintenanceMain() {
+    uint64_t compacted_at = 0;
+    bool first = true;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(queue_mu_);
+        maintenance_cv_.wait_for(lock, first ? std::chrono::seconds(1) : options_.compact_every,
+                                 [&] { return stopping_; });
+        if (stopping_) return;
+      }
+      if (first && !readiness().caught_up) continue;
+      const uint64_t version = versions_.version();
+      if (!first && version == compacted_at) continue;
+      const auto start = Steady::now();
+      Status s = db_->CompactStatistics();
+      Note(s.ok() ? "statistics compacted in " + std::to_string(static_cast<int>(Since(start) * 1000)) + " ms"
+                  : "statistics compaction failed: " + s.ToString());
+      compacted_at = version;
+      first = false;
+    }
+  }
+
   void WriterMain() {
     int attempt = 0;
     for (;;) {
@@ -320,9 +347,11 @@ class LedgerService::Impl {
   mutable std::shared_mutex projector_mu_;
   std::thread projector_thread_;
   std::thread writer_;
+  std::thread maintenance_;
 
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
+  std::condition_variable queue_cv_;        // the writer waits on it (and only the writer)
+  std::condition_variable maintenance_cv_;  // the maintenance thread waits on it
   std::deque<Pending> queue_;
   bool stopping_ = false;
   std::atomic<bool> loaded_{false};

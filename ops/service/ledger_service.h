@@ -17,6 +17,9 @@
 //    projector, retrying with backoff; readers keep being served meanwhile.
 //  - the live projector (consumers/live_projector.h): projects every durable
 //    record within milliseconds; crash-exact.
+//  - maintenance: folds the statistics' merge operands once the projections
+//    have caught up, then every compact_every (a table read stays one value
+//    per key).
 // Stop(): refuses new requests, answers every queued one, lets the projector
 // project everything durable, closes the store and the log. A SIGKILL at any
 // moment loses no acknowledged command: a request's results are returned only
@@ -45,6 +48,10 @@ struct ServiceOptions {
   size_t max_group_commands = 4096;  // commands per group commit (a request is never split)
   size_t projector_batch = 4096;     // records per projection commit
   std::chrono::seconds store_wait{60};  // how long to wait for a `ledger` reader holding the store
+  // Statistics keys gather merge operands as batches commit; the service folds
+  // them (ProjectionDb::CompactStatistics) once the projections first catch
+  // up, then at this interval if anything was projected since.
+  std::chrono::seconds compact_every{600};
   // Notable moments, one line each, for the operator's log: the state loaded,
   // the projections caught up, the writer failing and reopening. No personal data.
   std::function<void(const std::string&)> note;

@@ -115,6 +115,12 @@ Status ProjectionDb::Close() {
   return s;
 }
 
+Status ProjectionDb::CompactStatistics() {
+  const rocksdb::Slice begin("s"), end("t");  // every "s<tier>|…" key
+  rocksdb::CompactRangeOptions o;
+  return FromRocks(db_->CompactRange(o, &begin, &end), dir_);
+}
+
 Status ProjectionDb::CatchUpWithWriter() { return FromRocks(db_->TryCatchUpWithPrimary(), dir_); }
 
 Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::path& dir,
@@ -125,6 +131,10 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
   o.write_buffer_size = 64 << 20;
   o.max_background_jobs = 2;
   o.keep_log_file_num = 3;
+  // A statistics key takes one merge operand per batch: past this many in the
+  // memtable, the write folds them, so reads of "now" stay short between
+  // compactions (CompactStatistics folds those in files).
+  o.max_successive_merges = 64;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (!options.secondary_dir.empty()) {

@@ -78,6 +78,17 @@ class ProjectionDb {
     // (RocksDB secondary instance); this directory keeps the follower's own
     // info log. Implies read_only.
     std::filesystem::path secondary_dir;
+
+    static Options BulkLoad() {
+      Options o;
+      o.bulk_load = true;
+      return o;
+    }
+    static Options Follower(std::filesystem::path dir) {
+      Options o;
+      o.secondary_dir = std::move(dir);
+      return o;
+    }
   };
   static Result<std::unique_ptr<ProjectionDb>> Open(const std::filesystem::path& dir, Options options);
   ~ProjectionDb();
@@ -85,6 +96,10 @@ class ProjectionDb {
   Status Close();
   // A secondary instance: catches up with what the writer has committed since.
   Status CatchUpWithWriter();
+  // Compacts the statistics keys: folds their merge operands into single
+  // values, so a table read is one value per key again. Safe at any time
+  // (RocksDB compaction; projectors may keep committing).
+  Status CompactStatistics();
 
   // Changes to commit atomically. Accumulates stats deltas in memory so each
   // cell gets one merge per batch.

@@ -76,6 +76,21 @@ TEST_F(ProjectionDbTest, StatsChangeBetweenTwoDatesEqualsTheDifferenceOfTheTwoTa
     }
 }
 
+TEST_F(ProjectionDbTest, CompactingStatisticsFoldsOperandsAndChangesNoTable) {
+  for (int i = 0; i < 300; ++i) {  // 300 batches: 300 operands per key
+    ProjectionDb::Batch b;
+    b.AddStats({{kDept, {1, i % 2, 0}}}, Day(i % 3 ? "2026-09-02" : "2027-01-15"));
+    ASSERT_TRUE(db_->Commit(b).ok());
+  }
+  auto now = db_->Stats(Scope::kDepartment);
+  auto past = db_->Stats(Scope::kDepartment, *ParseIsoDate("2026-12-31"));
+  ASSERT_TRUE(db_->CompactStatistics().ok());
+  EXPECT_EQ(*db_->Stats(Scope::kDepartment), *now);
+  EXPECT_EQ(*db_->Stats(Scope::kDepartment, *ParseIsoDate("2026-12-31")), *past);
+  EXPECT_EQ(now->at(kDept), (StatCounts{300, 150, 0}));
+  EXPECT_EQ(past->at(kDept), (StatCounts{200, 100, 0}));
+}
+
 TEST_F(ProjectionDbTest, BatchIsAtomicWithItsOffsetAndSurvivesReopen) {
   ProjectionDb::Batch b;
   AccountView v;
@@ -127,7 +142,7 @@ TEST_F(ProjectionDbTest, ASecondaryInstanceReadsWhileTheWriterWritesAndCatchesUp
   ProjectionDb::Batch b;
   b.SetNextOffset(0, 5);
   ASSERT_TRUE(db_->Commit(b).ok());
-  auto follower = ProjectionDb::Open(dir_ / "db", {.secondary_dir = dir_ / "follower"});
+  auto follower = ProjectionDb::Open(dir_ / "db", ProjectionDb::Options::Follower(dir_ / "follower"));
   ASSERT_TRUE(follower.ok()) << follower.status().ToString();
   EXPECT_EQ(*(*follower)->NextOffset(0), std::optional<int64_t>(5));
   b.SetNextOffset(0, 9);
@@ -135,7 +150,7 @@ TEST_F(ProjectionDbTest, ASecondaryInstanceReadsWhileTheWriterWritesAndCatchesUp
   EXPECT_EQ(*(*follower)->NextOffset(0), std::optional<int64_t>(5));  // as of its last catch-up
   ASSERT_TRUE((*follower)->CatchUpWithWriter().ok());
   EXPECT_EQ(*(*follower)->NextOffset(0), std::optional<int64_t>(9));
-  auto none = ProjectionDb::Open(dir_ / "nothing", {.secondary_dir = dir_ / "follower2"});
+  auto none = ProjectionDb::Open(dir_ / "nothing", ProjectionDb::Options::Follower(dir_ / "follower2"));
   EXPECT_EQ(none.status().code(), StatusCode::kNotFound) << none.status().ToString();
 }
 

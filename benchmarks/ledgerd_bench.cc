@@ -1,0 +1,298 @@
+// ledgerd under load, end to end: the real binary on 127.0.0.1 over a
+// simulated académie (toulouse-2022, scale 1.0 by default: 1.8 million
+// events), loaded by wrk (Debian) at 64 connections, each figure next to
+// what the same work costs in process and the raw limits of the same run.
+//
+//   department table (CSV) and one account's history through HTTP:
+//     requests/s, p50, p99 (wrk) | the same query in process: p50, p99
+//   command intake (POST /v1/commands, 50 new pupils per request): events/s
+//     | the embedded command handler in process, group commits of 512: events/s
+//   freshness: a command acknowledged → visible in the account's view: p50, p99
+//   raw limits: embedded log append (fdatasync every 512), RocksDB batched puts
+//
+//   ledgerd_bench [--data DIR] [--scale F] [--duration S] [--connections C]
+// --data keeps the simulated ledger between runs (it is made when missing).
+// Not a test: it prints figures and asserts nothing. Needs wrk on PATH.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <regex>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "aggregates/command_json.h"
+#include "benchmarks/bench_support.h"
+#include "events/embedded/embedded_event_log.h"
+#include "ops/auth/token_store.h"
+#include "ops/query/history.h"
+#include "ops/query/render.h"
+#include "ops/query/stats.h"
+#include "tests/ledgerd_runner.h"
+
+namespace ledger::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::Http;
+
+struct WrkFigures {
+  double requests_per_s = 0, p50_ms = 0, p99_ms = 0;
+  std::string errors;  // non-2xx and socket errors, as wrk says them
+};
+
+double ToMs(const std::string& v, const std::string& unit) {
+  const double x = std::stod(v);
+  return unit == "us" ? x / 1000 : unit == "s" ? x * 1000 : x;
+}
+
+// Runs wrk and reads its figures; empty requests_per_s on failure.
+WrkFigures RunWrk(const std::string& url, const std::string& token, int connections, int seconds,
+                  const std::string& script = "") {
+  std::string cmd = fmt::format("wrk -t2 -c{} -d{}s --latency -H 'Authorization: Bearer {}' {} '{}' 2>&1",
+                                connections, seconds, token, script.empty() ? "" : "-s " + script, url);
+  WrkFigures f;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return f;
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  pclose(p);
+  std::smatch m;
+  if (std::regex_search(out, m, std::regex(R"(Requests/sec:\s+([0-9.]+))"))) f.requests_per_s = std::stod(m[1]);
+  if (std::regex_search(out, m, std::regex(R"(\n\s+50%\s+([0-9.]+)(us|ms|s))"))) f.p50_ms = ToMs(m[1], m[2]);
+  if (std::regex_search(out, m, std::regex(R"(\n\s+99%\s+([0-9.]+)(us|ms|s))"))) f.p99_ms = ToMs(m[1], m[2]);
+  if (std::regex_search(out, m, std::regex(R"(Non-2xx or 3xx responses: (\d+))"))) f.errors += "non-2xx " + m[1].str();
+  if (std::regex_search(out, m, std::regex(R"(Socket errors: ([^\n]+))"))) f.errors += " socket " + m[1].str();
+  if (f.requests_per_s == 0) fmt::print(stderr, "wrk said:\n{}\n", out);
+  return f;
+}
+
+// p50/p99 in ms of `n` runs of `f`.
+template <typename F>
+std::pair<double, double> Latency(int n, F f) {
+  std::vector<double> ms;
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f(i);
+    ms.push_back(Seconds(t0) * 1000);
+  }
+  return {Percentile(ms, 0.5), Percentile(ms, 0.99)};
+}
+
+// A new pupil in `uai` (department = its first three digits), unique per (thread, n, i).
+Command NewPupil(const std::string& tag, int64_t n, const std::string& uai, Level level) {
+  AccountCreated d;
+  d.kind = AccountKind::kPupil;
+  d.login = fmt::format("bench.{}.{}", tag, n);
+  d.source_system = SourceSystem::kSiecle;
+  d.placement = Placement{Uai(uai), uai.substr(0, 3), "toulouse", level, "6B1"};
+  d.ine = Ine(fmt::format("{:09d}BZ", n % 1000000000));
+  d.birth_date = Date{2012, 3, 4};
+  return Command{CommandId(fmt::format("bench-{}-{}", tag, n)), StartOfDay(Date{2023, 8, 25}),
+                 Actor{ActorKind::kSystem, "siecle", {}, {}, false},
+                 CreateAccount{AccountId(fmt::format("bench-{}-{}", tag, n)), d}};
+}
+
+// A wrk script posting batches of `per_request` new pupils, ids unique per
+// thread. The command is cut around its three varying parts (id, login, INE)
+// so that wrk spends its time sending, not building strings.
+std::string IntakeScript(const fs::path& dir, const std::string& uai, Level level, int per_request) {
+  std::string one = CommandToJson(NewPupil("THREAD", 0, uai, level)).dump();
+  std::vector<std::string> pieces;  // text between the varying parts, in order
+  std::vector<char> kinds;          // 'i' id, 'l' login, 'n' INE
+  for (;;) {
+    size_t id = one.find("bench-THREAD-0"), login = one.find("bench.THREAD.0"), ine = one.find("000000000BZ");
+    size_t at = std::min({id, login, ine});
+    if (at == std::string::npos) break;
+    pieces.push_back(one.substr(0, at));
+    kinds.push_back(at == id ? 'i' : at == login ? 'l' : 'n');
+    one = one.substr(at + (at == ine ? 11 : 14));
+  }
+  pieces.push_back(one);
+  std::string build = "local c = {}\n";
+  for (size_t k = 0; k < kinds.size(); ++k) {
+    build += fmt::format("    c[#c + 1] = [[{}]]\n", pieces[k]);
+    build += kinds[k] == 'i'   ? "    c[#c + 1] = 'bench-w' .. tid .. '-' .. n\n"
+             : kinds[k] == 'l' ? "    c[#c + 1] = 'bench.w' .. tid .. '.' .. n\n"
+                               : "    c[#c + 1] = string.format('%09dBZ', tid * 100000000 + n)\n";
+  }
+  build += fmt::format("    c[#c + 1] = [[{}]]\n", pieces.back());
+  std::string lua = R"(
+local counter = 1
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) tid = wrk.thread:get("tid"); wrk.headers["Content-Type"] = "application/json" end
+function request()
+  local parts = {}
+  for i = 1, )" + std::to_string(per_request) + R"( do
+    local n = counter
+    counter = counter + 1
+    )" + build + R"(
+    parts[#parts + 1] = table.concat(c)
+  end
+  return wrk.format("POST", "/v1/commands", nil, "[" .. table.concat(parts, ",") .. "]")
+end
+)";
+  const fs::path file = dir / "intake.lua";
+  std::ofstream(file) << lua;
+  return file.string();
+}
+
+}  // namespace
+}  // namespace ledger::bench
+
+int main(int argc, char** argv) {
+  using namespace ledger;
+  using namespace ledger::bench;
+  std::string data;
+  double scale = 1.0;
+  int duration = 10, connections = 64;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--data") data = argv[i + 1];
+    else if (a == "--scale") scale = std::stod(argv[i + 1]);
+    else if (a == "--duration") duration = std::stoi(argv[i + 1]);
+    else if (a == "--connections") connections = std::stoi(argv[i + 1]);
+    else {
+      fmt::print(stderr, "usage: ledgerd_bench [--data DIR] [--scale F] [--duration S] [--connections C]\n");
+      return 2;
+    }
+  }
+  if (std::system("command -v wrk >/dev/null 2>&1") != 0) {
+    fmt::print(stderr, "ledgerd_bench: wrk not found (Debian package wrk)\n");
+    return 1;
+  }
+  ScratchDir scratch("ledgerd-bench");
+  if (data.empty()) data = (scratch.path() / "data").string();
+  if (!fs::exists(fs::path(data) / "log")) {
+    fmt::print("simulating toulouse-2022 at scale {} into {} …\n", scale, data);
+    const std::string sim = fmt::format("{} simulate --profile toulouse-2022 --scale {} --data {} >/dev/null", LEDGER_BIN,
+                                        scale, data);
+    if (std::system(sim.c_str()) != 0) return 1;
+  }
+  auto token = [&](const std::string& name, auth::Role role) {
+    (void)auth::TokenStore::Revoke(fs::path(data) / "tokens", name, Timestamp{1});
+    return *auth::TokenStore::Add(fs::path(data) / "tokens", name, role, auth::AccessScope{}, Timestamp{1});
+  };
+  const std::string dash = token("bench-dash", auth::Role::kDashboard);
+  const std::string audit = token("bench-audit", auth::Role::kAuditor);
+  const std::string service = token("bench-svc", auth::Role::kService);
+
+  const auto start = std::chrono::steady_clock::now();
+  testing::Ledgerd d(data, scratch.path() / "run", {"--quiet"});
+  if (!d.serving() || !d.WaitReady(std::chrono::seconds(1800))) {
+    fmt::print(stderr, "ledgerd did not start:\n{}\n", d.err());
+    return 1;
+  }
+  int64_t events = 0;
+  {
+    EmbeddedLogOptions o;
+    o.read_only = true;
+    auto log = EmbeddedEventLog::Open(fs::path(data) / "log", o);
+    for (int32_t p = 0; p < (*log)->partition_count(); ++p) events += *(*log)->EndOffset(p);
+  }
+  fmt::print("ledgerd ready on {} events in {:.1f} s (start, load, projections caught up)\n", events, Seconds(start));
+
+  // The rows and the account the load reads.
+  const std::string account = "tls-p0";
+  auto schools = testing::CsvRows(Http(d.url(), "GET", "/v1/stats?by=establishment&format=csv", dash).body);
+  std::string uai;
+  Level level = Level::kCollege;
+  for (const auto& row : schools)
+    if (row[2] == "pupil" && (row[3] == "college" || row[3] == "lycee")) {
+      uai = row[1];
+      level = row[3] == "college" ? Level::kCollege : Level::kLycee;
+      break;
+    }
+
+  // In process, from the same store (a RocksDB follower of ledgerd's).
+  auto db = ProjectionDb::Open(fs::path(data) / "projections", ProjectionDb::Options::Follower(scratch.path() / "follower"));
+  if (!db.ok()) return 1;
+  auto [table_p50, table_p99] = Latency(2000, [&](int) {
+    auto t = (*db)->Stats(Scope::kDepartment);
+    std::string csv = query::StatsCsv(*t);
+  });
+  auto [hist_p50, hist_p99] = Latency(2000, [&](int) {
+    auto h = query::ReadHistory(**db, {account, std::nullopt, false});
+    std::string json = query::JsonText(query::HistoryToJson(*h));
+  });
+
+  // Through HTTP, wrk at `connections` connections.
+  WrkFigures table = RunWrk(d.url() + "/v1/stats?by=department&format=csv", dash, connections, duration);
+  WrkFigures history = RunWrk(d.url() + "/v1/accounts/" + account + "/history", audit, connections, duration);
+
+  // Intake: in process first (a fresh embedded log, the same commands), then through ledgerd.
+  constexpr int kPerRequest = 50;
+  double handler_rate = 0;
+  {
+    EmbeddedLogOptions o;
+    o.create_if_missing = true;
+    auto log = EmbeddedEventLog::Open(scratch.path() / "handler-log", o);
+    auto h = CommandHandler::Open(**log, [] { return Timestamp{1}; });
+    std::vector<Command> cmds;
+    for (int64_t n = 0; n < 100000; ++n) cmds.push_back(NewPupil("inproc", n, uai, level));
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < cmds.size(); i += 512)
+      (*h)->HandleBatch(std::span<const Command>(cmds.data() + i, std::min<size_t>(512, cmds.size() - i)));
+    handler_rate = static_cast<double>(cmds.size()) / Seconds(t0);
+  }
+  // What ledgerd itself counted: commands appended during the run.
+  auto appended = [&] {
+    std::smatch m;
+    std::string metrics = Http(d.url(), "GET", "/metrics").body;
+    return std::regex_search(metrics, m, std::regex(R"(ledger_commands_total\{outcome="appended"\} ([0-9.e+]+))"))
+               ? std::stod(m[1])
+               : 0.0;
+  };
+  const double appended_before = appended();
+  const auto intake_start = std::chrono::steady_clock::now();
+  WrkFigures intake = RunWrk(d.url(), service, connections, duration,
+                             IntakeScript(scratch.path(), uai, level, kPerRequest));
+  const double intake_rate = (appended() - appended_before) / Seconds(intake_start);
+
+  // Freshness: acknowledged → visible in the account's view.
+  std::vector<double> ack_ms, visible_ms;
+  for (int i = 0; i < 200; ++i) {
+    Command c = NewPupil("fresh" + std::to_string(getpid()), i, uai, level);
+    const auto t0 = std::chrono::steady_clock::now();
+    testing::HttpResult r = Http(d.url(), "POST", "/v1/commands", service, CommandToJson(c).dump());
+    const double acked = Seconds(t0);
+    if (r.status != 200) continue;
+    while (Http(d.url(), "GET", "/v1/accounts/" + c.id.str(), audit).status != 200) {
+      if (Seconds(t0) > 5) break;
+    }
+    ack_ms.push_back(acked * 1000);
+    visible_ms.push_back((Seconds(t0) - acked) * 1000);
+  }
+
+  const double raw_log = RawLogAppendRate(scratch.path() / "rawlog", 100000, 300);
+  const double raw_rocks = RawRocksDbBatchedWriteRate(scratch.path() / "rawrocks", 300000, 300, 512);
+  d.Term();
+
+  fmt::print("\nledgerd on {} events, wrk -t2 -c{} -d{}s on this 2-core machine (wrk shares the cores)\n", events,
+             connections, duration);
+  fmt::print("{:<44} {:>12} {:>9} {:>9}   {}\n", "", "requests/s", "p50 ms", "p99 ms", "in process, same run");
+  fmt::print("{:<44} {:>12.0f} {:>9.2f} {:>9.2f}   p50 {:.3f} ms, p99 {:.3f} ms {}\n",
+             "department table, CSV (GET /v1/stats)", table.requests_per_s, table.p50_ms, table.p99_ms, table_p50,
+             table_p99, table.errors);
+  fmt::print("{:<44} {:>12.0f} {:>9.2f} {:>9.2f}   p50 {:.3f} ms, p99 {:.3f} ms {}\n",
+             "one account's history (GET …/history)", history.requests_per_s, history.p50_ms, history.p99_ms,
+             hist_p50, hist_p99, history.errors);
+  fmt::print("{:<44} {:>12.0f} {:>9.2f} {:>9.2f}   handler, groups of 512: {:.0f} events/s\n",
+             fmt::format("intake, {} new pupils per POST (events/s)", kPerRequest), intake.requests_per_s * kPerRequest,
+             intake.p50_ms, intake.p99_ms, handler_rate);
+  fmt::print("intake: {:.0f} events/s appended as ledgerd counted them (/metrics), {:.0f} % of the in-process "
+             "handler rate {}\n",
+             intake_rate, 100 * intake_rate / handler_rate, intake.errors);
+  fmt::print("freshness over {} commands: acknowledged p50 {:.2f} ms, p99 {:.2f} ms; then visible p50 {:.2f} ms, "
+             "p99 {:.2f} ms\n",
+             visible_ms.size(), Percentile(ack_ms, 0.5), Percentile(ack_ms, 0.99), Percentile(visible_ms, 0.5),
+             Percentile(visible_ms, 0.99));
+  fmt::print("raw limits, same run: embedded log append {:.0f} records/s (fdatasync every 512); RocksDB batched "
+             "puts {:.0f}/s\n",
+             raw_log, raw_rocks);
+  return 0;
+}
