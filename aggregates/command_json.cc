@@ -231,14 +231,6 @@ CommandBody ReadBody(Fields& f, const std::string& type) {
                      " (expected one of " + known + ")");
 }
 
-void PutPlacement(Json& j, const Placement& p, bool with_class) {
-  j["uai"] = p.uai.str();
-  j["department"] = p.department;
-  j["academy"] = p.academy;
-  j["level"] = Name(p.level);
-  if (with_class) j["class"] = p.class_name;
-}
-
 }  // namespace
 
 Result<Command> CommandFromJson(const Json& j, const std::string& where) {

@@ -1,8 +1,6 @@
 #include "events/json.h"
 
 namespace ledger {
-namespace {
-
 void PutPlacement(Json& j, const Placement& p, bool with_class) {
   j["uai"] = p.uai.str();
   j["department"] = p.department;
@@ -10,6 +8,8 @@ void PutPlacement(Json& j, const Placement& p, bool with_class) {
   j["level"] = Name(p.level);
   if (with_class) j["class"] = p.class_name;
 }
+
+namespace {
 
 struct PayloadRenderer {
   Json operator()(const AccountCreated& e) const {

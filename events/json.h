@@ -19,6 +19,8 @@ namespace ledger {
 using Json = nlohmann::ordered_json;
 
 Json ActorToJson(const Actor& a);
+// Adds uai, department, academy, level (and class) to `j`, as the export renders a placement.
+void PutPlacement(Json& j, const Placement& p, bool with_class);
 Json PayloadToJson(const Payload& p);
 // The full export object of `e`, stored at (partition, offset).
 Json EventToJson(const Event& e, int32_t partition, int64_t offset);

@@ -176,8 +176,7 @@ std::string EncodeStatTable(const StatTable& t) {
   return out;
 }
 
-Result<StatTable> DecodeStatTable(std::string_view b, Scope scope) {
-  StatTable t;
+Status AddStatTable(std::string_view b, Scope scope, StatTable& t) {
   size_t i = 0;
   while (i < b.size()) {
     uint16_t len;
@@ -195,6 +194,12 @@ Result<StatTable> DecodeStatTable(std::string_view b, Scope scope) {
     i += 24;
     t[std::move(cell)] += StatCounts{v[0], v[1], v[2]};
   }
+  return OkStatus();
+}
+
+Result<StatTable> DecodeStatTable(std::string_view b, Scope scope) {
+  StatTable t;
+  LEDGER_RETURN_IF_ERROR(AddStatTable(b, scope, t));
   return t;
 }
 

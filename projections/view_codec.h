@@ -30,5 +30,8 @@ Json LinkToJson(const LinkView& l);
 // out, so equal tables encode to equal bytes. DataLoss on malformed bytes.
 std::string EncodeStatTable(const StatTable& t);
 Result<StatTable> DecodeStatTable(std::string_view bytes, Scope scope);
+// Decodes `bytes` and adds its cells into `into` (cells may become zero: they
+// are dropped when encoded). DataLoss on malformed bytes, `into` then partly added.
+Status AddStatTable(std::string_view bytes, Scope scope, StatTable& into);
 
 }  // namespace ledger

@@ -13,11 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
+#include "ops/cli/http_client.h"
 #include "tests/ledger_runner.h"
 
 namespace ledger::testing {
@@ -29,38 +25,14 @@ struct HttpResult {
   std::string content_type;
 };
 
-// One request on a fresh connection. `url` is "http://127.0.0.1:PORT".
+// One request on a fresh connection (ops/cli/http_client.h). `url` is
+// "http://127.0.0.1:PORT".
 inline HttpResult Http(const std::string& url, const std::string& method, const std::string& target,
                        const std::string& token = "", const std::string& body = "",
                        std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  HttpResult r;
-  const size_t colon = url.rfind(':');
-  try {
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::resolver resolver(ioc);
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(timeout);
-    stream.connect(resolver.resolve("127.0.0.1", url.substr(colon + 1)));
-    http::request<http::string_body> req(http::string_to_verb(method), target, 11);
-    req.set(http::field::host, "127.0.0.1");
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    if (!body.empty()) req.set(http::field::content_type, "application/json");
-    req.body() = body;
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(std::uint64_t{1} << 30);
-    http::read(stream, buffer, parser);
-    r.status = static_cast<int>(parser.get().result_int());
-    r.content_type = std::string(parser.get()[http::field::content_type]);
-    r.body = parser.get().body();
-  } catch (const boost::system::system_error& e) {
-    r.error = e.code().message();
-  }
-  return r;
+  Result<HttpReply> r = HttpCall(url, method, target, body, token, timeout);
+  if (!r.ok()) return HttpResult{0, "", r.status().message(), ""};
+  return HttpResult{r->status, std::move(r->body), "", std::move(r->content_type)};
 }
 
 // A ledgerd process on --data `data`; its stdout and stderr in `dir`.

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include <boost/asio.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 

@@ -7,8 +7,8 @@
 
 namespace ledger {
 
-Result<HttpReply> HttpPost(const std::string& url, const std::string& path, const std::string& body,
-                           const std::string& bearer_token, std::chrono::seconds timeout) {
+Result<HttpReply> HttpCall(const std::string& url, const std::string& method, const std::string& target,
+                           const std::string& body, const std::string& bearer_token, std::chrono::seconds timeout) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   // "http://HOST:PORT" as `ledgerd: listening on …` prints it.
@@ -24,10 +24,10 @@ Result<HttpReply> HttpPost(const std::string& url, const std::string& path, cons
     beast::tcp_stream stream(ioc);
     stream.expires_after(timeout);
     stream.connect(resolver.resolve(host, port));
-    http::request<http::string_body> req(http::verb::post, path, 11);
+    http::request<http::string_body> req(http::string_to_verb(method), target, 11);
     req.set(http::field::host, host);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::authorization, "Bearer " + bearer_token);
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    if (!bearer_token.empty()) req.set(http::field::authorization, "Bearer " + bearer_token);
     req.body() = body;
     req.prepare_payload();
     http::write(stream, req);
@@ -37,7 +37,8 @@ Result<HttpReply> HttpPost(const std::string& url, const std::string& path, cons
     http::read(stream, buffer, parser);
     beast::error_code ec;
     stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
-    return HttpReply{static_cast<int>(parser.get().result_int()), std::move(parser.get().body())};
+    return HttpReply{static_cast<int>(parser.get().result_int()), std::move(parser.get().body()),
+                     std::string(parser.get()[http::field::content_type])};
   } catch (const boost::system::system_error& e) {
     return Unavailable("ledgerd at " + url + " did not answer: " + e.code().message());
   }

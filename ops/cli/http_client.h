@@ -1,7 +1,7 @@
 // A minimal HTTP/1.1 client (Boost.Beast, synchronous) for `ledger submit
-// --server`: one POST per call on a fresh connection, with a deadline.
-// Unavailable naming the URL when the server cannot be reached or does not
-// answer in time. Thread-compatible.
+// --server` and the tests that drive ledgerd: one request per call on a fresh
+// connection, with a deadline. Unavailable naming the URL when the server
+// cannot be reached or does not answer in time. Thread-compatible.
 #pragma once
 
 #include <chrono>
@@ -14,10 +14,12 @@ namespace ledger {
 struct HttpReply {
   int status = 0;
   std::string body;
+  std::string content_type;
 };
 
-// `url` is "http://host:port" (no path); `path` starts with '/'.
-Result<HttpReply> HttpPost(const std::string& url, const std::string& path, const std::string& body,
-                           const std::string& bearer_token, std::chrono::seconds timeout);
+// `url` is "http://HOST:PORT" as ledgerd prints it; `target` starts with '/'.
+// An empty `bearer_token` sends no Authorization header.
+Result<HttpReply> HttpCall(const std::string& url, const std::string& method, const std::string& target,
+                           const std::string& body, const std::string& bearer_token, std::chrono::seconds timeout);
 
 }  // namespace ledger

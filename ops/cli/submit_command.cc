@@ -85,7 +85,7 @@ Status SubmitToServer(const SubmitRequest& req, const std::vector<std::string>& 
     body += "]";
     Result<HttpReply> reply = Unavailable("not sent");
     for (int attempt = 0; attempt < 8; ++attempt) {  // a 503 (loading, a writer restarting) is worth waiting for
-      reply = HttpPost(req.server, "/v1/commands", body, token, std::chrono::seconds(120));
+      reply = HttpCall(req.server, "POST", "/v1/commands", body, token, std::chrono::seconds(120));
       if (reply.ok() && reply->status != 503) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(250 << attempt));
     }
