@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -195,6 +196,49 @@ Status AddStatTable(std::string_view b, Scope scope, StatTable& t) {
     t[std::move(cell)] += StatCounts{v[0], v[1], v[2]};
   }
   return OkStatus();
+}
+
+Result<std::string> AddToEncodedStatTable(std::string_view base, const StatTable& delta) {
+  std::string out;
+  out.reserve(base.size() + delta.size() * 40);
+  auto put = [&out](std::string_view id, uint8_t profile, uint8_t level, const StatCounts& c) {
+    if (c.zero()) return;
+    uint16_t len = static_cast<uint16_t>(std::min<size_t>(id.size(), 0xffff));
+    out.append(reinterpret_cast<const char*>(&len), 2);
+    out.append(id.substr(0, len));
+    out.push_back(static_cast<char>(profile));
+    out.push_back(static_cast<char>(level));
+    int64_t v[3] = {c.accounts, c.notified, c.activated};
+    out.append(reinterpret_cast<const char*>(v), 24);
+  };
+  // Both sides are in StatCell order (id, profile, level): merge them in one pass.
+  auto d = delta.begin();
+  size_t i = 0;
+  while (i < base.size()) {
+    uint16_t len;
+    if (base.size() - i < 2) return DataLoss("truncated statistics entry");
+    std::memcpy(&len, base.data() + i, 2);
+    if (base.size() - i - 2 < size_t{len} + 26) return DataLoss("truncated statistics entry");
+    const std::string_view id = base.substr(i + 2, len);
+    const uint8_t profile = static_cast<uint8_t>(base[i + 2 + len]), level = static_cast<uint8_t>(base[i + 3 + len]);
+    StatCounts c;
+    std::memcpy(&c, base.data() + i + 4 + len, 24);  // three int64 in declaration order
+    auto key = std::tuple(id, profile, level);
+    for (; d != delta.end() && std::tuple(std::string_view(d->first.scope_id), static_cast<uint8_t>(d->first.profile),
+                                          static_cast<uint8_t>(d->first.level)) < key;
+         ++d)
+      put(d->first.scope_id, static_cast<uint8_t>(d->first.profile), static_cast<uint8_t>(d->first.level), d->second);
+    if (d != delta.end() && std::tuple(std::string_view(d->first.scope_id), static_cast<uint8_t>(d->first.profile),
+                                       static_cast<uint8_t>(d->first.level)) == key) {
+      c += d->second;
+      ++d;
+    }
+    put(id, profile, level, c);
+    i += 4 + len + 24;
+  }
+  for (; d != delta.end(); ++d)
+    put(d->first.scope_id, static_cast<uint8_t>(d->first.profile), static_cast<uint8_t>(d->first.level), d->second);
+  return out;
 }
 
 Result<StatTable> DecodeStatTable(std::string_view b, Scope scope) {

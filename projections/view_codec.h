@@ -30,6 +30,11 @@ Json LinkToJson(const LinkView& l);
 // out, so equal tables encode to equal bytes. DataLoss on malformed bytes.
 std::string EncodeStatTable(const StatTable& t);
 Result<StatTable> DecodeStatTable(std::string_view bytes, Scope scope);
+// `base` (EncodeStatTable bytes) plus `delta` (cells of the same scope), as
+// EncodeStatTable would encode the sum — in one pass over `base`, without
+// decoding it: the cost of folding a few changed cells into a table of
+// thousands is a copy. DataLoss on malformed `base`.
+Result<std::string> AddToEncodedStatTable(std::string_view base, const StatTable& delta);
 // Decodes `bytes` and adds its cells into `into` (cells may become zero: they
 // are dropped when encoded). DataLoss on malformed bytes, `into` then partly added.
 Status AddStatTable(std::string_view bytes, Scope scope, StatTable& into);

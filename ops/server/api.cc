@@ -1,5 +1,7 @@
 #include "ops/server/api.h"
 
+#include <algorithm>
+#include <cctype>
 #include <initializer_list>
 #include <mutex>
 #include <unordered_map>
@@ -55,17 +57,15 @@ HttpResponse FromStatus(const Status& s) {
 // 400 for a parameter the route does not take; empty when all are known.
 std::optional<HttpResponse> UnknownParam(const HttpRequest& req, std::initializer_list<const char*> known) {
   for (const auto& [k, v] : req.params) {
-    bool ok = false;
+    if (std::find(known.begin(), known.end(), k) != known.end()) continue;
     std::string list;
-    for (const char* n : known) {
-      ok |= k == n;
-      list += std::string(list.empty() ? "" : ", ") + n;
-    }
-    if (!ok) {
-      const bool plain = k.size() <= 32 && std::all_of(k.begin(), k.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-      return BadParam("unknown parameter" + (plain ? " " + k : std::string()) +
-                      (list.empty() ? ": this route takes none" : " (this route takes " + list + ")"));
-    }
+    for (const char* n : known) list += std::string(list.empty() ? "" : ", ") + n;
+    // The name is repeated only when it is plainly a name (not someone's data typed as a key).
+    const bool plain = k.size() <= 32 && std::all_of(k.begin(), k.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                       });
+    return BadParam("unknown parameter" + (plain ? " " + k : std::string()) +
+                    (list.empty() ? ": this route takes none" : " (this route takes " + list + ")"));
   }
   return std::nullopt;
 }
@@ -118,10 +118,11 @@ struct Api::Impl {
 
   HttpResponse Handle(const HttpRequest& req) {
     const std::string& path = req.path;
-    if (path == "/healthz") return Get(req) ? *Get(req) : Text(200, "ok\n");
-    if (path == "/readyz") return Get(req) ? *Get(req) : Readyz();
-    if (path == "/metrics") {
+    if (path == "/healthz" || path == "/readyz" || path == "/metrics")
       if (auto e = Get(req)) return *e;
+    if (path == "/healthz") return Text(200, "ok\n");
+    if (path == "/readyz") return Readyz();
+    if (path == "/metrics") {
       const Readiness r = service.readiness();
       return Text(200, metrics.Scrape(service.log_dir(), service.projection_dir(), r.writer_loaded && r.caught_up),
                   "text/plain; version=0.0.4; charset=utf-8");
@@ -137,7 +138,10 @@ struct Api::Impl {
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return r;
     }
-    if (path == "/v1/commands") return Post(req) ? *Post(req) : Commands(req, *caller);
+    if (path == "/v1/commands") {
+      if (auto e = Post(req)) return *e;
+      return Commands(req, *caller);
+    }
     if (auto e = Get(req)) return *e;
     if (path == "/v1/stats") return Stats(req, *caller);
     if (path == "/v1/stats/series") return Series(req, *caller);

@@ -23,19 +23,25 @@ std::optional<Scope> ScopeOfStatKey(std::string_view key) {
 }
 
 // Adds statistics tables (EncodeStatTable) of one scope and period. All the
-// operands of a key are folded at once (one decode of the base, one encode),
-// not pairwise: a base table of thousands of cells (classes) is not decoded
-// and re-encoded once per operand.
+// operands of a key are summed first (they are small: the cells a batch
+// changed), then folded into the base table in one pass over its bytes
+// (AddToEncodedStatTable): a base of thousands of cells (classes) is copied,
+// never decoded.
 class StatAddOperator final : public rocksdb::MergeOperator {
  public:
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
     std::optional<Scope> scope = ScopeOfStatKey(std::string_view(in.key.data(), in.key.size()));
     if (!scope) return false;
-    StatTable sum;
-    if (in.existing_value && !AddStatTable(ToView(*in.existing_value), *scope, sum).ok()) return false;
+    StatTable delta;  // the operands: a few cells each
     for (const rocksdb::Slice& op : in.operand_list)
-      if (!AddStatTable(ToView(op), *scope, sum).ok()) return false;
-    out->new_value = EncodeStatTable(sum);
+      if (!AddStatTable(ToView(op), *scope, delta).ok()) return false;
+    if (!in.existing_value) {
+      out->new_value = EncodeStatTable(delta);
+      return true;
+    }
+    Result<std::string> sum = AddToEncodedStatTable(ToView(*in.existing_value), delta);
+    if (!sum.ok()) return false;
+    out->new_value = std::move(*sum);
     return true;
   }
   bool PartialMergeMulti(const rocksdb::Slice& key, const std::deque<rocksdb::Slice>& operands,
