@@ -28,6 +28,11 @@ std::string Choices(int count) {
   return s;
 }
 
+// Bounds on one command: its events stay far below any log's record limit
+// (Kafka's message.max.bytes is 1 MB), so a command is refused, not the log.
+constexpr size_t kMaxString = 1024;
+constexpr size_t kMaxStrings = 16;
+
 // Reads the fields of one JSON object, remembering which were used so that
 // Finish() can refuse the others.
 class Fields {
@@ -54,6 +59,7 @@ class Fields {
     }
     if (!v->is_string()) Fail(key, "expected a string");
     std::string s = v->get<std::string>();
+    if (s.size() > kMaxString) Fail(key, "longer than " + std::to_string(kMaxString) + " bytes");
     if (required && s.empty()) Fail(key, "must not be empty");
     return s;
   }
@@ -104,8 +110,10 @@ class Fields {
     std::vector<std::string> out;
     if (!v) return out;
     if (!v->is_array()) Fail(key, "expected an array of strings");
+    if (v->size() > kMaxStrings) Fail(key, "more than " + std::to_string(kMaxStrings) + " strings");
     for (const Json& s : *v) {
-      if (!s.is_string()) Fail(key, "expected an array of strings");
+      if (!s.is_string() || s.get_ref<const std::string&>().size() > kMaxString)
+        Fail(key, "expected an array of strings of at most " + std::to_string(kMaxString) + " bytes");
       out.push_back(s.get<std::string>());
     }
     return out;

@@ -13,6 +13,8 @@
 // type: command_json.cc. Unknown fields are refused (a typo must not pass as
 // a default).
 //
+// Strings are at most 1,024 bytes and lists 16 strings, so a command's
+// events stay far below any log's record limit.
 // Errors are InvalidArgument naming where: "commands[3].at: expected an RFC
 // 3339 UTC time (2023-01-15T10:00:00Z)"; malformed JSON names its byte, line
 // and column. Messages never repeat a field's value (it may be a name or a

@@ -79,6 +79,9 @@ TEST(CommandJsonTest, BadInputNamesWhereAndNeverEchoesValues) {
   EXPECT_EQ(Error(actor), "command.actor.kind: expected one of system|pupil|guardian|staff|establishment_head|academy_support");
   EXPECT_EQ(Error("[" + ok + "," + ok + "]", 1), "2 commands in one request, at most 1: split the batch");
   EXPECT_EQ(Error("[]"), "an empty array: nothing to do");
+  std::string huge = ok;
+  huge.replace(huge.find("\"3E2\""), 5, "\"" + std::string(5000, 'x') + "\"");
+  EXPECT_EQ(Error(huge), "command.class: longer than 1024 bytes");
   EXPECT_EQ(Error("42"), "expected a command object or an array of commands");
   std::string secret = R"({"command_id": "c", "at": Dupont})";
   EXPECT_EQ(Error(secret).find("Dupont"), std::string::npos) << Error(secret);

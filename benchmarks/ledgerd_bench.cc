@@ -243,8 +243,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 600 && d.err().find("statistics compacted") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
-  // In process, from the same store (a RocksDB follower of ledgerd's).
-  auto db = ProjectionDb::Open(fs::path(data) / "projections", ProjectionDb::Options::Follower(scratch.path() / "follower"));
+  // In process, from the same store (opened read-only beside ledgerd).
+  auto db = ProjectionDb::Open(fs::path(data) / "projections", ProjectionDb::Options::Reader());
   if (!db.ok()) return 1;
   auto [table_p50, table_p99] = Latency(2000, [&](int) {
     auto t = (*db)->Stats(Scope::kDepartment);

@@ -22,6 +22,14 @@ void LiveProjector::Stop() {
   ends_.Stop();
 }
 
+int64_t LiveProjector::lag() const {
+  const std::vector<int64_t> ends = ends_.Snapshot();
+  std::lock_guard<std::mutex> lock(projected_mu_);
+  int64_t total = 0;
+  for (size_t p = 0; p < ends.size() && p < projected_.size(); ++p) total += std::max<int64_t>(0, ends[p] - projected_[p]);
+  return total;
+}
+
 std::vector<int64_t> LiveProjector::projected() const {
   std::lock_guard<std::mutex> lock(projected_mu_);
   return projected_;
@@ -86,7 +94,7 @@ void LiveProjector::ReportLag(const std::vector<int64_t>& ends) {
     probe_.Lag(static_cast<int32_t>(p), behind,
                since && behind > 0 ? std::chrono::duration<double>(now - *since).count() : 0.0);
   }
-  lag_ = total;
+  if (total == 0) caught_up_ = true;  // every partition reached the ends this round began with
 }
 
 Status LiveProjector::Run() {
@@ -106,6 +114,7 @@ Status LiveProjector::Run() {
     }
     cursors_.push_back(std::move(cur));
   }
+  int stalled = 0;  // rounds after a stop with durable records no reader shows yet
   for (;;) {
     const bool stopping = stop_ || ends_.stopped();
     const std::vector<int64_t> ends = ends_.Snapshot();
@@ -114,11 +123,12 @@ Status LiveProjector::Run() {
       LEDGER_RETURN_IF_ERROR(Step(p, ends[static_cast<size_t>(p)], progressed));
     ReportLag(ends);
     if (progressed) continue;
-    if (lag_.load() == 0) caught_up_ = true;
-    if (stopping) return OkStatus();  // what was durable at the stop is projected
+    const bool behind = lag() > 0;
+    if (stopping && !behind) return OkStatus();  // what was durable at the stop is projected
+    if (stopping && ++stalled > 500) return OkStatus();  // ~5 s: leave the rest to the next start
     // A record durable but not yet visible to a reader (a Kafka fetch in
     // flight) is retried after a short wait rather than a whole timeout.
-    ends_.WaitBeyond(ends, std::chrono::milliseconds(lag_.load() > 0 ? 10 : 1000));
+    ends_.WaitBeyond(ends, std::chrono::milliseconds(behind ? 10 : 1000));
   }
 }
 

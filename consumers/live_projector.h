@@ -46,9 +46,11 @@ class LiveProjector {
   Status Run();
   void Stop();
 
-  // Records durable in the log but not yet projected, over all partitions.
-  int64_t lag() const { return lag_.load(); }
-  // True once a round found nothing left to project (and from then on).
+  // Records durable in the log but not yet projected, over all partitions,
+  // computed when asked (the durable ends now against the committed offsets).
+  int64_t lag() const;
+  // True once every partition has reached the durable end it had when a round
+  // began (and from then on): reached under a steady stream of appends too.
   bool caught_up() const { return caught_up_.load(); }
   uint64_t version() const { return version_.load(); }
   // Blocks until version() > `seen` or `timeout`; the new version.
@@ -68,7 +70,6 @@ class LiveProjector {
   Options options_;
   std::vector<std::unique_ptr<Cursor>> cursors_;
   std::atomic<bool> stop_{false};
-  std::atomic<int64_t> lag_{0};
   std::atomic<bool> caught_up_{false};
   std::atomic<uint64_t> version_{0};
   mutable std::mutex version_mu_;

@@ -199,13 +199,36 @@ TEST_F(LedgerCliTest, UnreachableKafkaBrokerFailsWithinThirtySecondsSayingSo) {
 }
 
 TEST_F(LedgerCliTest, EverySubcommandExplainsItself) {
-  for (const char* sub : {"", "demo ", "export ", "history ", "links diagnose ", "stats ", "quarantine list ", "rebuild "}) {
+  for (const char* sub : {"", "demo ", "export ", "history ", "links diagnose ", "stats ", "quarantine list ",
+                          "rebuild ", "search ", "submit ", "token add ", "token list ", "token revoke "}) {
     CliRun r = Ledger(std::string(sub) + "--help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("--data"), std::string::npos) << sub << r.out;
   }
   CliRun bad = Ledger("export --no-such-flag");
   EXPECT_EQ(bad.code, 2);
+}
+
+TEST_F(LedgerCliTest, TokensAreShownOnceListedWithoutThemAndBadValuesAreUsageErrors) {
+  CliRun add = Ledger("token add --name dash-031 --role dashboard --scope department:031 --data " + Data());
+  ASSERT_EQ(add.code, 0) << add.err;
+  const std::string token = add.out.substr(0, add.out.find('\n'));
+  EXPECT_EQ(add.out, token + "\n") << "the token alone on stdout";
+  EXPECT_EQ(token.rfind("ldg_", 0), 0u);
+  CliRun list = Ledger("token list --data " + Data());
+  ASSERT_EQ(list.code, 0);
+  EXPECT_NE(list.out.find("dash-031  dashboard  department:031"), std::string::npos) << list.out;
+  EXPECT_EQ(list.out.find(token.substr(4)), std::string::npos) << "never the token itself";
+  EXPECT_EQ(Ledger("token add --name x --role king --data " + Data()).code, 2);
+  CliRun scope = Ledger("token add --name x --role dashboard --scope department:31 --data " + Data());
+  EXPECT_EQ(scope.code, 2);
+  EXPECT_NE(scope.err.find("department:31 is not a scope"), std::string::npos) << scope.err;
+  EXPECT_EQ(Ledger("token add --name dash-031 --role dashboard --data " + Data()).code, 1) << "a live name twice";
+  CliRun revoke = Ledger("token revoke nobody --data " + Data());
+  EXPECT_EQ(revoke.code, 1);
+  EXPECT_NE(revoke.err.find("no live token named nobody"), std::string::npos);
+  EXPECT_EQ(Ledger("token revoke dash-031 --data " + Data()).code, 0);
+  EXPECT_NE(Ledger("token list --data " + Data()).out.find("revoked"), std::string::npos);
 }
 
 }  // namespace

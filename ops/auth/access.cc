@@ -154,8 +154,18 @@ bool AccountVisible(const AccessScope& scope, const AccountView& view) {
   auto at = [](const Placement& p) { return Location{p.uai.str(), p.department, p.academy}; };
   if (view.kind == AccountKind::kPupil) return Covers(scope, at(view.placement));
   for (const auto& [_, link] : view.links)
-    if (Covers(scope, at(link.placement))) return true;
+    if (LinkVisible(scope, link)) return true;
   return false;
+}
+
+bool LinkVisible(const AccessScope& scope, const LinkView& l) {
+  return Covers(scope, Location{l.placement.uai.str(), l.placement.department, l.placement.academy});
+}
+
+AccountView VisiblePart(const AccessScope& scope, AccountView view) {
+  if (scope.national()) return view;
+  std::erase_if(view.links, [&](const auto& entry) { return !LinkVisible(scope, entry.second); });
+  return view;
 }
 
 std::string CommandOutOfScope(const Command& c, const AccessScope& scope, const ViewLookup& views,
@@ -172,12 +182,28 @@ std::string CommandOutOfScope(const Command& c, const AccessScope& scope, const 
     Location where{uai.str(), p ? p->department : "", p ? p->academy : ""};
     return Covers(scope, where) ? "" : "establishment " + uai.str() + " is outside " + who;
   };
+  // A placement a command declares: where the ledger already knows the
+  // establishment to be wins over what the command says (a scoped token must
+  // not move an establishment into its scope by declaring another academy).
+  auto placement = [&](const Placement& p, const std::string& what) -> std::string {
+    Location where{p.uai.str(), p.department, p.academy};
+    if (std::optional<Place> known = places.OfEstablishment(p.uai.str())) {
+      if (known->department != p.department || known->academy != p.academy)
+        return what + " " + p.uai.str() + " is in department " + known->department + " (academy " +
+               known->academy + "), not as the command says";
+    } else if (std::optional<std::string> academy = places.AcademyOfDepartment(p.department);
+               academy && *academy != p.academy) {
+      return "department " + p.department + " belongs to academy " + *academy + ", not as the command says";
+    }
+    return Covers(scope, where) ? "" : what + " " + p.uai.str() + " is outside " + who;
+  };
   if (const auto* create = std::get_if<CreateAccount>(&c.body)) {
     if (create->data.kind == AccountKind::kGuardian) return "a guardian's account is created by a national token";
-    const Placement& p = create->data.placement;
-    return Covers(scope, Location{p.uai.str(), p.department, p.academy})
-               ? ""
-               : "the new pupil's establishment " + p.uai.str() + " is outside " + who;
+    return placement(create->data.placement, "the new pupil's establishment");
+  }
+  if (const auto* t = std::get_if<TransferPupil>(&c.body)) {
+    if (std::string why = account(t->pupil); !why.empty()) return why;
+    return placement(t->to, "the establishment the pupil moves to");
   }
   if (const auto* d = std::get_if<DelegateRights>(&c.body)) return establishment(d->uai);
   if (const auto* r = std::get_if<RevokeDelegation>(&c.body)) return establishment(r->uai);

@@ -99,6 +99,12 @@ StatTable FilterRows(const AccessScope& scope, Scope table_scope, const StatTabl
 // Whether the account is in `scope` (see the header comment).
 bool AccountVisible(const AccessScope& scope, const AccountView& view);
 
+// The part of a visible account a scoped token may see: a guardian's links to
+// pupils outside the scope are left out (national: the view as it is).
+AccountView VisiblePart(const AccessScope& scope, AccountView view);
+// Whether a link places its pupil in `scope`.
+bool LinkVisible(const AccessScope& scope, const LinkView& link);
+
 // Looks an account's view up (the projections); nullopt when unknown.
 using ViewLookup = std::function<std::optional<AccountView>(const std::string& account)>;
 

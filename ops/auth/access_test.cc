@@ -129,6 +129,13 @@ TEST(AccessTest, AScopedTokenSubmitsCommandsForItsOwnAccountsOnly) {
                               d031, views, places),
             "");
   EXPECT_EQ(CommandOutOfScope(cmd(ChangeClass{AccountId("ghost"), "3E1"}), AccessScope{}, views, places), "");
+  // Declaring another academy does not bring an establishment into scope.
+  AccountCreated lying = created;
+  lying.placement.academy = "rennes";
+  EXPECT_EQ(CommandOutOfScope(cmd(CreateAccount{AccountId("p3"), lying}), Scope_("academy:rennes"), views, places),
+            "the new pupil's establishment 0810002B is in department 081 (academy toulouse), not as the command says");
+  EXPECT_NE(CommandOutOfScope(cmd(TransferPupil{AccountId("p1"), created.placement}), d031, views, places), "")
+      << "moving a pupil out of scope";
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "ops/cli/import_command.h"
 #include "ops/cli/simulate_command.h"
 #include "ops/cli/submit_command.h"
+#include "ops/auth/access.h"
 #include "ops/cli/token_command.h"
 #include "ops/datadir/log_flags.h"
 #include "ops/cli/migrate_command.h"
@@ -334,11 +335,19 @@ int Main(int argc, char** argv) {
                             "dashboard (statistics only), auditor (histories, views, links, quarantine), "
                             "assistance (views, links, login search, support commands), service (submits "
                             "commands), admin (all)")
-      ->required();
+      ->required()
+      ->check(CLI::IsMember({"dashboard", "auditor", "assistance", "service", "admin"}));
   token_add_cmd->add_option("--scope", token_add.scope,
                             "national, academy:ID, department:NNN or establishment:UAI — a scoped token sees "
                             "its scope's rows and accounts only")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(
+          [](const std::string& s) {
+            return auth::ParseAccessScope(s) ? std::string()
+                                             : s + " is not a scope: national, academy:ID, department:NNN "
+                                                   "(3 characters) or establishment:UAI";
+          },
+          "SCOPE");
   CLI::App* token_list = token->add_subcommand("list", "List tokens: name, role, scope, fingerprint, when created "
                                                         "and revoked (never the tokens themselves)");
   AddLogFlags(*token_list, flags);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include <fmt/core.h>
 
@@ -41,7 +42,7 @@ Result<ProjectionProgress> CatchUp(EventLog& log, ProjectionDb& db, const char* 
 
 // The projections for one read. Either this process brings them up to date
 // with the log, or — while ledgerd writes them (RocksDB's lock is taken) —
-// it reads them as a RocksDB secondary instance, as ledgerd last committed.
+// it reads them read-only, as ledgerd had committed them when it opened.
 class ReadSide {
  public:
   static Result<std::unique_ptr<ReadSide>> Open(const LogFlags& flags) {
@@ -57,23 +58,30 @@ class ReadSide {
       return r;
     }
     if (db.status().code() != StatusCode::kFailedPrecondition) return db.status();
-    // The writer's store: follow it. The follower's own files live in /tmp.
-    r->follower_dir_ = fs::temp_directory_path() / fmt::format("ledger-reader-{}", getpid());
-    LEDGER_ASSIGN_OR_RETURN(r->db_, ProjectionDb::Open(ProjectionDir(flags), ProjectionDb::Options::Follower(r->follower_dir_)));
-    return r;
+    // The writer's store: read it as it stands (read-only). Opening races the
+    // writer's flushes and compactions (a file it names may just have been
+    // replaced): try again on a failure.
+    Status last;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+      Result<std::unique_ptr<ProjectionDb>> reader =
+          ProjectionDb::Open(ProjectionDir(flags), ProjectionDb::Options::Reader());
+      if (reader.ok()) {
+        r->db_ = std::move(*reader);
+        return r;
+      }
+      if (reader.status().code() == StatusCode::kNotFound) return reader.status();
+      last = reader.status();
+    }
+    return last.WithContext("reading the projections ledgerd is writing");
   }
-  ~ReadSide() {
-    db_.reset();
-    std::error_code ec;
-    if (!follower_dir_.empty()) fs::remove_all(follower_dir_, ec);
-  }
+
   const ProjectionDb& db() const { return *db_; }
 
  private:
   ReadSide() = default;
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<ProjectionDb> db_;
-  fs::path follower_dir_;
 };
 
 void PrintJson(const Json& j, std::FILE* out) { fmt::print(out, "{}", query::JsonText(j)); }

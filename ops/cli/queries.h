@@ -3,7 +3,7 @@
 //
 // Each read opens the projections through OpenForReading: brought up to date
 // with the log (catch-up, progress bar on a terminal) — or, while `ledgerd`
-// holds the store, read as a follower of it (as ledgerd last committed,
+// holds the store, read read-only (as ledgerd had committed them at opening,
 // within a second of the log). The answer comes from ops/query, the library
 // ledgerd answers from too: --format json (and csv) print the very bytes the
 // API serves; text is for terminals and fits 120 columns (--format json shows

@@ -57,7 +57,10 @@ Result<std::unique_ptr<ServerLock>> ServerLock::Acquire(const LogFlags& flags, c
 }
 
 ServerLock::~ServerLock() {
-  ::unlink(path_.c_str());  // before the unlock: no one sees an empty unlocked file as ours
+  // The file stays (emptied): unlinking it would let a process that opened it
+  // just before lock the deleted inode while another locks a new file.
+  if (ftruncate(fd_, 0) != 0) {
+  }
   ::close(fd_);
 }
 

@@ -35,7 +35,7 @@ class ServerLock {
   // (pid, what, URL) when another process holds it; Unavailable when the file
   // cannot be created.
   static Result<std::unique_ptr<ServerLock>> Acquire(const LogFlags& flags, const std::string& what);
-  ~ServerLock();  // removes the file, then releases the lock
+  ~ServerLock();  // empties the file (it stays, so everyone locks the same inode), releases the lock
 
   // Records the URL the server listens on (rewrites the file in place).
   Status SetUrl(const std::string& url);

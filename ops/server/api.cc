@@ -124,7 +124,9 @@ struct Api::Impl {
     if (path == "/readyz") return Readyz();
     if (path == "/metrics") {
       const Readiness r = service.readiness();
-      return Text(200, metrics.Scrape(service.log_dir(), service.projection_dir(), r.writer_loaded && r.caught_up),
+      return Text(200,
+                  metrics.Scrape(service.log_dir(), service.projection_dir(),
+                                 r.writer_loaded && r.caught_up && r.problem.empty()),
                   "text/plain; version=0.0.4; charset=utf-8");
     }
     if (path.rfind("/v1/", 0) != 0)
@@ -189,8 +191,11 @@ struct Api::Impl {
 
   HttpResponse Readyz() {
     const Readiness r = service.readiness();
-    const bool ready = r.writer_loaded && r.caught_up;
-    Json j{{"status", ready ? "ready" : !r.writer_loaded ? "loading" : "catching_up"},
+    const bool ready = r.writer_loaded && r.caught_up && r.problem.empty();
+    Json j{{"status", ready                ? "ready"
+                      : !r.problem.empty() ? "failing"
+                      : !r.writer_loaded   ? "loading"
+                                           : "catching_up"},
            {"writer_loaded", r.writer_loaded},
            {"caught_up", r.caught_up},
            {"lag_records", r.lag_records}};
@@ -269,7 +274,7 @@ struct Api::Impl {
     if (!found.ok()) return FromStatus(found.status());
     std::vector<AccountView> visible;
     for (AccountView& v : *found)
-      if (auth::AccountVisible(t.scope, v)) visible.push_back(std::move(v));
+      if (auth::AccountVisible(t.scope, v)) visible.push_back(auth::VisiblePart(t.scope, std::move(v)));
     return Json200(query::SearchToJson(visible));
   }
 
@@ -290,7 +295,7 @@ struct Api::Impl {
     HttpResponse denied;
     Result<AccountView> v = VisibleAccount(t, id, denied);
     if (!v.ok()) return denied;
-    return Json200(ViewToJson(*v));
+    return Json200(ViewToJson(auth::VisiblePart(t.scope, std::move(*v))));
   }
 
   HttpResponse History(const HttpRequest& req, const TokenRecord& t, const std::string& id) {
@@ -316,6 +321,15 @@ struct Api::Impl {
     auto l = query::ReadLinks(db(), id);
     if (!l.ok()) return FromStatus(l.status());
     if (!auth::AccountVisible(t.scope, l->view)) return OutOfScope(t, "account " + id);
+    if (!t.scope.national()) {  // a guardian's links to pupils elsewhere, and what is said of them, stay out
+      std::vector<std::string> hidden;
+      for (const LinkView& link : l->links)
+        if (!auth::LinkVisible(t.scope, link)) hidden.push_back(link.pupil);
+      std::erase_if(l->links, [&](const LinkView& link) { return !auth::LinkVisible(t.scope, link); });
+      std::erase_if(l->findings, [&](const std::string& f) {
+        return std::any_of(hidden.begin(), hidden.end(), [&](const std::string& p) { return f.find(p) != std::string::npos; });
+      });
+    }
     return Json200(query::LinksToJson(*l));
   }
 

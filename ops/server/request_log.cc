@@ -6,7 +6,7 @@ namespace ledger::server {
 namespace {
 
 bool SafeParam(const std::string& key) {
-  for (const char* k : {"by", "as_of", "format", "id", "from", "to", "every", "verify"})
+  for (const char* k : {"by", "as_of", "format", "from", "to", "every", "verify"})
     if (key == k) return true;
   return false;
 }
@@ -23,7 +23,8 @@ std::optional<std::pair<std::string, std::string>> AccountPath(const std::string
 }  // namespace
 
 std::string RoutePattern(const std::string& path) {
-  if (auto a = AccountPath(path)) return "/v1/accounts/{id}" + a->second;
+  if (auto a = AccountPath(path); a && (a->second.empty() || a->second == "/history" || a->second == "/links"))
+    return "/v1/accounts/{id}" + a->second;
   for (const char* known : {"/", "/healthz", "/readyz", "/metrics", "/v1/stats", "/v1/stats/series",
                             "/v1/accounts", "/v1/quarantine", "/v1/commands"})
     if (path == known) return path;
@@ -31,12 +32,17 @@ std::string RoutePattern(const std::string& path) {
 }
 
 std::string LogTarget(const HttpRequest& req, int status) {
-  std::string out = req.path.empty() ? std::string("-") : req.path;
-  if (auto a = AccountPath(req.path); a && (status == 404 || status == 400))
-    out = "/v1/accounts/…" + a->second;
+  // The path as a route pattern; an account's id only when the answer showed it (200).
+  std::string out = RoutePattern(req.path);
+  if (out == "other") out = "(another path)";
+  if (auto a = AccountPath(req.path); a && status == 200 && out != "(another path)")
+    out = "/v1/accounts/" + a->first + a->second;
   char sep = '?';
   for (const auto& [k, v] : req.params) {
-    out += sep + (SafeParam(k) ? k + "=" + v : k + "=…");
+    const bool known = SafeParam(k) || k == "login" || k == "ine" || k == "id";
+    // Values only of parameters that name no one, and only once accepted (a
+    // refused value may be anything a client typed).
+    out += sep + (known ? k : std::string("…")) + "=" + (SafeParam(k) && status == 200 ? v : "…");
     sep = '&';
   }
   // Control characters would let a client forge log lines.
@@ -45,10 +51,16 @@ std::string LogTarget(const HttpRequest& req, int status) {
   return out;
 }
 
+std::string MethodLabel(const std::string& method) {
+  for (const char* m : {"GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"})
+    if (method == m) return method;
+  return method.empty() ? "-" : "other";
+}
+
 std::string RequestLogLine(Timestamp now, const HttpRequest& req, int status, double seconds) {
   std::string when = FormatRfc3339(now);
-  return fmt::format("{} {} {} {} {:.2f} ms", when, req.method.empty() ? "-" : req.method, LogTarget(req, status),
-                     status, seconds * 1000);
+  return fmt::format("{} {} {} {} {:.2f} ms", when, MethodLabel(req.method), LogTarget(req, status), status,
+                     seconds * 1000);
 }
 
 }  // namespace ledger::server

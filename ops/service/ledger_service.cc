@@ -99,6 +99,7 @@ class LedgerService::Impl {
       }
     }
     r.problem = Problem();
+    if (std::string p = versions_.failure(); !p.empty()) r.problem += (r.problem.empty() ? "" : "; ") + p;
     return r;
   }
 
@@ -126,8 +127,17 @@ class LedgerService::Impl {
       {
         std::lock_guard<std::mutex> lock(mu_);
         ++version_;
+        failure_.clear();  // projecting again
       }
       cv_.notify_all();
+    }
+    void Failed(const std::string& why) {
+      std::lock_guard<std::mutex> lock(mu_);
+      failure_ = why;
+    }
+    std::string failure() const {
+      std::lock_guard<std::mutex> lock(mu_);
+      return failure_;
     }
     void Lag(int32_t p, int64_t records, double seconds) override { next_.Lag(p, records, seconds); }
     uint64_t version() const {
@@ -145,6 +155,7 @@ class LedgerService::Impl {
     mutable std::mutex mu_;
     mutable std::condition_variable cv_;
     uint64_t version_ = 0;
+    std::string failure_;  // why the projector stopped, until it commits again
   };
 
   void Note(const std::string& line) const {
@@ -181,7 +192,7 @@ class LedgerService::Impl {
       for (int attempt = 0;; ++attempt) {
         Status s = projector_->Run();
         if (s.ok() || ends_->stopped()) return;
-        SetProblem("projection stopped: " + s.ToString());
+        versions_.Failed("projection stopped: " + s.ToString());
         Note("projection stopped: " + s.ToString() + " (retrying)");
         // A failing store or an unreadable record: retry from the stored offsets.
         std::this_thread::sleep_for(std::chrono::seconds(std::min(30, 1 << std::min(attempt, 5))));

@@ -61,7 +61,7 @@ struct Readiness {
   bool writer_loaded = false;  // commands are accepted
   bool caught_up = false;      // the projections have reached the log once since start
   int64_t lag_records = 0;     // durable records not yet projected
-  std::string problem;         // why not, when the writer failed (empty otherwise)
+  std::string problem;         // the writer or the projector failing (empty when both work)
 };
 
 class LedgerService {

@@ -114,7 +114,7 @@ TEST_F(LedgerServiceTest, ASecondServiceIsRefusedAndARestartResumes) {
   EXPECT_EQ(svc->Submit(cmds).get().status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(svc->readiness().lag_records, 0) << "a clean stop projects everything durable";
   svc.reset();
-  EXPECT_TRUE(RefuseWhileServed(Flags(), "append to the log").ok()) << "the pid file goes with the service";
+  EXPECT_TRUE(RefuseWhileServed(Flags(), "append to the log").ok()) << "the lock goes with the service";
 
   auto again = Start(probe);
   ASSERT_TRUE(again);

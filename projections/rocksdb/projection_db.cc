@@ -138,7 +138,6 @@ Status ProjectionDb::CompactStatistics() {
   return FromRocks(db_->CompactRange(o, &begin, &end), dir_);
 }
 
-Status ProjectionDb::CatchUpWithWriter() { return FromRocks(db_->TryCatchUpWithPrimary(), dir_); }
 
 Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::path& dir,
                                                          Options options) {
@@ -154,16 +153,13 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
   o.max_successive_merges = 64;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
-  if (!options.secondary_dir.empty()) {
-    // A follower keeps every table file open: files the writer's compactions
-    // delete stay readable until the next catch-up (RocksDB's advice).
+  if (options.read_only) {
+    // Every table file is opened now: files the writer's compactions delete
+    // later stay readable through the open descriptors.
     o.max_open_files = -1;
-    o.create_if_missing = false;
-    s = rocksdb::DB::OpenAsSecondary(o, dir.string(), options.secondary_dir.string(), &raw);
+    s = rocksdb::DB::OpenForReadOnly(o, dir.string(), &raw);
     if (!s.ok() && !std::filesystem::exists(dir / "CURRENT"))
       return NotFound("no projection store at " + dir.string() + ": run `ledger rebuild`");
-  } else if (options.read_only) {
-    s = rocksdb::DB::OpenForReadOnly(o, dir.string(), &raw);
   } else {
     s = rocksdb::DB::Open(o, dir.string(), &raw);
   }
@@ -174,7 +170,7 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
   }
   return std::unique_ptr<ProjectionDb>(
       new ProjectionDb(dir, std::unique_ptr<rocksdb::DB>(raw),
-                       options.bulk_load && !options.read_only && options.secondary_dir.empty()));
+                       options.bulk_load && !options.read_only));
 }
 
 void ProjectionDb::Batch::PutView(const AccountView& v) { puts_.emplace_back(ViewKey(v.id), EncodeView(v)); }

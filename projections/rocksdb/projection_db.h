@@ -25,9 +25,10 @@
 // the day deltas up to D: at most ~45 keys per query, whatever the history.
 //
 // One process opens a store for writing at a time (RocksDB's LOCK): a second
-// gets FailedPrecondition. Other processes may read it meanwhile as a RocksDB
-// secondary instance (Options::secondary_dir): they see what the writer had
-// committed when they opened, or at their last CatchUpWithWriter().
+// gets FailedPrecondition. Other processes may read it meanwhile, read-only
+// (Options::Reader): they see what the writer had committed when they opened.
+// (Not as a RocksDB secondary instance: its catch-up re-applied merge
+// operands already replayed — statistics counted twice.)
 // Thread-safety: reads are thread-safe; a Batch is not.
 #pragma once
 
@@ -74,19 +75,16 @@ class ProjectionDb {
     // For a rebuild into a fresh directory: no write-ahead log (a crash loses
     // the whole rebuild, which is then discarded), one flush at Close().
     bool bulk_load = false;
-    // Non-empty: open as a read-only follower of the process writing `dir`
-    // (RocksDB secondary instance); this directory keeps the follower's own
-    // info log. Implies read_only.
-    std::filesystem::path secondary_dir;
-
     static Options BulkLoad() {
       Options o;
       o.bulk_load = true;
       return o;
     }
-    static Options Follower(std::filesystem::path dir) {
+    // Reading a store another process may be writing.
+    static Options Reader() {
       Options o;
-      o.secondary_dir = std::move(dir);
+      o.create_if_missing = false;
+      o.read_only = true;
       return o;
     }
   };
@@ -94,8 +92,6 @@ class ProjectionDb {
   ~ProjectionDb();
   // Flushes a bulk load to its files. Called by the destructor; call it to see the error.
   Status Close();
-  // A secondary instance: catches up with what the writer has committed since.
-  Status CatchUpWithWriter();
   // Compacts the statistics keys: folds their merge operands into single
   // values, so a table read is one value per key again. Safe at any time
   // (RocksDB compaction; projectors may keep committing).
