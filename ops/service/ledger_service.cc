@@ -194,8 +194,10 @@ class LedgerService::Impl {
         if (s.ok() || ends_->stopped()) return;
         versions_.Failed("projection stopped: " + s.ToString());
         Note("projection stopped: " + s.ToString() + " (retrying)");
-        // A failing store or an unreadable record: retry from the stored offsets.
-        std::this_thread::sleep_for(std::chrono::seconds(std::min(30, 1 << std::min(attempt, 5))));
+        // A failing store or an unreadable record: retry from the stored offsets
+        // after a backoff that a stop cuts short (no end ever reaches "never").
+        const std::vector<int64_t> never(static_cast<size_t>(ends_->partition_count()), INT64_MAX);
+        ends_->WaitBeyond(never, std::chrono::seconds(std::min(30, 1 << std::min(attempt, 5))));
       }
     });
   }
