@@ -48,6 +48,20 @@ void Index(ProjectionDb::Batch& b, const Event& e) {
   }
 }
 
+// The establishments an account belongs to in the store's index
+// (projection_db.h "e|"): none once closed.
+std::set<std::string> Memberships(const AccountView& v) {
+  std::set<std::string> out;
+  if (!v.exists() || v.state == ViewState::kClosed) return out;
+  if (v.kind == AccountKind::kPupil) {
+    if (!v.placement.uai.empty()) out.insert(v.placement.uai.str());
+  } else {
+    for (const auto& [_, l] : v.links)
+      if (l.active() && !l.placement.uai.empty()) out.insert(l.placement.uai.str());
+  }
+  return out;
+}
+
 // The state one batch reads and changes, loaded from the store on first use.
 class BatchState {
  public:
@@ -63,7 +77,9 @@ class BatchState {
     auto it = views_.find(account);
     if (it != views_.end()) return &it->second;
     LEDGER_ASSIGN_OR_RETURN(std::optional<AccountView> v, db_.View(account));
-    return &views_.emplace(account, v.value_or(AccountView{})).first->second;
+    AccountView& view = views_.emplace(account, v.value_or(AccountView{})).first->second;
+    members_before_.emplace(account, Memberships(view));
+    return &view;
   }
   void Dirty(const std::string& stream) { dirty_streams_.insert(stream); }
   void DirtyLink(const std::string& guardian, const std::string& pupil) {
@@ -75,6 +91,12 @@ class BatchState {
     for (const std::string& s : dirty_streams_) {
       if (auto it = views_.find(s); it != views_.end()) {
         b.PutView(it->second);  // an account's chain head is part of its view
+        const std::set<std::string>& before = members_before_.at(s);
+        const std::set<std::string> after = Memberships(it->second);
+        for (const std::string& uai : before)
+          if (!after.count(uai)) b.SetMember(uai, s, false);
+        for (const std::string& uai : after)
+          if (!before.count(uai)) b.SetMember(uai, s, true);
       } else {
         b.PutHead(s, heads_.at(s));
       }
@@ -87,6 +109,7 @@ class BatchState {
   const ProjectionDb& db_;
   std::unordered_map<std::string, ChainHead> heads_;
   std::unordered_map<std::string, AccountView> views_;
+  std::unordered_map<std::string, std::set<std::string>> members_before_;
   std::set<std::string> dirty_streams_;
   std::set<std::pair<std::string, std::string>> dirty_links_;
   std::map<Date, StatTable> stats_;

@@ -7,6 +7,7 @@
 
 #include <numeric>
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,7 @@
 #include "aggregates/testing/workload.h"
 #include "events/testing/memory_event_log.h"
 #include "events/testing/temp_dir.h"
+#include "projections/view_codec.h"
 
 namespace ledger {
 namespace {
@@ -84,6 +86,45 @@ TEST_F(ProjectorTest, ViewsAgreeWithTheWritePathState) {
   auto hist = db->History("w-f0-p0");
   ASSERT_TRUE(hist.ok());
   EXPECT_EQ(hist->size(), (*h)->account(AccountId("w-f0-p0"))->position.seq);
+}
+
+// The establishment index (projection_db.h "e|") after transfers, links,
+// unlinks and closures: exactly the accounts each view places there.
+TEST_F(ProjectorTest, EstablishmentIndexHoldsExactlyTheAccountsEachViewPlacesThere) {
+  MemoryEventLog log(3);
+  Fill(log, 400, 5);
+  auto db = Db("db");
+  Projector p(log, *db, ProjectorOptions{37, 1});  // many small batches: entries added and removed across them
+  ASSERT_TRUE(p.CatchUp().ok());
+  std::set<std::string> expected, indexed;
+  size_t closed = 0, moved_links = 0;
+  const Dump dump = *db->Dump(false);
+  for (const auto& [key, value] : dump) {
+    if (key.rfind("e|", 0) == 0) indexed.insert(key.substr(2));
+    if (key.rfind("v|", 0) != 0) continue;
+    auto v = DecodeView(value);
+    ASSERT_TRUE(v.ok()) << key << ": " << v.status().ToString();
+    if (v->state == ViewState::kClosed) {
+      ++closed;
+      continue;
+    }
+    if (v->kind == AccountKind::kPupil) expected.insert(v->placement.uai.str() + "|" + v->id);
+    for (const auto& [pupil, l] : v->links) {
+      if (l.active()) expected.insert(l.placement.uai.str() + "|" + v->id);
+      if (l.last_change == "moved") ++moved_links;
+    }
+  }
+  EXPECT_GT(closed, 0u) << "the workload should close accounts";
+  EXPECT_GT(moved_links, 0u) << "the workload should move links";
+  EXPECT_EQ(indexed, expected);
+  // MembersOf reads one establishment's entries.
+  const std::string first = *expected.begin();
+  const std::string uai = first.substr(0, first.find('|'));
+  auto members = db->MembersOf(uai);
+  ASSERT_TRUE(members.ok());
+  size_t n = 0;
+  for (const std::string& e : expected) n += e.rfind(uai + "|", 0) == 0;
+  EXPECT_EQ(members->size(), n);
 }
 
 TEST_F(ProjectorTest, SameStreamsOverAnyPartitioningAndBatchSizeGiveIdenticalProjections) {

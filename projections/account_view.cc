@@ -54,12 +54,16 @@ void ApplyToView(AccountView& v, const Event& e) {
             v.login = p.login;
             v.source_system = p.source_system;
             v.placement = p.placement;
+            v.has_mobile = p.has_mobile;
+            v.has_email = p.has_email;
             v.created_at = e.occurred_at;
           },
           [&](const AccountNotified& p) {
             if (v.state == ViewState::kCreated) v.state = ViewState::kNotified;
             if (v.state == ViewState::kActivated && p.password_reset) v.reset_pending = true;
             v.notified_at = e.occurred_at;
+            v.notified_by = p.channel;
+            v.notice_expires_at = p.expires_at;
           },
           [&](const AccountActivated& p) {
             v.state = ViewState::kActivated;
@@ -70,7 +74,10 @@ void ApplyToView(AccountView& v, const Event& e) {
             if (p.channel == ResetChannel::kStaff) v.reset_pending = true;
           },
           [&](const PasswordResetCompleted&) { v.reset_pending = false; },
-          [&](const ContactUpdated&) {},
+          [&](const ContactUpdated& p) {
+            v.has_mobile = p.has_mobile;
+            v.has_email = p.has_email;
+          },
           [&](const GuardianLinked& p) {
             LinkView& l = v.links[p.pupil.str()];
             l = LinkView{v.id, p.pupil.str(), p.pupil_placement, p.rank, p.relationship,

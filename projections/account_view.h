@@ -58,6 +58,10 @@ struct AccountView {
   SourceSystem source_system = SourceSystem::kManual;
   Placement placement;  // pupils
   std::optional<ActivationMethod> activation_method;
+  bool has_mobile = false;  // contact details on file (AccountCreated, ContactUpdated): flags only
+  bool has_email = false;
+  std::optional<NotifyChannel> notified_by;  // the last notification's channel
+  Timestamp notice_expires_at;               // … and its expiry (a letter: 3 months)
   Timestamp created_at, notified_at, activated_at, closed_at, updated_at;
   std::string closed_reason;
   uint64_t seq = 0;                      // events folded

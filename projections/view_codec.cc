@@ -76,7 +76,9 @@ std::string EncodeView(const AccountView& v) {
                         v.activation_method ? static_cast<int>(*v.activation_method) : -1,
                         v.created_at.micros, v.notified_at.micros, v.activated_at.micros,
                         v.closed_at.micros, v.updated_at.micros, v.closed_reason, v.seq, links,
-                        json::binary(std::vector<uint8_t>(v.last_hash.begin(), v.last_hash.end()))});
+                        json::binary(std::vector<uint8_t>(v.last_hash.begin(), v.last_hash.end())),
+                        v.has_mobile, v.has_email, v.notified_by ? static_cast<int>(*v.notified_by) : -1,
+                        v.notice_expires_at.micros});
   std::vector<uint8_t> out = json::to_cbor(j);
   return std::string(out.begin(), out.end());
 }
@@ -102,6 +104,10 @@ Result<AccountView> DecodeView(std::string_view bytes) {
     const auto& hash = j.at(16).get_binary();
     if (hash.size() != v.last_hash.size()) throw json::other_error::create(501, "bad hash size", &j);
     std::copy(hash.begin(), hash.end(), v.last_hash.begin());
+    v.has_mobile = j.at(17).get<bool>();
+    v.has_email = j.at(18).get<bool>();
+    if (int c = j.at(19).get<int>(); c >= 0) v.notified_by = static_cast<NotifyChannel>(c);
+    v.notice_expires_at = Timestamp{j.at(20).get<int64_t>()};
     for (const json& l : j.at(15)) {
       LinkView lv = LinkFromCbor(l);
       v.links.emplace(lv.pupil, std::move(lv));
@@ -147,7 +153,11 @@ Json ViewToJson(const AccountView& v) {
          {"source_system", Name(v.source_system)}};
   if (v.kind == AccountKind::kPupil) j["establishment"] = PlacementJson(v.placement);
   if (v.activation_method) j["activation_method"] = Name(*v.activation_method);
+  j["has_mobile"] = v.has_mobile;  // whether contact details are on file, never the details
+  j["has_email"] = v.has_email;
+  if (v.notified_by) j["notified_by"] = Name(*v.notified_by);
   for (auto [key, t] : {std::pair{"created_at", v.created_at}, {"notified_at", v.notified_at},
+                        {"notice_expires_at", v.notice_expires_at},
                         {"activated_at", v.activated_at}, {"closed_at", v.closed_at},
                         {"updated_at", v.updated_at}})
     if (t.micros != 0) j[key] = FormatRfc3339(t);

@@ -99,7 +99,10 @@ TEST(GroupProjectorTest, TwoMembersSplitPartitionsOneIsKilledTheOtherTakesOverEx
     (*a)->Abandon();
   });
   Status sb = (*b)->Run([&] {
-    bool stop = (both_assigned && done()) || std::chrono::steady_clock::now() > deadline;
+    // Done, and the killed member's partitions taken over (under load, the
+    // killed member may have projected all of its own before it died).
+    bool stop = (both_assigned && done() && (*b)->assignment().size() == static_cast<size_t>(kPartitions)) ||
+                std::chrono::steady_clock::now() > deadline;
     return stop ? GroupProjector::Control::kStop : GroupProjector::Control::kContinue;
   });
   ta.join();

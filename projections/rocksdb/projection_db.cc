@@ -70,6 +70,8 @@ std::string OffsetKey(int32_t p) { return "o|" + Fixed(p, 4); }
 std::string ViewKey(const std::string& a) { return "v|" + a; }
 std::string HeadKey(const std::string& s) { return "c|" + s; }
 std::string HistoryPrefix(const std::string& s) { return "h|" + s + "|"; }
+std::string MemberPrefix(const std::string& uai) { return "e|" + uai + "|"; }
+constexpr char kFormatKey[] = "meta|format";
 
 // "i|login|p.martin12\0": a key's entries, one per account.
 std::string SearchPrefix(SearchIndex index, const std::string& key) {
@@ -168,9 +170,30 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
       return NotFound("no projection store at " + dir.string() + ": run `ledger rebuild`");
     return FromRocks(s, dir);
   }
-  return std::unique_ptr<ProjectionDb>(
-      new ProjectionDb(dir, std::unique_ptr<rocksdb::DB>(raw),
-                       options.bulk_load && !options.read_only));
+  std::unique_ptr<ProjectionDb> db(new ProjectionDb(dir, std::unique_ptr<rocksdb::DB>(raw),
+                                                    options.bulk_load && !options.read_only));
+  LEDGER_RETURN_IF_ERROR(db->CheckFormat(options.read_only));
+  return db;
+}
+
+Status ProjectionDb::CheckFormat(bool read_only) {
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> format, Get(kFormatKey));
+  const std::string want = std::to_string(kFormat);
+  if (format == want) return OkStatus();
+  bool empty = true;
+  if (!format) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), dir_));
+    empty = !it->Valid();
+  }
+  if (!empty || format)
+    return FailedPrecondition("the projection store " + dir_.string() + " has layout " +
+                              (format ? *format : std::string("1")) + ", this ledger reads layout " + want +
+                              ": run `ledger rebuild` (the log is untouched; the projections are made again from it)");
+  if (read_only) return OkStatus();  // an empty store a writer has just created
+  rocksdb::WriteOptions wo;
+  return FromRocks(db_->Put(wo, kFormatKey, want), dir_);
 }
 
 void ProjectionDb::Batch::PutView(const AccountView& v) { puts_.emplace_back(ViewKey(v.id), EncodeView(v)); }
@@ -219,6 +242,9 @@ void ProjectionDb::Batch::PutPlace(const Placement& p) {
   places_["pu|" + p.uai.str()] = p.department + std::string(1, '\0') + p.academy;
   if (!p.department.empty()) places_["pd|" + p.department] = p.academy;
 }
+void ProjectionDb::Batch::SetMember(const std::string& uai, const std::string& account, bool member) {
+  if (!uai.empty()) members_[MemberPrefix(uai) + account] = member;
+}
 void ProjectionDb::Batch::SetNextOffset(int32_t partition, int64_t offset) {
   puts_.emplace_back(OffsetKey(partition), std::string(reinterpret_cast<const char*>(&offset), 8));
 }
@@ -236,6 +262,7 @@ Status ProjectionDb::Commit(Batch& batch, std::optional<std::pair<int32_t, int64
   rocksdb::WriteBatch wb;
   for (const auto& [k, v] : batch.puts_) wb.Put(k, v);
   for (const auto& [k, v] : batch.places_) wb.Put(k, v);
+  for (const auto& [k, member] : batch.members_) member ? wb.Put(k, "") : wb.Delete(k);
   for (const auto& [stream, c] : batch.history_)
     wb.Put(HistoryPrefix(stream) + Fixed(static_cast<int64_t>(c.first_seq), 20), c.bytes);
   for (const auto& [k, t] : batch.stats_)
@@ -249,6 +276,7 @@ Status ProjectionDb::Commit(Batch& batch, std::optional<std::pair<int32_t, int64
   batch.stats_.clear();
   batch.history_.clear();
   batch.places_.clear();
+  batch.members_.clear();
   return OkStatus();
 }
 
@@ -404,6 +432,17 @@ Result<std::vector<std::string>> ProjectionDb::FindAccounts(SearchIndex index,
   std::vector<std::string> out;
   if (key.empty()) return out;
   const std::string prefix = SearchPrefix(index, key);
+  LEDGER_RETURN_IF_ERROR(Scan(prefix, [&](std::string_view k, std::string_view) {
+    out.emplace_back(k.substr(prefix.size()));
+    return true;
+  }));
+  return out;
+}
+
+Result<std::vector<std::string>> ProjectionDb::MembersOf(const std::string& uai) const {
+  std::vector<std::string> out;
+  if (uai.empty()) return out;
+  const std::string prefix = MemberPrefix(uai);
   LEDGER_RETURN_IF_ERROR(Scan(prefix, [&](std::string_view k, std::string_view) {
     out.emplace_back(k.substr(prefix.size()));
     return true;

@@ -17,6 +17,11 @@
 //   pu|<uai>                             an establishment's department and academy
 //                                        ("<department>\0<academy>"), from placements seen
 //   pd|<department>                      a department's academy
+//   e|<uai>|<account>                    the accounts of an establishment now: a pupil
+//                                        schooled there, a guardian with an active link
+//                                        to a pupil there; closed accounts in none. Empty value
+//   meta|format                          the store's layout version (kFormat); a store
+//                                        without it, or another, is refused: `ledger rebuild`
 //
 // Everything a batch of events changes, and the source offsets it advances,
 // are written in ONE WriteBatch (Commit): after a crash the store is exactly
@@ -69,6 +74,9 @@ struct QuarantineEntry {
 
 class ProjectionDb {
  public:
+  // The layout version this code writes and reads: 2 added the establishment
+  // index and the contact and notice fields of views.
+  static constexpr int kFormat = 2;
   struct Options {
     bool create_if_missing = true;
     bool read_only = false;
@@ -113,6 +121,8 @@ class ProjectionDb {
     // Records the establishment's department and academy (and the
     // department's academy); repeated placements in a batch cost one write.
     void PutPlace(const Placement& p);
+    // Adds or removes `account` from the establishment index of `uai`.
+    void SetMember(const std::string& uai, const std::string& account, bool member);
     size_t puts() const { return puts_.size(); }
 
    private:
@@ -125,6 +135,7 @@ class ProjectionDb {
     };
     std::map<std::string, Chunk> history_;
     std::map<std::string, std::string> places_;
+    std::map<std::string, bool> members_;
   };
   // With `expect_next` = (partition, offset): atomically with the write,
   // checks that the stored next offset of that partition (0 if none) is
@@ -148,6 +159,8 @@ class ProjectionDb {
   Result<std::vector<QuarantineEntry>> Quarantine() const;
   // The accounts indexed under `key` (as SearchKey() made it), in id order.
   Result<std::vector<std::string>> FindAccounts(SearchIndex index, const std::string& key) const;
+  // The accounts of the establishment index of `uai`, in id order.
+  Result<std::vector<std::string>> MembersOf(const std::string& uai) const;
   Result<std::optional<Place>> PlaceOfEstablishment(const std::string& uai) const;
   Result<std::optional<std::string>> AcademyOfDepartment(const std::string& department) const;
 
@@ -161,6 +174,8 @@ class ProjectionDb {
  private:
   ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db, bool bulk_load);
   Result<std::optional<std::string>> Get(const std::string& key) const;
+  // Writes the layout version into a new store; refuses another layout.
+  Status CheckFormat(bool read_only);
   // Periods of one tier between lo and hi (strings: "2026", "2026-09", "2026-09-14").
   struct PeriodRange {
     std::string lo;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include "events/testing/temp_dir.h"
 
@@ -161,6 +162,34 @@ TEST_F(ProjectionDbTest, SecondWriterIsRefusedWithAClearError) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition) << second.status().ToString();
   EXPECT_NE(second.status().message().find((dir_ / "db").string()), std::string::npos);
+}
+
+
+// A store written by an earlier layout (no meta|format, but data) is refused
+// with the way out; a new store is stamped and reopens.
+TEST(ProjectionDbFormatTest, AStoreOfAnotherLayoutIsRefusedNamingRebuild) {
+  testing::TempDir tmp("projdb-format");
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, (tmp.path() / "old").string(), &raw).ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "v|acct", "x").ok());
+    delete raw;
+  }
+  for (auto options : {ProjectionDb::Options{}, ProjectionDb::Options::Reader()}) {
+    auto old = ProjectionDb::Open(tmp.path() / "old", options);
+    ASSERT_FALSE(old.ok());
+    EXPECT_EQ(old.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(old.status().message().find("ledger rebuild"), std::string::npos) << old.status().ToString();
+    EXPECT_NE(old.status().message().find("layout 1"), std::string::npos) << old.status().ToString();
+  }
+  { ASSERT_TRUE(ProjectionDb::Open(tmp.path() / "new", {}).ok()); }
+  auto again = ProjectionDb::Open(tmp.path() / "new", ProjectionDb::Options::Reader());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  auto dump = (*again)->Dump(false);
+  ASSERT_TRUE(dump.ok());
+  EXPECT_EQ(dump->at("meta|format"), std::to_string(ProjectionDb::kFormat));
 }
 
 }  // namespace
