@@ -216,6 +216,63 @@ TEST_F(LedgerdTest, TokensRolesAndScopesAreEnforced) {
 
 json Error(const HttpResult& r) { return json::parse(r.body)["error"]; }
 
+// The dashboard's reads: place names, a table inside a place, the accounts
+// that need attention (counts for the dashboard role, accounts for assistance).
+TEST_F(LedgerdTest, PlacesDrillDownAndAttentionServeTheDashboard) {
+  json places = json::parse(Get("/v1/places?department=031", "dash").body);
+  ASSERT_EQ(places["departments"].size(), 8u) << places.dump();
+  EXPECT_EQ(places["academies"][0]["name"], "Toulouse");
+  EXPECT_EQ(places["departments"][2]["name"], "Haute-Garonne");
+  EXPECT_EQ(places["departments"][2]["published"]["college"], 46.5);
+  EXPECT_EQ(places["published_dates"]["second"], "2023-06-20");
+  ASSERT_FALSE(places["establishments"].empty());
+  std::set<std::string> named;
+  for (const json& e : places["establishments"]) {
+    EXPECT_EQ(e["department"], "031");
+    EXPECT_FALSE(e["name"].get<std::string>().empty());
+    named.insert(e["uai"]);
+  }
+  // Inside a department: exactly the CLI's establishment rows of 031, each one named.
+  HttpResult inside = Get("/v1/stats?by=establishment&within=department:031&format=csv", "dash");
+  ASSERT_EQ(inside.status, 200);
+  std::string expected = "scope,scope_id,profile,level,accounts,notified,activated\n";
+  CliRun all = Cli({"stats", "--by", "establishment", "--format", "csv"});
+  for (const auto& row : CsvRows(all.out))
+    if (row[1].substr(0, 3) == "031") {
+      std::string line;
+      for (const std::string& f : row) line += (line.empty() ? "" : ",") + f;
+      expected += line + "\n";
+      EXPECT_TRUE(named.count(row[1])) << row[1] << " has no name";
+    }
+  EXPECT_EQ(inside.body, expected);
+  const std::string uai = *named.begin();
+  HttpResult classes = Get("/v1/stats?by=class&within=establishment:" + uai + "&format=csv", "dash");
+  ASSERT_EQ(classes.status, 200);
+  ASSERT_GT(CsvRows(classes.body).size(), 2u);
+  for (const auto& row : CsvRows(classes.body)) EXPECT_EQ(row[1].substr(0, 9), uai + "/");
+  EXPECT_EQ(Get("/v1/stats?by=class&within=establishment:nope", "dash").status, 400);
+  // Attention: counts for the dashboard, accounts for assistance in scope.
+  HttpResult counts = Get("/v1/attention?uai=" + uai, "dash");
+  ASSERT_EQ(counts.status, 200) << counts.body;
+  json c = json::parse(counts.body);
+  EXPECT_FALSE(c.contains("accounts")) << "a dashboard sees no account";
+  int64_t total = 0;
+  for (const json& n : c["counts"]) total += n["count"].get<int64_t>();
+  EXPECT_GT(total, 0) << "a simulated year ends with letters expired";
+  HttpResult listed = Get("/v1/attention?uai=" + uai + "&weeks=8", "help031");
+  ASSERT_EQ(listed.status, 200);
+  json l = json::parse(listed.body);
+  EXPECT_EQ(l["accounts"].size(), static_cast<size_t>(total)) << "the same cases at 8 weeks as at 4 here";
+  for (const json& a : l["accounts"]) {
+    EXPECT_FALSE(a.contains("login"));
+    EXPECT_FALSE(a["action"].get<std::string>().empty());
+  }
+  const std::string uai081 = json::parse(Get("/v1/places?department=081", "dash").body)["establishments"][0]["uai"];
+  EXPECT_EQ(Get("/v1/attention?uai=" + uai081, "help031").status, 403);
+  EXPECT_EQ(Error(Get("/v1/attention?uai=12", "dash"))["message"].get<std::string>().rfind("uai: ", 0), 0u);
+  EXPECT_EQ(Get("/v1/attention?uai=" + uai + "&weeks=0", "dash").status, 400);
+}
+
 TEST_F(LedgerdTest, BadInputIsAnsweredWithAReasonAndAppendsNothing) {
   const size_t before = LogEvents();
   HttpResult malformed = Post("[{\"command_id\": \"x\",, }]");
@@ -238,7 +295,7 @@ TEST_F(LedgerdTest, BadInputIsAnsweredWithAReasonAndAppendsNothing) {
   EXPECT_EQ(Error(as_of)["message"], "as_of: expected a date YYYY-MM-DD");
   EXPECT_EQ(Get("/v1/stats?by=dept", "dash").status, 400);
   EXPECT_EQ(Error(Get("/v1/stats?by=department&asof=2023-01-01", "dash"))["message"],
-            "unknown parameter asof (this route takes by, as_of, format)");
+            "unknown parameter asof (this route takes by, as_of, format, within)");
   HttpResult nobody = Get("/v1/accounts/no-such-account", "aud");
   EXPECT_EQ(nobody.status, 404);
   EXPECT_EQ(Error(nobody)["code"], "NOT_FOUND");

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/file_replace.h"
+
 namespace ledger::auth {
 namespace {
 
@@ -71,16 +73,9 @@ class FileLock {
 };
 
 Status Save(const std::filesystem::path& file, const std::vector<TokenRecord>& records) {
-  const std::string tmp = file.string() + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Unavailable("cannot create " + tmp + ": " + std::strerror(errno));
   std::string text;
   for (const TokenRecord& r : records) text += ToJson(r).dump() + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0)
-    return Unavailable("cannot write " + file.string() + ": " + std::strerror(errno));
-  return OkStatus();
+  return ReplaceFile(file.string(), text, 0600);
 }
 
 }  // namespace

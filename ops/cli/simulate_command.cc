@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "aggregates/command_handler.h"
+#include "events/file_replace.h"
 #include "ops/import/csv/annuaire.h"
 #include "ops/cli/import_command.h"
 #include "ops/cli/submit.h"
@@ -35,6 +36,8 @@ Result<SimulateSummary> RunSimulate(const LogFlags& flags, const SimulateRequest
              sum.profile.name, request.seed, request.scale, sum.schools, sum.pupils, sum.guardians,
              sum.families, sum.commands);
   LEDGER_RETURN_IF_ERROR(import::AddToDirectory(DirectoryPath(flags), DirectoryOf(pop)).status());
+  LEDGER_RETURN_IF_ERROR(ReplaceFile((std::filesystem::path(flags.data) / "profile.json").string(),
+                                     ProfileJson(sum.profile).dump(2) + "\n"));
 
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kWrite));
   const Timestamp recorded{StartOfDay(sum.profile.year_end).micros + 20LL * 3600 * 1000000};

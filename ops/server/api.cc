@@ -7,10 +7,13 @@
 #include <unordered_map>
 
 #include "aggregates/command_json.h"
+#include "events/identifiers.h"
 #include "ops/auth/access.h"
 #include "ops/query/accounts.h"
+#include "ops/query/attention.h"
 #include "ops/query/history.h"
 #include "ops/query/links.h"
+#include "ops/query/places.h"
 #include "ops/query/render.h"
 #include "ops/query/stats.h"
 #include "projections/view_codec.h"
@@ -34,6 +37,12 @@ HttpResponse Text(int status, std::string body, std::string type = "text/plain; 
   r.content_type = std::move(type);
   r.body = std::move(body);
   return r;
+}
+
+Timestamp SystemClockNow() {
+  return Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count()};
 }
 
 HttpResponse BadParam(const std::string& message) { return ErrorResponse(400, "INVALID_ARGUMENT", message); }
@@ -113,6 +122,7 @@ struct Api::Impl {
   TokenCache& tokens;
   ApiOptions options;
   ResponseCache cache;
+  query::PlaceDirectory places{options.data_dir};
 
   const ProjectionDb& db() const { return service.db(); }
 
@@ -148,6 +158,8 @@ struct Api::Impl {
     if (path == "/v1/stats") return Stats(req, *caller);
     if (path == "/v1/stats/series") return Series(req, *caller);
     if (path == "/v1/accounts") return Search(req, *caller);
+    if (path == "/v1/attention") return Attention(req, *caller);
+    if (path == "/v1/places") return PlacesRoute(req, *caller);
     if (path == "/v1/quarantine") return Quarantine(req, *caller);
     constexpr std::string_view kAccounts = "/v1/accounts/";
     if (path.rfind(kAccounts, 0) == 0) {
@@ -207,10 +219,15 @@ struct Api::Impl {
 
   HttpResponse Stats(const HttpRequest& req, const TokenRecord& t) {
     if (auto e = Forbid(t, Permission::kStats, "read statistics")) return *e;
-    if (auto e = UnknownParam(req, {"by", "as_of", "format"})) return *e;
+    if (auto e = UnknownParam(req, {"by", "as_of", "format", "within"})) return *e;
     const std::string* by = req.Param("by");
     std::optional<Scope> scope = by ? ParseScope(*by) : std::nullopt;
     if (!scope) return BadParam("by: expected national, academy, department, establishment or class");
+    std::optional<AccessScope> within;
+    if (const std::string* w = req.Param("within")) {
+      within = auth::ParseAccessScope(*w);
+      if (!within) return BadParam("within: expected national, academy:ID, department:NNN or establishment:UAI");
+    }
     HttpResponse error;
     std::optional<Date> as_of = DateParam(req, "as_of", error);
     if (error.status != 200) return error;
@@ -225,6 +242,7 @@ struct Api::Impl {
     if (!table.ok()) return FromStatus(table.status());
     auth::ProjectionPlaces places(db());
     StatTable rows = auth::FilterRows(t.scope, *scope, *table, places);
+    if (within) rows = auth::FilterRows(*within, *scope, rows, places);
     HttpResponse res = format == "csv" ? Text(200, query::StatsCsv(rows), "text/csv; charset=utf-8")
                                        : Json200(query::StatsJson(rows));
     cache.Put(key, version, res);
@@ -259,6 +277,50 @@ struct Api::Impl {
                                        : Json200(query::SeriesToJson(q, *points));
     cache.Put(key, version, res);
     return res;
+  }
+
+  HttpResponse Attention(const HttpRequest& req, const TokenRecord& t) {
+    if (auto e = Forbid(t, Permission::kStats, "read the accounts that need attention")) return *e;
+    if (auto e = UnknownParam(req, {"uai", "weeks"})) return *e;
+    const std::string* uai = req.Param("uai");
+    if (!uai || uai->empty()) return BadParam("uai: the establishment (e.g. 0310001A)");
+    if (Status s = ValidateUai(*uai); !s.ok()) return BadParam("uai: " + s.message());
+    int weeks = 4;
+    if (const std::string* w = req.Param("weeks")) {
+      const bool digits = !w->empty() && w->size() <= 2 && std::all_of(w->begin(), w->end(), ::isdigit);
+      weeks = digits ? std::stoi(*w) : 0;
+      if (weeks < 1 || weeks > 52) return BadParam("weeks: a whole number of weeks, 1 to 52");
+    }
+    auth::ProjectionPlaces places(db());
+    if (!auth::RowVisible(t.scope, Scope::kEstablishment, *uai, places)) return OutOfScope(t, "establishment " + *uai);
+    const Timestamp now = options.now ? options.now() : SystemClockNow();
+    auto report = query::ReadAttention(db(), *uai, now, weeks);
+    if (!report.ok()) return FromStatus(report.status());
+    const bool accounts = auth::Allows(t.role, Permission::kAccountView);
+    return Json200(query::AttentionToJson(*report, accounts, options.max_attention_accounts));
+  }
+
+  HttpResponse PlacesRoute(const HttpRequest& req, const TokenRecord& t) {
+    if (auto e = Forbid(t, Permission::kStats, "read place names")) return *e;
+    if (auto e = UnknownParam(req, {"department", "uai"})) return *e;
+    query::PlaceDirectory::Query q;
+    if (const std::string* d = req.Param("department")) q.department = *d;
+    if (const std::string* u = req.Param("uai")) q.uai = *u;
+    if (!q.department.empty() && !q.uai.empty()) return BadParam("give department= or uai=, not both");
+    if (!q.department.empty() && (q.department.size() != 3 || !std::all_of(q.department.begin(), q.department.end(), ::isalnum)))
+      return BadParam("department: three characters, e.g. 031 or 02A");
+    if (!q.uai.empty())
+      if (Status s = ValidateUai(q.uai); !s.ok()) return BadParam("uai: " + s.message());
+    std::vector<std::string> departments, academies;
+    for (auto [scope, ids] : {std::pair{Scope::kDepartment, &departments}, {Scope::kAcademy, &academies}}) {
+      Result<StatTable> table = db().Stats(scope);
+      if (!table.ok()) return FromStatus(table.status());
+      for (const auto& [cell, c] : *table)
+        if (ids->empty() || ids->back() != cell.scope_id) ids->push_back(cell.scope_id);
+    }
+    Result<Json> j = places.Describe(q, departments, academies);
+    if (!j.ok()) return FromStatus(j.status());
+    return Json200(*j);
   }
 
   HttpResponse Search(const HttpRequest& req, const TokenRecord& t) {

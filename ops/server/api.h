@@ -8,7 +8,13 @@
 //   GET  /metrics                       none        Prometheus text format
 //   GET  /v1/stats?by=&as_of=&format=   stats       CSV (format=csv, byte-identical to `ledger stats
 //                                                   --format csv`) or JSON (default)
+//                        &within=       stats       only the rows inside a place: department:031,
+//                                                   establishment:UAI (the dashboard's drill-down)
 //   GET  /v1/stats/series?by=&id=&from=&to=&every=&format=    stats
+//   GET  /v1/places?department=|uai=    stats       names of académies, departments, establishments,
+//                                                   the school year and published figures (ops/query/places.h)
+//   GET  /v1/attention?uai=&weeks=      stats       comptes à surveiller (ops/query/attention.h):
+//                                                   counts; the accounts too for view roles
 //   GET  /v1/accounts?login=  (?ine=)   search      {"matches":[view…]} in scope
 //   GET  /v1/accounts/ID                view        the account view
 //   GET  /v1/accounts/ID/history?as_of=&verify=     history (auditor)
@@ -24,6 +30,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,6 +45,9 @@ struct ApiOptions {
   size_t max_commands = 1000;                   // per POST /v1/commands
   std::chrono::seconds commit_timeout{30};      // waiting for the group commit
   size_t max_series_points = 1000;
+  size_t max_attention_accounts = 2000;         // listed per establishment (counts cover all)
+  std::function<Timestamp()> now;               // the attention cases' clock; system clock when empty
+  std::string data_dir;                         // --data: profile.json, establishments.tsv (/v1/places)
 };
 
 class Api {

@@ -113,6 +113,7 @@ int Main(int argc, char** argv) {
   f.http.body_timeout = std::chrono::seconds(f.body_timeout_s);
   f.api.commit_timeout = std::chrono::seconds(f.commit_timeout_s);
   f.service.note = Note;
+  f.api.data_dir = f.log.data;
 
   // Signals are taken by sigwait below, never by a thread in the middle of its work.
   sigset_t stop_signals;

@@ -26,7 +26,7 @@ std::string RoutePattern(const std::string& path) {
   if (auto a = AccountPath(path); a && (a->second.empty() || a->second == "/history" || a->second == "/links"))
     return "/v1/accounts/{id}" + a->second;
   for (const char* known : {"/", "/healthz", "/readyz", "/metrics", "/v1/stats", "/v1/stats/series",
-                            "/v1/accounts", "/v1/quarantine", "/v1/commands"})
+                            "/v1/accounts", "/v1/quarantine", "/v1/commands", "/v1/attention", "/v1/places"})
     if (path == known) return path;
   return "other";
 }

@@ -1,5 +1,7 @@
 #include "ops/simulate/profile.h"
 
+#include <algorithm>
+
 #include "ops/import/csv/annuaire.h"
 
 namespace ledger::sim {
@@ -90,6 +92,34 @@ Result<Profile> LoadProfile(const std::string& name, const std::string& director
   if (name == "toulouse-2022") return Toulouse2022();
   if (name == "rennes-35") return Rennes35(directory);
   return NotFound("unknown profile '" + name + "': expected toulouse-2022 or rennes-35");
+}
+
+Json ProfileJson(const Profile& p) {
+  auto published = [](const Published& pub) {
+    Json j = Json::object();
+    for (auto [key, v] : {std::pair{"pupils", pub.pupils}, {"college", pub.college}, {"lycee", pub.lycee},
+                          {"guardians", pub.guardians}, {"pupils_first_date", pub.pupils_first_date}})
+      if (v >= 0) j[key] = v;
+    return j;
+  };
+  Json rows = Json::array();
+  for (const Department& d : p.departments) {
+    Json row{{"scope", "department"}, {"id", d.code}, {"name", d.name}, {"academy", p.academy}};
+    if (Json pub = published(d.published); !pub.empty()) row["published"] = pub;
+    rows.push_back(std::move(row));
+  }
+  Json academy{{"scope", "academy"}, {"id", p.academy}};
+  if (Json pub = published(p.academy_published); !pub.empty()) academy["published"] = pub;
+  rows.push_back(std::move(academy));
+  Json j{{"profile", p.name},
+         {"school_year", Json{{"from", FormatIsoDate(p.rentree)}, {"to", FormatIsoDate(p.year_end)}}},
+         {"rows", rows}};
+  const bool any_published = std::any_of(rows.begin(), rows.end(), [](const Json& r) { return r.contains("published"); });
+  if (any_published) {
+    j["published_dates"] = Json{{"first", FormatIsoDate(p.first_date)}, {"second", FormatIsoDate(p.second_date)}};
+    j["published_source"] = "seeds/000_8f794ce1f2bc6b52.txt";
+  }
+  return j;
 }
 
 }  // namespace ledger::sim

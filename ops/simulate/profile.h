@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "events/json.h"
 #include "events/status.h"
 #include "events/types.h"
 #include "ops/import/records.h"
@@ -63,6 +64,10 @@ struct Profile {
   // departments' pupil counts.
   std::vector<import::Establishment> establishments;
 };
+
+// The profile as DATA/profile.json (format: ops/query/places.h): the school
+// year, the departments' names and the figures published, for the dashboard.
+Json ProfileJson(const Profile& p);
 
 // The names `ledger simulate --profile` accepts.
 std::vector<std::string> ProfileNames();

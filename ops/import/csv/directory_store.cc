@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <set>
 
+#include "events/file_replace.h"
 #include "events/identifiers.h"
 #include "ops/import/csv/annuaire.h"
 #include "ops/import/csv/text.h"
@@ -25,40 +26,6 @@ std::string Clean(std::string_view s) {
   for (char& c : out)
     if (c == '\t' || c == '\n' || c == '\r') c = ' ';
   return out;
-}
-
-Status WriteError(const std::string& path) {
-  return Unavailable(path + ": cannot write (" + std::strerror(errno) + ")");
-}
-
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return WriteError(path);
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return OkStatus();
-}
-
-Status WriteAndSync(const std::string& tmp, const std::string& text) {
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return WriteError(tmp);
-  Status s = WriteAll(fd, text, tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = WriteError(tmp);
-  if (::close(fd) != 0 && s.ok()) s = WriteError(tmp);
-  return s;
-}
-
-// The rename is durable once the directory holding it is synced.
-Status SyncParent(const std::string& path) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return WriteError(dir);
-  Status s = ::fsync(fd) == 0 ? OkStatus() : WriteError(dir);
-  ::close(fd);
-  return s;
 }
 
 std::vector<std::string_view> Split(std::string_view line, char sep) {
@@ -113,14 +80,7 @@ Status SaveDirectory(const std::string& path, const std::vector<Establishment>& 
             std::string(Name(e.level)) + '\t' + Clean(e.department) + '\t' + Clean(e.academy) +
             '\t' + std::to_string(e.pupils) + '\n';
   }
-  const std::string tmp = path + ".tmp";
-  Status s = WriteAndSync(tmp, text);
-  if (s.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) s = WriteError(path);
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  return SyncParent(path);
+  return ReplaceFile(path, text);
 }
 
 Result<std::vector<Establishment>> LoadDirectory(const std::string& path) {
