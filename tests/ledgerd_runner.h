@@ -38,7 +38,10 @@ inline HttpResult Http(const std::string& url, const std::string& method, const 
 // A ledgerd process on --data `data`; its stdout and stderr in `dir`.
 class Ledgerd {
  public:
-  Ledgerd(std::filesystem::path data, std::filesystem::path dir, std::vector<std::string> extra = {})
+  // `command`: the program and arguments to run instead of ledgerd (e.g. `ledger demo --serve`);
+  // `extra` is then ignored.
+  Ledgerd(std::filesystem::path data, std::filesystem::path dir, std::vector<std::string> extra = {},
+          std::vector<std::string> command = {})
       : data_(std::move(data)), dir_(std::move(dir)) {
     std::filesystem::create_directories(dir_);
     std::fflush(stdout);
@@ -49,14 +52,15 @@ class Ledgerd {
       std::freopen((dir_ / "ledgerd.err").c_str(), "a", stderr);
       std::vector<std::string> args = {LEDGERD_BIN, "--data", data_.string(), "--listen", "127.0.0.1:0"};
       args.insert(args.end(), extra.begin(), extra.end());
+      if (!command.empty()) args = command;
       std::vector<char*> argv;
       for (std::string& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
-      execv(LEDGERD_BIN, argv.data());
+      execv(args[0].c_str(), argv.data());
       _exit(127);
     }
     // The line `ledgerd: listening on http://…` says it serves.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(command.empty() ? 60 : 180);
     while (std::chrono::steady_clock::now() < deadline) {
       std::string out = Slurp(dir_ / "ledgerd.out");
       const std::string mark = "ledgerd: listening on ";
@@ -84,6 +88,7 @@ class Ledgerd {
   pid_t pid() const { return pid_; }
   int exit_code() const { return exit_code_; }
   std::string err() const { return Slurp(dir_ / "ledgerd.err"); }
+  std::string out() const { return Slurp(dir_ / "ledgerd.out"); }
 
   // Waits for /readyz 200 (writer loaded, projections caught up).
   bool WaitReady(std::chrono::seconds limit = std::chrono::seconds(60)) const {

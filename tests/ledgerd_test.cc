@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <boost/asio.hpp>
 #include <gtest/gtest.h>
@@ -410,6 +411,88 @@ std::string RawExchange(const std::string& url, const std::string& raw) {
   char buf[4096];
   for (size_t n; (n = sock.read_some(asio::buffer(buf), ec)) > 0 || !ec;) got.append(buf, n);
   return got;
+}
+
+// The page's login: a session cookie (HttpOnly, SameSite=Strict) that reads
+// with GET, never writes, ends with logout or the token's revocation; the page
+// and its files served with their security headers.
+TEST_F(LedgerdTest, ThePageLogsInWithASessionCookieThatOnlyReads) {
+  auto exchange = [](const std::string& method, const std::string& target, const std::string& headers,
+                     const std::string& body = "") {
+    return RawExchange(server_->url(), method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers +
+                                           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  const std::string form = "Content-Type: application/x-www-form-urlencoded\r\n";
+  CliRun add = Cli({"token", "add", "--name", "page", "--role", "dashboard"});
+  const std::string token = add.out.substr(0, add.out.find('\n'));
+  std::string refused = exchange("POST", "/session", form, "token=ldg_wrong");
+  EXPECT_EQ(refused.rfind("HTTP/1.1 401", 0), 0u) << refused;
+  EXPECT_EQ(refused.find("Set-Cookie"), std::string::npos);
+  std::string ok = exchange("POST", "/session", form, "token=" + token);
+  ASSERT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
+  const size_t at = ok.find("Set-Cookie: ledger_session=");
+  ASSERT_NE(at, std::string::npos) << ok;
+  const std::string line = ok.substr(at, ok.find("\r\n", at) - at);
+  EXPECT_NE(line.find("; HttpOnly"), std::string::npos) << line;
+  EXPECT_NE(line.find("; SameSite=Strict"), std::string::npos) << line;
+  const std::string cookie = "Cookie: " + line.substr(12, line.find(';') - 12) + "\r\n";
+  EXPECT_NE(exchange("GET", "/session", cookie).find(R"("role": "dashboard")"), std::string::npos);
+  std::string table = exchange("GET", "/v1/stats?by=department&format=csv", cookie);
+  EXPECT_EQ(table.rfind("HTTP/1.1 200", 0), 0u) << table;
+  EXPECT_NE(table.find("department,031,pupil,all,"), std::string::npos);
+  std::string write = exchange("POST", "/v1/commands", cookie + "Content-Type: application/json\r\n", "[]");
+  EXPECT_EQ(write.rfind("HTTP/1.1 401", 0), 0u) << "a cookie never writes: " << write;
+  EXPECT_NE(exchange("GET", "/session", "").find(R"("authenticated": false)"), std::string::npos);
+  // Revoking the token ends its sessions; logging out ends one.
+  ASSERT_EQ(Cli({"token", "revoke", "page"}).code, 0);
+  EXPECT_EQ(exchange("GET", "/v1/stats?by=national", cookie).rfind("HTTP/1.1 401", 0), 0u);
+  add = Cli({"token", "add", "--name", "page2", "--role", "dashboard"});
+  ok = exchange("POST", "/session", form, "token=" + add.out.substr(0, add.out.find('\n')));
+  const size_t at2 = ok.find("Set-Cookie: ledger_session=");
+  ASSERT_NE(at2, std::string::npos);
+  const std::string cookie2 = "Cookie: " + ok.substr(at2 + 12, ok.find(';', at2) - at2 - 12) + "\r\n";
+  EXPECT_EQ(exchange("GET", "/v1/stats?by=national", cookie2).rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_NE(exchange("POST", "/session/logout", cookie2).find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(exchange("GET", "/v1/stats?by=national", cookie2).rfind("HTTP/1.1 401", 0), 0u);
+  // The page and its files: French, with their security headers, no token needed.
+  HttpResult page = Get("/", "");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find(R"(<html lang="fr">)"), std::string::npos);
+  EXPECT_NE(page.body.find(R"(name="token")"), std::string::npos);
+  EXPECT_NE(exchange("GET", "/", "").find("Content-Security-Policy: default-src 'self'"), std::string::npos);
+  HttpResult chart = Get("/static/chart.umd.min.js", "");
+  ASSERT_EQ(chart.status, 200);
+  EXPECT_GT(chart.body.size(), 100000u);
+  EXPECT_EQ(chart.content_type, "text/javascript; charset=utf-8");
+  EXPECT_NE(Get("/static/chart.js-LICENSE.md", "").body.find("MIT"), std::string::npos);
+  EXPECT_EQ(Get("/static/nothing.js", "").status, 404);
+}
+
+// The main job shows the page: `ledger demo --serve` ends with ledgerd serving
+// the demo ledger, its URL and a dashboard token that reads the tables; a
+// SIGTERM to `ledger` stops both cleanly.
+TEST(LedgerDemoServeTest, TheDemoEndsServingThePageWithADashboardToken) {
+  TempDir tmp("demo-serve");
+  const std::string data = (tmp.path() / "data").string();
+  Ledgerd demo(data, tmp.path() / "run", {},
+               {LEDGER_BIN, "demo", "--scale", "0.01", "--serve", "--listen", "127.0.0.1:0", "--data", data});
+  ASSERT_TRUE(demo.serving()) << demo.out() << demo.err();
+  ASSERT_TRUE(demo.WaitReady()) << demo.err();
+  std::string out;
+  for (int i = 0; i < 100 && out.find("ldg_") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    out = demo.out();
+  }
+  EXPECT_NE(out.find("Ouvrez " + demo.url() + "/ dans un navigateur"), std::string::npos) << out;
+  const size_t at = out.find("ldg_");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string token = out.substr(at, out.find('\n', at) - at);
+  HttpResult stats = Http(demo.url(), "GET", "/v1/stats?by=department&format=csv", token);
+  EXPECT_EQ(stats.status, 200);
+  EXPECT_NE(stats.body.find("department,031,"), std::string::npos);
+  EXPECT_EQ(Http(demo.url(), "GET", "/", "").status, 200);
+  EXPECT_EQ(Http(demo.url(), "GET", "/v1/accounts/tls-p1", token).status, 403) << "a dashboard token";
+  EXPECT_EQ(demo.Term(), 0) << demo.err();
 }
 
 TEST(LedgerdLimitsTest, SlowHeadersAndBodiesAreAnsweredWithTheReason) {

@@ -16,6 +16,7 @@
 
 #include "ops/cli/academy_demo.h"
 #include "ops/cli/demo.h"
+#include "ops/cli/serve_demo.h"
 #include "ops/cli/export.h"
 #include "ops/cli/import_command.h"
 #include "ops/cli/simulate_command.h"
@@ -138,6 +139,13 @@ int Main(int argc, char** argv) {
   demo->add_option("--scale", demo_opts.scale, "Simulation scale")->capture_default_str()->check(
       CLI::Range(0.0001, 10.0));
   demo->add_option("--seed", demo_opts.seed, "Simulation seed")->capture_default_str();
+  bool demo_serve = false;
+  std::string demo_listen = "127.0.0.1:8080";
+  demo->add_flag("--serve", demo_serve,
+                 "Then start ledgerd on the demo ledger and print the dashboard's URL and a dashboard "
+                 "token (the French page: tables, charts, comptes à surveiller); Ctrl-C stops it");
+  demo->add_option("--listen", demo_listen, "With --serve: ledgerd's address, HOST:PORT (port 0: any free one)")
+      ->capture_default_str();
 
   std::string format = "jsonl", output;
   CLI::App* exp = app.add_subcommand(
@@ -364,7 +372,12 @@ int Main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (*demo) return demo_rules ? RunDemoCommand(flags) : Report(RunAcademyDemo(flags, demo_opts, stdout));
+  if (*demo && demo_rules) return RunDemoCommand(flags);
+  if (*demo) {
+    if (int code = Report(RunAcademyDemo(flags, demo_opts, stdout)); code != 0 || !demo_serve) return code;
+    Result<int> served = ServeDemo(flags, demo_listen, stdout);
+    return served.ok() ? *served : Report(served.status());
+  }
   if (*exp) return RunExport(flags, format, output);
   if (*history) return Report(RunHistory(flags, hist, stdout));
   if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout));

@@ -16,6 +16,8 @@
 #include "ops/query/places.h"
 #include "ops/query/render.h"
 #include "ops/query/stats.h"
+#include "ops/server/sessions.h"
+#include "ops/web/assets.h"
 #include "projections/view_codec.h"
 
 namespace ledger::server {
@@ -121,8 +123,9 @@ struct Api::Impl {
   ServerMetrics& metrics;
   TokenCache& tokens;
   ApiOptions options;
-  ResponseCache cache;
+  ResponseCache cache{};
   query::PlaceDirectory places{options.data_dir};
+  Sessions sessions{};
 
   const ProjectionDb& db() const { return service.db(); }
 
@@ -139,17 +142,19 @@ struct Api::Impl {
                                  r.writer_loaded && r.caught_up && r.problem.empty()),
                   "text/plain; version=0.0.4; charset=utf-8");
     }
+    if (path == "/session") return Session(req);
+    if (path == "/session/logout") {
+      if (auto e = Post(req)) return *e;
+      return Logout(req);
+    }
+    if (const web::Asset* asset = web::FindAsset(path)) {
+      if (auto e = Get(req)) return *e;
+      return Static(*asset);
+    }
     if (path.rfind("/v1/", 0) != 0)
       return ErrorResponse(404, "NOT_FOUND", "no such route: the API is under /v1/ (ARCHITECTURE.md §7)");
     std::optional<TokenRecord> caller = Authenticate(req);
-    if (!caller) {
-      HttpResponse r = ErrorResponse(401, "UNAUTHENTICATED",
-                                     req.authorization.empty()
-                                         ? "no token: send Authorization: Bearer <token> (`ledger token add`)"
-                                         : "unknown or revoked token");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return r;
-    }
+    if (!caller) return Unauthenticated(req);
     if (path == "/v1/commands") {
       if (auto e = Post(req)) return *e;
       return Commands(req, *caller);
@@ -184,11 +189,87 @@ struct Api::Impl {
     return r;
   }
 
+  // The Authorization header's token; else, for a GET only, the session cookie's.
   std::optional<TokenRecord> Authenticate(const HttpRequest& req) {
     constexpr std::string_view kBearer = "Bearer ";
-    if (req.authorization.size() <= kBearer.size() || req.authorization.compare(0, kBearer.size(), kBearer) != 0)
-      return std::nullopt;
-    return tokens.Authenticate(std::string_view(req.authorization).substr(kBearer.size()));
+    if (!req.authorization.empty()) {
+      if (req.authorization.size() <= kBearer.size() || req.authorization.compare(0, kBearer.size(), kBearer) != 0)
+        return std::nullopt;
+      return tokens.Authenticate(std::string_view(req.authorization).substr(kBearer.size()));
+    }
+    if (req.method != "GET") return std::nullopt;
+    const std::string sid = CookieValue(req.cookie, kSessionCookie);
+    if (sid.empty()) return std::nullopt;
+    std::optional<std::string> token = sessions.TokenOf(sid);
+    if (!token) return std::nullopt;
+    return tokens.Authenticate(*token);
+  }
+
+  static HttpResponse Unauthenticated(const HttpRequest& req) {
+    const bool cookie = !CookieValue(req.cookie, kSessionCookie).empty();
+    HttpResponse r = ErrorResponse(
+        401, "UNAUTHENTICATED",
+        !req.authorization.empty() ? "unknown or revoked token"
+        : cookie && req.method != "GET"
+            ? "a session cookie only reads: send Authorization: Bearer <token> to write"
+        : cookie ? "the session has ended (expired, logged out, its token revoked, or ledgerd restarted): log in again"
+                 : "no token: send Authorization: Bearer <token> (`ledger token add`), or log in on the page at /");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+
+  static HttpResponse Static(const web::Asset& a) {
+    HttpResponse r;
+    r.content_type = std::string(a.content_type);
+    r.body = std::string(a.body);
+    // The page loads only its own files; nothing is framed or sniffed.
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                           "frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    r.headers.emplace_back("Referrer-Policy", "no-referrer");
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return r;
+  }
+
+  static Json Who(const TokenRecord& t) {
+    return Json{{"name", t.name}, {"role", auth::Name(t.role)}, {"scope", t.scope.ToString()},
+                {"sees_accounts", auth::Allows(t.role, Permission::kAccountView)}};
+  }
+
+  // GET /session: who the session (or the bearer) is — {"authenticated":false}
+  // when nobody (the page then shows its login form; a 200, so that a first
+  // visit logs no failed request). POST /session, form field token=…: opens a
+  // session (ops/server/sessions.h).
+  HttpResponse Session(const HttpRequest& req) {
+    if (req.method == "GET") {
+      std::optional<TokenRecord> caller = Authenticate(req);
+      if (!caller) return Json200(Json{{"authenticated", false}});
+      Json j = Who(*caller);
+      j["authenticated"] = true;
+      return Json200(j);
+    }
+    if (auto e = Post(req)) return *e;
+    if (req.content_type.rfind("application/x-www-form-urlencoded", 0) != 0)
+      return ErrorResponse(415, "UNSUPPORTED_MEDIA_TYPE", "send the form: Content-Type application/x-www-form-urlencoded, token=…");
+    std::optional<std::string> token = FormField(req.body, "token");
+    if (!token || token->empty()) return BadParam("token: the form field with your access token (`ledger token add`)");
+    std::optional<TokenRecord> caller = tokens.Authenticate(*token);
+    if (!caller) return ErrorResponse(401, "UNAUTHENTICATED", "unknown or revoked token");
+    const std::string sid = sessions.Open(std::move(*token));
+    HttpResponse r = Json200(Who(*caller));
+    r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" + sid +
+                                             "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                             std::to_string(sessions.lifetime().count()));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  }
+
+  HttpResponse Logout(const HttpRequest& req) {
+    if (std::string sid = CookieValue(req.cookie, kSessionCookie); !sid.empty()) sessions.Close(sid);
+    HttpResponse r = Json200(Json{{"logged_out", true}});
+    r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return r;
   }
 
   static std::optional<HttpResponse> Forbid(const TokenRecord& t, Permission p, const std::string& what) {
@@ -444,7 +525,7 @@ struct Api::Impl {
 };
 
 Api::Api(LedgerService& service, ServerMetrics& metrics, TokenCache& tokens, ApiOptions options)
-    : impl_(new Impl{service, metrics, tokens, options, {}}) {}
+    : impl_(new Impl{service, metrics, tokens, options}) {}
 Api::~Api() = default;
 HttpResponse Api::Handle(const HttpRequest& req) { return impl_->Handle(req); }
 

@@ -231,6 +231,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     req.authorization = std::string(msg[http::field::authorization]);
+    req.cookie = std::string(msg[http::field::cookie]);
+    req.content_type = std::string(msg[http::field::content_type]);
     req.body = std::move(msg.body());
     keep_alive_ = msg.keep_alive();
     if (!SplitTarget(req.target, req)) {

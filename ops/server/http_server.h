@@ -36,6 +36,8 @@ struct HttpRequest {
   std::string path;    // percent-decoded path: "/v1/stats"
   std::vector<std::pair<std::string, std::string>> params;  // decoded query parameters, in order
   std::string authorization;  // the Authorization header's value
+  std::string cookie;         // the Cookie header's value
+  std::string content_type;   // the Content-Type header's value
   std::string body;
   // The first value of `key`, or null.
   const std::string* Param(std::string_view key) const;

@@ -6,7 +6,7 @@ namespace ledger::server {
 namespace {
 
 bool SafeParam(const std::string& key) {
-  for (const char* k : {"by", "as_of", "format", "from", "to", "every", "verify"})
+  for (const char* k : {"by", "as_of", "format", "from", "to", "every", "verify", "within", "uai", "weeks", "department"})
     if (key == k) return true;
   return false;
 }
@@ -26,7 +26,9 @@ std::string RoutePattern(const std::string& path) {
   if (auto a = AccountPath(path); a && (a->second.empty() || a->second == "/history" || a->second == "/links"))
     return "/v1/accounts/{id}" + a->second;
   for (const char* known : {"/", "/healthz", "/readyz", "/metrics", "/v1/stats", "/v1/stats/series",
-                            "/v1/accounts", "/v1/quarantine", "/v1/commands", "/v1/attention", "/v1/places"})
+                            "/v1/accounts", "/v1/quarantine", "/v1/commands", "/v1/attention", "/v1/places",
+                            "/session", "/session/logout", "/static/app.js", "/static/app.css",
+                            "/static/chart.umd.min.js", "/static/chart.js-LICENSE.md"})
     if (path == known) return path;
   return "other";
 }
