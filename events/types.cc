@@ -107,6 +107,12 @@ std::optional<Timestamp> ParseRfc3339(std::string_view t) {
   return Timestamp{StartOfDay(*date).micros + (h * 3600LL + m * 60 + s) * kMicrosPerSecond + frac};
 }
 
+Timestamp SystemNow() {
+  return Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count()};
+}
+
 Timestamp AddDays(Timestamp t, int n) { return Timestamp{t.micros + n * kMicrosPerDay}; }
 
 Timestamp AddMonths(Timestamp t, int months) {

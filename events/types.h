@@ -68,6 +68,8 @@ std::optional<Timestamp> ParseRfc3339(std::string_view text);
 Timestamp StartOfDay(const Date& d);         // 00:00:00Z
 Timestamp EndOfDay(const Date& d);           // 23:59:59.999999Z (the "as of D" cut-off)
 Date DateOf(Timestamp t);
+// The system clock, now (microseconds since the epoch, UTC): the faces' Clock.
+Timestamp SystemNow();
 Timestamp AddDays(Timestamp t, int days);
 Timestamp AddMonths(Timestamp t, int months);  // day clamped to the month's length
 

@@ -30,12 +30,6 @@
 namespace ledger {
 namespace {
 
-Timestamp SystemNow() {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  return Timestamp{us.count()};
-}
-
 int Fail(const Status& s) {
   std::fflush(stdout);
   fmt::print(stderr, "ledger: {}\n", s.ToString());

@@ -23,12 +23,6 @@ void Forward(int sig) {
   if (g_ledgerd_pid > 0) ::kill(g_ledgerd_pid, sig);
 }
 
-Timestamp Now() {
-  return Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count()};
-}
-
 std::filesystem::path LedgerdBinary() {
   std::error_code ec;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -39,10 +33,10 @@ std::filesystem::path LedgerdBinary() {
 
 Result<int> ServeDemo(const LogFlags& flags, const std::string& listen, std::FILE* out) {
   const std::filesystem::path tokens = std::filesystem::path(flags.data) / "tokens";
-  if (Status s = auth::TokenStore::Revoke(tokens, kTokenName, Now()); !s.ok() && s.code() != StatusCode::kNotFound)
+  if (Status s = auth::TokenStore::Revoke(tokens, kTokenName, SystemNow()); !s.ok() && s.code() != StatusCode::kNotFound)
     return s;
   LEDGER_ASSIGN_OR_RETURN(std::string token, auth::TokenStore::Add(tokens, kTokenName, auth::Role::kDashboard,
-                                                                   auth::AccessScope{}, Now()));
+                                                                   auth::AccessScope{}, SystemNow()));
   const std::filesystem::path ledgerd = LedgerdBinary();
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) return Unavailable("cannot start ledgerd: no pipe");

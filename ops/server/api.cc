@@ -41,12 +41,6 @@ HttpResponse Text(int status, std::string body, std::string type = "text/plain; 
   return r;
 }
 
-Timestamp SystemClockNow() {
-  return Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count()};
-}
-
 HttpResponse BadParam(const std::string& message) { return ErrorResponse(400, "INVALID_ARGUMENT", message); }
 
 // A Status from the query or the service as an HTTP answer.
@@ -374,7 +368,7 @@ struct Api::Impl {
     }
     auth::ProjectionPlaces places(db());
     if (!auth::RowVisible(t.scope, Scope::kEstablishment, *uai, places)) return OutOfScope(t, "establishment " + *uai);
-    const Timestamp now = options.now ? options.now() : SystemClockNow();
+    const Timestamp now = options.now ? options.now() : SystemNow();
     auto report = query::ReadAttention(db(), *uai, now, weeks);
     if (!report.ok()) return FromStatus(report.status());
     const bool accounts = auth::Allows(t.role, Permission::kAccountView);

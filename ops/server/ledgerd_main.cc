@@ -26,11 +26,6 @@
 namespace ledger::server {
 namespace {
 
-Timestamp SystemNow() {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch());
-  return Timestamp{us.count()};
-}
-
 void Note(const std::string& line) { fmt::print(stderr, "{} ledgerd: {}\n", FormatRfc3339(SystemNow()), line); }
 
 int Fail(const Status& s) {
