@@ -4,33 +4,10 @@
 
 #include <algorithm>
 
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+
 namespace ledger::server {
-namespace {
-
-std::optional<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%') {
-      auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      if (i + 2 >= s.size() || hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0) return std::nullopt;
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string Sessions::Open(std::string token) {
   unsigned char raw[32];
@@ -80,15 +57,10 @@ std::string CookieValue(std::string_view header, std::string_view name) {
 }
 
 std::optional<std::string> FormField(std::string_view body, std::string_view name) {
-  while (!body.empty()) {
-    const size_t amp = body.find('&');
-    std::string_view pair = body.substr(0, amp);
-    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
-    const size_t eq = pair.find('=');
-    std::optional<std::string> key = PercentDecode(pair.substr(0, eq));
-    if (!key || *key != name) continue;
-    return PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-  }
+  // Boost.URL decodes the form as it decodes query strings ('+' a space).
+  if (!boost::urls::parse_query(body)) return std::nullopt;
+  for (auto p : boost::urls::params_view(body, boost::urls::encoding_opts(/*space_as_plus=*/true)))
+    if (p.key == name) return p.has_value ? std::string(p.value) : std::string();
   return std::nullopt;
 }
 
