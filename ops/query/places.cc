@@ -86,6 +86,12 @@ Result<Json> LoadDirectoryFile(const std::string& path) {
   return out;
 }
 
+// A string field of a profile.json object; empty when absent or not a string.
+std::string Text(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace
 
 std::optional<std::string_view> DepartmentName(std::string_view code) { return Lookup(kDepartments, code); }
@@ -101,32 +107,35 @@ void PlaceDirectory::Refresh(const std::filesystem::path& file, Cached& c,
   c.mtime_ns = mtime;
   c.size = size;
   c.value = Json();
+  c.problem.clear();
   if (!present) return;
   Result<Json> v = load(file.string());
   if (v.ok()) {
     c.value = std::move(*v);
   } else {
-    problem_ = v.status().message();
+    c.problem = v.status().message();  // named DATA/…: the server's own paths stay out of answers
+    const std::string prefix = dir_.string() + "/";
+    for (size_t at; (at = c.problem.find(prefix)) != std::string::npos;) c.problem.replace(at, prefix.size(), "DATA/");
   }
-}
-
-std::string PlaceDirectory::problem() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return problem_;
 }
 
 Result<Json> PlaceDirectory::Describe(const Query& q, const std::vector<std::string>& department_ids,
                                       const std::vector<std::string>& academy_ids) {
   std::lock_guard<std::mutex> lock(mu_);
-  problem_.clear();
   Refresh(dir_ / "profile.json", profile_, LoadProfileFile);
   Refresh(dir_ / "establishments.tsv", directory_, LoadDirectoryFile);
-  const Json& profile = profile_.value;
-  Json out{{"school_year", profile.value("school_year", Json())},
-           {"published_dates", profile.value("published_dates", Json())},
-           {"published_source", profile.value("published_source", "")},
+  static const Json kNone = Json::object();
+  const Json& profile = profile_.value.is_object() ? profile_.value : kNone;
+  auto object = [&](const char* key) { return profile.contains(key) && profile[key].is_object() ? profile[key] : Json(); };
+  Json out{{"school_year", object("school_year")},
+           {"published_dates", object("published_dates")},
+           {"published_source", Text(profile, "published_source")},
            {"academies", Json::array()},
            {"departments", Json::array()}};
+  std::string problems;
+  for (const Cached* c : {&profile_, &directory_})
+    if (!c->problem.empty()) problems += (problems.empty() ? "" : "; ") + c->problem;
+  if (!problems.empty()) out["problem"] = problems;
   std::set<std::string> seen;
   auto add = [&](const std::string& scope, const std::string& id, Json row) {
     if (!seen.insert(scope + "|" + id).second) return;
@@ -134,11 +143,12 @@ Result<Json> PlaceDirectory::Describe(const Query& q, const std::vector<std::str
   };
   if (profile.contains("rows"))
     for (const Json& r : profile["rows"]) {
-      const std::string scope = r.value("scope", ""), id = r.value("id", "");
+      if (!r.is_object()) continue;
+      const std::string scope = Text(r, "scope"), id = Text(r, "id"), name = Text(r, "name");
       if ((scope != "academy" && scope != "department") || id.empty()) continue;
       const std::optional<std::string_view> known = scope == "academy" ? AcademyName(id) : DepartmentName(id);
-      Json row{{"id", id}, {"name", r.value("name", std::string(known.value_or(id)))}};
-      if (scope == "department") row["academy"] = r.value("academy", "");
+      Json row{{"id", id}, {"name", name.empty() ? std::string(known.value_or(id)) : name}};
+      if (scope == "department") row["academy"] = Text(r, "academy");
       if (r.contains("published") && r["published"].is_object()) row["published"] = r["published"];
       add(scope, id, std::move(row));
     }
@@ -150,7 +160,7 @@ Result<Json> PlaceDirectory::Describe(const Query& q, const std::vector<std::str
     Json list = Json::array();
     if (directory_.value.is_object())
       for (const auto& [uai, e] : directory_.value.items()) {
-        if (!q.uai.empty() ? uai != q.uai : e.value("department", "") != q.department) continue;
+        if (!q.uai.empty() ? uai != q.uai : Text(e, "department") != q.department) continue;
         Json row = e;
         row["uai"] = uai;
         list.push_back(std::move(row));

@@ -22,7 +22,8 @@
 // percentages as published; a figure not published is left out.
 //
 // PlaceDirectory re-reads a file when its size or mtime changes. A file that
-// does not load is reported (problem()) and the built-in names are used.
+// does not load (or fields of the wrong type, which are skipped) leaves the
+// built-in names in use, and the answer says why under "problem".
 // Thread-safety: all methods from any thread.
 #pragma once
 
@@ -53,23 +54,23 @@ class PlaceDirectory {
   //  "academies":[{"id","name","published"?}],"departments":[{"id","name","academy","published"?}],
   //  "establishments":[{"uai","name","type","level","department","academy"}] (with a query)}
   // Academies and departments: those of profile.json, then those `ids`
-  // (rows the tables hold) adds, named from the built-in lists.
+  // (rows the tables hold) adds, named from the built-in lists; "problem" when a
+  // file did not load.
   Result<Json> Describe(const Query& q, const std::vector<std::string>& department_ids,
                         const std::vector<std::string>& academy_ids);
-  std::string problem() const;
 
  private:
   struct Cached {
     int64_t mtime_ns = -1, size = -1;
     Json value;  // profile.json as read; or establishments by UAI
+    std::string problem;  // why the file last failed to load
   };
   // Reloads `c` from `file` if it changed; `load` parses it.
   void Refresh(const std::filesystem::path& file, Cached& c, Result<Json> (*load)(const std::string&));
 
   std::filesystem::path dir_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   Cached profile_, directory_;
-  std::string problem_;
 };
 
 }  // namespace ledger::query
