@@ -76,6 +76,11 @@ class EventLog {
 
   // A reader of `partition` starting at offset `from` (0 <= from <= EndOffset).
   virtual Result<std::unique_ptr<LogReader>> OpenReader(int32_t partition, int64_t from) = 0;
+
+  // Names the log's records wherever they are reached from: projections of
+  // one log never mix with another's (their offsets would mean nothing
+  // there). "" for the embedded log of a data directory (its own).
+  virtual std::string Identity() const { return ""; }
 };
 
 }  // namespace ledger

@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <thread>
+
+#include "events/kafka/kafka_status.h"
 
 namespace ledger::kafka {
 
@@ -63,6 +66,50 @@ Result<rd_kafka_t*> NewHandle(rd_kafka_type_t type, Conf conf) {
   if (rk == nullptr) return InvalidArgument(std::string("Kafka client: ") + errstr);
   conf.release();  // rd_kafka_new() owns it now
   return rk;
+}
+
+Result<AdminOptions> MakeAdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
+                                      std::chrono::milliseconds timeout, const std::string& what) {
+  char errstr[512];
+  AdminOptions admin(rd_kafka_AdminOptions_new(rk, op));
+  const int wait_ms = std::max(1, TimeoutMs(timeout));
+  if (rd_kafka_AdminOptions_set_request_timeout(admin.get(), wait_ms, errstr, sizeof errstr))
+    return InvalidArgument(what + ": " + errstr);
+  // Only operations that wait on the controller take an operation timeout.
+  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS &&
+      rd_kafka_AdminOptions_set_operation_timeout(admin.get(), wait_ms, errstr, sizeof errstr))
+    return InvalidArgument(what + ": " + errstr);
+  return admin;
+}
+
+Status QueryWatermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition,
+                       std::chrono::milliseconds timeout, int64_t* low, int64_t* high) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  const std::string what =
+      "offsets of Kafka topic " + topic + " partition " + std::to_string(partition);
+  for (int64_t* out : {low, high}) {
+    for (;;) {
+      rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+      // offsets_for_times() takes the timestamp in `offset`: -2 EARLIEST, -1 LATEST.
+      rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset =
+          out == low ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, list, std::max(1, TimeoutMs(left)));
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = list->elems[0].err;
+      *out = list->elems[0].offset;
+      rd_kafka_topic_partition_list_destroy(list);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      // The callers checked the partition exists: "unknown" here means its
+      // leader is not known (offline: its brokers are down).
+      if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) err = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+      Status s = KafkaStatus(err, what);
+      // A leader moving (NOT_LEADER…) or not yet known: ask again until the deadline.
+      if (s.code() != StatusCode::kUnavailable || Clock::now() >= deadline) return s;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  return OkStatus();
 }
 
 Status CheckTopicName(std::string_view topic) {

@@ -36,12 +36,21 @@ struct EventDeleter {
 struct TopicDeleter {
   void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
 };
+struct AdminOptionsDeleter {
+  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+};
 using Conf = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 using Metadata = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
 using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 using Queue = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
 using Event = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 using Topic = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
+using AdminOptions = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
+
+// Admin options for `op` with a request timeout of `timeout` (at least 1 ms;
+// also the operation timeout of CreateTopics); InvalidArgument naming `what` if librdkafka refuses them.
+Result<AdminOptions> MakeAdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
+                                      std::chrono::milliseconds timeout, const std::string& what);
 
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
@@ -57,6 +66,16 @@ Result<Conf> MakeConf(const Settings& settings, const std::map<std::string, std:
 // rd_kafka_new() taking ownership of `conf` (also on failure). The handle must
 // be destroyed with rd_kafka_destroy / rd_kafka_destroy_flags by its owner.
 Result<rd_kafka_t*> NewHandle(rd_kafka_type_t type, Conf conf);
+
+// The partition's first offset and high watermark, asked of its leader
+// within `timeout` (ListOffsets through rd_kafka_offsets_for_times, EARLIEST
+// and LATEST). Not rd_kafka_query_watermark_offsets: in librdkafka before
+// 2.3.0 it ignores its timeout and hangs while the leader is down
+// (librdkafka #2588). Leader moves are retried until `timeout`; then the
+// mapped error (Unavailable, LEADER_NOT_AVAILABLE for a partition whose
+// brokers are all down). `partition` must exist.
+Status QueryWatermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition,
+                       std::chrono::milliseconds timeout, int64_t* low, int64_t* high);
 
 // OK for a valid Kafka topic name (1..249 of [A-Za-z0-9._-], not "." or "..");
 // InvalidArgument saying what is wrong otherwise.

@@ -15,6 +15,7 @@
 #include "events/kafka/kafka_log_reader.h"
 #include "events/kafka/kafka_status.h"
 #include "events/kafka/kafka_topic.h"
+#include "events/kafka/kafka_topic_settings.h"
 
 namespace ledger {
 
@@ -51,7 +52,6 @@ struct Batch {
   std::vector<int64_t> offsets;                          // -1 until delivered
   size_t pending = 0;                                    // enqueued, not yet reported
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;  // the first failure
-  std::string errstr;
   // AppendAsync's callback: called by Flush once every batch is delivered.
   // Cleared when the log is poisoned (never called then).
   std::function<void(int64_t)> on_offset;
@@ -78,15 +78,33 @@ class KafkaEventLog::Impl {
 
   int32_t partition_count() const { return partitions_; }
   const KafkaLogOptions& options() const { return options_; }
+  const std::string& cluster_id() const { return cluster_id_; }
 
  private:
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
 
   Result<kafka::Conf> MakeClientConf();
-  // The topic's partition count, nullopt when the cluster has no such topic.
+  // The topic's partition count, nullopt when the cluster has no such topic;
+  // also notes the cluster's broker count and the topic's replication.
   Result<std::optional<int32_t>> DescribeTopic(Clock::time_point deadline);
   Status CreateTopic(Clock::time_point deadline);
+  // CheckTopicSettings on the existing topic: its refusal, or OK after
+  // passing its warnings to options_.on_warning.
+  Status CheckTopic(Clock::time_point deadline);
+  // `s` with librdkafka's last error event (a refused connection…), which
+  // says why when a request only timed out.
+  Status WithCause(const Status& s) {
+    rd_kafka_poll(rk_, 0);  // serves error events into last_error_
+    if (last_error_.empty() || s.message().find(last_error_) != std::string::npos) return s;
+    return Status(s.code(), s.message() + " (last error: " + last_error_ + ")");
+  }
+  void Warn(const std::string& warning) const {
+    if (options_.on_warning) options_.on_warning(warning);
+  }
+  // A failed batch's Status; a timed-out one says why when the cause shows
+  // in the metadata (too few in-sync replicas, no leader).
+  Status DeliveryError(const Batch& batch);
   Status Unreachable() const;
   Status CheckPartition(int32_t partition) const;
   // A producer error as a Status; __FATAL is resolved to its cause.
@@ -116,6 +134,10 @@ class KafkaEventLog::Impl {
   rd_kafka_t* rk_ = nullptr;
   kafka::Topic topic_;  // producer's topic handle
   int32_t partitions_ = 0;
+  int32_t cluster_brokers_ = 0;  // in the last metadata
+  int32_t replication_ = 0;      // the topic's smallest replica count
+  int32_t min_insync_ = 0;       // the topic's min.insync.replicas, 0 if unknown
+  std::string cluster_id_;
   int64_t max_record_bytes_ = 1000000;  // the producer's message.max.bytes
   milliseconds message_timeout_ = kMessageTimeout;
   std::list<std::unique_ptr<Batch>> batches_;  // awaiting reports; opaques point into them
@@ -130,8 +152,9 @@ void KafkaEventLog::Impl::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, v
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     b.offsets[d->index] = m->offset;
   } else if (b.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // Not rd_kafka_message_errstr(): for a producer's message it returns the
+    // payload (the record, personal data) as a C string.
     b.err = m->err;
-    b.errstr = rd_kafka_message_errstr(m);
   }
   // A failed batch, or a finished one nobody waits for, is ReapBatches' work.
   if (--b.pending == 0 && (!b.on_offset || b.err != RD_KAFKA_RESP_ERR_NO_ERROR))
@@ -205,9 +228,9 @@ Status KafkaEventLog::Impl::Open() {
   LEDGER_RETURN_IF_ERROR(kafka::CheckTopicName(options_.topic));
   if (options_.partitions <= 0)
     return InvalidArgument("Kafka topic " + options_.topic + ": partitions must be positive");
-  if (options_.replication_factor <= 0)
+  if (options_.replication_factor < 0)
     return InvalidArgument("Kafka topic " + options_.topic +
-                           ": replication_factor must be positive");
+                           ": replication_factor must be positive (or 0: min(3, brokers))");
   if (options_.timeout <= milliseconds(0))
     return InvalidArgument("Kafka log: timeout must be positive");
   LEDGER_RETURN_IF_ERROR(kafka::CheckExtraConfig(options_.extra_config));
@@ -246,6 +269,12 @@ Status KafkaEventLog::Impl::Open() {
     std::this_thread::sleep_for(std::min(kRetryPause, Left(deadline)));
   }
 
+  if (char* id = rd_kafka_clusterid(rk_, std::max(1, kafka::TimeoutMs(Left(deadline))))) {
+    cluster_id_ = id;
+    rd_kafka_mem_free(rk_, id);
+  }
+  if (!created && options_.check_topic_settings) LEDGER_RETURN_IF_ERROR(CheckTopic(deadline));
+
   if (!options_.read_only) {
     // Only now that the topic exists: naming a missing topic would let a
     // broker (or the mock cluster) auto-create it with its defaults.
@@ -269,14 +298,84 @@ Result<std::optional<int32_t>> KafkaEventLog::Impl::DescribeTopic(Clock::time_po
     return s.code() == StatusCode::kUnavailable ? Unreachable() : s;
   }
   kafka::Metadata md(raw);
+  cluster_brokers_ = md->broker_cnt;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (options_.topic != md->topics[i].topic) continue;
+    replication_ = 0;
+    for (int p = 0; p < md->topics[i].partition_cnt; ++p) {
+      const int32_t replicas = md->topics[i].partitions[p].replica_cnt;
+      replication_ = p == 0 ? replicas : std::min(replication_, replicas);
+    }
+  }
   return kafka::FindTopic(*md, options_);
 }
 
 Status KafkaEventLog::Impl::CreateTopic(Clock::time_point deadline) {
-  if (!options_.create_topic) return kafka::CreateTopicWithAdminApi(rk_, options_, Left(deadline));
-  Status s =
-      options_.create_topic(options_.topic, options_.partitions, options_.replication_factor);
+  KafkaLogOptions options = options_;
+  if (options.replication_factor == 0)
+    options.replication_factor = kafka::DefaultReplication(cluster_brokers_);
+  min_insync_ = kafka::MinInsyncFor(options.replication_factor);
+  if (!options.create_topic) return kafka::CreateTopicWithAdminApi(rk_, options, Left(deadline));
+  Status s = options.create_topic(options.topic, options.partitions, options.replication_factor);
   return s.code() == StatusCode::kAlreadyExists ? OkStatus() : s;
+}
+
+Status KafkaEventLog::Impl::CheckTopic(Clock::time_point deadline) {
+  kafka::TopicFacts facts;
+  facts.topic = options_.topic;
+  facts.brokers = options_.brokers;
+  facts.partitions = partitions_;
+  facts.replication = replication_;
+  facts.cluster_brokers = cluster_brokers_;
+  if (options_.partitions_given) facts.wanted_partitions = options_.partitions;
+  // librdkafka's mock cluster (id "mockCluster…"; a real cluster's id is a
+  // base64 UUID) has no DescribeConfigs: asking would wait out the deadline.
+  Result<std::map<std::string, std::string>> configs =
+      cluster_id_.rfind("mockCluster", 0) == 0
+          ? Result<std::map<std::string, std::string>>(
+                FailedPrecondition("librdkafka's mock cluster has no DescribeConfigs"))
+          : kafka::DescribeTopicConfigs(rk_, options_.topic, Left(deadline));
+  if (configs.ok()) {
+    facts.configs = std::move(*configs);
+    min_insync_ = static_cast<int32_t>(
+        std::strtol(facts.configs["min.insync.replicas"].c_str(), nullptr, 10));
+  } else if (configs.status().code() != StatusCode::kFailedPrecondition) {
+    Warn("the settings of Kafka topic " + options_.topic +
+         " could not be checked: " + configs.status().message());
+  }
+  kafka::TopicVerdict verdict = kafka::CheckTopicSettings(facts);
+  for (const std::string& w : verdict.warnings) Warn(w);
+  return verdict.refusal;
+}
+
+Status KafkaEventLog::Impl::DeliveryError(const Batch& batch) {
+  Status s = ProducerError(batch.err, "", Where(batch.key, batch.partition));
+  if (batch.err != RD_KAFKA_RESP_ERR__MSG_TIMED_OUT || topic_ == nullptr) return WithCause(s);
+  // librdkafka retried until message.timeout.ms and reports only that; the
+  // metadata shows the usual cause.
+  const rd_kafka_metadata_t* raw = nullptr;
+  if (rd_kafka_metadata(rk_, 0, topic_.get(), &raw, kafka::TimeoutMs(options_.timeout)) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR)
+    return s;
+  kafka::Metadata md(raw);
+  for (int i = 0; i < md->topic_cnt; ++i)
+    for (int p = 0; p < md->topics[i].partition_cnt; ++p) {
+      const rd_kafka_metadata_partition_t& part = md->topics[i].partitions[p];
+      if (part.id != batch.partition) continue;
+      std::string why;
+      if (part.leader < 0)
+        why = "LEADER_NOT_AVAILABLE: the partition has no leader (its brokers are down)";
+      else if (min_insync_ > 0 && part.isr_cnt < min_insync_)
+        why = "NOT_ENOUGH_REPLICAS: the partition has " + std::to_string(part.isr_cnt) +
+              " in-sync replica(s) of " + std::to_string(part.replica_cnt) +
+              " and the topic requires min.insync.replicas=" + std::to_string(min_insync_) +
+              ", so no acks=all write is acknowledged: bring its brokers back (or check the "
+              "topic's min.insync.replicas)";
+      if (!why.empty()) return Unavailable(s.message() + "; cause: " + why);
+    }
+  // Brokers not yet declared down (a ZooKeeper session outlives a crash by
+  // seconds): the connection errors say it.
+  return WithCause(s);
 }
 
 Status KafkaEventLog::Impl::Unreachable() const {
@@ -327,7 +426,7 @@ void KafkaEventLog::Impl::ReapBatches() {
       continue;
     }
     if (b.err != RD_KAFKA_RESP_ERR_NO_ERROR)
-      MarkPoisoned(ProducerError(b.err, b.errstr, Where(b.key, b.partition)));
+      MarkPoisoned(DeliveryError(b));
     it = batches_.erase(it);
   }
   if (!poisoned_.ok())
@@ -397,7 +496,7 @@ Result<Batch*> KafkaEventLog::Impl::Enqueue(std::string_view key,
 Result<int64_t> KafkaEventLog::Impl::Settle(const Batch& batch) {
   const std::string where = Where(batch.key, batch.partition);
   if (batch.err != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return Poison(ProducerError(batch.err, batch.errstr, where));
+    return Poison(DeliveryError(batch));
   // With one idempotent producer per partition the records are contiguous;
   // anything else means another writer interleaved, which the port forbids.
   const std::vector<int64_t>& offsets = batch.offsets;
@@ -406,6 +505,7 @@ Result<int64_t> KafkaEventLog::Impl::Settle(const Batch& batch) {
   for (size_t i = 0; i < n && first < 0; ++i)
     if (offsets[i] >= 0) first = offsets[i] - static_cast<int64_t>(i);
   if (first < 0) return Poison(Internal(where + ": delivered without offsets"));
+  last_error_.clear();  // delivered: earlier connection errors explain nothing later
   for (size_t i = 0; i < n; ++i)
     if (offsets[i] >= 0 && offsets[i] != first + static_cast<int64_t>(i))
       return Poison(Internal(where + ": records landed at offsets " + std::to_string(offsets[0]) +
@@ -484,11 +584,8 @@ Result<int64_t> KafkaEventLog::Impl::EndOffset(int32_t partition) {
   LEDGER_RETURN_IF_ERROR(CheckPartition(partition));
   int64_t low = 0;
   int64_t high = 0;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      rk_, options_.topic.c_str(), partition, &low, &high, kafka::TimeoutMs(options_.timeout));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return KafkaStatus(err, "high watermark of topic " + options_.topic + " partition " +
-                                std::to_string(partition));
+  Status s = kafka::QueryWatermarks(rk_, options_.topic, partition, options_.timeout, &low, &high);
+  if (!s.ok()) return WithCause(s);
   return high;
 }
 
@@ -499,9 +596,8 @@ Result<std::unique_ptr<LogReader>> KafkaEventLog::Impl::OpenReader(int32_t parti
       "Kafka topic " + options_.topic + " partition " + std::to_string(partition);
   int64_t low = 0;
   int64_t high = 0;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      rk_, options_.topic.c_str(), partition, &low, &high, kafka::TimeoutMs(options_.timeout));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "watermarks of " + where);
+  Status s = kafka::QueryWatermarks(rk_, options_.topic, partition, options_.timeout, &low, &high);
+  if (!s.ok()) return WithCause(s);
   if (from < 0 || from > high)
     return InvalidArgument(where + ": cannot read from offset " + std::to_string(from) +
                            ", outside [0, " + std::to_string(high) + "]");
@@ -509,7 +605,7 @@ Result<std::unique_ptr<LogReader>> KafkaEventLog::Impl::OpenReader(int32_t parti
     return DataLoss(where + " starts at offset " + std::to_string(low) + ": offsets " +
                     std::to_string(from) + ".." + std::to_string(low - 1) +
                     " are no longer on the brokers (a ledger topic needs retention.ms=-1)");
-  return kafka::OpenPartitionReader(options_, partition, from);
+  return kafka::OpenPartitionReader(options_, partition, from, high);
 }
 
 Result<std::unique_ptr<KafkaEventLog>> KafkaEventLog::Open(const KafkaLogOptions& options) {
@@ -541,5 +637,12 @@ Result<std::unique_ptr<LogReader>> KafkaEventLog::OpenReader(int32_t partition, 
 }
 
 const KafkaLogOptions& KafkaEventLog::options() const { return impl_->options(); }
+
+const std::string& KafkaEventLog::cluster_id() const { return impl_->cluster_id(); }
+
+std::string KafkaEventLog::Identity() const {
+  return "kafka-" + (cluster_id().empty() ? std::string("unknown") : cluster_id()) + "-" +
+         options().topic;
+}
 
 }  // namespace ledger

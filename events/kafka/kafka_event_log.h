@@ -4,12 +4,15 @@
 //
 // Contract (beyond event_log.h):
 //  - Open() fetches the cluster's metadata within `timeout`: unreachable brokers
-//    give Unavailable naming them, never a hang. A missing topic is created
-//    (when create_topic_if_missing and not read_only) with `partitions`,
-//    `replication_factor`, cleanup.policy=delete, retention.ms=-1 (and
-//    min.insync.replicas=2 from 3 replicas up: README.md); an
-//    existing topic keeps its own partition count, which partition_count()
-//    reports and placement uses.
+//    give Unavailable naming them (and librdkafka's last error), never a hang.
+//    A missing topic is created (when create_topic_if_missing and not
+//    read_only) with `partitions`, `replication_factor` (default min(3,
+//    brokers)), cleanup.policy=delete, retention.ms=-1 and min.insync.replicas
+//    set explicitly (README.md); an existing topic keeps its own partition
+//    count, which partition_count() reports and placement uses, and has its
+//    settings checked (check_topic_settings).
+//  - A delivery that times out while the partition has fewer in-sync replicas
+//    than min.insync.replicas is reported as NOT_ENOUGH_REPLICAS, naming them.
 //  - Append() produces each value, keyed, to partition
 //    PartitionForKey(key, partition_count()) with an idempotent acks=all
 //    producer, then waits for the delivery reports of those values: it is
@@ -52,9 +55,19 @@ namespace ledger {
 struct KafkaLogOptions {
   std::string brokers;  // "host:port[,host:port…]" (bootstrap.servers)
   std::string topic = "ledger.account-events";
-  int32_t partitions = 12;         // when creating the topic
-  int16_t replication_factor = 1;  // when creating; 3 in production (README)
+  int32_t partitions = 12;  // when creating the topic
+  // Set when the user asked for `partitions` (kafka://…?partitions=N): an
+  // existing topic with another count is then reported (it keeps its own).
+  bool partitions_given = false;
+  // When creating; 0: min(3, brokers in the cluster). min.insync.replicas is
+  // set with it: 2 from 3 replicas up, else 1.
+  int16_t replication_factor = 0;
   bool create_topic_if_missing = true;
+  // Check an existing topic's settings on Open (kafka_topic_settings.h):
+  // what would lose events or block writes is refused, the rest warned about
+  // through on_warning. Off for librdkafka 2.0.2's mock (no DescribeConfigs).
+  bool check_topic_settings = true;
+  std::function<void(const std::string&)> on_warning;
   bool read_only = false;  // no producer: Append/Flush are refused
   // Bound on the metadata, topic creation, Flush, EndOffset and reader waits.
   std::chrono::milliseconds timeout{10000};
@@ -69,6 +82,9 @@ struct KafkaLogOptions {
   std::function<Status(const std::string& topic, int32_t partitions, int16_t replication_factor)>
       create_topic;
 };
+
+// The URI's shape, for messages: kafka://host:port[,host:port…][?topic=…&…].
+extern const char kKafkaUriShape[];
 
 // Parses "kafka://host:port[,host:port…][?topic=NAME&partitions=N&replication=R]"
 // into options (the other fields keep their defaults). InvalidArgument naming
@@ -111,6 +127,11 @@ class KafkaEventLog final : public EventLog {
   Result<std::unique_ptr<LogReader>> OpenReader(int32_t partition, int64_t from) override;
 
   const KafkaLogOptions& options() const;
+  // The cluster's id (Kafka's cluster.id), "" if the brokers did not give one.
+  const std::string& cluster_id() const;
+  // Where the projections of this log are kept apart from other logs':
+  // "kafka-<cluster id>-<topic>", the same for every URI naming this topic.
+  std::string Identity() const override;
 
   class Impl;
 

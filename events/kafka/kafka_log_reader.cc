@@ -17,12 +17,20 @@ using std::chrono::milliseconds;
 
 class KafkaLogReader final : public LogReader {
  public:
-  KafkaLogReader(rd_kafka_t* rk, std::string topic, int32_t partition, int64_t from,
+  KafkaLogReader(std::string topic, int32_t partition, int64_t from, int64_t high,
                  milliseconds timeout)
-      : rk_(rk), topic_(std::move(topic)), partition_(partition), next_(from), timeout_(timeout) {}
+      : topic_(std::move(topic)), partition_(partition), next_(from), high_(high),
+        timeout_(timeout) {}
+  // The consumer handle, once created with this reader as its opaque.
+  void Attach(rd_kafka_t* rk) { rk_ = rk; }
+  static void OnError(rd_kafka_t*, int, const char* reason, void* opaque) {
+    static_cast<KafkaLogReader*>(opaque)->last_error_ = reason;
+  }
 
   // Never waits for a consumer-group exchange: the reader is not a member.
-  ~KafkaLogReader() override { rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE); }
+  ~KafkaLogReader() override {
+    if (rk_ != nullptr) rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  }
 
   KafkaLogReader(const KafkaLogReader&) = delete;
   KafkaLogReader& operator=(const KafkaLogReader&) = delete;
@@ -34,14 +42,24 @@ class KafkaLogReader final : public LogReader {
     return "topic " + topic_ + " partition " + std::to_string(partition_) + " offset " +
            std::to_string(next_);
   }
-  // The last fetch's high watermark says there is nothing more to read now.
-  bool AtHighWatermark() const {
+  // Whether the reader has reached the partition's end: the high watermark
+  // OpenReader saw (so that an empty partition ends at once, not after a
+  // fetch its broker holds for fetch.wait.max.ms), or a later one that the
+  // consumer's fetches brought. Never asks the broker: a request on the
+  // consumer's connection would wait behind that held fetch.
+  bool AtEnd() {
     int64_t low = -1;
     int64_t high = -1;
-    if (rd_kafka_get_watermark_offsets(rk_, topic_.c_str(), partition_, &low, &high) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR)
-      return false;
-    return high >= 0 && next_ >= high;
+    if (rd_kafka_get_watermark_offsets(rk_, topic_.c_str(), partition_, &low, &high) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high > high_)
+      high_ = high;
+    return next_ >= high_;
+  }
+  // `what`, with librdkafka's last error event (connection refused…).
+  std::string Because(std::string what) const {
+    if (!last_error_.empty()) what += " (last error: " + last_error_ + ")";
+    return what;
   }
   Result<std::optional<LogRecord>> Take(const rd_kafka_message_t& m);
   Status Fail(Status s) {
@@ -49,12 +67,14 @@ class KafkaLogReader final : public LogReader {
     return s;
   }
 
-  rd_kafka_t* const rk_;
+  rd_kafka_t* rk_ = nullptr;
   const std::string topic_;
   const int32_t partition_;
   int64_t next_;  // offset of the next record to return
+  int64_t high_;  // the partition's high watermark, as last known
   const milliseconds timeout_;
   Status failed_;
+  std::string last_error_;  // from the error callback (this thread's polls)
 };
 
 Result<std::optional<LogRecord>> KafkaLogReader::Take(const rd_kafka_message_t& m) {
@@ -86,18 +106,20 @@ Result<std::optional<LogRecord>> KafkaLogReader::Next() {
     if (m != nullptr) {
       if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) return Take(*m);
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return std::optional<LogRecord>();
+      // A consumer's error message carries its error string as payload.
       Status s =
           WithDetail(KafkaStatus(m->err, "reading " + Where()), rd_kafka_message_errstr(m.get()));
       if (s.code() != StatusCode::kUnavailable) return Fail(s);
       transient = s;
-    } else if (AtHighWatermark()) {
+    } else if (AtEnd()) {
       return std::optional<LogRecord>();
     }
     if (Clock::now() >= deadline) {
       std::string why = "no record from " + Where() + " within " + Seconds(timeout_) +
-                        " although the partition's high watermark is beyond it";
-      if (!transient.ok()) why += " (last error: " + transient.message() + ")";
-      return Unavailable(why);
+                        " although the partition's high watermark (" + std::to_string(high_) +
+                        ") is beyond it";
+      if (!transient.ok()) why += ": " + transient.message();
+      return Unavailable(Because(why));
     }
   }
 }
@@ -105,7 +127,8 @@ Result<std::optional<LogRecord>> KafkaLogReader::Next() {
 }  // namespace
 
 Result<std::unique_ptr<LogReader>> OpenPartitionReader(const KafkaLogOptions& options,
-                                                       int32_t partition, int64_t from) {
+                                                       int32_t partition, int64_t from,
+                                                       int64_t high) {
   const Settings settings = {
       {"bootstrap.servers", options.brokers}, {"client.id", "ledger-reader"},
       {"group.id", "ledger-log-reader"},  // required by assign(); never joined
@@ -114,9 +137,12 @@ Result<std::unique_ptr<LogReader>> OpenPartitionReader(const KafkaLogOptions& op
       {"auto.offset.reset", "error"},         {"check.crcs", "true"},
   };
   LEDGER_ASSIGN_OR_RETURN(Conf conf, MakeConf(settings, options.extra_config));
-  LEDGER_ASSIGN_OR_RETURN(rd_kafka_t * rk, NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
   auto reader =
-      std::make_unique<KafkaLogReader>(rk, options.topic, partition, from, options.timeout);
+      std::make_unique<KafkaLogReader>(options.topic, partition, from, high, options.timeout);
+  rd_kafka_conf_set_opaque(conf.get(), reader.get());
+  rd_kafka_conf_set_error_cb(conf.get(), KafkaLogReader::OnError);
+  LEDGER_ASSIGN_OR_RETURN(rd_kafka_t * rk, NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
+  reader->Attach(rk);
   rd_kafka_poll_set_consumer(rk);
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, options.topic.c_str(), partition)->offset = from;

@@ -8,6 +8,7 @@
 
 #include "events/kafka/kafka_client.h"
 #include "events/kafka/kafka_status.h"
+#include "events/kafka/kafka_topic_settings.h"
 
 namespace ledger::kafka {
 
@@ -15,9 +16,6 @@ namespace {
 
 struct NewTopicDeleter {
   void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
-};
-struct AdminOptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
 };
 
 constexpr char kHint[] =
@@ -57,18 +55,17 @@ Status CreateTopicWithAdminApi(rd_kafka_t* rk, const KafkaLogOptions& options,
       {"retention.ms", "-1"},
       {"unclean.leader.election.enable", "false"},
   };
-  // With fewer replicas, 2 in-sync replicas would refuse every write.
-  if (options.replication_factor >= 3) configs.emplace_back("min.insync.replicas", "2");
+  // Explicit, whatever the brokers' default: 2 from 3 replicas up, else 1
+  // (a broker default of 2 on a 1-replica topic refuses every write).
+  const std::string min_insync = std::to_string(MinInsyncFor(options.replication_factor));
+  configs.emplace_back("min.insync.replicas", min_insync.c_str());
   for (const auto& [name, value] : configs) {
     rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(topic.get(), name, value);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, what);
   }
-  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> admin(
-      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS));
+  LEDGER_ASSIGN_OR_RETURN(AdminOptions admin,
+                          MakeAdminOptions(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout, what));
   const int wait_ms = std::max(1, TimeoutMs(timeout));
-  if (rd_kafka_AdminOptions_set_request_timeout(admin.get(), wait_ms, errstr, sizeof errstr) ||
-      rd_kafka_AdminOptions_set_operation_timeout(admin.get(), wait_ms, errstr, sizeof errstr))
-    return InvalidArgument(what + ": " + errstr);
   Queue queue(rd_kafka_queue_new(rk));
   rd_kafka_NewTopic_t* topics[] = {topic.get()};
   rd_kafka_CreateTopics(rk, topics, 1, admin.get(), queue.get());

@@ -18,10 +18,10 @@ namespace ledger::kafka {
 Result<std::optional<int32_t>> FindTopic(const rd_kafka_metadata_t& md,
                                          const KafkaLogOptions& options);
 
-// CreateTopics(options.topic, options.partitions, options.replication_factor,
-// cleanup.policy=delete, retention.ms=-1, unclean.leader.election.enable=false,
-// and min.insync.replicas=2 when the replication factor is 3 or more) through
-// `rk`, waiting at most
+// CreateTopics(options.topic, options.partitions, options.replication_factor
+// (resolved: not 0), cleanup.policy=delete, retention.ms=-1,
+// unclean.leader.election.enable=false, and min.insync.replicas =
+// MinInsyncFor(replication factor), explicitly) through `rk`, waiting at most
 // `timeout` (+1 s for the report). OK when created or already existing; the
 // mapped error otherwise (Unavailable when the cluster does not answer in time,
 // e.g. librdkafka 2.0.2's mock, which has no CreateTopics).

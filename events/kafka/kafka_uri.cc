@@ -16,10 +16,12 @@
 
 namespace ledger {
 
+const char kKafkaUriShape[] = "kafka://host:port[,host:port…][?topic=NAME&partitions=N&replication=R]";
+
 namespace {
 
 constexpr std::string_view kScheme = "kafka://";
-constexpr std::string_view kShape = "kafka://host:port[,host:port…][?topic=NAME&partitions=N]";
+constexpr std::string_view kShape = kKafkaUriShape;
 
 // A decimal integer in [lo, hi], nullopt otherwise.
 std::optional<int64_t> Number(std::string_view text, int64_t lo, int64_t hi) {
@@ -113,6 +115,7 @@ Result<KafkaLogOptions> ParseKafkaUri(std::string_view uri) {
         return InvalidArgument(std::string(uri) + ": partitions '" + std::string(value) +
                                "' is not a number in 1..100000");
       options.partitions = static_cast<int32_t>(*n);
+      options.partitions_given = true;
     } else if (name == "replication") {
       std::optional<int64_t> n = Number(value, 1, 32767);
       if (!n)

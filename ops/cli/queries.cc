@@ -48,10 +48,10 @@ class ReadSide {
   static Result<std::unique_ptr<ReadSide>> Open(const LogFlags& flags) {
     auto r = std::unique_ptr<ReadSide>(new ReadSide);
     LEDGER_ASSIGN_OR_RETURN(r->log_, OpenLog(flags, LogAccess::kRead));
-    RecoverProjectionSwap(flags);
+    RecoverProjectionSwap(flags, *r->log_);
     std::error_code ec;
     fs::create_directories(flags.data, ec);
-    Result<std::unique_ptr<ProjectionDb>> db = ProjectionDb::Open(ProjectionDir(flags), {});
+    Result<std::unique_ptr<ProjectionDb>> db = ProjectionDb::Open(ProjectionDir(flags, *r->log_), {});
     if (db.ok()) {
       r->db_ = std::move(*db);
       LEDGER_RETURN_IF_ERROR(CatchUp(*r->log_, *r->db_, "projecting").status());
@@ -65,7 +65,7 @@ class ReadSide {
     for (int attempt = 0; attempt < 5; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
       Result<std::unique_ptr<ProjectionDb>> reader =
-          ProjectionDb::Open(ProjectionDir(flags), ProjectionDb::Options::Reader());
+          ProjectionDb::Open(ProjectionDir(flags, *r->log_), ProjectionDb::Options::Reader());
       if (reader.ok()) {
         r->db_ = std::move(*reader);
         return r;
@@ -263,27 +263,27 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kRead));
   LEDGER_RETURN_IF_ERROR(RefuseWhileServed(flags, "rebuild the projections"));
   LEDGER_ASSIGN_OR_RETURN(auto lock, ServerLock::Acquire(flags, "ledger rebuild"));
-  RecoverProjectionSwap(flags);
+  RecoverProjectionSwap(flags, *log);
   std::error_code ec;
-  fs::remove_all(RebuildDir(flags), ec);
+  fs::remove_all(RebuildDir(flags, *log), ec);
   auto start = std::chrono::steady_clock::now();
   ProjectionProgress p;
   {
-    LEDGER_ASSIGN_OR_RETURN(auto db, ProjectionDb::Open(RebuildDir(flags), ProjectionDb::Options::BulkLoad()));
+    LEDGER_ASSIGN_OR_RETURN(auto db, ProjectionDb::Open(RebuildDir(flags, *log), ProjectionDb::Options::BulkLoad()));
     LEDGER_ASSIGN_OR_RETURN(p, CatchUp(*log, *db, "rebuilding", ProjectorOptions{kRebuildBatch, 2}));
     LEDGER_RETURN_IF_ERROR(db->Close());
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // The swap: live -> old, rebuild -> live, drop old. RecoverProjectionSwap finishes it after a crash.
-  if (fs::exists(ProjectionDir(flags))) {
-    fs::rename(ProjectionDir(flags), OldProjectionDir(flags), ec);
-    if (ec) return Unavailable("cannot move " + ProjectionDir(flags).string() + " aside: " + ec.message());
+  if (fs::exists(ProjectionDir(flags, *log))) {
+    fs::rename(ProjectionDir(flags, *log), OldProjectionDir(flags, *log), ec);
+    if (ec) return Unavailable("cannot move " + ProjectionDir(flags, *log).string() + " aside: " + ec.message());
   }
-  fs::rename(RebuildDir(flags), ProjectionDir(flags), ec);
+  fs::rename(RebuildDir(flags, *log), ProjectionDir(flags, *log), ec);
   if (ec) return Unavailable("cannot move the rebuilt projections into place: " + ec.message());
-  fs::remove_all(OldProjectionDir(flags), ec);
+  fs::remove_all(OldProjectionDir(flags, *log), ec);
   fmt::print(out, "rebuilt {} from offset 0: {} events applied, {} quarantined, in {:.2f} s ({:.0f} events/s)\n",
-             ProjectionDir(flags).string(), p.applied, p.quarantined, secs,
+             ProjectionDir(flags, *log).string(), p.applied, p.quarantined, secs,
              secs > 0 ? static_cast<double>(p.done) / secs : 0.0);
   return OkStatus();
 }

@@ -1,6 +1,7 @@
 #include "ops/datadir/log_flags.h"
 
 #include <cctype>
+#include <cstdio>
 
 #include <CLI/CLI.hpp>
 
@@ -18,25 +19,30 @@ void AddLogFlags(CLI::App& app, LogFlags& flags) {
       ->capture_default_str();
 }
 
-std::filesystem::path ProjectionDir(const LogFlags& flags) {
+std::filesystem::path ProjectionDir(const LogFlags& flags, const EventLog& log) {
   std::filesystem::path base = std::filesystem::path(flags.data);
-  if (flags.log == "embedded") return base / "projections";
-  // Offsets in a store belong to one log: a Kafka log gets its own store.
+  const std::string identity = log.Identity();
+  if (identity.empty()) return base / "projections";
   std::string name = "projections-";
-  for (char c : flags.log.substr(flags.log.find("://") == std::string::npos ? 0 : flags.log.find("://") + 3))
+  for (char c : identity)
     name.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_');
   return base / name;
 }
 
-std::filesystem::path RebuildDir(const LogFlags& f) { return ProjectionDir(f).string() + ".rebuild"; }
-std::filesystem::path OldProjectionDir(const LogFlags& f) { return ProjectionDir(f).string() + ".old"; }
+std::filesystem::path RebuildDir(const LogFlags& f, const EventLog& log) {
+  return ProjectionDir(f, log).string() + ".rebuild";
+}
+std::filesystem::path OldProjectionDir(const LogFlags& f, const EventLog& log) {
+  return ProjectionDir(f, log).string() + ".old";
+}
 
-void RecoverProjectionSwap(const LogFlags& f) {
+void RecoverProjectionSwap(const LogFlags& f, const EventLog& log) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::exists(ProjectionDir(f)) && fs::exists(OldProjectionDir(f)) && fs::exists(RebuildDir(f)))
-    fs::rename(RebuildDir(f), ProjectionDir(f), ec);
-  if (fs::exists(ProjectionDir(f)) && fs::exists(OldProjectionDir(f))) fs::remove_all(OldProjectionDir(f), ec);
+  const fs::path live = ProjectionDir(f, log), old = OldProjectionDir(f, log),
+                 rebuild = RebuildDir(f, log);
+  if (!fs::exists(live) && fs::exists(old) && fs::exists(rebuild)) fs::rename(rebuild, live, ec);
+  if (fs::exists(live) && fs::exists(old)) fs::remove_all(old, ec);
 }
 
 std::filesystem::path EmbeddedLogDir(const LogFlags& flags) {
@@ -49,8 +55,9 @@ Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess acces
   const bool write = access != LogAccess::kRead;
   if (flags.log.rfind("kafka://", 0) == 0) {
     LEDGER_ASSIGN_OR_RETURN(KafkaLogOptions options, ParseKafkaUri(flags.log));
-    if (partitions && flags.log.find("partitions=") == std::string::npos)
-      options.partitions = *partitions;
+    if (partitions && !options.partitions_given) options.partitions = *partitions;
+    // Topic settings worth a look (kafka_topic_settings.h) go to stderr.
+    options.on_warning = [](const std::string& w) { std::fprintf(stderr, "ledger: warning: %s\n", w.c_str()); };
     options.read_only = !write;
     options.create_topic_if_missing = write;
     LEDGER_ASSIGN_OR_RETURN(auto log, KafkaEventLog::Open(options));
@@ -58,7 +65,7 @@ Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess acces
   }
   if (flags.log != "embedded")
     return InvalidArgument("--log " + flags.log +
-                           ": expected 'embedded' or kafka://host:port[,host:port]");
+                           ": expected 'embedded' or " + kKafkaUriShape);
   if (access == LogAccess::kRead && !std::filesystem::is_directory(flags.data))
     return NotFound("no ledger at " + flags.data +
                     " (directory missing): pass --data pointing at a ledger directory, or run "

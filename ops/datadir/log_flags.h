@@ -35,15 +35,18 @@ enum class LogAccess {
 };
 
 std::filesystem::path EmbeddedLogDir(const LogFlags& flags);
-// Where the projections of this log live: DATA/projections for the embedded
-// log, DATA/projections-<brokers> for a Kafka log (offsets belong to one log).
-std::filesystem::path ProjectionDir(const LogFlags& flags);
+// Where the projections of `log` live: DATA/projections for the embedded log,
+// DATA/projections-kafka-<cluster id>-<topic> for a Kafka topic (its
+// Identity(): offsets belong to one log, and every URI naming the same topic
+// of the same cluster — another broker order, other query parameters —
+// shares its store).
+std::filesystem::path ProjectionDir(const LogFlags& flags, const EventLog& log);
 // `ledger rebuild` builds into ProjectionDir + ".rebuild", then swaps: live →
 // ".old", rebuild → live, drop ".old". RecoverProjectionSwap finishes a swap a
 // crash interrupted; every opener of the projections calls it first.
-std::filesystem::path RebuildDir(const LogFlags& flags);
-std::filesystem::path OldProjectionDir(const LogFlags& flags);
-void RecoverProjectionSwap(const LogFlags& flags);
+std::filesystem::path RebuildDir(const LogFlags& flags, const EventLog& log);
+std::filesystem::path OldProjectionDir(const LogFlags& flags, const EventLog& log);
+void RecoverProjectionSwap(const LogFlags& flags, const EventLog& log);
 
 // NotFound naming the directory when reading a ledger that does not exist;
 // InvalidArgument for an unknown --log. A log created by kWrite gets

@@ -28,22 +28,24 @@ class LedgerService::Impl {
 
   Status Open() {
     LEDGER_ASSIGN_OR_RETURN(lock_, ServerLock::Acquire(flags_, "ledgerd"));
-    RecoverProjectionSwap(flags_);
+    // The log first: its identity names the projections' directory.
+    LEDGER_RETURN_IF_ERROR(OpenLog());
+    projection_dir_ = ProjectionDir(flags_, *log_).string();
+    RecoverProjectionSwap(flags_, *log_);
     const auto deadline = Steady::now() + options_.store_wait;
     bool waited = false;
     for (;;) {
-      Result<std::unique_ptr<ProjectionDb>> db = ProjectionDb::Open(ProjectionDir(flags_), {});
+      Result<std::unique_ptr<ProjectionDb>> db = ProjectionDb::Open(projection_dir_, {});
       if (db.ok()) {
         db_ = std::move(*db);
         break;
       }
       // A `ledger` read is catching the projections up: it finishes soon.
       if (db.status().code() != StatusCode::kFailedPrecondition || Steady::now() > deadline) return db.status();
-      if (!waited) Note("waiting for another ledger process to release " + ProjectionDir(flags_).string());
+      if (!waited) Note("waiting for another ledger process to release " + projection_dir_);
       waited = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
-    LEDGER_RETURN_IF_ERROR(OpenLog());
     partitions_ = log_->partition_count();
     writer_ = std::thread([this] { WriterMain(); });
     maintenance_ = std::thread([this] { MaintenanceMain(); });
@@ -109,7 +111,7 @@ class LedgerService::Impl {
   }
   int32_t partition_count() const { return partitions_; }
   std::string log_dir() const { return flags_.log == "embedded" ? EmbeddedLogDir(flags_).string() : ""; }
-  std::string projection_dir() const { return ProjectionDir(flags_).string(); }
+  std::string projection_dir() const { return projection_dir_; }
   Status SetUrl(const std::string& url) { return lock_->SetUrl(url); }
 
  private:
@@ -344,6 +346,7 @@ class LedgerService::Impl {
   }
 
   LogFlags flags_;
+  std::string projection_dir_;  // ProjectionDir of the log, fixed at Open
   ServiceOptions options_;
   Clock clock_;
   WriterProbe& writer_probe_;

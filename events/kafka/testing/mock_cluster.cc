@@ -121,6 +121,7 @@ KafkaLogOptions MockKafkaCluster::LogOptions(const std::string& topic) const {
   KafkaLogOptions options;
   options.brokers = bootstrap_servers_;
   options.topic = topic;
+  options.check_topic_settings = false;  // no DescribeConfigs on the mock
   options.create_topic = [cluster = cluster_](const std::string& name, int32_t partitions,
                                               int16_t replication_factor) {
     return KafkaStatus(
