@@ -16,9 +16,10 @@ function(ledger_cc_library)
 endfunction()
 
 # A GoogleTest binary whose cases are registered one by one with CTest and
-# labelled (unit, integration, kafka) so that `ctest -L unit` selects them.
+# labelled (unit, integration, kafka, kafka-real) so that `ctest -L unit`
+# selects them; PROPERTIES adds CTest properties to every case.
 function(ledger_cc_test)
-  cmake_parse_arguments(T "" "NAME;LABEL" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME;LABEL" "SRCS;DEPS;PROPERTIES" ${ARGN})
   if(NOT T_LABEL)
     set(T_LABEL unit)
   endif()
@@ -28,6 +29,6 @@ function(ledger_cc_test)
   target_compile_options(${target} PRIVATE ${LEDGER_WARNINGS})
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
   gtest_discover_tests(${target}
-    PROPERTIES LABELS ${T_LABEL}
+    PROPERTIES LABELS ${T_LABEL} ${T_PROPERTIES}
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -1,0 +1,101 @@
+// The `ledger` binary on a real 3-broker Kafka cluster (real_cluster.h), as an
+// operator runs it: a simulation that loses a broker for 10 s on the way
+// gives the embedded run's export byte for byte and its statistics; every URI
+// naming the same topic of the same cluster shares one projection store.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "events/testing/temp_dir.h"
+#include "tests/kafka_real/real_cluster.h"
+#include "tests/ledger_runner.h"
+
+namespace ledger {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CliRun;
+using testing::RealCluster;
+using testing::RunLedger;
+
+// The brokers of `list` ("a,b,c") in another order ("c,a,b").
+std::string Rotated(const std::string& list) {
+  const size_t last = list.rfind(',');
+  return last == std::string::npos ? list : list.substr(last + 1) + "," + list.substr(0, last);
+}
+
+TEST(LedgerRealTest, SimulationLosingABrokerFor10sExportsAndCountsLikeTheEmbeddedRun) {
+  LEDGER_REQUIRE_LOCAL_KAFKA();
+  testing::TempDir tmp("ledger-real");
+  const fs::path embedded = tmp.path() / "embedded", kafka = tmp.path() / "kafka";
+  const fs::path out = tmp.path() / "out";
+  fs::create_directories(out);
+  const std::string topic = testing::UniqueTopic("simulate");
+  const std::string uri = "kafka://" + RealCluster::Get().brokers() + "?topic=" + topic;
+  const std::string simulate = "simulate --scale 0.03 --seed 7";
+
+  CliRun e = RunLedger("--data " + embedded.string() + " " + simulate, out);
+  ASSERT_EQ(e.code, 0) << e.err;
+
+  // The same simulation on Kafka; broker 1 is SIGKILLed a second in and
+  // comes back 10 s later.
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = testing::SpawnLedger({"--data", kafka.string(), "--log", uri, "simulate", "--scale",
+                                    "0.03", "--seed", "7"},
+                                   out);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  RealCluster::Get().Kill(1);
+  std::this_thread::sleep_for(std::chrono::seconds(10));
+  RealCluster::Get().Restart(1);
+  CliRun k = testing::WaitLedger(pid, out);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(k.code, 0) << k.err;
+  std::printf("[ kafka    ] simulation with broker 1 down for 10 s: %.1f s\n%s", took,
+              k.out.c_str());
+  EXPECT_GT(took, 11.0) << "the simulation ended before the broker came back: lengthen it";
+  ASSERT_TRUE(RealCluster::Get().WaitInSync(topic, std::chrono::seconds(60)));
+
+  CliRun ee = RunLedger("--data " + embedded.string() + " export", out);
+  CliRun ke = RunLedger({"--data", kafka.string(), "--log", uri, "export"}, out);
+  ASSERT_EQ(ee.code, 0) << ee.err;
+  ASSERT_EQ(ke.code, 0) << ke.err;
+  EXPECT_GT(ee.out.size(), 1000000u);
+  EXPECT_TRUE(ke.out == ee.out) << "the exports differ (" << ke.out.size() << " and "
+                                << ee.out.size() << " bytes)";
+
+  const std::string stats = "stats --format csv --as-of 2023-06-20";
+  CliRun es = RunLedger("--data " + embedded.string() + " " + stats, out);
+  CliRun ks = RunLedger({"--data", kafka.string(), "--log", uri, "stats", "--format", "csv",
+                         "--as-of", "2023-06-20"},
+                        out);
+  ASSERT_EQ(es.code, 0) << es.err;
+  ASSERT_EQ(ks.code, 0) << ks.err;
+  EXPECT_EQ(ks.out, es.out);
+
+  // Fault 5: another broker order and another query name the same topic of
+  // the same cluster: same store (it was one store per URI string).
+  const std::string other = "kafka://" + Rotated(RealCluster::Get().brokers()) +
+                            "?replication=3&topic=" + topic;
+  CliRun ks2 = RunLedger({"--data", kafka.string(), "--log", other, "stats", "--format", "csv",
+                          "--as-of", "2023-06-20"},
+                         out);
+  ASSERT_EQ(ks2.code, 0) << ks2.err;
+  EXPECT_EQ(ks2.out, es.out);
+  std::vector<std::string> stores;
+  for (const auto& entry : fs::directory_iterator(kafka))
+    if (entry.path().filename().string().rfind("projections", 0) == 0)
+      stores.push_back(entry.path().filename().string());
+  ASSERT_EQ(stores.size(), 1u) << ::testing::PrintToString(stores);
+  EXPECT_EQ(stores[0].rfind("projections-kafka-", 0), 0u) << stores[0];
+  EXPECT_NE(stores[0].find(topic), std::string::npos) << stores[0];
+}
+
+}  // namespace
+}  // namespace ledger

@@ -1,0 +1,167 @@
+// The real Kafka cluster of `ctest -L kafka-real` (test-only).
+//
+// CTest's fixture kafka_real (cluster_fixture.sh) starts 3 brokers of
+// ../shared/kafka before these tests and stops them after; its state
+// directory reaches the tests as KAFKA_REAL_STATE. With KAFKA_BROKERS set the
+// fixture records that cluster instead and tests that kill brokers skip.
+// Where no Java runtime can be had, every test skips with the reason.
+//
+// Tests share the cluster one after another (RESOURCE_LOCK kafka_real): each
+// uses topics of its own (UniqueTopic) and leaves every broker running.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace ledger::testing {
+
+class RealCluster {
+ public:
+  static const RealCluster& Get() {
+    static const RealCluster cluster;
+    return cluster;
+  }
+
+  const std::string& brokers() const { return brokers_; }
+  const std::string& skip_reason() const { return skip_; }
+  // Why the cluster is unusable although it should be (the test fails).
+  const std::string& problem() const { return problem_; }
+  // Brokers can be killed and restarted (the fixture started them).
+  bool local() const { return local_; }
+  const std::string& state() const { return state_; }
+
+  // SIGKILLs broker `id` (0-based): a crash. Returns once it is gone.
+  void Kill(int id) const {
+    const std::string pid = Read(state_ + "/cluster/broker-" + std::to_string(id) + ".pid");
+    Run("kill " + std::to_string(id));
+    for (int i = 0; i < 200 && !pid.empty() && ::kill(std::stoi(pid), 0) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // Starts broker `id` again, same port and data; returns once it listens.
+  void Restart(int id) const { Run("restart " + std::to_string(id)); }
+
+  // Waits until every partition of `topic` has a leader and all its replicas
+  // in sync (after a restart, before the next test counts on them).
+  bool WaitInSync(const std::string& topic, std::chrono::seconds timeout) const {
+    char err[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", brokers_.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk == nullptr) return false;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool ok = false;
+    while (!ok && std::chrono::steady_clock::now() < deadline) {
+      const rd_kafka_metadata_t* md = nullptr;
+      if (rd_kafka_metadata(rk, 1, nullptr, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int t = 0; t < md->topic_cnt; ++t) {
+          if (topic != md->topics[t].topic) continue;
+          ok = md->topics[t].partition_cnt > 0;
+          for (int p = 0; p < md->topics[t].partition_cnt; ++p) {
+            const rd_kafka_metadata_partition_t& part = md->topics[t].partitions[p];
+            if (part.leader < 0 || part.isr_cnt < part.replica_cnt) ok = false;
+          }
+        }
+        rd_kafka_metadata_destroy(md);
+      }
+      if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    rd_kafka_destroy(rk);
+    return ok;
+  }
+
+ private:
+  RealCluster() {
+    const char* state = std::getenv("KAFKA_REAL_STATE");
+    if (state == nullptr) {
+      skip_ = "KAFKA_REAL_STATE is not set: run these tests through ctest -L kafka-real";
+      return;
+    }
+    state_ = state;
+    skip_ = Read(state_ + "/skip");
+    brokers_ = Read(state_ + "/brokers");
+    local_ = Read(state_ + "/mode") == "local";
+    if (skip_.empty() && brokers_.empty())
+      skip_ = "the kafka_real fixture left no brokers in " + state_ + " (did it run?)";
+    // A broker listens a moment before it registers: wait until the
+    // metadata lists all 3, or topics get fewer replicas than tests expect.
+    if (skip_.empty() && local_ && BrokerCount(std::chrono::seconds(60)) < 3)
+      problem_ = "the cluster of the kafka_real fixture does not list 3 brokers after 60 s";
+  }
+
+  int BrokerCount(std::chrono::seconds timeout) const {
+    char err[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", brokers_.c_str(), err, sizeof err);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk == nullptr) return 0;
+    int count = 0;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (count < 3 && std::chrono::steady_clock::now() < deadline) {
+      const rd_kafka_metadata_t* md = nullptr;
+      if (rd_kafka_metadata(rk, 0, nullptr, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        count = md->broker_cnt;
+        rd_kafka_metadata_destroy(md);
+      }
+      if (count < 3) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    rd_kafka_destroy(rk);
+    return count;
+  }
+
+  static std::string Read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+
+  void Run(const std::string& args) const {
+    const std::string command = std::string(LEDGER_KAFKA_CLUSTER) + " " + args.substr(0, args.find(' ')) +
+                                " " + state_ + "/cluster" + args.substr(args.find(' ')) +
+                                " > " + state_ + "/last-command.log 2>&1";
+    ASSERT_EQ(std::system(command.c_str()), 0)
+        << command << ": " << Read(state_ + "/last-command.log");
+  }
+
+  std::string state_, brokers_, skip_, problem_;
+  bool local_ = false;
+};
+
+// A topic name no earlier run used (tests may run against a kept cluster).
+inline std::string UniqueTopic(const std::string& stem) {
+  return "ledger.real." + stem + "." + std::to_string(getpid()) + "." +
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000007);
+}
+
+}  // namespace ledger::testing
+
+// Skips the test (saying why) when no real cluster is at hand.
+#define LEDGER_REQUIRE_REAL_KAFKA()                                                  \
+  do {                                                                               \
+    if (!::ledger::testing::RealCluster::Get().skip_reason().empty())                \
+      GTEST_SKIP() << ::ledger::testing::RealCluster::Get().skip_reason();           \
+    if (!::ledger::testing::RealCluster::Get().problem().empty())                    \
+      GTEST_FAIL() << ::ledger::testing::RealCluster::Get().problem();               \
+  } while (0)
+
+// Also skips when the brokers cannot be killed (KAFKA_BROKERS given).
+#define LEDGER_REQUIRE_LOCAL_KAFKA()                                                 \
+  do {                                                                               \
+    LEDGER_REQUIRE_REAL_KAFKA();                                                     \
+    if (!::ledger::testing::RealCluster::Get().local())                              \
+      GTEST_SKIP() << "brokers of KAFKA_BROKERS cannot be killed by this test";      \
+  } while (0)
