@@ -233,20 +233,15 @@ TEST_F(KafkaScenarioTest, BrokerOutagesAndProduceErrorsDuringCommandsLoseAndDupl
   int reappended = 0;
   for (int32_t p = 0; p < kafka->partition_count(); ++p) {
     std::set<std::string> values;
-    auto reader = kafka->OpenReader(p, 0);
-    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-    for (;;) {
-      auto rec = (*reader)->Next();
-      ASSERT_TRUE(rec.ok()) << rec.status().ToString();
-      if (!rec->has_value()) break;
-      auto d = DecodeLogRecord(**rec);
+    for (const LogRecord& r : testing::ReadPartition(*kafka, p)) {
+      auto d = DecodeLogRecord(r);
       ASSERT_TRUE(d.ok()) << d.status().ToString();
-      first_event_at[{p, (*rec)->offset}] = d->event.command_id.str();
-      if (!values.insert((*rec)->value).second) {
+      first_event_at[{p, r.offset}] = d->event.command_id.str();
+      if (!values.insert(r.value).second) {
         ++reappended;
         continue;
       }
-      kept[p].emplace_back((*rec)->key, (*rec)->value);
+      kept[p].emplace_back(r.key, r.value);
     }
   }
   std::printf("[ mock     ] %d records appended twice by the mock (no sequence check)\n",
@@ -259,14 +254,7 @@ TEST_F(KafkaScenarioTest, BrokerOutagesAndProduceErrorsDuringCommandsLoseAndDupl
     }
   for (int32_t p = 0; p < embedded->partition_count(); ++p) {
     std::vector<std::pair<std::string, std::string>> want;
-    auto reader = embedded->OpenReader(p, 0);
-    ASSERT_TRUE(reader.ok());
-    for (;;) {
-      auto rec = (*reader)->Next();
-      ASSERT_TRUE(rec.ok());
-      if (!rec->has_value()) break;
-      want.emplace_back((*rec)->key, (*rec)->value);
-    }
+    for (const LogRecord& r : testing::ReadPartition(*embedded, p)) want.emplace_back(r.key, r.value);
     EXPECT_TRUE(kept[p] == want) << "partition " << p << ": " << kept[p].size()
                                  << " distinct records on Kafka, " << want.size()
                                  << " in the embedded run";

@@ -16,6 +16,7 @@
 
 #include "events/identifiers.h"
 #include "events/kafka/testing/mock_cluster.h"
+#include "events/testing/log_contents.h"
 
 namespace ledger {
 namespace {
@@ -59,18 +60,8 @@ class KafkaEventLogTest : public ::testing::Test {
     return log.ok() ? std::move(log).value() : nullptr;
   }
 
-  // Every record of `partition` from `from` up to the end.
   static std::vector<LogRecord> ReadAll(EventLog& log, int32_t partition, int64_t from = 0) {
-    std::vector<LogRecord> out;
-    auto reader = log.OpenReader(partition, from);
-    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
-    if (!reader.ok()) return out;
-    for (;;) {
-      auto next = (*reader)->Next();
-      EXPECT_TRUE(next.ok()) << next.status().ToString();
-      if (!next.ok() || !next->has_value()) return out;
-      out.push_back(std::move(**next));
-    }
+    return testing::ReadPartition(log, partition, from);
   }
 
   // Records the test expects, per partition, in offset order.

@@ -17,6 +17,7 @@
 
 #include "events/identifiers.h"
 #include "events/kafka/kafka_event_log.h"
+#include "events/testing/log_contents.h"
 #include "tests/kafka_real/real_cluster.h"
 
 namespace ledger {
@@ -111,19 +112,6 @@ std::pair<int, std::string> ReplicationOf(const std::string& topic) {
   rd_kafka_ConfigResource_destroy(res);
   rd_kafka_destroy(rk);
   return {replicas, min_insync};
-}
-
-std::vector<LogRecord> ReadAll(EventLog& log, int32_t partition) {
-  std::vector<LogRecord> out;
-  auto reader = log.OpenReader(partition, 0);
-  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
-  if (!reader.ok()) return out;
-  for (;;) {
-    auto next = (*reader)->Next();
-    EXPECT_TRUE(next.ok()) << next.status().ToString();
-    if (!next.ok() || !next->has_value()) return out;
-    out.push_back(std::move(**next));
-  }
 }
 
 class KafkaLogRealTest : public ::testing::Test {
@@ -224,7 +212,7 @@ TEST_F(KafkaLogRealTest, EmptyPartitionsEndAtOnceNotAfterAHeldFetch) {
   ASSERT_TRUE(log->Append("acc-7", std::vector<std::string>{"only"}).ok());
   const auto start = Clock::now();
   int64_t records = 0;
-  for (int32_t p = 0; p < 12; ++p) records += static_cast<int64_t>(ReadAll(*log, p).size());
+  for (int32_t p = 0; p < 12; ++p) records += static_cast<int64_t>(testing::ReadPartition(*log, p).size());
   const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
   EXPECT_EQ(records, 1);
   // 11 empty partitions: a held fetch each would be 5.5 s.
@@ -352,7 +340,7 @@ TEST_F(KafkaLogRealTest, BrokerKilledDuringGroupCommitsLosesAndDuplicatesNothing
 
   std::map<std::string, int> copies;
   for (int32_t p = 0; p < log->partition_count(); ++p)
-    for (const LogRecord& r : ReadAll(*log, p)) {
+    for (const LogRecord& r : testing::ReadPartition(*log, p)) {
       ++copies[r.value];
       auto it = acked.find(r.value);
       if (it != acked.end() && copies[r.value] == 1) {
@@ -383,7 +371,7 @@ TEST_F(KafkaLogRealTest, WholeClusterRestartKeepsEveryRecordAndTheClusterId) {
                               std::vector<std::string>{"r" + std::to_string(i)})
                       .ok());
     cluster_id = log->cluster_id();
-    for (int32_t p = 0; p < 3; ++p) before.push_back(ReadAll(*log, p));
+    for (int32_t p = 0; p < 3; ++p) before.push_back(testing::ReadPartition(*log, p));
   }
   EXPECT_FALSE(cluster_id.empty());
   for (int id = 0; id < 3; ++id) RealCluster::Get().Kill(id);
@@ -395,7 +383,7 @@ TEST_F(KafkaLogRealTest, WholeClusterRestartKeepsEveryRecordAndTheClusterId) {
   ASSERT_NE(log, nullptr);
   EXPECT_EQ(log->cluster_id(), cluster_id);
   for (int32_t p = 0; p < 3; ++p) {
-    std::vector<LogRecord> after = ReadAll(*log, p);
+    std::vector<LogRecord> after = testing::ReadPartition(*log, p);
     ASSERT_EQ(after.size(), before[p].size()) << "partition " << p;
     for (size_t i = 0; i < after.size(); ++i)
       EXPECT_EQ(after[i].key + "=" + after[i].value, before[p][i].key + "=" + before[p][i].value);
