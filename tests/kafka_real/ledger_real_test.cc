@@ -12,6 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include "events/embedded/embedded_event_log.h"
+#include "events/kafka/kafka_event_log.h"
+#include "events/testing/log_contents.h"
 #include "events/testing/temp_dir.h"
 #include "tests/kafka_real/real_cluster.h"
 #include "tests/ledger_runner.h"
@@ -95,6 +98,72 @@ TEST(LedgerRealTest, SimulationLosingABrokerFor10sExportsAndCountsLikeTheEmbedde
   ASSERT_EQ(stores.size(), 1u) << ::testing::PrintToString(stores);
   EXPECT_EQ(stores[0].rfind("projections-kafka-", 0), 0u) << stores[0];
   EXPECT_NE(stores[0].find(topic), std::string::npos) << stores[0];
+}
+
+// `ledger migrate` SIGKILLed a quarter of the way into a real topic, then run
+// again: it verifies what is there, copies the rest, and the topic holds the
+// embedded log record for record; a third run copies nothing.
+TEST(LedgerRealTest, MigrateKilledMidRunThenRerunHoldsExactlyTheEmbeddedLog) {
+  LEDGER_REQUIRE_REAL_KAFKA();
+  testing::TempDir tmp("ledger-real-migrate");
+  const fs::path data = tmp.path() / "data", out = tmp.path() / "out";
+  fs::create_directories(out);
+  CliRun sim = RunLedger("--data " + data.string() + " simulate --scale 0.02 --seed 11", out);
+  ASSERT_EQ(sim.code, 0) << sim.err;
+  EmbeddedLogOptions read_only;
+  read_only.read_only = true;
+  auto embedded = EmbeddedEventLog::Open(data / "log", read_only);
+  ASSERT_TRUE(embedded.ok()) << embedded.status().ToString();
+  int64_t events = 0;
+  for (int64_t e : testing::EndOffsets(**embedded)) events += e;
+
+  const std::string topic = testing::UniqueTopic("migrate");
+  const std::string uri = "kafka://" + RealCluster::Get().brokers() + "?topic=" + topic;
+  const std::vector<std::string> migrate = {"--data", data.string(), "migrate", "--to", uri,
+                                            "--batch", "40"};
+  pid_t pid = testing::SpawnLedger(migrate, out);
+  // SIGKILL once a quarter is in the topic: batches in flight, no clean exit.
+  std::unique_ptr<KafkaEventLog> kafka;
+  int64_t at_kill = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline && at_kill < events / 4) {
+    if (kafka == nullptr) {
+      KafkaLogOptions o;
+      o.brokers = RealCluster::Get().brokers();
+      o.topic = topic;
+      o.read_only = true;
+      if (auto log = KafkaEventLog::Open(o); log.ok()) kafka = std::move(log).value();
+    }
+    if (kafka != nullptr) {
+      at_kill = 0;
+      for (int64_t e : testing::EndOffsets(*kafka)) at_kill += e;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  CliRun killed = testing::WaitLedger(pid, out);
+  ASSERT_EQ(killed.code, 128 + SIGKILL) << "migrate ended before the kill: " << killed.out
+                                        << killed.err;
+  ASSERT_NE(kafka, nullptr);
+  int64_t after_kill = 0;
+  for (int64_t e : testing::EndOffsets(*kafka)) after_kill += e;
+  std::printf("[ killed   ] migrate at %lld of %lld records in the topic\n",
+              static_cast<long long>(after_kill), static_cast<long long>(events));
+  EXPECT_LT(after_kill, events);
+
+  CliRun rerun = RunLedger(migrate, out);
+  ASSERT_EQ(rerun.code, 0) << rerun.err;
+  EXPECT_NE(rerun.out.find("migrated " + std::to_string(events - after_kill) + " records"),
+            std::string::npos)
+      << rerun.out;
+  EXPECT_NE(rerun.out.find("(" + std::to_string(after_kill) + " already there, verified)"),
+            std::string::npos)
+      << rerun.out;
+  EXPECT_TRUE(testing::ReadLog(*kafka) == testing::ReadLog(**embedded))
+      << "the topic differs from the embedded log";
+  CliRun again = RunLedger(migrate, out);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("migrated 0 records"), std::string::npos) << again.out;
 }
 
 }  // namespace
