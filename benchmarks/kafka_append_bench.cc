@@ -1,7 +1,9 @@
 // Append throughput through Kafka: the ledger's KafkaEventLog against the raw
 // librdkafka producer, on librdkafka's mock cluster (3 brokers on loopback,
-// in this process), with the same records — real encoded events of the
-// workload, at their own partitions — measured in the same run:
+// in this process) or, with --brokers, on a real cluster
+// (benchmarks/kafka_real_bench.sh starts 1 and 3 brokers of ../shared/kafka),
+// with the same records — real encoded events of the workload, at their own
+// partitions — measured in the same run:
 //
 //  raw          rd_kafka_producev of every record (same producer settings:
 //               acks=all, idempotence, linger.ms=5), one flush at the end —
@@ -15,15 +17,20 @@
 //               workload's commands, 64 per group commit, on a fresh topic.
 //
 // Each rate is the median of --runs runs, each on a fresh topic (the mock
-// keeps ~5 MiB per partition; every run stays under it).
+// keeps ~5 MiB per partition; every run stays under it). On a real cluster
+// the topics (bench.<pid>.<path>.<run>) are created by KafkaEventLog with the
+// ledger's settings (replication min(3, brokers)) and left in place.
 //
-//   kafka_append_bench [--families N] [--group N] [--runs N]
+//   kafka_append_bench [--families N] [--group N] [--runs N] [--brokers host:port,…]
 #include <librdkafka/rdkafka.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -113,14 +120,44 @@ double RawProduceRate(const std::string& brokers, const std::string& topic,
   return static_cast<double>(records.size()) / secs;
 }
 
-std::unique_ptr<KafkaEventLog> OpenLog(testing::MockKafkaCluster& cluster, const std::string& topic) {
-  auto log = KafkaEventLog::Open(cluster.LogOptions(topic));
+// Where the topics live: the mock, or a real cluster.
+struct Target {
+  std::string brokers;
+  std::function<KafkaLogOptions(const std::string& topic)> options;
+  std::function<void(const std::string& topic)> create;  // a fresh topic, 12 partitions
+};
+
+Target MockTarget(testing::MockKafkaCluster& cluster) {
+  return {cluster.bootstrap_servers(),
+          [&cluster](const std::string& topic) { return cluster.LogOptions(topic); },
+          [&cluster](const std::string& topic) {
+            if (Status s = cluster.CreateTopic(topic, 12, 3); !s.ok()) Die(s.ToString());
+          }};
+}
+
+Target RealTarget(const std::string& brokers) {
+  auto options = [brokers](const std::string& topic) {
+    KafkaLogOptions o;
+    o.brokers = brokers;
+    o.topic = topic;
+    o.partitions = 12;
+    o.timeout = std::chrono::milliseconds(30000);
+    return o;
+  };
+  return {brokers, options, [options](const std::string& topic) {
+            auto log = KafkaEventLog::Open(options(topic));  // creates it
+            if (!log.ok()) Die(log.status().ToString());
+          }};
+}
+
+std::unique_ptr<KafkaEventLog> OpenLog(const Target& target, const std::string& topic) {
+  auto log = KafkaEventLog::Open(target.options(topic));
   if (!log.ok()) Die(log.status().ToString());
   return std::move(log).value();
 }
 
 // KafkaEventLog, AppendAsync with a Flush every `group` records: records/s.
-double LogAsyncRate(testing::MockKafkaCluster& cluster, const std::string& topic,
+double LogAsyncRate(const Target& cluster, const std::string& topic,
                     const std::vector<Record>& records, size_t group) {
   auto log = OpenLog(cluster, topic);
   std::vector<int64_t> next(static_cast<size_t>(log->partition_count()), 0);
@@ -142,7 +179,7 @@ double LogAsyncRate(testing::MockKafkaCluster& cluster, const std::string& topic
 }
 
 // KafkaEventLog::Append, one record per call: records/s.
-double LogSyncRate(testing::MockKafkaCluster& cluster, const std::string& topic,
+double LogSyncRate(const Target& cluster, const std::string& topic,
                    const std::vector<Record>& records, size_t n) {
   auto log = OpenLog(cluster, topic);
   const auto t0 = Clock::now();
@@ -154,7 +191,7 @@ double LogSyncRate(testing::MockKafkaCluster& cluster, const std::string& topic,
 }
 
 // The write path end to end: events/s.
-double HandlerRate(testing::MockKafkaCluster& cluster, const std::string& topic,
+double HandlerRate(const Target& cluster, const std::string& topic,
                    const std::vector<Command>& commands) {
   auto log = OpenLog(cluster, topic);
   auto h = CommandHandler::Open(*log, [] { return Timestamp{1'790'000'000'000'000}; });
@@ -180,8 +217,10 @@ double Median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   size_t families = 2000, group = 1000, runs = 3;
+  std::string brokers;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--families") == 0) families = std::strtoul(argv[++i], nullptr, 10);
+    if (std::strcmp(argv[i], "--brokers") == 0) brokers = argv[++i];
+    else if (std::strcmp(argv[i], "--families") == 0) families = std::strtoul(argv[++i], nullptr, 10);
     else if (std::strcmp(argv[i], "--group") == 0) group = std::strtoul(argv[++i], nullptr, 10);
     else if (std::strcmp(argv[i], "--runs") == 0) runs = std::strtoul(argv[++i], nullptr, 10);
   }
@@ -191,20 +230,24 @@ int main(int argc, char** argv) {
   const std::vector<Record> records = WorkloadRecords(families, &bytes);
   const std::vector<Command> commands = testing::GenerateWorkload({families, 1, "b"});
   fmt::print("{} records of the workload ({} families), {:.0f} bytes on average, 12 partitions; "
-             "mock cluster of 3 brokers on loopback; median of {} runs\n",
-             records.size(), families, static_cast<double>(bytes) / records.size(), runs);
+             "{}; median of {} runs\n",
+             records.size(), families, static_cast<double>(bytes) / records.size(),
+             brokers.empty() ? "mock cluster of 3 brokers on loopback"
+                             : "Kafka brokers " + brokers,
+             runs);
 
-  testing::MockKafkaCluster cluster(3);
+  std::unique_ptr<testing::MockKafkaCluster> mock;
+  if (brokers.empty()) mock = std::make_unique<testing::MockKafkaCluster>(3);
+  const Target cluster = mock ? MockTarget(*mock) : RealTarget(brokers);
   std::vector<double> raw, raw_grouped, async, sync, handler;
   for (size_t run = 0; run < runs; ++run) {
     auto topic = [&](const char* what) {
-      std::string name = fmt::format("bench.{}.{}", what, run);
-      if (Status s = cluster.CreateTopic(name, 12, 3); !s.ok()) Die(s.ToString());
+      std::string name = fmt::format("bench.{}.{}.{}", getpid(), what, run);
+      cluster.create(name);
       return name;
     };
-    raw.push_back(RawProduceRate(cluster.bootstrap_servers(), topic("raw"), records, 0));
-    raw_grouped.push_back(
-        RawProduceRate(cluster.bootstrap_servers(), topic("rawg"), records, group));
+    raw.push_back(RawProduceRate(cluster.brokers, topic("raw"), records, 0));
+    raw_grouped.push_back(RawProduceRate(cluster.brokers, topic("rawg"), records, group));
     async.push_back(LogAsyncRate(cluster, topic("async"), records, group));
     sync.push_back(LogSyncRate(cluster, topic("sync"), records, 200));
     handler.push_back(HandlerRate(cluster, topic("handler"), commands));
