@@ -23,6 +23,7 @@ constexpr const char* kProtected[] = {
     "enable.auto.commit",
     "bootstrap.servers",
     "metadata.broker.list",
+    "transactional.id",
 };
 
 // Warnings and errors reach stderr; connection failures ("FAIL") do not: the

@@ -105,6 +105,14 @@ class KafkaEventLog::Impl {
   // A failed batch's Status; a timed-out one says why when the cause shows
   // in the metadata (too few in-sync replicas, no leader).
   Status DeliveryError(const Batch& batch);
+  bool transactional() const { return !options_.transactional_id.empty(); }
+  // Transactional writer: opens a transaction before the first record after
+  // a commit; commits the open one (every record enqueued so far).
+  Status BeginTransaction();
+  Status CommitTransaction();
+  // A transactional API error as a Status (and frees it): fencing is Aborted
+  // naming the transactional.id; an abortable error aborts the transaction.
+  Status TxnError(rd_kafka_error_t* error, const std::string& what);
   Status Unreachable() const;
   Status CheckPartition(int32_t partition) const;
   // A producer error as a Status; __FATAL is resolved to its cause.
@@ -138,6 +146,7 @@ class KafkaEventLog::Impl {
   int32_t replication_ = 0;      // the topic's smallest replica count
   int32_t min_insync_ = 0;       // the topic's min.insync.replicas, 0 if unknown
   std::string cluster_id_;
+  bool in_transaction_ = false;  // transactional writer: a transaction is open
   int64_t max_record_bytes_ = 1000000;  // the producer's message.max.bytes
   milliseconds message_timeout_ = kMessageTimeout;
   std::list<std::unique_ptr<Batch>> batches_;  // awaiting reports; opaques point into them
@@ -204,6 +213,7 @@ Result<kafka::Conf> KafkaEventLog::Impl::MakeClientConf() {
         {"message.timeout.ms", std::to_string(kMessageTimeout.count())},
     };
     settings.insert(settings.end(), producer.begin(), producer.end());
+    if (transactional()) settings.emplace_back("transactional.id", options_.transactional_id);
   }
   LEDGER_ASSIGN_OR_RETURN(kafka::Conf conf, kafka::MakeConf(settings, options_.extra_config));
   rd_kafka_conf_set_opaque(conf.get(), this);
@@ -281,6 +291,13 @@ Status KafkaEventLog::Impl::Open() {
     topic_.reset(rd_kafka_topic_new(rk_, options_.topic.c_str(), nullptr));
     if (topic_ == nullptr)
       return KafkaStatus(rd_kafka_last_error(), "Kafka topic handle for " + options_.topic);
+    // Fences every earlier producer of this transactional.id: from here on,
+    // their appends fail and their open transaction is aborted.
+    if (transactional())
+      if (rd_kafka_error_t* e =
+              rd_kafka_init_transactions(rk_, std::max(1, kafka::TimeoutMs(Left(deadline)))))
+        return TxnError(e, "taking the writer's role (transactional.id " +
+                               options_.transactional_id + ")");
   }
   return OkStatus();
 }
@@ -407,6 +424,10 @@ Status KafkaEventLog::Impl::ProducerError(rd_kafka_resp_err_t err, std::string_v
     }
     context += " (fatal producer error)";
   }
+  if (err == RD_KAFKA_RESP_ERR__FENCED || err == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+      err == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
+    return Aborted(context + ": fenced — another writer opened transactional.id " +
+                   options_.transactional_id + " since");
   return kafka::WithDetail(KafkaStatus(err, context), detail);
 }
 
@@ -441,6 +462,7 @@ Result<Batch*> KafkaEventLog::Impl::Enqueue(std::string_view key,
   ReapBatches();
   if (!poisoned_.ok()) return poisoned_;
   if (values.empty()) return InvalidArgument("Append needs at least one record");
+  if (transactional() && !in_transaction_) LEDGER_RETURN_IF_ERROR(BeginTransaction());
   for (const std::string& v : values)
     if (static_cast<int64_t>(key.size() + v.size()) > max_record_bytes_)
       return InvalidArgument("Append under key " + std::string(key) + ": a record of " +
@@ -531,6 +553,7 @@ Result<int64_t> KafkaEventLog::Impl::Append(std::string_view key,
   }
   Result<int64_t> first = Settle(*batch);
   batches_.remove_if([batch](const std::unique_ptr<Batch>& b) { return b.get() == batch; });
+  if (first.ok() && in_transaction_) LEDGER_RETURN_IF_ERROR(CommitTransaction());
   return first;
 }
 
@@ -575,9 +598,60 @@ Status KafkaEventLog::Impl::Flush() {
     }
     answers.emplace_back(std::move(b->on_offset), *first);
   }
+  // Nothing is acknowledged before its transaction commits.
+  if (in_transaction_) {
+    Status committed = CommitTransaction();
+    if (!committed.ok()) {
+      for (auto& b : batches_) b->on_offset = nullptr;
+      batches_.clear();
+      return committed;
+    }
+  }
   batches_.clear();
   for (auto& [on_offset, first] : answers) on_offset(first);
   return OkStatus();
+}
+
+Status KafkaEventLog::Impl::BeginTransaction() {
+  if (rd_kafka_error_t* e = rd_kafka_begin_transaction(rk_))
+    return Poison(TxnError(e, "beginning a transaction"));
+  in_transaction_ = true;
+  return OkStatus();
+}
+
+Status KafkaEventLog::Impl::CommitTransaction() {
+  rd_kafka_error_t* e =
+      rd_kafka_commit_transaction(rk_, kafka::TimeoutMs(message_timeout_ + options_.timeout));
+  in_transaction_ = false;
+  if (e == nullptr) return OkStatus();
+  return Poison(TxnError(e, "committing the transaction"));
+}
+
+Status KafkaEventLog::Impl::TxnError(rd_kafka_error_t* error, const std::string& what) {
+  const rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+  const std::string text = rd_kafka_error_string(error);
+  const bool abortable = rd_kafka_error_txn_requires_abort(error);
+  rd_kafka_error_destroy(error);
+  const std::string where = "Kafka writer of topic " + options_.topic + ", " + what;
+  rd_kafka_resp_err_t cause = code;
+  if (code == RD_KAFKA_RESP_ERR__FATAL) {
+    char buf[512];
+    cause = rd_kafka_fatal_error(rk_, buf, sizeof buf);
+  }
+  if (cause == RD_KAFKA_RESP_ERR__FENCED || cause == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+      cause == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
+    return Aborted(where + ": fenced — another writer opened transactional.id " +
+                   options_.transactional_id +
+                   " since; nothing this writer had not committed will ever be read (reopen to "
+                   "take the role back, or leave it to the new writer)");
+  if (abortable) {
+    if (rd_kafka_error_t* a =
+            rd_kafka_abort_transaction(rk_, kafka::TimeoutMs(message_timeout_ + options_.timeout)))
+      rd_kafka_error_destroy(a);
+    in_transaction_ = false;
+    return Unavailable(where + ": " + text + " (transaction aborted: none of its records is read)");
+  }
+  return kafka::WithDetail(KafkaStatus(code, where), text);
 }
 
 Result<int64_t> KafkaEventLog::Impl::EndOffset(int32_t partition) {

@@ -32,8 +32,9 @@
 //  - EndOffset() is the partition's high watermark; readers read with
 //    isolation.level=read_committed, each on its own consumer (no group
 //    membership, no offset commits).
-//  - Offsets are dense: a reader that meets a gap (compaction, transaction
-//    markers written by another producer) returns DataLoss naming it.
+//  - Offsets increase but need not be dense: transaction markers and aborted
+//    records (transactional_id) take offsets readers skip. A record behind a
+//    reader's position is DataLoss.
 //
 // Thread-safety: as the port (one writer thread at a time; each reader on one
 // thread). Destroy readers and logs before the cluster they talk to goes away
@@ -68,6 +69,14 @@ struct KafkaLogOptions {
   // through on_warning. Off for librdkafka 2.0.2's mock (no DescribeConfigs).
   bool check_topic_settings = true;
   std::function<void(const std::string&)> on_warning;
+  // Non-empty: a transactional writer (Kafka's transactional.id). Opening
+  // fences every earlier writer of the same id (their later appends fail,
+  // their open transaction is aborted); every Flush — and every synchronous
+  // Append — commits one transaction, and nothing is acknowledged before it
+  // commits. Readers (read_committed) never see aborted records; commit
+  // markers take offsets, so a transactional topic's offsets are not dense.
+  // A fenced writer's calls return Aborted.
+  std::string transactional_id;
   bool read_only = false;  // no producer: Append/Flush are refused
   // Bound on the metadata, topic creation, Flush, EndOffset and reader waits.
   std::chrono::milliseconds timeout{10000};

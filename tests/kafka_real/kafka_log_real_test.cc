@@ -390,5 +390,63 @@ TEST_F(KafkaLogRealTest, WholeClusterRestartKeepsEveryRecordAndTheClusterId) {
   }
 }
 
+// Writer fencing (issue: Kafka in production, item 7, first part): a second
+// transactional writer with the same transactional.id takes over; the first
+// one's open transaction is aborted and its later appends fail as Aborted;
+// readers see exactly what was committed, across the markers' offset gaps.
+TEST_F(KafkaLogRealTest, ASecondTransactionalWriterFencesTheFirstWhoseUncommittedAppendsNeverLand) {
+  const std::string topic = UniqueTopic("fencing");
+  KafkaLogOptions o = Options(topic, 3);
+  o.transactional_id = topic + ".writer";
+  auto first = OpenOrDie(o);
+  ASSERT_NE(first, nullptr);
+  std::map<std::string, std::pair<int32_t, int64_t>> acked;  // value -> (partition, offset)
+  auto append = [&](KafkaEventLog& log, const std::string& value) {
+    const std::string key = "acc-" + value;
+    return log.AppendAsync(key, std::vector<std::string>{value},
+                           [&acked, value, p = PartitionForKey(key, 3)](int64_t offset) {
+                             acked[value] = {p, offset};
+                           });
+  };
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(append(*first, "a" + std::to_string(i)).ok());
+  ASSERT_TRUE(first->Flush().ok());
+  ASSERT_TRUE(first->Append("acc-sync", std::vector<std::string>{"a-sync"}).ok());
+  // An open transaction the takeover will abort.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(append(*first, "open" + std::to_string(i)).ok());
+
+  auto second = OpenOrDie(o);
+  ASSERT_NE(second, nullptr);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(append(*second, "b" + std::to_string(i)).ok());
+  ASSERT_TRUE(second->Flush().ok());
+
+  // The first writer resumes: nothing of it lands any more.
+  Status late = append(*first, "late");
+  if (late.ok()) late = first->Flush();
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.code(), StatusCode::kAborted) << late.ToString();
+  EXPECT_NE(late.message().find("fenced"), std::string::npos) << late.ToString();
+  EXPECT_EQ(acked.count("open0") + acked.count("late"), 0u);
+
+  KafkaLogOptions ro = Options(topic, 3);
+  ro.read_only = true;
+  auto reader = OpenOrDie(ro);
+  ASSERT_NE(reader, nullptr);
+  std::set<std::string> seen;
+  int64_t gaps = 0;
+  for (int32_t p = 0; p < 3; ++p) {
+    int64_t expected = 0;
+    for (const LogRecord& r : testing::ReadPartition(*reader, p)) {
+      seen.insert(r.value);
+      gaps += r.offset != expected;
+      expected = r.offset + 1;
+      if (acked.count(r.value)) EXPECT_EQ(acked[r.value], std::make_pair(p, r.offset)) << r.value;
+    }
+  }
+  std::set<std::string> want = {"a-sync"};
+  for (int i = 0; i < 10; ++i) want.insert({"a" + std::to_string(i), "b" + std::to_string(i)});
+  EXPECT_EQ(seen, want);
+  EXPECT_GT(gaps, 0) << "commit markers take offsets";
+}
+
 }  // namespace
 }  // namespace ledger
