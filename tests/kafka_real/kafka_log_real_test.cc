@@ -5,8 +5,15 @@
 // real cluster once showed (issue: Kafka in production, faults 1 to 4).
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -22,6 +29,51 @@
 
 namespace ledger {
 namespace {
+
+// Child mode of this binary (the SIGSTOP fencing test re-executes itself):
+// with LEDGER_FENCING_WRITER="brokers topic transactional_id file", a
+// transactional writer commits groups of 20 records "w<group>-<k>" until a
+// commit fails, writing each acknowledged group's values to `file` (one
+// line, flushed) and the failure as "ERROR <code> <message>"; exit 3 when
+// fenced (Aborted), 4 on another error. Runs before gtest's main.
+int RunFencingWriterIfAsked() {
+  const char* spec = std::getenv("LEDGER_FENCING_WRITER");
+  if (spec == nullptr) return 0;
+  std::istringstream in(spec);
+  std::string brokers, topic, id, file;
+  in >> brokers >> topic >> id >> file;
+  std::FILE* out = std::fopen(file.c_str(), "a");
+  KafkaLogOptions o;
+  o.brokers = brokers;
+  o.topic = topic;
+  o.partitions = 3;
+  o.transactional_id = id;
+  o.timeout = std::chrono::milliseconds(15000);
+  auto log = KafkaEventLog::Open(o);
+  if (!log.ok()) {
+    std::fprintf(out, "ERROR %s\n", log.status().ToString().c_str());
+    std::fflush(out);
+    std::_Exit(4);
+  }
+  for (int group = 0;; ++group) {
+    std::string line;
+    Status s;
+    for (int k = 0; k < 20 && s.ok(); ++k) {
+      const std::string value = "w" + std::to_string(group) + "-" + std::to_string(k);
+      s = (*log)->AppendAsync("acc-" + value, std::vector<std::string>{value},
+                              [&line, value](int64_t) { line += value + " "; });
+    }
+    if (s.ok()) s = (*log)->Flush();
+    if (!s.ok()) {
+      std::fprintf(out, "ERROR %s\n", s.ToString().c_str());
+      std::fflush(out);
+      std::_Exit(s.code() == StatusCode::kAborted ? 3 : 4);
+    }
+    std::fprintf(out, "%s\n", line.c_str());
+    std::fflush(out);
+  }
+}
+const int kFencingWriter = RunFencingWriterIfAsked();
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -439,13 +491,96 @@ TEST_F(KafkaLogRealTest, ASecondTransactionalWriterFencesTheFirstWhoseUncommitte
       seen.insert(r.value);
       gaps += r.offset != expected;
       expected = r.offset + 1;
-      if (acked.count(r.value)) EXPECT_EQ(acked[r.value], std::make_pair(p, r.offset)) << r.value;
+      if (acked.count(r.value)) {
+        EXPECT_EQ(acked[r.value], std::make_pair(p, r.offset)) << r.value;
+      }
     }
   }
   std::set<std::string> want = {"a-sync"};
   for (int i = 0; i < 10; ++i) want.insert({"a" + std::to_string(i), "b" + std::to_string(i)});
   EXPECT_EQ(seen, want);
   EXPECT_GT(gaps, 0) << "commit markers take offsets";
+}
+
+// The acceptance test of writer fencing, between processes: writer A commits
+// groups; it is paused (SIGSTOP) mid-run; writer B opens the same
+// transactional.id, which fences A and aborts its open transaction, and
+// commits groups of its own; A resumed fails as fenced. Every group either
+// writer acknowledged is in the topic exactly once; nothing A did not
+// acknowledge is.
+TEST_F(KafkaLogRealTest, AWriterPausedWhileAnotherTakesOverLandsNothingMoreWhenResumed) {
+  const std::string topic = UniqueTopic("sigstop");
+  const std::string id = topic + ".writer";
+  const std::string file = RealCluster::Get().state() + "/" + topic + ".acked";
+  KafkaLogOptions o = Options(topic, 3);
+  o.transactional_id = id;
+  { ASSERT_NE(OpenOrDie(o), nullptr); }  // creates the topic
+  std::fflush(stdout);
+  pid_t a = fork();
+  if (a == 0) {
+    const std::string spec = RealCluster::Get().brokers() + " " + topic + " " + id + " " + file;
+    setenv("LEDGER_FENCING_WRITER", spec.c_str(), 1);
+    execl("/proc/self/exe", "kafka_log_real_test", "--gtest_list_tests", nullptr);
+    _exit(127);
+  }
+  auto lines = [&] {
+    std::ifstream in(file);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  };
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (lines().size() < 5 && Clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(20));
+  ASSERT_GE(lines().size(), 5u) << "writer A acknowledged nothing";
+  kill(a, SIGSTOP);
+  const size_t acked_before_pause = lines().size();
+
+  std::set<std::string> b_acked;
+  {
+    auto b = OpenOrDie(o);  // fences A
+    ASSERT_NE(b, nullptr);
+    for (int group = 0; group < 5; ++group) {
+      for (int k = 0; k < 20; ++k) {
+        const std::string value = "b" + std::to_string(group) + "-" + std::to_string(k);
+        ASSERT_TRUE(b->AppendAsync("acc-" + value, std::vector<std::string>{value},
+                                   [&b_acked, value](int64_t) { b_acked.insert(value); })
+                        .ok());
+      }
+      ASSERT_TRUE(b->Flush().ok());
+    }
+  }
+  kill(a, SIGCONT);
+  int status = 0;
+  waitpid(a, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "writer A did not exit";
+  EXPECT_EQ(WEXITSTATUS(status), 3) << "writer A was not fenced: " << lines().back();
+  std::vector<std::string> a_lines = lines();
+  ASSERT_FALSE(a_lines.empty());
+  EXPECT_NE(a_lines.back().find("ERROR ABORTED"), std::string::npos) << a_lines.back();
+  EXPECT_NE(a_lines.back().find("fenced"), std::string::npos) << a_lines.back();
+  a_lines.pop_back();
+  // At most the group whose commit was under way at SIGSTOP is acknowledged later.
+  EXPECT_LE(a_lines.size(), acked_before_pause + 1);
+  std::set<std::string> a_acked;
+  for (const std::string& l : a_lines) {
+    std::istringstream in(l);
+    for (std::string v; in >> v;) a_acked.insert(v);
+  }
+
+  KafkaLogOptions ro = Options(topic, 3);
+  ro.read_only = true;
+  auto reader = OpenOrDie(ro);
+  ASSERT_NE(reader, nullptr);
+  std::map<std::string, int> copies;
+  for (int32_t p = 0; p < 3; ++p)
+    for (const LogRecord& r : testing::ReadPartition(*reader, p)) ++copies[r.value];
+  for (const std::string& v : a_acked) EXPECT_EQ(copies[v], 1) << v;
+  for (const std::string& v : b_acked) EXPECT_EQ(copies[v], 1) << v;
+  for (const auto& [v, n] : copies)
+    EXPECT_TRUE(a_acked.count(v) || b_acked.count(v)) << v << " landed unacknowledged";
+  EXPECT_EQ(copies.size(), a_acked.size() + b_acked.size());
+  std::remove(file.c_str());
 }
 
 }  // namespace

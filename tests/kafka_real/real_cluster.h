@@ -48,8 +48,29 @@ class RealCluster {
     for (int i = 0; i < 200 && !pid.empty() && ::kill(std::stoi(pid), 0) == 0; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  // Starts broker `id` again, same port and data; returns once it listens.
-  void Restart(int id) const { Run("restart " + std::to_string(id)); }
+  // Starts broker `id` again, same port and data; returns once the cluster
+  // lists it. A broker restarted within ZooKeeper's session timeout of its
+  // crash (6 s) finds its old registration, listens a moment and exits
+  // ("node already exists"): kafka-cluster has seen the port open by then,
+  // so the broker's survival is checked here and the start retried.
+  void Restart(int id) const {
+    const std::string pid_file = state_ + "/cluster/broker-" + std::to_string(id) + ".pid";
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      Run("restart " + std::to_string(id));
+      const std::string pid = Read(pid_file);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      bool alive = true;
+      while (std::chrono::steady_clock::now() < deadline) {
+        alive = !pid.empty() && ::kill(std::stoi(pid), 0) == 0;
+        if (!alive || Lists(id)) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      }
+      if (alive) return;
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+    ADD_FAILURE() << "broker " << id << " kept exiting after its restart (see "
+                  << state_ << "/cluster/logs)";
+  }
 
   // Waits until every partition of `topic` has a leader and all its replicas
   // in sync (after a restart, before the next test counts on them).
@@ -98,6 +119,27 @@ class RealCluster {
     // metadata lists all 3, or topics get fewer replicas than tests expect.
     if (skip_.empty() && local_ && BrokerCount(std::chrono::seconds(60)) < 3)
       problem_ = "the cluster of the kafka_real fixture does not list 3 brokers after 60 s";
+  }
+
+  // Whether broker `id` itself answers a metadata request listing it: a
+  // broker processes requests only once registered (its port opens before).
+  bool Lists(int id) const {
+    const std::string self =
+        "127.0.0.1:" + Read(state_ + "/cluster/broker-" + std::to_string(id) + ".port");
+    char err[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", self.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk == nullptr) return false;
+    bool listed = false;
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk, 0, nullptr, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int b = 0; b < md->broker_cnt; ++b) listed |= md->brokers[b].id == id;
+      rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_destroy(rk);
+    return listed;
   }
 
   int BrokerCount(std::chrono::seconds timeout) const {
