@@ -39,6 +39,7 @@
 #include "events/testing/temp_dir.h"
 #include "ops/cli/migrate.h"
 #include "tests/ledger_runner.h"
+#include "tests/migrate_checks.h"
 
 namespace ledger {
 namespace {

@@ -8,14 +8,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace ledger::testing {
 
@@ -71,18 +68,6 @@ inline CliRun RunLedger(const std::string& args, const std::filesystem::path& di
   std::istringstream in(args);
   for (std::string a; in >> a;) v.push_back(a);
   return RunLedger(v, dir);
-}
-
-// A `ledger migrate` rerun after a killed run had copied `kept` of `total`
-// records: it succeeded, verified those and copied the rest.
-inline void ExpectMigrationResumed(const CliRun& rerun, int64_t total, int64_t kept) {
-  ASSERT_EQ(rerun.code, 0) << rerun.err;
-  EXPECT_NE(rerun.out.find("migrated " + std::to_string(total - kept) + " records"),
-            std::string::npos)
-      << rerun.out;
-  EXPECT_NE(rerun.out.find("(" + std::to_string(kept) + " already there, verified)"),
-            std::string::npos)
-      << rerun.out;
 }
 
 // The rows of a CSV output without quoting (`ledger stats --format csv`), the

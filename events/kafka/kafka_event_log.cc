@@ -352,6 +352,13 @@ Status KafkaEventLog::Impl::CheckTopic(Clock::time_point deadline) {
           ? Result<std::map<std::string, std::string>>(
                 FailedPrecondition("librdkafka's mock cluster has no DescribeConfigs"))
           : kafka::DescribeTopicConfigs(rk_, options_.topic, Left(deadline));
+  // A broker whose metadata does not list a topic just created answers
+  // UNKNOWN_TOPIC_OR_PART for a while: ask again until the deadline.
+  while (!configs.ok() && configs.status().code() == StatusCode::kNotFound &&
+         Left(deadline) > kRetryPause) {
+    std::this_thread::sleep_for(kRetryPause);
+    configs = kafka::DescribeTopicConfigs(rk_, options_.topic, Left(deadline));
+  }
   if (configs.ok()) {
     facts.configs = std::move(*configs);
     min_insync_ = static_cast<int32_t>(

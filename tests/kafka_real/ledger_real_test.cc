@@ -18,6 +18,7 @@
 #include "events/testing/temp_dir.h"
 #include "tests/kafka_real/real_cluster.h"
 #include "tests/ledger_runner.h"
+#include "tests/migrate_checks.h"
 
 namespace ledger {
 namespace {
