@@ -15,6 +15,8 @@ cmd=${1:?start or stop}; state=${2:?state dir}; script=${3:?kafka-cluster script
 
 case $cmd in
   start)
+    # A cluster a killed ctest run left behind: stop it before forgetting its pid files.
+    if [ -d "$state/cluster" ] && [ -x "$script" ]; then "$script" stop "$state/cluster" >/dev/null 2>&1 || true; fi
     rm -rf "$state"; mkdir -p "$state"
     if [ -n "${KAFKA_BROKERS:-}" ]; then
       echo "$KAFKA_BROKERS" > "$state/brokers"; echo external > "$state/mode"
