@@ -316,15 +316,10 @@ Result<std::optional<int32_t>> KafkaEventLog::Impl::DescribeTopic(Clock::time_po
   }
   kafka::Metadata md(raw);
   cluster_brokers_ = md->broker_cnt;
-  for (int i = 0; i < md->topic_cnt; ++i) {
-    if (options_.topic != md->topics[i].topic) continue;
-    replication_ = 0;
-    for (int p = 0; p < md->topics[i].partition_cnt; ++p) {
-      const int32_t replicas = md->topics[i].partitions[p].replica_cnt;
-      replication_ = p == 0 ? replicas : std::min(replication_, replicas);
-    }
-  }
-  return kafka::FindTopic(*md, options_);
+  LEDGER_ASSIGN_OR_RETURN(std::optional<kafka::TopicShape> shape, kafka::FindTopic(*md, options_));
+  if (!shape) return std::optional<int32_t>();
+  replication_ = shape->replication;
+  return std::optional<int32_t>(shape->partitions);
 }
 
 Status KafkaEventLog::Impl::CreateTopic(Clock::time_point deadline) {

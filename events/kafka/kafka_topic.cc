@@ -23,8 +23,8 @@ constexpr char kHint[] =
 
 }  // namespace
 
-Result<std::optional<int32_t>> FindTopic(const rd_kafka_metadata_t& md,
-                                         const KafkaLogOptions& options) {
+Result<std::optional<TopicShape>> FindTopic(const rd_kafka_metadata_t& md,
+                                            const KafkaLogOptions& options) {
   for (int i = 0; i < md.topic_cnt; ++i) {
     const rd_kafka_metadata_topic_t& t = md.topics[i];
     if (options.topic != t.topic) continue;
@@ -33,9 +33,12 @@ Result<std::optional<int32_t>> FindTopic(const rd_kafka_metadata_t& md,
                          "Kafka topic " + options.topic + " on broker(s) " + options.brokers);
     if (t.partition_cnt <= 0)
       return Unavailable("Kafka topic " + options.topic + " has no partitions yet");
-    return std::optional<int32_t>(t.partition_cnt);
+    TopicShape shape{t.partition_cnt, t.partitions[0].replica_cnt};
+    for (int p = 1; p < t.partition_cnt; ++p)
+      shape.replication = std::min(shape.replication, t.partitions[p].replica_cnt);
+    return std::optional<TopicShape>(shape);
   }
-  return std::optional<int32_t>();
+  return std::optional<TopicShape>();
 }
 
 Status CreateTopicWithAdminApi(rd_kafka_t* rk, const KafkaLogOptions& options,

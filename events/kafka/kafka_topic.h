@@ -12,11 +12,17 @@
 
 namespace ledger::kafka {
 
-// The partition count of options.topic in `md`, nullopt when `md` does not
-// list it. The topic's own error as KafkaStatus maps it; Unavailable while it
-// has no partitions yet (just created).
-Result<std::optional<int32_t>> FindTopic(const rd_kafka_metadata_t& md,
-                                         const KafkaLogOptions& options);
+// The topic as the metadata shows it.
+struct TopicShape {
+  int32_t partitions = 0;
+  int32_t replication = 0;  // the smallest replica count of its partitions
+};
+
+// options.topic in `md`, nullopt when `md` does not list it. The topic's own
+// error as KafkaStatus maps it; Unavailable while it has no partitions yet
+// (just created).
+Result<std::optional<TopicShape>> FindTopic(const rd_kafka_metadata_t& md,
+                                            const KafkaLogOptions& options);
 
 // CreateTopics(options.topic, options.partitions, options.replication_factor
 // (resolved: not 0), cleanup.policy=delete, retention.ms=-1,

@@ -75,11 +75,7 @@ class RealCluster {
   // Waits until every partition of `topic` has a leader and all its replicas
   // in sync (after a restart, before the next test counts on them).
   bool WaitInSync(const std::string& topic, std::chrono::seconds timeout) const {
-    char err[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", brokers_.c_str(), err, sizeof err);
-    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    rd_kafka_t* rk = Client(brokers_);
     if (rk == nullptr) return false;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     bool ok = false;
@@ -121,16 +117,21 @@ class RealCluster {
       problem_ = "the cluster of the kafka_real fixture does not list 3 brokers after 60 s";
   }
 
+  // A quiet client handle for metadata requests (nullptr if librdkafka refuses).
+  static rd_kafka_t* Client(const std::string& bootstrap) {
+    char err[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+    return rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  }
+
   // Whether broker `id` itself answers a metadata request listing it: a
   // broker processes requests only once registered (its port opens before).
   bool Lists(int id) const {
     const std::string self =
         "127.0.0.1:" + Read(state_ + "/cluster/broker-" + std::to_string(id) + ".port");
-    char err[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", self.c_str(), err, sizeof err);
-    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    rd_kafka_t* rk = Client(self);
     if (rk == nullptr) return false;
     bool listed = false;
     const rd_kafka_metadata_t* md = nullptr;
@@ -143,10 +144,7 @@ class RealCluster {
   }
 
   int BrokerCount(std::chrono::seconds timeout) const {
-    char err[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", brokers_.c_str(), err, sizeof err);
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    rd_kafka_t* rk = Client(brokers_);
     if (rk == nullptr) return 0;
     int count = 0;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
