@@ -63,7 +63,16 @@ Status LiveProjector::Step(int32_t partition, int64_t end, bool& progressed) {
     if (!*rec) break;  // durable but not yet visible to this reader: next round
     batch.Add(**rec);
   }
-  if (batch.size() == 0) return OkStatus();
+  if (batch.size() == 0) {
+    // Only transaction markers were left before the end: the position moves
+    // past them (kept in memory; a restart skips them again).
+    if (cur.reader->next_offset() > cur.next) {
+      cur.next = cur.reader->next_offset();
+      std::lock_guard<std::mutex> lock(projected_mu_);
+      projected_[static_cast<size_t>(partition)] = cur.next;
+    }
+    return OkStatus();
+  }
   if (Status s = batch.Commit(); !s.ok()) {
     cur.reader.reset();
     return context(s);

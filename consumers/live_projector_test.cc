@@ -11,6 +11,7 @@
 #include "aggregates/testing/workload.h"
 #include "consumers/projector.h"
 #include "events/embedded/embedded_event_log.h"
+#include "events/testing/memory_event_log.h"
 #include "events/testing/temp_dir.h"
 
 namespace ledger {
@@ -20,6 +21,56 @@ class CountingProbe final : public ProjectorProbe {
  public:
   void BatchCommitted(int32_t, int64_t records, int64_t, double) override { records_ += records; }
   std::atomic<int64_t> records_{0};
+};
+
+// A log whose offsets are not dense, like a transactional Kafka topic: after
+// every second record of a partition an offset holds a commit marker that
+// readers skip; a reader at the end moves past a trailing marker.
+class MarkedLog final : public EventLog {
+ public:
+  explicit MarkedLog(MemoryEventLog& dense) : partitions_(dense.partition_count()) {
+    for (int32_t p = 0; p < dense.partition_count(); ++p) {
+      int64_t offset = 0;
+      for (LogRecord r : dense.records(p)) {
+        r.offset = offset++;
+        partitions_[p].records.push_back(r);
+        if (r.offset % 3 == 1) ++offset;  // the marker after every second record
+      }
+      partitions_[p].end = offset;
+    }
+  }
+  int32_t partition_count() const override { return static_cast<int32_t>(partitions_.size()); }
+  Result<int64_t> Append(std::string_view, std::span<const std::string>) override { return Internal("read only"); }
+  Status Flush() override { return OkStatus(); }
+  Result<int64_t> EndOffset(int32_t p) override { return partitions_[p].end; }
+  Result<std::unique_ptr<LogReader>> OpenReader(int32_t p, int64_t from) override {
+    return std::unique_ptr<LogReader>(std::make_unique<Reader>(partitions_[p], from));
+  }
+
+ private:
+  struct Partition {
+    std::vector<LogRecord> records;
+    int64_t end = 0;
+  };
+  class Reader final : public LogReader {
+   public:
+    Reader(const Partition& p, int64_t from) : p_(p), next_(from) {}
+    Result<std::optional<LogRecord>> Next() override {
+      for (const LogRecord& r : p_.records)
+        if (r.offset >= next_) {
+          next_ = r.offset + 1;
+          return std::optional<LogRecord>(r);
+        }
+      next_ = std::max(next_, p_.end);  // the partition's end: past a trailing marker
+      return std::optional<LogRecord>();
+    }
+    int64_t next_offset() const override { return next_; }
+
+   private:
+    const Partition& p_;
+    int64_t next_;
+  };
+  std::vector<Partition> partitions_;
 };
 
 class LiveProjectorTest : public ::testing::Test {
@@ -81,6 +132,41 @@ TEST_F(LiveProjectorTest, FollowsAWriterAndEndsEqualToACleanRebuild) {
   Projector rebuild(*log_, **clean);
   ASSERT_TRUE(rebuild.CatchUp().ok());
   EXPECT_EQ(*db_->Dump(true), *(*clean)->Dump(true));
+}
+
+// Offsets need not be dense: a partition ending in a marker is reached (lag
+// 0, caught up) and every record is projected once.
+TEST_F(LiveProjectorTest, ReachesTheEndOfPartitionsWhoseOffsetsSkipTransactionMarkers) {
+  MemoryEventLog dense(3);
+  auto h = CommandHandler::Open(dense, [] { return Timestamp{1}; });
+  ASSERT_TRUE(h.ok());
+  std::vector<Command> cmds = testing::GenerateWorkload({40, 3, "m"});
+  (void)(*h)->HandleBatch(cmds);
+  MarkedLog marked(dense);
+  std::vector<int64_t> end;
+  int64_t records = 0, trailing_markers = 0;
+  for (int32_t p = 0; p < 3; ++p) {
+    end.push_back(*marked.EndOffset(p));
+    records += static_cast<int64_t>(dense.records(p).size());
+    trailing_markers += dense.records(p).size() % 2 == 0;
+  }
+  ASSERT_GT(trailing_markers, 0) << "the workload must leave a partition ending in a marker";
+  DurableEnds ends(end);
+  CountingProbe probe;
+  LiveProjector live(marked, *db_, ends, probe, {.batch_records = 7});
+  Status run_status;
+  std::thread runner([&] { run_status = live.Run(); });
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       !(live.caught_up() && live.lag() == 0) && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(live.caught_up());
+  EXPECT_EQ(live.lag(), 0);
+  EXPECT_EQ(live.projected(), end);
+  live.Stop();
+  runner.join();
+  EXPECT_TRUE(run_status.ok()) << run_status.ToString();
+  EXPECT_EQ(probe.records_.load(), records);
+  EXPECT_TRUE(db_->Quarantine().ok() && db_->Quarantine()->empty());
 }
 
 TEST_F(LiveProjectorTest, NeverProjectsWhatTheWriterHasNotDeclaredDurable) {

@@ -24,7 +24,8 @@ class PartitionBatch {
   PartitionBatch(ProjectionDb& db, int32_t partition, int64_t first_offset);
   ~PartitionBatch();
 
-  // `rec` must be the record at next_offset().
+  // `rec` must be the partition's next record: at or after next_offset()
+  // (offsets need not be dense: Kafka transaction markers take some).
   void Add(const LogRecord& rec);
 
   // Writes everything and next_offset() as the partition's stored offset.
@@ -36,7 +37,7 @@ class PartitionBatch {
   int32_t partition() const { return partition_; }
   int64_t first_offset() const { return first_offset_; }
   int64_t next_offset() const { return next_offset_; }
-  size_t size() const { return static_cast<size_t>(next_offset_ - first_offset_); }
+  size_t size() const { return static_cast<size_t>(applied_ + quarantined_); }  // records added
   int64_t applied() const { return applied_; }
   int64_t quarantined() const { return quarantined_; }
 

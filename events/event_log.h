@@ -3,7 +3,10 @@
 // The log is partitioned; a record's key is its stream id and every record of a
 // key lands in partition PartitionForKey(key, partition_count()) (murmur2, as
 // Kafka's Java clients place keys), in append order. Offsets are per partition,
-// dense, starting at 0.
+// increasing, starting at 0; dense in the embedded and memory logs, not in a
+// transactional Kafka topic, where commit markers take offsets that readers
+// skip. Nothing may assume dense offsets: a position is "the next offset to
+// read", as LogReader::next_offset() and EndOffset() give it.
 //
 // Adapters: EmbeddedEventLog (events/embedded, segment files on local disk),
 // KafkaEventLog (events/kafka), MemoryEventLog (events/testing, for tests).
@@ -19,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "events/status.h"
 
@@ -39,6 +43,11 @@ class LogReader {
   // DataLoss naming the file (or partition) and offset when stored bytes are corrupt;
   // the reader must not be used after an error.
   virtual Result<std::optional<LogRecord>> Next() = 0;
+  // Where reading continues: one past the last record returned, or further
+  // once the reader has seen that the offsets after it hold no record (Kafka
+  // transaction markers at the partition's end). A consumer that stores this
+  // as its position never waits for a record that cannot come.
+  virtual int64_t next_offset() const = 0;
 };
 
 class EventLog {
@@ -73,6 +82,17 @@ class EventLog {
 
   // The offset the next record appended to `partition` will get.
   virtual Result<int64_t> EndOffset(int32_t partition) = 0;
+
+  // Every partition's EndOffset, in partition order. Adapters that can ask
+  // for all of them in one round trip override it (a follower polls it).
+  virtual Result<std::vector<int64_t>> EndOffsets() {
+    std::vector<int64_t> ends;
+    for (int32_t p = 0; p < partition_count(); ++p) {
+      LEDGER_ASSIGN_OR_RETURN(int64_t end, EndOffset(p));
+      ends.push_back(end);
+    }
+    return ends;
+  }
 
   // A reader of `partition` starting at offset `from` (0 <= from <= EndOffset).
   virtual Result<std::unique_ptr<LogReader>> OpenReader(int32_t partition, int64_t from) = 0;

@@ -11,7 +11,7 @@ namespace ledger::embedded {
 
 SegmentReader::SegmentReader(std::shared_ptr<const PartitionState> state, int32_t partition,
                              int64_t from)
-    : state_(std::move(state)), partition_(partition), from_(from) {
+    : state_(std::move(state)), partition_(partition), from_(from), next_(from) {
   PartitionState::Start start = state_->Locate(from);
   segment_ = start.segment;
   pos_ = start.pos;
@@ -28,6 +28,7 @@ Result<std::optional<LogRecord>> SegmentReader::Next() {
     }
     if (!*got) return std::optional<LogRecord>();
   }
+  next_ = pending_[pending_next_].offset + 1;
   return std::optional<LogRecord>(std::move(pending_[pending_next_++]));
 }
 

@@ -26,6 +26,7 @@ class SegmentReader final : public LogReader {
   SegmentReader(std::shared_ptr<const PartitionState> state, int32_t partition, int64_t from);
 
   Result<std::optional<LogRecord>> Next() override;
+  int64_t next_offset() const override { return next_; }
 
  private:
   // Decodes the next frame into pending_; false at the end of what is published.
@@ -35,6 +36,7 @@ class SegmentReader final : public LogReader {
   std::shared_ptr<const PartitionState> state_;
   int32_t partition_;
   int64_t from_;        // records before it (in the first frame) are skipped
+  int64_t next_;        // one past the last record returned
   size_t segment_ = 0;  // index into the partition's segment list
   ScopedFd fd_;         // of segment_, opened lazily
   FileWindow window_;

@@ -83,32 +83,53 @@ Result<AdminOptions> MakeAdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
   return admin;
 }
 
-Status QueryWatermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition,
-                       std::chrono::milliseconds timeout, int64_t* low, int64_t* high) {
+Result<std::vector<int64_t>> ListOffsets(rd_kafka_t* rk, const std::string& topic,
+                                         const std::vector<int32_t>& partitions, int64_t which,
+                                         std::chrono::milliseconds timeout) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point deadline = Clock::now() + timeout;
-  const std::string what =
-      "offsets of Kafka topic " + topic + " partition " + std::to_string(partition);
-  for (int64_t* out : {low, high}) {
-    for (;;) {
-      rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-      // offsets_for_times() takes the timestamp in `offset`: -2 EARLIEST, -1 LATEST.
-      rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset =
-          out == low ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, list, std::max(1, TimeoutMs(left)));
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = list->elems[0].err;
-      *out = list->elems[0].offset;
-      rd_kafka_topic_partition_list_destroy(list);
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      // The callers checked the partition exists: "unknown" here means its
-      // leader is not known (offline: its brokers are down).
-      if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) err = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
-      Status s = KafkaStatus(err, what);
-      // A leader moving (NOT_LEADER…) or not yet known: ask again until the deadline.
-      if (s.code() != StatusCode::kUnavailable || Clock::now() >= deadline) return s;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (;;) {
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+    // offsets_for_times() takes the timestamp in `offset`: -2 EARLIEST, -1 LATEST.
+    for (int32_t p : partitions) rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = which;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, list, std::max(1, TimeoutMs(left)));
+    std::vector<int64_t> offsets;
+    int32_t failed = -1;
+    for (int i = 0; i < list->cnt; ++i) {
+      offsets.push_back(list->elems[i].offset);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR && list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        err = list->elems[i].err;
+        failed = list->elems[i].partition;
+      }
     }
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return offsets;
+    // The callers checked the partitions exist: "unknown" here means a
+    // leader is not known (offline: its brokers are down).
+    if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) err = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    std::string what = "offsets of Kafka topic " + topic + " partition ";
+    what += failed >= 0 ? std::to_string(failed)
+                        : partitions.size() == 1 ? std::to_string(partitions[0]) : "s 0.." + std::to_string(partitions.size() - 1);
+    Status s = KafkaStatus(err, what);
+    // A leader moving (NOT_LEADER…) or not yet known: ask again until the deadline.
+    if (s.code() != StatusCode::kUnavailable || Clock::now() >= deadline) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+Status QueryWatermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition,
+                       std::chrono::milliseconds timeout, int64_t* low, int64_t* high) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (int64_t* out : {low, high}) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    LEDGER_ASSIGN_OR_RETURN(std::vector<int64_t> got,
+                            ListOffsets(rk, topic, {partition},
+                                        out == low ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END,
+                                        std::max(left, std::chrono::milliseconds(1))));
+    *out = got[0];
   }
   return OkStatus();
 }

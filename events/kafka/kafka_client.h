@@ -76,6 +76,12 @@ Result<rd_kafka_t*> NewHandle(rd_kafka_type_t type, Conf conf);
 // brokers are all down). `partition` must exist.
 Status QueryWatermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition,
                        std::chrono::milliseconds timeout, int64_t* low, int64_t* high);
+// The same request for many partitions at once: each one's first offset
+// (`which` = RD_KAFKA_OFFSET_BEGINNING) or end (RD_KAFKA_OFFSET_END; the last
+// stable offset for a read_committed handle), in the order asked.
+Result<std::vector<int64_t>> ListOffsets(rd_kafka_t* rk, const std::string& topic,
+                                         const std::vector<int32_t>& partitions, int64_t which,
+                                         std::chrono::milliseconds timeout);
 
 // OK for a valid Kafka topic name (1..249 of [A-Za-z0-9._-], not "." or "..");
 // InvalidArgument saying what is wrong otherwise.

@@ -74,6 +74,13 @@ class KafkaEventLog::Impl {
                      std::function<void(int64_t)> on_offset);
   Status Flush();
   Result<int64_t> EndOffset(int32_t partition);
+  Result<std::vector<int64_t>> EndOffsets() {
+    std::vector<int32_t> all;
+    for (int32_t p = 0; p < partitions_; ++p) all.push_back(p);
+    Result<std::vector<int64_t>> ends = kafka::ListOffsets(rk_, options_.topic, all, RD_KAFKA_OFFSET_END, options_.timeout);
+    if (!ends.ok()) return WithCause(ends.status());
+    return ends;
+  }
   Result<std::unique_ptr<LogReader>> OpenReader(int32_t partition, int64_t from);
 
   int32_t partition_count() const { return partitions_; }
@@ -707,6 +714,7 @@ Status KafkaEventLog::AppendAsync(std::string_view key, std::span<const std::str
 Status KafkaEventLog::Flush() { return impl_->Flush(); }
 
 Result<int64_t> KafkaEventLog::EndOffset(int32_t partition) { return impl_->EndOffset(partition); }
+Result<std::vector<int64_t>> KafkaEventLog::EndOffsets() { return impl_->EndOffsets(); }
 
 Result<std::unique_ptr<LogReader>> KafkaEventLog::OpenReader(int32_t partition, int64_t from) {
   return impl_->OpenReader(partition, from);

@@ -130,6 +130,8 @@ class KafkaEventLog final : public EventLog {
   Status Flush() override;
   // InvalidArgument for a partition outside [0, partition_count()).
   Result<int64_t> EndOffset(int32_t partition) override;
+  // Every partition's end in one ListOffsets round trip.
+  Result<std::vector<int64_t>> EndOffsets() override;
   // InvalidArgument when `from` is outside [0, EndOffset]; DataLoss when the
   // brokers no longer hold offset `from` (retention or deletion). The reader's
   // Next() never blocks longer than options.timeout (Unavailable then).

@@ -36,6 +36,7 @@ class KafkaLogReader final : public LogReader {
   KafkaLogReader& operator=(const KafkaLogReader&) = delete;
 
   Result<std::optional<LogRecord>> Next() override;
+  int64_t next_offset() const override { return next_; }
 
  private:
   std::string Where() const {
@@ -70,7 +71,7 @@ class KafkaLogReader final : public LogReader {
   rd_kafka_t* rk_ = nullptr;
   const std::string topic_;
   const int32_t partition_;
-  int64_t next_;  // offset of the next record to return
+  int64_t next_;  // where reading continues (markers before it are skipped)
   int64_t high_;  // the partition's high watermark, as last known
   const milliseconds timeout_;
   Status failed_;
@@ -107,7 +108,12 @@ Result<std::optional<LogRecord>> KafkaLogReader::Next() {
     Message m(rd_kafka_consumer_poll(rk_, wait_ms));
     if (m != nullptr) {
       if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) return Take(*m);
-      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return std::optional<LogRecord>();
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        // The end the fetch reached (the last stable offset): past any
+        // transaction markers after the last record.
+        next_ = std::max(next_, m->offset);
+        return std::optional<LogRecord>();
+      }
       // A consumer's error message carries its error string as payload.
       Status s =
           WithDetail(KafkaStatus(m->err, "reading " + Where()), rd_kafka_message_errstr(m.get()));

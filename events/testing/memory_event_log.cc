@@ -12,6 +12,7 @@ class MemoryReader final : public LogReader {
     if (next_ >= static_cast<int64_t>(records_.size())) return std::optional<LogRecord>();
     return std::optional<LogRecord>(records_[next_++]);
   }
+  int64_t next_offset() const override { return next_; }
 
  private:
   const std::vector<LogRecord>& records_;

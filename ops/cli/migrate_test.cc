@@ -60,7 +60,7 @@ std::string KeyNotIn(int32_t p, int32_t count) {
 // kept, as when Kafka acknowledged them before the error).
 class FlakyLog final : public EventLog {
  public:
-  explicit FlakyLog(MemoryEventLog& inner) : inner_(inner), flushed_(EndOffsets(inner)) {}
+  explicit FlakyLog(MemoryEventLog& inner) : inner_(inner), flushed_(testing::EndOffsets(inner)) {}
 
   int fail_at_flush = -1;  // -1: never
   bool lose_unflushed = false;
@@ -84,7 +84,7 @@ class FlakyLog final : public EventLog {
     }
     LEDGER_RETURN_IF_ERROR(inner_.Flush());
     ++flushes;
-    flushed_ = EndOffsets(inner_);
+    flushed_ = testing::EndOffsets(inner_);
     return OkStatus();
   }
   Result<int64_t> EndOffset(int32_t p) override { return inner_.EndOffset(p); }
