@@ -100,6 +100,18 @@ class Ledgerd {
     return false;
   }
 
+  // Ready and holding the writer's role (on Kafka a lone instance is a
+  // standby until the group grants it the role, a few seconds).
+  bool WaitWriter(std::chrono::seconds limit = std::chrono::seconds(60)) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      HttpResult r = Http(url_, "GET", "/readyz");
+      if (r.status == 200 && r.body.find("\"role\": \"writer\"") != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
   // SIGTERM, then the exit code (or -1 after 60 s).
   int Term() { return Signal(SIGTERM); }
   int Kill() { return Signal(SIGKILL); }

@@ -7,6 +7,7 @@
 
 #include "events/embedded/embedded_event_log.h"
 #include "events/kafka/kafka_event_log.h"
+#include "events/kafka/kafka_writer_election.h"
 #include "ops/datadir/server_lock.h"
 
 namespace ledger {
@@ -60,6 +61,7 @@ Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess acces
     options.on_warning = [](const std::string& w) { std::fprintf(stderr, "ledger: warning: %s\n", w.c_str()); };
     options.read_only = !write;
     options.create_topic_if_missing = write;
+    if (access == LogAccess::kServeWriter) options.transactional_id = KafkaWriterElection::TransactionalId(options.topic);
     LEDGER_ASSIGN_OR_RETURN(auto log, KafkaEventLog::Open(options));
     return std::unique_ptr<EventLog>(std::move(log));
   }

@@ -32,6 +32,10 @@ enum class LogAccess {
   kWrite,  // created if missing; takes the single-writer lock; refused while
            // ledgerd serves the directory (RefuseWhileServed names its pid)
   kServe,  // kWrite for ledgerd itself, which holds DATA/ledgerd.pid
+  // kServe for the writer of a Kafka topic that several ledgerd follow: a
+  // transactional producer (KafkaWriterElection::TransactionalId) that fences
+  // every earlier writer of the topic. The same as kServe for the embedded log.
+  kServeWriter,
 };
 
 std::filesystem::path EmbeddedLogDir(const LogFlags& flags);

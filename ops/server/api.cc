@@ -133,7 +133,7 @@ struct Api::Impl {
       const Readiness r = service.readiness();
       return Text(200,
                   metrics.Scrape(service.log_dir(), service.projection_dir(),
-                                 r.writer_loaded && r.caught_up && r.problem.empty()),
+                                 (r.writer_loaded || r.standby) && r.caught_up && r.problem.empty(), r.writer_loaded),
                   "text/plain; version=0.0.4; charset=utf-8");
     }
     if (path == "/session") return Session(req);
@@ -276,16 +276,33 @@ struct Api::Impl {
     return ErrorResponse(403, "PERMISSION_DENIED", what + " is outside this token's scope (" + t.scope.ToString() + ")");
   }
 
+  // 503 from a standby: the writer's address in the body ("writer") and in
+  // the Ledger-Writer header, for clients and proxies to send commands there.
+  static HttpResponse StandbyResponse(const Status& s, const Readiness& r) {
+    Json j{{"error", {{"code", "STANDBY"}, {"message", s.message()}}}};
+    if (!r.writer_url.empty()) j["error"]["writer"] = r.writer_url;
+    HttpResponse res;
+    res.status = 503;
+    res.body = query::JsonText(j);
+    res.headers.emplace_back("Retry-After", "1");
+    if (!r.writer_url.empty()) res.headers.emplace_back("Ledger-Writer", r.writer_url);
+    return res;
+  }
+
+  // Ready: a writer once loaded and caught up; a standby (another instance
+  // writes the topic) once caught up — it serves reads.
   HttpResponse Readyz() {
     const Readiness r = service.readiness();
-    const bool ready = r.writer_loaded && r.caught_up && r.problem.empty();
+    const bool ready = (r.writer_loaded || r.standby) && r.caught_up && r.problem.empty();
     Json j{{"status", ready                ? "ready"
                       : !r.problem.empty() ? "failing"
-                      : !r.writer_loaded   ? "loading"
+                      : !r.writer_loaded && !r.standby ? "loading"
                                            : "catching_up"},
+           {"role", r.writer_loaded ? "writer" : r.standby ? "standby" : "loading"},
            {"writer_loaded", r.writer_loaded},
            {"caught_up", r.caught_up},
            {"lag_records", r.lag_records}};
+    if (!r.writer_url.empty()) j["writer"] = r.writer_url;
     if (!r.problem.empty()) j["problem"] = r.problem;
     HttpResponse res = Json200(j);
     if (!ready) res.status = 503;
@@ -509,7 +526,11 @@ struct Api::Impl {
                                     std::to_string(options.commit_timeout.count()) +
                                     " s: resubmit the same command ids (nothing is applied twice)"));
     LedgerService::BatchResult results = pending.get();
-    if (!results.ok()) return FromStatus(results.status());
+    if (!results.ok()) {
+      const Readiness r = service.readiness();
+      if (results.status().code() == StatusCode::kUnavailable && r.standby) return StandbyResponse(results.status(), r);
+      return FromStatus(results.status());
+    }
     Json arr = Json::array();
     for (size_t i = 0; i < results->size(); ++i) arr.push_back(OutcomeToJson(ids[i], (*results)[i]));
     HttpResponse res;

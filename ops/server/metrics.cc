@@ -56,7 +56,8 @@ struct ServerMetrics::Impl {
         requests(BuildCounter().Name("ledger_http_requests_total").Help("HTTP requests answered, by route pattern, method and status").Register(*registry)),
         request_seconds(BuildHistogram().Name("ledger_http_request_duration_seconds").Help("HTTP request handling time, by route pattern").Register(*registry)),
         store_bytes(BuildGauge().Name("ledger_store_size_bytes").Help("Bytes on disk, by store (log, projections)").Register(*registry)),
-        ready(BuildGauge().Name("ledger_ready").Help("1 once the projections have caught up with the log").Register(*registry).Add({})) {
+        ready(BuildGauge().Name("ledger_ready").Help("1 once the projections have caught up with the log").Register(*registry).Add({})),
+        writer(BuildGauge().Name("ledger_writer").Help("1 while this instance writes the log, 0 as a standby").Register(*registry).Add({})) {
     for (size_t t = 0; t < kEventTypeCount; ++t)
       event_by_type.emplace(std::string(EventTypeName(t)), &events.Add({{"type", std::string(EventTypeName(t))}}));
     for (const char* o : {"appended", "replayed", "refused"}) command_by_outcome[o] = &commands.Add({{"outcome", o}});
@@ -77,6 +78,7 @@ struct ServerMetrics::Impl {
   Family<Histogram>& request_seconds;
   Family<Gauge>& store_bytes;
   Gauge& ready;
+  Gauge& writer;
   std::map<std::string, Counter*, std::less<>> event_by_type;
   std::map<std::string, Counter*, std::less<>> command_by_outcome;
   std::mutex lag_mu;
@@ -126,11 +128,13 @@ void ServerMetrics::RequestServed(std::string_view route, std::string_view metho
   impl_->request_seconds.Add({{"route", std::string(route)}}, kSeconds).Observe(seconds);
 }
 
-std::string ServerMetrics::Scrape(const std::string& log_dir, const std::string& projection_dir, bool ready) {
+std::string ServerMetrics::Scrape(const std::string& log_dir, const std::string& projection_dir, bool ready,
+                                  bool writer) {
   std::lock_guard<std::mutex> lock(impl_->scrape_mu);
   if (!log_dir.empty()) impl_->store_bytes.Add({{"store", "log"}}).Set(static_cast<double>(DirBytes(log_dir)));
   impl_->store_bytes.Add({{"store", "projections"}}).Set(static_cast<double>(DirBytes(projection_dir)));
   impl_->ready.Set(ready ? 1 : 0);
+  impl_->writer.Set(writer ? 1 : 0);
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());
   return out.str();

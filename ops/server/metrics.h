@@ -16,6 +16,8 @@
 //   ledger_http_request_duration_seconds{route}    histogram
 //   ledger_store_size_bytes{store}                 log | projections, on disk (read at scrape)
 //   ledger_ready                                   1 once the projections caught up, else 0
+//   ledger_writer                                  1 while this instance writes the log, 0 as a
+//                                                  standby (several ledgerd on one Kafka topic)
 //
 // Labels are event types, codes, partitions and route patterns
 // (/v1/accounts/{id}) — never an account id, a login, a name or a token.
@@ -48,8 +50,8 @@ class ServerMetrics final : public WriterProbe, public ProjectorProbe {
   void RequestServed(std::string_view route, std::string_view method, int status, double seconds);
 
   // The text exposition format, after refreshing the disk sizes of the
-  // directories (an empty path is skipped) and readiness.
-  std::string Scrape(const std::string& log_dir, const std::string& projection_dir, bool ready);
+  // directories (an empty path is skipped), readiness and the writer's role.
+  std::string Scrape(const std::string& log_dir, const std::string& projection_dir, bool ready, bool writer);
 
  private:
   struct Impl;

@@ -9,6 +9,7 @@
 #include "aggregates/command_json.h"
 #include "consumers/live_projector.h"
 #include "ops/datadir/server_lock.h"
+#include "ops/datadir/writer_role.h"
 
 namespace ledger {
 namespace {
@@ -47,6 +48,9 @@ class LedgerService::Impl {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     partitions_ = log_->partition_count();
+    LEDGER_ASSIGN_OR_RETURN(role_, SeekWriterRole(flags_, [this](const std::string& line) { Note(line); }));
+    StartProjector();  // every instance projects, writer or standby
+    if (Kafka()) follower_ = std::thread([this] { FollowerMain(); });
     writer_ = std::thread([this] { WriterMain(); });
     maintenance_ = std::thread([this] { MaintenanceMain(); });
     return OkStatus();
@@ -62,8 +66,9 @@ class LedgerService::Impl {
         return f;
       }
       if (!loaded_) {
-        p.set_value(Unavailable(Problem().empty() ? "ledgerd is loading the log: retry in a few seconds"
-                                                  : "the writer is unavailable: " + Problem()));
+        p.set_value(Unavailable(Standby()           ? StandbyMessage()
+                                : Problem().empty() ? "ledgerd is loading the log: retry in a few seconds"
+                                                    : "the writer is unavailable: " + Problem()));
         return f;
       }
       queue_.push_back(Pending{std::move(commands), std::move(p)});
@@ -82,8 +87,11 @@ class LedgerService::Impl {
     maintenance_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
     if (maintenance_.joinable()) maintenance_.join();
+    if (follower_.joinable()) follower_.join();
     StopProjector();
     handler_.reset();
+    writer_log_.reset();
+    role_.reset();  // leaves the writer election: a standby takes over at once
     log_.reset();
     if (db_) (void)db_->Close();
   }
@@ -93,6 +101,8 @@ class LedgerService::Impl {
   Readiness readiness() const {
     Readiness r;
     r.writer_loaded = loaded_;
+    r.standby = Standby();
+    r.writer_url = role_ ? role_->writer_url() : "";
     {
       std::shared_lock<std::shared_mutex> lock(projector_mu_);
       if (projector_) {
@@ -112,7 +122,13 @@ class LedgerService::Impl {
   int32_t partition_count() const { return partitions_; }
   std::string log_dir() const { return flags_.log == "embedded" ? EmbeddedLogDir(flags_).string() : ""; }
   std::string projection_dir() const { return projection_dir_; }
-  Status SetUrl(const std::string& url) { return lock_->SetUrl(url); }
+  Status SetUrl(const std::string& url) {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      url_ = url;
+    }
+    return lock_->SetUrl(url);
+  }
 
  private:
   struct Pending {
@@ -162,6 +178,20 @@ class LedgerService::Impl {
 
   void Note(const std::string& line) const {
     if (options_.note) options_.note(line);
+  }
+
+  bool Kafka() const { return flags_.log.rfind("kafka://", 0) == 0; }
+  // Another process holds the writer's role (or nobody does yet, or this one
+  // was fenced and waits for the role to be granted anew).
+  bool Standby() const {
+    const uint64_t term = role_ ? role_->term() : 0;
+    return !loaded_ && (term == 0 || term == fenced_term_.load());
+  }
+  std::string StandbyMessage() const {
+    const std::string url = role_ ? role_->writer_url() : "";
+    return "this ledgerd is a standby: another instance writes the log" +
+           (url.empty() ? std::string(" (its address is not known yet): retry in a few seconds")
+                        : ": send commands to the writer at " + url);
   }
 
   std::string Problem() const {
@@ -214,27 +244,60 @@ class LedgerService::Impl {
 
   // (Re)opens what the writer needs: the log if a failure closed it, the
   // projector following it, and the write path's state.
-  Status OpenWriter() {
+  Status OpenWriter(uint64_t term) {
     if (!log_) {
       StopProjector();
       LEDGER_RETURN_IF_ERROR(OpenLog());
     }
     if (!projector_thread_.joinable()) StartProjector();
     const auto start = Steady::now();
-    LEDGER_ASSIGN_OR_RETURN(handler_, CommandHandler::Open(*log_, clock_));
+    // On Kafka the writer appends through its own transactional producer,
+    // which fences every earlier writer of the topic; the state is loaded
+    // after that, so it includes everything the previous writer committed.
+    if (Kafka()) {
+      LEDGER_ASSIGN_OR_RETURN(writer_log_, ledger::OpenLog(flags_, LogAccess::kServeWriter));
+      Note("transactional writer open: every earlier writer of the topic is fenced");
+    }
+    LEDGER_ASSIGN_OR_RETURN(handler_, CommandHandler::Open(WriteLog(), clock_));
     Note("writer ready: " + std::to_string(handler_->event_count()) + " events in " +
          std::to_string(handler_->stream_count()) + " streams loaded in " +
          std::to_string(static_cast<int>(Since(start) * 1000)) + " ms");
     SetProblem("");
+    term_ = term;
+    announced_ = false;
     loaded_ = true;
     return OkStatus();
   }
 
-  // Blocks for requests; takes every queued request up to the group's size
-  // (at least one). Empty once stopping with nothing queued.
-  std::vector<Pending> TakeGroup() {
+  EventLog& WriteLog() { return writer_log_ ? *writer_log_ : *log_; }
+
+  // Gives up writing: what is queued is answered with the standby message.
+  void StepDown(const std::string& why) {
+    Note("stepping down as the writer: " + why);
+    loaded_ = false;
+    handler_.reset();
+    writer_log_.reset();
+    FailQueued(Unavailable(StandbyMessage()));
+  }
+
+  // Tells the other instances where the writer is, once its URL is known.
+  void AnnounceOnce() {
+    std::string url;
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      url = url_;
+    }
+    if (announced_ || url.empty()) return;
+    Status s = role_->Announce(url);
+    announced_ = s.ok();
+    if (s.ok() && Kafka()) Note("announced as the writer at " + url);
+  }
+
+  // Waits up to `wait` for requests; takes every queued request up to the
+  // group's size (at least one). Empty when none came or once stopping.
+  std::vector<Pending> TakeGroup(std::chrono::milliseconds wait) {
     std::unique_lock<std::mutex> lock(queue_mu_);
-    queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    queue_cv_.wait_for(lock, wait, [&] { return stopping_ || !queue_.empty(); });
     std::vector<Pending> group;
     size_t commands = 0;
     while (!queue_.empty() &&
@@ -267,12 +330,31 @@ class LedgerService::Impl {
       // resubmit the same command ids; the reopened writer answers from the log.
       Status s = Unavailable("the log failed, nothing acknowledged (resubmit): " + r.status().message());
       for (Pending& p : group) p.promise.set_value(s);
-      SetProblem(r.status().ToString());
-      Note("the log failed (" + r.status().ToString() + "): reopening it");
       loaded_ = false;
       handler_.reset();
-      StopProjector();  // it reads through the log being closed
-      log_.reset();     // reopened (with recovery) by OpenWriter
+      if (writer_log_) {
+        // Kafka: only the writer's producer goes; the projector keeps following.
+        // A fenced log keeps answering Aborted (kafka_event_log.h); the
+        // handler's own error is always Unavailable.
+        const bool fenced = writer_log_->Flush().code() == StatusCode::kAborted;
+        writer_log_.reset();
+        // Reopening fences whoever holds the role: wait until the group has
+        // had time to tell this instance it lost it.
+        reopen_after_ = Steady::now() + std::chrono::seconds(2);
+        if (fenced) {
+          // Fenced: another instance holds the role now. Writing again before
+          // the group grants it anew would fence that writer in turn.
+          fenced_term_ = term_.load();
+          Note("fenced by another writer (" + r.status().ToString() + "): standing by");
+          FailQueued(Unavailable(StandbyMessage()));
+          return;
+        }
+      } else {
+        StopProjector();  // it reads through the log being closed
+        log_.reset();     // reopened (with recovery) by OpenWriter
+      }
+      SetProblem(r.status().ToString());
+      Note("the log failed (" + r.status().ToString() + "): reopening it");
       FailQueued(s);
       return;
     }
@@ -324,8 +406,26 @@ class LedgerService::Impl {
   void WriterMain() {
     int attempt = 0;
     for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        if (stopping_ && queue_.empty()) break;
+      }
+      const uint64_t term = role_->term();
+      if (handler_ && term != term_) StepDown(term == 0 ? "the group moved the role" : "the role was granted anew");
       if (!handler_) {
-        Status s = OpenWriter();
+        if (term == 0 || term == fenced_term_) {
+          // A standby: commands are answered with the writer's address.
+          FailQueued(Unavailable(StandbyMessage()));
+          std::unique_lock<std::mutex> lock(queue_mu_);
+          queue_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; });
+          continue;
+        }
+        if (Steady::now() < reopen_after_) {
+          std::unique_lock<std::mutex> lock(queue_mu_);
+          queue_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; });
+          continue;
+        }
+        Status s = OpenWriter(term);
         if (!s.ok()) {
           SetProblem(s.ToString());
           Note("the writer cannot start: " + s.ToString());
@@ -333,16 +433,44 @@ class LedgerService::Impl {
           std::unique_lock<std::mutex> lock(queue_mu_);
           queue_cv_.wait_for(lock, std::chrono::seconds(std::min(30, 1 << std::min(attempt++, 5))),
                              [&] { return stopping_; });
-          if (stopping_) break;
           continue;
         }
         attempt = 0;
       }
-      std::vector<Pending> group = TakeGroup();
-      if (group.empty()) break;  // stopping, nothing queued
+      AnnounceOnce();
+      std::vector<Pending> group = TakeGroup(std::chrono::milliseconds(100));
+      if (group.empty()) continue;
+      if (role_->term() != term_) {  // lost between two groups: nothing of it is written
+        for (Pending& p : group) p.promise.set_value(Unavailable(StandbyMessage()));
+        continue;
+      }
       Commit(group);
     }
     FailQueued(Unavailable("ledgerd is shutting down: resubmit to the next instance"));
+  }
+
+  // Kafka: other instances may write the topic, so the ends to project come
+  // from the brokers (the last stable offsets), polled, besides this
+  // instance's own appends. Each instance is a full read replica.
+  void FollowerMain() {
+    Result<std::unique_ptr<EventLog>> log = ledger::OpenLog(flags_, LogAccess::kRead);
+    std::string reported;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(queue_mu_);
+        maintenance_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; });
+        if (stopping_) return;
+      }
+      if (!log.ok()) log = ledger::OpenLog(flags_, LogAccess::kRead);
+      Result<std::vector<int64_t>> ends = log.ok() ? (*log)->EndOffsets() : Result<std::vector<int64_t>>(log.status());
+      if (!ends.ok()) {
+        if (ends.status().ToString() != reported) Note("following the topic: " + ends.status().ToString());
+        reported = ends.status().ToString();
+        continue;
+      }
+      reported.clear();
+      for (size_t p = 0; p < ends->size(); ++p) ends_->Publish(static_cast<int32_t>(p), (*ends)[p]);
+    }
   }
 
   LogFlags flags_;
@@ -358,6 +486,14 @@ class LedgerService::Impl {
   // The writer thread's (replaced when the log fails).
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<CommandHandler> handler_;
+  std::unique_ptr<EventLog> writer_log_;  // Kafka: the transactional writer (else log_ writes)
+  std::unique_ptr<WriterRole> role_;
+  std::atomic<uint64_t> term_{0};         // the role's term the writer loaded under
+  std::atomic<uint64_t> fenced_term_{0};  // a term this instance was fenced in (not to be reused)
+  bool announced_ = false;     // the writer's URL is published for this term
+  Steady::time_point reopen_after_{};  // Kafka: no reopening before (after a failure)
+  std::string url_;            // under queue_mu_
+  std::thread follower_;
   std::unique_ptr<DurableEnds> ends_;
   std::unique_ptr<LiveProjector> projector_;  // replaced under projector_mu_
   mutable std::shared_mutex projector_mu_;

@@ -20,6 +20,12 @@
 //  - maintenance: folds the statistics' merge operands once the projections
 //    have caught up, then every compact_every (a table read stays one value
 //    per key).
+// On a Kafka topic several services may run (ops/service/README.md): the
+// writer thread writes only while this process holds the writer's role
+// (ops/datadir/writer_role.h), through a transactional producer that fenced
+// the previous writer; otherwise it is a standby whose Submit answers
+// Unavailable naming the writer, and a follower thread polls the topic's
+// ends so that the projector follows every writer's records.
 // Stop(): refuses new requests, answers every queued one, lets the projector
 // project everything durable, closes the store and the log. A SIGKILL at any
 // moment loses no acknowledged command: a request's results are returned only
@@ -59,6 +65,10 @@ struct ServiceOptions {
 
 struct Readiness {
   bool writer_loaded = false;  // commands are accepted
+  // Another instance writes the topic (Kafka): commands are answered 503
+  // with the writer's address; reads are served from this replica.
+  bool standby = false;
+  std::string writer_url;      // the writer's address as announced ("" unknown)
   bool caught_up = false;      // the projections have reached the log once since start
   int64_t lag_records = 0;     // durable records not yet projected
   std::string problem;         // the writer or the projector failing (empty when both work)

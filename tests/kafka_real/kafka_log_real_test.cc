@@ -167,6 +167,14 @@ std::pair<int, std::string> ReplicationOf(const std::string& topic,
   return {replicas, min_insync};
 }
 
+// A transactional writer of `topic` (3 partitions): every writer opened with
+// these options shares one transactional.id, so each fences the one before.
+KafkaLogOptions TransactionalOptions(const std::string& topic) {
+  KafkaLogOptions o = Options(topic, 3);
+  o.transactional_id = topic + ".writer";
+  return o;
+}
+
 class KafkaLogRealTest : public ::testing::Test {
  protected:
   void SetUp() override { LEDGER_REQUIRE_REAL_KAFKA(); }
@@ -460,8 +468,7 @@ TEST_F(KafkaLogRealTest, WholeClusterRestartKeepsEveryRecordAndTheClusterId) {
 // readers see exactly what was committed, across the markers' offset gaps.
 TEST_F(KafkaLogRealTest, ASecondTransactionalWriterFencesTheFirstWhoseUncommittedAppendsNeverLand) {
   const std::string topic = UniqueTopic("fencing");
-  KafkaLogOptions o = Options(topic, 3);
-  o.transactional_id = topic + ".writer";
+  const KafkaLogOptions o = TransactionalOptions(topic);
   auto first = OpenOrDie(o);
   ASSERT_NE(first, nullptr);
   std::map<std::string, std::pair<int32_t, int64_t>> acked;  // value -> (partition, offset)
@@ -512,6 +519,33 @@ TEST_F(KafkaLogRealTest, ASecondTransactionalWriterFencesTheFirstWhoseUncommitte
   for (int i = 0; i < 10; ++i) want.insert({"a" + std::to_string(i), "b" + std::to_string(i)});
   EXPECT_EQ(seen, want);
   EXPECT_GT(gaps, 0) << "commit markers take offsets";
+}
+
+// A writer idle at the takeover (its last transaction committed, none open)
+// is fenced as well: its next group fails and never lands.
+TEST_F(KafkaLogRealTest, AWriterIdleWhenAnotherTakesOverCannotCommitAnotherGroup) {
+  const std::string topic = UniqueTopic("idle-fencing");
+  const KafkaLogOptions o = TransactionalOptions(topic);
+  auto first = OpenOrDie(o);
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(first->Append("acc-a", std::vector<std::string>{"a"}).ok());
+  auto second = OpenOrDie(o);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(second->Append("acc-b", std::vector<std::string>{"b"}).ok());
+  bool acked = false;
+  Status late = first->AppendAsync("acc-late", std::vector<std::string>{"late"}, [&](int64_t) { acked = true; });
+  if (late.ok()) late = first->Flush();
+  EXPECT_EQ(late.code(), StatusCode::kAborted) << late.ToString();
+  EXPECT_FALSE(acked);
+  ASSERT_TRUE(second->Append("acc-b2", std::vector<std::string>{"b2"}).ok()) << "the first writer fenced the second";
+  KafkaLogOptions ro = Options(topic, 3);
+  ro.read_only = true;
+  auto reader = OpenOrDie(ro);
+  ASSERT_NE(reader, nullptr);
+  std::set<std::string> seen;
+  for (int32_t p = 0; p < 3; ++p)
+    for (const LogRecord& r : testing::ReadPartition(*reader, p)) seen.insert(r.value);
+  EXPECT_EQ(seen, (std::set<std::string>{"a", "b", "b2"}));
 }
 
 // The acceptance test of writer fencing, between processes: writer A commits

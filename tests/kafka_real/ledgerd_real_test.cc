@@ -1,0 +1,137 @@
+// Two ledgerd on one topic of a real 3-broker Kafka cluster (real_cluster.h):
+// the writer is SIGSTOPped while a client keeps submitting commands, the
+// standby takes the role within seconds (the group's session timeout, then
+// its transactional producer fences the paused one), and the paused writer,
+// resumed, appends nothing more: it stands by and names the new writer.
+// Every acknowledged command is in the topic exactly once, nothing else is.
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "aggregates/testing/workload.h"
+#include "events/kafka/kafka_event_log.h"
+#include "events/testing/temp_dir.h"
+#include "tests/failover_client.h"
+#include "tests/kafka_real/real_cluster.h"
+
+namespace ledger::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string AdminToken(const std::string& data, const std::filesystem::path& dir) {
+  CliRun token = RunLedger({"token", "add", "--name", "svc", "--role", "admin", "--data", data}, dir);
+  EXPECT_EQ(token.code, 0) << token.err;
+  return token.out.substr(0, token.out.find('\n'));
+}
+
+// Waits for `d`'s /readyz to name `role` ("writer", "standby").
+bool WaitRole(const Ledgerd& d, const std::string& role, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (Http(d.url(), "GET", "/readyz", "", "", std::chrono::seconds(2)).body.find("\"role\": \"" + role + "\"") !=
+        std::string::npos)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST(LedgerdRealTest, AWriterPausedWhileTheStandbyTakesOverAppendsNothingWhenResumed) {
+  LEDGER_REQUIRE_REAL_KAFKA();
+  TempDir tmp("ledgerd-real");
+  const std::string topic = UniqueTopic("ledgerd");
+  const std::string uri = "kafka://" + RealCluster::Get().brokers() + "?topic=" + topic + "&partitions=6";
+  const std::string data_a = (tmp.path() / "a").string(), data_b = (tmp.path() / "b").string();
+  // Tokens live in DATA/tokens: the instances share a copy, as an operator deploys them.
+  const std::string token = AdminToken(data_a, tmp.path());
+  std::filesystem::create_directories(data_b);
+  std::filesystem::copy(std::filesystem::path(data_a) / "tokens", std::filesystem::path(data_b) / "tokens",
+                        std::filesystem::copy_options::recursive);
+
+  Ledgerd a(data_a, tmp.path() / "run-a", {"--log", uri});
+  ASSERT_TRUE(a.WaitWriter()) << a.err();
+  Ledgerd b(data_b, tmp.path() / "run-b", {"--log", uri});
+  ASSERT_TRUE(WaitRole(b, "standby", std::chrono::seconds(60))) << b.err();
+
+  // A client submits batches of 10 commands, one after the other, throughout.
+  const std::vector<Command> cmds = GenerateWorkload({400, 11, "s"});
+  FailoverClient client({a.url(), b.url()}, token);
+  std::atomic<size_t> acked_batches{0};
+  std::atomic<bool> client_ok{true};
+  std::thread submitter([&] {
+    for (size_t sent = 0; sent < cmds.size() && client_ok; sent += 10) {
+      const size_t n = std::min<size_t>(10, cmds.size() - sent);
+      client_ok = client.Submit({cmds.begin() + static_cast<long>(sent), cmds.begin() + static_cast<long>(sent + n)},
+                                std::chrono::seconds(90));
+      ++acked_batches;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  auto wait_batches = [&](size_t n) {
+    for (const auto deadline = Clock::now() + std::chrono::seconds(120); acked_batches < n && client_ok &&
+                                                                            Clock::now() < deadline;)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return acked_batches >= n;
+  };
+  EXPECT_TRUE(wait_batches(10)) << a.err();
+
+  // The writer paused with requests in flight: the standby takes the role.
+  kill(a.pid(), SIGSTOP);
+  const auto paused = Clock::now();
+  const size_t before = acked_batches;
+  EXPECT_TRUE(WaitRole(b, "writer", std::chrono::seconds(30))) << b.err();
+  const double takeover = std::chrono::duration<double>(Clock::now() - paused).count();
+  EXPECT_LT(takeover, 20.0) << "seconds from the pause to the standby holding the writer's role";
+  std::printf("takeover: %.1f s after SIGSTOP\n", takeover);
+  EXPECT_TRUE(wait_batches(before + 10)) << b.err();
+
+  // Resumed, the old writer stands by and names the new one. The request it
+  // held through the pause (the client gave up on it) fails as fenced.
+  kill(a.pid(), SIGCONT);
+  EXPECT_TRUE(WaitRole(a, "standby", std::chrono::seconds(30))) << a.err();
+  EXPECT_NE(a.err().find("fenced by another writer"), std::string::npos) << a.err();
+  const std::string one = "[" + CommandToJson(cmds[0]).dump() + "]";  // acknowledged long ago
+  HttpResult refused = Http(a.url(), "POST", "/v1/commands", token, one);
+  for (const auto deadline = Clock::now() + std::chrono::seconds(10);
+       refused.body.find(b.url()) == std::string::npos && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    refused = Http(a.url(), "POST", "/v1/commands", token, one);
+  }
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("\"writer\": \"" + b.url() + "\""), std::string::npos) << refused.body;
+  submitter.join();
+  EXPECT_TRUE(client_ok);
+  EXPECT_TRUE(client.refused().empty()) << client.refused().front();
+  EXPECT_EQ(client.acknowledged().size(), cmds.size());
+  EXPECT_GT(client.standby_answers(), 0u);
+
+  KafkaLogOptions options;
+  options.brokers = RealCluster::Get().brokers();
+  options.topic = topic;
+  options.read_only = true;
+  Result<std::unique_ptr<KafkaEventLog>> log = KafkaEventLog::Open(options);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ExpectEachCommandExactlyOnce(**log, client.acknowledged());
+  if (HasFailure()) {  // the instances' notable lines (no per-request lines)
+    for (const Ledgerd* d : {&a, &b}) {
+      std::istringstream in(d->err());
+      for (std::string line; std::getline(in, line);)
+        if (line.find(" /readyz") == std::string::npos)
+          std::printf("%s: %s\n", d == &a ? "a" : "b", line.c_str());
+    }
+  }
+  EXPECT_EQ(a.Term(), 0) << a.err();
+  EXPECT_EQ(b.Term(), 0) << b.err();
+}
+
+}  // namespace
+}  // namespace ledger::testing
