@@ -346,6 +346,8 @@ Status KafkaEventLog::Impl::CheckTopic(Clock::time_point deadline) {
   facts.partitions = partitions_;
   facts.replication = replication_;
   facts.cluster_brokers = cluster_brokers_;
+  facts.purpose = options_.purpose;
+  facts.max_compaction_lag_ms = options_.max_compaction_lag.count();
   if (options_.partitions_given) facts.wanted_partitions = options_.partitions;
   // librdkafka's mock cluster (id "mockCluster…"; a real cluster's id is a
   // base64 UUID) has no DescribeConfigs: asking would wait out the deadline.

@@ -7,7 +7,8 @@
 //    give Unavailable naming them (and librdkafka's last error), never a hang.
 //    A missing topic is created (when create_topic_if_missing and not
 //    read_only) with `partitions`, `replication_factor` (default min(3,
-//    brokers)), cleanup.policy=delete, retention.ms=-1 and min.insync.replicas
+//    brokers)), cleanup.policy=delete, retention.ms=-1 (a kKeyStore:
+//    cleanup.policy=compact, max.compaction.lag.ms) and min.insync.replicas
 //    set explicitly (README.md); an existing topic keeps its own partition
 //    count, which partition_count() reports and placement uses, and has its
 //    settings checked (check_topic_settings).
@@ -53,8 +54,24 @@
 
 namespace ledger {
 
+// What a topic holds, which decides the settings it is created with and
+// checked against (README.md "Topic settings").
+enum class TopicPurpose {
+  // The ledger's events: every record kept forever (cleanup.policy=delete,
+  // retention.ms=-1); compaction refused.
+  kEvents,
+  // Per-person keys (the privacy issue's key store): the latest record of
+  // each key kept, older ones and erased keys purged by compaction within
+  // max_compaction_lag (cleanup.policy=compact); deletion by age refused.
+  kKeyStore,
+};
+
 struct KafkaLogOptions {
   std::string brokers;  // "host:port[,host:port…]" (bootstrap.servers)
+  TopicPurpose purpose = TopicPurpose::kEvents;
+  // kKeyStore: the longest an overwritten or erased key's older record may
+  // stay on the brokers' disks (max.compaction.lag.ms): the erasure bound.
+  std::chrono::milliseconds max_compaction_lag{std::chrono::hours(24 * 7)};
   std::string topic = "ledger.account-events";
   int32_t partitions = 12;  // when creating the topic
   // Set when the user asked for `partitions` (kafka://…?partitions=N): an

@@ -83,7 +83,7 @@ Result<std::optional<LogRecord>> KafkaLogReader::Take(const rd_kafka_message_t& 
     return Fail(Internal("reader of " + Where() + " received a record of partition " +
                          std::to_string(m.partition)));
   // Forward gaps are transaction markers and aborted records, which a
-  // read_committed consumer skips (compacted topics are refused on open).
+  // read_committed consumer skips, or records compaction removed (a key store).
   if (m.offset < next_)
     return Fail(DataLoss(Where() + ": the next record has offset " + std::to_string(m.offset) +
                          ", behind the reader"));

@@ -58,6 +58,13 @@ Status CreateTopicWithAdminApi(rd_kafka_t* rk, const KafkaLogOptions& options,
       {"retention.ms", "-1"},
       {"unclean.leader.election.enable", "false"},
   };
+  // A key store keeps each key's latest record; the older ones, and an erased
+  // key's tombstone, go within the erasure bound.
+  const std::string max_lag = std::to_string(options.max_compaction_lag.count());
+  if (options.purpose == TopicPurpose::kKeyStore)
+    configs = {{"cleanup.policy", "compact"},
+               {"max.compaction.lag.ms", max_lag.c_str()},
+               {"unclean.leader.election.enable", "false"}};
   // Explicit, whatever the brokers' default: 2 from 3 replicas up, else 1
   // (a broker default of 2 on a 1-replica topic refuses every write).
   const std::string min_insync = std::to_string(MinInsyncFor(options.replication_factor));

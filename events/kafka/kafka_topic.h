@@ -25,7 +25,8 @@ Result<std::optional<TopicShape>> FindTopic(const rd_kafka_metadata_t& md,
                                             const KafkaLogOptions& options);
 
 // CreateTopics(options.topic, options.partitions, options.replication_factor
-// (resolved: not 0), cleanup.policy=delete, retention.ms=-1,
+// (resolved: not 0), cleanup.policy=delete, retention.ms=-1 — for a
+// kKeyStore: cleanup.policy=compact, max.compaction.lag.ms — ,
 // unclean.leader.election.enable=false, and min.insync.replicas =
 // MinInsyncFor(replication factor), explicitly) through `rk`, waiting at most
 // `timeout` (+1 s for the report). OK when created or already existing; the

@@ -44,7 +44,14 @@ TopicVerdict CheckTopicSettings(const TopicFacts& f) {
   const std::string retention_ms = Config(f, "retention.ms");
   const std::string retention_bytes = Config(f, "retention.bytes");
   const std::string min_insync = Config(f, "min.insync.replicas");
-  if (policy.find("compact") != std::string::npos) {
+  if (f.purpose == TopicPurpose::kKeyStore) {
+    if (!policy.empty() && policy != "compact")  // empty: the settings could not be read
+      v.refusal = FailedPrecondition(
+          topic + " has cleanup.policy=" + policy +
+          ": a key store keeps each key's latest record for as long as it is not erased (deletion "
+          "by age would make data unreadable, and without compaction erased keys stay); fix: " +
+          Fix(f, "cleanup.policy=compact"));
+  } else if (policy.find("compact") != std::string::npos) {
     v.refusal = FailedPrecondition(
         topic + " has cleanup.policy=" + policy +
         ": compaction deletes events a ledger must keep (and breaks its dense offsets); fix: " +
@@ -58,12 +65,21 @@ TopicVerdict CheckTopicSettings(const TopicFacts& f) {
     v.refusal = FailedPrecondition(topic + " has retention.bytes=" + retention_bytes +
                                    ": the brokers would delete the oldest events beyond it; fix: " +
                                    Fix(f, "retention.bytes=-1"));
-  } else if (!min_insync.empty() && f.replication > 0 && Int(min_insync) > f.replication) {
+  }
+  if (v.refusal.ok() && !min_insync.empty() && f.replication > 0 && Int(min_insync) > f.replication) {
     v.refusal = FailedPrecondition(
         topic + " has " + std::to_string(f.replication) + " replica(s) but min.insync.replicas=" +
         min_insync + ": no acks=all write can ever be acknowledged (NOT_ENOUGH_REPLICAS); fix: " +
         Fix(f, "min.insync.replicas=" + std::to_string(MinInsyncFor(f.replication))) +
         ", or give the topic more replicas (kafka-reassign-partitions.sh)");
+  }
+  if (f.purpose == TopicPurpose::kKeyStore && f.max_compaction_lag_ms > 0 && !f.configs.empty()) {
+    const std::string lag = Config(f, "max.compaction.lag.ms");
+    if (lag.empty() || Int(lag) <= 0 || Int(lag) > f.max_compaction_lag_ms)
+      v.warnings.push_back(topic + " has max.compaction.lag.ms=" + (lag.empty() ? "(unset)" : lag) +
+                           ": an erased or replaced key may stay on the brokers' disks longer than " +
+                           std::to_string(f.max_compaction_lag_ms) + " ms; fix: " +
+                           Fix(f, "max.compaction.lag.ms=" + std::to_string(f.max_compaction_lag_ms)));
   }
   const int32_t wanted_replication = DefaultReplication(f.cluster_brokers);
   if (f.replication > 0 && f.replication < wanted_replication)

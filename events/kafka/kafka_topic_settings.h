@@ -1,13 +1,19 @@
 // Internal to events/kafka: the settings a ledger topic must have, checked
 // when the log opens an existing topic (README.md: topic settings).
 //
-// A ledger keeps every event forever, in dense offsets, and an acknowledged
-// event survives the loss of a broker. CheckTopicSettings is pure: it judges
-// the facts Open gathered (metadata and DescribeConfigs) and
+// A ledger keeps every event forever and an acknowledged event survives the
+// loss of a broker; a key store (TopicPurpose::kKeyStore) keeps each key's
+// latest record and must purge older and erased ones within a bound.
+// CheckTopicSettings is pure: it judges the facts Open gathered (metadata
+// and DescribeConfigs) and
 //  - refuses (FailedPrecondition, the message giving the kafka-configs.sh
-//    command that fixes it) what loses events or blocks every write:
-//    cleanup.policy with compact, retention.ms or retention.bytes other than
-//    -1, min.insync.replicas above the replication factor;
+//    command that fixes it) what loses records or blocks every write:
+//    events: cleanup.policy with compact, retention.ms or retention.bytes
+//    other than -1; key store: cleanup.policy other than exactly compact
+//    (deletion by age would lose live keys); both: min.insync.replicas
+//    above the replication factor;
+//  - key store: warns when max.compaction.lag.ms is unset or beyond the
+//    erasure bound asked for (an erased key could stay on disk for ever);
 //  - warns about what weakens durability or surprises: fewer replicas than
 //    min(3, brokers), min.insync.replicas=1 with 3 replicas or more, unclean
 //    leader election, a partition count other than the one asked for.
@@ -23,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "events/kafka/kafka_event_log.h"
 #include "events/status.h"
 
 namespace ledger::kafka {
@@ -34,6 +41,8 @@ struct TopicFacts {
   int32_t replication = 0;      // the smallest replica count of its partitions
   int32_t cluster_brokers = 0;  // brokers the metadata lists
   std::optional<int32_t> wanted_partitions;  // given explicitly by the user
+  TopicPurpose purpose = TopicPurpose::kEvents;
+  int64_t max_compaction_lag_ms = 0;  // kKeyStore: the erasure bound asked for
   std::map<std::string, std::string> configs;  // DescribeConfigs; empty if unknown
 };
 

@@ -105,5 +105,58 @@ TEST(TopicSettingsTest, NewTopicsGetMinOfThreeAndTheBrokersAndAMatchingMinInsync
   EXPECT_EQ(MinInsyncFor(5), 2);
 }
 
+// The key store of the privacy issue: compaction is what it needs.
+TopicFacts KeyStore() {
+  TopicFacts f = Good();
+  f.topic = "ledger.person-keys";
+  f.purpose = TopicPurpose::kKeyStore;
+  f.max_compaction_lag_ms = 604800000;
+  f.configs = {{"cleanup.policy", "compact"},
+               {"max.compaction.lag.ms", "604800000"},
+               {"min.insync.replicas", "2"},
+               {"unclean.leader.election.enable", "false"}};
+  return f;
+}
+
+TEST(TopicSettingsTest, AKeyStoreIsCompactedAndItsErasureBoundIsChecked) {
+  TopicVerdict ok = CheckTopicSettings(KeyStore());
+  EXPECT_TRUE(ok.refusal.ok()) << ok.refusal.ToString();
+  EXPECT_THAT(ok.warnings, IsEmpty());
+
+  for (const std::string policy : {"delete", "compact,delete"}) {
+    TopicFacts f = KeyStore();
+    f.configs["cleanup.policy"] = policy;
+    TopicVerdict v = CheckTopicSettings(f);
+    EXPECT_EQ(v.refusal.code(), StatusCode::kFailedPrecondition) << policy;
+    EXPECT_THAT(v.refusal.message(), HasSubstr("cleanup.policy=" + policy + ": a key store"));
+    EXPECT_THAT(v.refusal.message(), HasSubstr("--add-config cleanup.policy=compact"));
+  }
+  TopicFacts insync = KeyStore();
+  insync.configs["min.insync.replicas"] = "4";
+  EXPECT_THAT(CheckTopicSettings(insync).refusal.message(), HasSubstr("min.insync.replicas=4"));
+
+  for (const std::string lag : {"", "9223372036854775807"}) {
+    TopicFacts f = KeyStore();
+    if (lag.empty()) f.configs.erase("max.compaction.lag.ms");
+    else f.configs["max.compaction.lag.ms"] = lag;
+    TopicVerdict v = CheckTopicSettings(f);
+    EXPECT_TRUE(v.refusal.ok());
+    ASSERT_EQ(v.warnings.size(), 1u) << lag;
+    EXPECT_THAT(v.warnings[0], HasSubstr("erased or replaced key may stay"));
+    EXPECT_THAT(v.warnings[0], HasSubstr("--add-config max.compaction.lag.ms=604800000"));
+  }
+  // An event topic opened as a key store is refused, and the other way round.
+  TopicFacts events_as_keys = Good();
+  events_as_keys.purpose = TopicPurpose::kKeyStore;
+  EXPECT_FALSE(CheckTopicSettings(events_as_keys).refusal.ok());
+  TopicFacts keys_as_events = KeyStore();
+  keys_as_events.purpose = TopicPurpose::kEvents;
+  EXPECT_FALSE(CheckTopicSettings(keys_as_events).refusal.ok());
+  // Settings that could not be read are not a refusal.
+  TopicFacts unknown = KeyStore();
+  unknown.configs.clear();
+  EXPECT_TRUE(CheckTopicSettings(unknown).refusal.ok());
+}
+
 }  // namespace
 }  // namespace ledger::kafka

@@ -521,6 +521,46 @@ TEST_F(KafkaLogRealTest, ASecondTransactionalWriterFencesTheFirstWhoseUncommitte
   EXPECT_GT(gaps, 0) << "commit markers take offsets";
 }
 
+// Item 8's key store topic (for the privacy issue): created compacted with
+// the erasure bound; a topic made by hand with deletion by age is refused
+// as a key store, and the key store is refused as an event log.
+TEST_F(KafkaLogRealTest, AKeyStoreTopicIsCreatedCompactedWithItsErasureBoundAndCheckedLikewise) {
+  const std::string topic = UniqueTopic("keys");
+  KafkaLogOptions o = Options(topic);
+  o.purpose = TopicPurpose::kKeyStore;
+  std::vector<std::string> said;
+  o.on_warning = [&said](const std::string& w) { said.push_back(w); };
+  {
+    auto keys = OpenOrDie(o);
+    ASSERT_NE(keys, nullptr);
+    ASSERT_TRUE(keys->Append("person-1", std::vector<std::string>{"key-v1"}).ok());
+  }
+  EXPECT_EQ(ReplicationOf(topic, "cleanup.policy").second, "compact");
+  EXPECT_EQ(ReplicationOf(topic, "max.compaction.lag.ms").second, "604800000");
+  EXPECT_EQ(ReplicationOf(topic), (std::pair<int, std::string>{3, "2"}));
+  auto again = KafkaEventLog::Open(o);  // reopened: its own settings pass, no warning
+  EXPECT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(said.empty()) << ::testing::PrintToString(said);
+  again->reset();
+  KafkaLogOptions as_events = Options(topic);
+  auto events = KafkaEventLog::Open(as_events);
+  ASSERT_FALSE(events.ok());
+  EXPECT_NE(events.status().message().find("cleanup.policy=compact: compaction deletes events"), std::string::npos)
+      << events.status().ToString();
+
+  const std::string by_age = UniqueTopic("keys-by-age");
+  CreateRawTopic(by_age, 3, 3, {{"cleanup.policy", "delete"}});
+  for (int i = 0; i < 100 && ReplicationOf(by_age, "cleanup.policy").second != "delete"; ++i)
+    std::this_thread::sleep_for(milliseconds(100));
+  KafkaLogOptions k = Options(by_age);
+  k.purpose = TopicPurpose::kKeyStore;
+  auto refused = KafkaEventLog::Open(k);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("--add-config cleanup.policy=compact"), std::string::npos)
+      << refused.status().ToString();
+}
+
 // A writer idle at the takeover (its last transaction committed, none open)
 // is fenced as well: its next group fails and never lands.
 TEST_F(KafkaLogRealTest, AWriterIdleWhenAnotherTakesOverCannotCommitAnotherGroup) {
