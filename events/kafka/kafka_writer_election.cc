@@ -37,15 +37,22 @@ class KafkaWriterElection::Impl {
     rd_kafka_conf_set_rebalance_cb(conf.get(), OnRebalance);
     LEDGER_ASSIGN_OR_RETURN(rk_, kafka::NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
     rd_kafka_poll_set_consumer(rk_);
+    LEDGER_RETURN_IF_ERROR(Subscribe());
+    poller_ = std::thread([this] { PollMain(); });
+    return OkStatus();
+  }
+
+  Status Subscribe() {
     rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, lease_.c_str(), RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
       return KafkaStatus(err, "joining the writer election of topic " + log_.topic);
-    poller_ = std::thread([this] { PollMain(); });
     return OkStatus();
   }
+
+  void Resign() { resign_ = true; }
 
   ~Impl() {
     stop_ = true;
@@ -119,6 +126,14 @@ class KafkaWriterElection::Impl {
   void PollMain() {
     auto next_read = std::chrono::steady_clock::now();
     while (!stop_) {
+      if (resign_.exchange(false)) {
+        // Leave and rejoin: the revocation drops the role, and the group
+        // grants the lease anew (a new term), to this member or another.
+        Note("resigning the writer role: leaving and rejoining the group");
+        rd_kafka_unsubscribe(rk_);
+        term_ = 0;
+        if (Status s = Subscribe(); !s.ok()) Note("rejoining the writer election failed: " + s.ToString());
+      }
       kafka::Message m(rd_kafka_consumer_poll(rk_, 100));
       if (m != nullptr && m->err == RD_KAFKA_RESP_ERR__FATAL) term_ = 0;
       if (std::chrono::steady_clock::now() < next_read) continue;
@@ -139,6 +154,7 @@ class KafkaWriterElection::Impl {
   rd_kafka_t* rk_ = nullptr;
   std::thread poller_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> resign_{false};
   std::atomic<uint64_t> term_{0};
   uint64_t granted_ = 0;  // the poll thread's (callbacks run on it)
   mutable std::mutex mu_;
@@ -155,6 +171,7 @@ Result<std::unique_ptr<KafkaWriterElection>> KafkaWriterElection::Start(const Ka
 KafkaWriterElection::KafkaWriterElection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 KafkaWriterElection::~KafkaWriterElection() = default;
 uint64_t KafkaWriterElection::term() const { return impl_->term(); }
+void KafkaWriterElection::Resign() { impl_->Resign(); }
 Status KafkaWriterElection::Announce(const std::string& url) { return impl_->Announce(url); }
 std::string KafkaWriterElection::writer_url() const { return impl_->writer_url(); }
 std::string KafkaWriterElection::LeaseTopic(const std::string& topic) { return topic + ".writer"; }

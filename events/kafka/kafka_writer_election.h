@@ -62,6 +62,11 @@ class KafkaWriterElection {
   Status Announce(const std::string& url);
   // The writer's address as last announced and read back ("" unknown).
   std::string writer_url() const;
+  // Gives the role back and asks for it anew: leaves the group and rejoins
+  // (on the poll thread). For a holder that was fenced by someone the group
+  // did not grant the role to: it must not write on its term, and the group
+  // would never grant another while it holds the lease.
+  void Resign();
 
   // The one-partition topic whose assignment is the role.
   static std::string LeaseTopic(const std::string& topic);

@@ -31,6 +31,7 @@ class ElectedWriter final : public WriterRole {
   uint64_t term() const override { return election_->term(); }
   Status Announce(const std::string& url) override { return election_->Announce(url); }
   std::string writer_url() const override { return election_->writer_url(); }
+  void Resign() override { election_->Resign(); }
 
  private:
   std::unique_ptr<KafkaWriterElection> election_;

@@ -30,6 +30,10 @@ class WriterRole {
   virtual Status Announce(const std::string& url) = 0;
   // The current writer's address as announced ("" unknown).
   virtual std::string writer_url() const = 0;
+  // Fenced while holding the role: give it back so that the role is granted
+  // anew (a new term), to this process or another. No-op where nothing else
+  // can fence (the embedded log).
+  virtual void Resign() {}
 };
 
 // The role for `flags.log`: held at once for the embedded log; for a Kafka

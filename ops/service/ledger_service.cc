@@ -346,6 +346,9 @@ class LedgerService::Impl {
           // the group grants it anew would fence that writer in turn.
           fenced_term_ = term_.load();
           Note("fenced by another writer (" + r.status().ToString() + "): standing by");
+          // Still holding the lease: whoever fenced it was not granted the
+          // role. Give it back, so the group grants it anew.
+          if (role_->term() == term_) role_->Resign();
           FailQueued(Unavailable(StandbyMessage()));
           return;
         }
