@@ -22,6 +22,13 @@
 
 namespace ledger::testing {
 
+// An admin token added to `data` (ledger token add), printed once.
+inline std::string AdminToken(const std::string& data, const std::filesystem::path& dir) {
+  CliRun token = RunLedger({"token", "add", "--name", "svc", "--role", "admin", "--data", data}, dir);
+  EXPECT_EQ(token.code, 0) << token.err;
+  return token.out.substr(0, token.out.find('\n'));
+}
+
 class FailoverClient {
  public:
   FailoverClient(std::vector<std::string> urls, std::string token)

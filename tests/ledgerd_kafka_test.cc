@@ -30,9 +30,7 @@ TEST(LedgerdKafkaTest, CommandsThroughTheApiAreProjectedLiveFromTheTopic) {
   TempDir tmp("ledgerd-kafka");
   const std::string data = (tmp.path() / "data").string();
   const std::string uri = "kafka://" + cluster.bootstrap_servers() + "?replication=3";
-  CliRun token = RunLedger({"token", "add", "--name", "svc", "--role", "admin", "--data", data}, tmp.path());
-  ASSERT_EQ(token.code, 0) << token.err;
-  const std::string admin = token.out.substr(0, token.out.find('\n'));
+  const std::string admin = AdminToken(data, tmp.path());
   {
     Ledgerd d(data, tmp.path() / "run", {"--log", uri});
     ASSERT_TRUE(d.serving()) << d.err();
@@ -63,13 +61,6 @@ TEST(LedgerdKafkaTest, CommandsThroughTheApiAreProjectedLiveFromTheTopic) {
     EXPECT_EQ(api.body, cli.out);
     EXPECT_EQ(d.Term(), 0) << d.err();
   }
-}
-
-// An admin token added to `data` (each instance keeps its own tokens).
-std::string AdminToken(const std::string& data, const std::filesystem::path& dir) {
-  CliRun token = RunLedger({"token", "add", "--name", "svc", "--role", "admin", "--data", data}, dir);
-  EXPECT_EQ(token.code, 0) << token.err;
-  return token.out.substr(0, token.out.find('\n'));
 }
 
 // The body of GET `target` once `d` has projected everything (lag 0).

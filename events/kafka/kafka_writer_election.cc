@@ -17,12 +17,33 @@ class KafkaWriterElection::Impl {
       : log_(std::move(log)), options_(std::move(options)), lease_(LeaseTopic(log_.topic)) {}
 
   Status Start() {
+    LEDGER_RETURN_IF_ERROR(Join());
+    poller_ = std::thread([this] { PollMain(); });
+    return OkStatus();
+  }
+
+  void Resign() { resign_ = true; }
+
+  ~Impl() {
+    stop_ = true;
+    if (poller_.joinable()) poller_.join();
+    Leave();
+  }
+
+  uint64_t term() const { return term_.load(); }
+
+ private:
+  // A new member: its own consumer, subscribed to the lease topic.
+  Status Join() {
     const kafka::Settings settings = {
         {"bootstrap.servers", log_.brokers},
         {"client.id", "ledgerd-election"},
         {"group.id", options_.group_prefix + log_.topic},
         {"session.timeout.ms", std::to_string(options_.session_timeout.count())},
         {"heartbeat.interval.ms", std::to_string(std::max<int64_t>(100, options_.session_timeout.count() / 6))},
+        // Also how long a rebalance waits for a member that does not rejoin
+        // (Kafka's default, 5 minutes, would leave the topic without a writer).
+        {"max.poll.interval.ms", std::to_string(std::max<int64_t>(20000, options_.session_timeout.count()))},
         {"enable.auto.commit", "false"},
         {"enable.auto.offset.store", "false"},
         // Cooperative: a member joining or leaving does not take the lease
@@ -35,36 +56,33 @@ class KafkaWriterElection::Impl {
     LEDGER_ASSIGN_OR_RETURN(kafka::Conf conf, kafka::MakeConf(settings, log_.extra_config));
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), OnRebalance);
-    LEDGER_ASSIGN_OR_RETURN(rk_, kafka::NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
-    rd_kafka_poll_set_consumer(rk_);
-    LEDGER_RETURN_IF_ERROR(Subscribe());
-    poller_ = std::thread([this] { PollMain(); });
-    return OkStatus();
-  }
-
-  Status Subscribe() {
+    LEDGER_ASSIGN_OR_RETURN(rd_kafka_t * rk, kafka::NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
+    rd_kafka_poll_set_consumer(rk);
     rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, lease_.c_str(), RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_destroy(rk);
       return KafkaStatus(err, "joining the writer election of topic " + log_.topic);
+    }
+    std::lock_guard<std::mutex> lock(rk_mu_);
+    rk_ = rk;
     return OkStatus();
   }
 
-  void Resign() { resign_ = true; }
-
-  ~Impl() {
-    stop_ = true;
-    if (poller_.joinable()) poller_.join();
+  // Leaves the group: the coordinator rebalances at once (the revocation
+  // callback runs from here and drops the role).
+  void Leave() {
+    std::lock_guard<std::mutex> lock(rk_mu_);
     if (rk_ == nullptr) return;
-    // Leaves the group: the coordinator rebalances at once (the revocation
-    // callback runs from here and drops the role).
     rd_kafka_consumer_close(rk_);
     rd_kafka_destroy(rk_);
+    rk_ = nullptr;
+    term_ = 0;
   }
 
-  uint64_t term() const { return term_.load(); }
+ public:
 
   Status Announce(const std::string& url) {
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
@@ -73,7 +91,11 @@ class KafkaWriterElection::Impl {
     p0->metadata = std::malloc(url.size());  // freed by the list (rd_free)
     std::memcpy(p0->metadata, url.data(), url.size());
     p0->metadata_size = url.size();
-    rd_kafka_resp_err_t err = rd_kafka_commit(rk_, list, 0);
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__STATE;
+    {
+      std::lock_guard<std::mutex> lock(rk_mu_);  // not while a resignation replaces the member
+      if (rk_ != nullptr) err = rd_kafka_commit(rk_, list, 0);
+    }
     rd_kafka_topic_partition_list_destroy(list);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
       return Unavailable("announcing the writer of topic " + log_.topic + ": " + rd_kafka_err2str(err));
@@ -127,12 +149,17 @@ class KafkaWriterElection::Impl {
     auto next_read = std::chrono::steady_clock::now();
     while (!stop_) {
       if (resign_.exchange(false)) {
-        // Leave and rejoin: the revocation drops the role, and the group
-        // grants the lease anew (a new term), to this member or another.
-        Note("resigning the writer role: leaving and rejoining the group");
-        rd_kafka_unsubscribe(rk_);
-        term_ = 0;
-        if (Status s = Subscribe(); !s.ok()) Note("rejoining the writer election failed: " + s.ToString());
+        // Leave, then join as a new member: the group grants the lease anew
+        // (a new term), to another member or to this one.
+        Note("resigning the writer role: leaving the group and joining it again");
+        Leave();
+      }
+      if (rk_ == nullptr) {
+        if (Status s = Join(); !s.ok()) {
+          Note("joining the writer election failed: " + s.ToString() + " (retrying)");
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+          continue;
+        }
       }
       kafka::Message m(rd_kafka_consumer_poll(rk_, 100));
       if (m != nullptr && m->err == RD_KAFKA_RESP_ERR__FATAL) term_ = 0;
@@ -151,6 +178,7 @@ class KafkaWriterElection::Impl {
   const KafkaLogOptions log_;
   const WriterElectionOptions options_;
   const std::string lease_;
+  std::mutex rk_mu_;        // rk_ is replaced on the poll thread (resignation)
   rd_kafka_t* rk_ = nullptr;
   std::thread poller_;
   std::atomic<bool> stop_{false};

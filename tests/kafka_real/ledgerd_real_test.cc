@@ -28,12 +28,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string AdminToken(const std::string& data, const std::filesystem::path& dir) {
-  CliRun token = RunLedger({"token", "add", "--name", "svc", "--role", "admin", "--data", data}, dir);
-  EXPECT_EQ(token.code, 0) << token.err;
-  return token.out.substr(0, token.out.find('\n'));
-}
-
 // Waits for `d`'s /readyz to name `role` ("writer", "standby").
 bool WaitRole(const Ledgerd& d, const std::string& role, std::chrono::seconds limit) {
   const auto deadline = Clock::now() + limit;
@@ -46,22 +40,56 @@ bool WaitRole(const Ledgerd& d, const std::string& role, std::chrono::seconds li
   return false;
 }
 
-TEST(LedgerdRealTest, AWriterPausedWhileTheStandbyTakesOverAppendsNothingWhenResumed) {
-  LEDGER_REQUIRE_REAL_KAFKA();
-  TempDir tmp("ledgerd-real");
-  const std::string topic = UniqueTopic("ledgerd");
-  const std::string uri = "kafka://" + RealCluster::Get().brokers() + "?topic=" + topic + "&partitions=6";
-  const std::string data_a = (tmp.path() / "a").string(), data_b = (tmp.path() / "b").string();
-  // Tokens live in DATA/tokens: the instances share a copy, as an operator deploys them.
-  const std::string token = AdminToken(data_a, tmp.path());
-  std::filesystem::create_directories(data_b);
-  std::filesystem::copy(std::filesystem::path(data_a) / "tokens", std::filesystem::path(data_b) / "tokens",
-                        std::filesystem::copy_options::recursive);
+// Two ledgerd on a new topic of the real cluster: a, the writer, and b, a
+// standby. Tokens live in DATA/tokens: the instances share a copy, as an
+// operator deploys them.
+class LedgerdRealTest : public ::testing::Test {
+ protected:
+  void StartTwo(const std::string& stem) {
+    topic_ = UniqueTopic(stem);
+    const std::string uri = "kafka://" + RealCluster::Get().brokers() + "?topic=" + topic_ + "&partitions=6";
+    const std::filesystem::path data_a = tmp_.path() / "a", data_b = tmp_.path() / "b";
+    token_ = AdminToken(data_a.string(), tmp_.path());
+    std::filesystem::create_directories(data_b);
+    std::filesystem::copy(data_a / "tokens", data_b / "tokens", std::filesystem::copy_options::recursive);
+    a_ = std::make_unique<Ledgerd>(data_a, tmp_.path() / "run-a", std::vector<std::string>{"--log", uri});
+    ASSERT_TRUE(a_->WaitWriter()) << a_->err();
+    b_ = std::make_unique<Ledgerd>(data_b, tmp_.path() / "run-b", std::vector<std::string>{"--log", uri});
+    ASSERT_TRUE(WaitRole(*b_, "standby", std::chrono::seconds(60))) << b_->err();
+  }
+  // The topic holds each acknowledged command's events once, and nothing
+  // else; both instances then stop cleanly.
+  void ExpectExactlyOnceAndStop(const FailoverClient& client) {
+    KafkaLogOptions options;
+    options.brokers = RealCluster::Get().brokers();
+    options.topic = topic_;
+    options.read_only = true;
+    Result<std::unique_ptr<KafkaEventLog>> log = KafkaEventLog::Open(options);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    ExpectEachCommandExactlyOnce(**log, client.acknowledged());
+    if (HasFailure()) {  // the instances' notable lines (no per-request lines)
+      for (const Ledgerd* d : {a_.get(), b_.get()}) {
+        std::istringstream in(d->err());
+        for (std::string line; std::getline(in, line);)
+          if (line.find(" /readyz") == std::string::npos)
+            std::printf("%s: %s\n", d == a_.get() ? "a" : "b", line.c_str());
+      }
+    }
+    EXPECT_EQ(a_->Term(), 0) << a_->err();
+    EXPECT_EQ(b_->Term(), 0) << b_->err();
+  }
 
-  Ledgerd a(data_a, tmp.path() / "run-a", {"--log", uri});
-  ASSERT_TRUE(a.WaitWriter()) << a.err();
-  Ledgerd b(data_b, tmp.path() / "run-b", {"--log", uri});
-  ASSERT_TRUE(WaitRole(b, "standby", std::chrono::seconds(60))) << b.err();
+  TempDir tmp_{"ledgerd-real"};
+  std::string topic_, token_;
+  std::unique_ptr<Ledgerd> a_, b_;
+};
+
+TEST_F(LedgerdRealTest, AWriterPausedWhileTheStandbyTakesOverAppendsNothingWhenResumed) {
+  LEDGER_REQUIRE_REAL_KAFKA();
+  ASSERT_NO_FATAL_FAILURE(StartTwo("ledgerd"));
+  Ledgerd& a = *a_;
+  Ledgerd& b = *b_;
+  const std::string& token = token_;
 
   // A client submits batches of 10 commands, one after the other, throughout.
   const std::vector<Command> cmds = GenerateWorkload({400, 11, "s"});
@@ -120,23 +148,7 @@ TEST(LedgerdRealTest, AWriterPausedWhileTheStandbyTakesOverAppendsNothingWhenRes
   EXPECT_EQ(client.acknowledged().size(), cmds.size());
   EXPECT_GT(client.standby_answers(), 0u);
 
-  KafkaLogOptions options;
-  options.brokers = RealCluster::Get().brokers();
-  options.topic = topic;
-  options.read_only = true;
-  Result<std::unique_ptr<KafkaEventLog>> log = KafkaEventLog::Open(options);
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
-  ExpectEachCommandExactlyOnce(**log, client.acknowledged());
-  if (HasFailure()) {  // the instances' notable lines (no per-request lines)
-    for (const Ledgerd* d : {&a, &b}) {
-      std::istringstream in(d->err());
-      for (std::string line; std::getline(in, line);)
-        if (line.find(" /readyz") == std::string::npos)
-          std::printf("%s: %s\n", d == &a ? "a" : "b", line.c_str());
-    }
-  }
-  EXPECT_EQ(a.Term(), 0) << a.err();
-  EXPECT_EQ(b.Term(), 0) << b.err();
+  ExpectExactlyOnceAndStop(client);
 }
 
 // Something the group did not grant the role to opens the writer's
@@ -144,23 +156,15 @@ TEST(LedgerdRealTest, AWriterPausedWhileTheStandbyTakesOverAppendsNothingWhenRes
 // group): the writer is fenced while it still holds the lease. It gives the
 // role back, the group grants it anew, and writing resumes — never two
 // writers, every command once. (librdkafka's mock does not fence: real cluster only.)
-TEST(LedgerdRealTest, AWriterFencedWhileHoldingTheLeaseGivesItBackAndWritingResumes) {
+TEST_F(LedgerdRealTest, AWriterFencedWhileHoldingTheLeaseGivesItBackAndWritingResumes) {
   LEDGER_REQUIRE_REAL_KAFKA();
-  TempDir tmp("ledgerd-real-intruder");
-  const std::string topic = UniqueTopic("intruder");
-  const std::string uri = "kafka://" + RealCluster::Get().brokers() + "?topic=" + topic + "&partitions=6";
-  const std::string data_a = (tmp.path() / "a").string(), data_b = (tmp.path() / "b").string();
-  const std::string token = AdminToken(data_a, tmp.path());
-  std::filesystem::create_directories(data_b);
-  std::filesystem::copy(std::filesystem::path(data_a) / "tokens", std::filesystem::path(data_b) / "tokens",
-                        std::filesystem::copy_options::recursive);
+  ASSERT_NO_FATAL_FAILURE(StartTwo("intruder"));
+  Ledgerd& a = *a_;
+  Ledgerd& b = *b_;
+  const std::string& topic = topic_;
   const std::vector<Command> cmds = GenerateWorkload({40, 5, "i"});
   const long half = static_cast<long>(cmds.size() / 2);
-  Ledgerd a(data_a, tmp.path() / "run-a", {"--log", uri});
-  ASSERT_TRUE(a.WaitWriter()) << a.err();
-  Ledgerd b(data_b, tmp.path() / "run-b", {"--log", uri});
-  ASSERT_TRUE(WaitRole(b, "standby", std::chrono::seconds(60))) << b.err();
-  FailoverClient client({a.url(), b.url()}, token);
+  FailoverClient client({a.url(), b.url()}, token_);
   ASSERT_TRUE(client.Submit({cmds.begin(), cmds.begin() + half})) << a.err();
 
   KafkaLogOptions intruder;
@@ -176,16 +180,7 @@ TEST(LedgerdRealTest, AWriterFencedWhileHoldingTheLeaseGivesItBackAndWritingResu
   EXPECT_EQ(client.acknowledged().size(), cmds.size());
   EXPECT_TRUE(client.refused().empty());
   fencer->reset();
-  KafkaLogOptions options;
-  options.brokers = RealCluster::Get().brokers();
-  options.topic = topic;
-  options.read_only = true;
-  Result<std::unique_ptr<KafkaEventLog>> log = KafkaEventLog::Open(options);
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
-  ExpectEachCommandExactlyOnce(**log, client.acknowledged());
-  log->reset();
-  EXPECT_EQ(a.Term(), 0) << a.err();
-  EXPECT_EQ(b.Term(), 0) << b.err();
+  ExpectExactlyOnceAndStop(client);
 }
 
 }  // namespace
