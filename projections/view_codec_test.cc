@@ -31,7 +31,7 @@ TEST(ViewCodecTest, FoldingADeltaIntoEncodedBytesEqualsDecodingAddingAndEncoding
     Accumulate(sum, delta);
     ASSERT_EQ(*folded, EncodeStatTable(sum)) << "round " << round;
   }
-  EXPECT_EQ(AddToEncodedStatTable(std::string("\x05\x00ab", 4), {}).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(AddToEncodedStatTable(std::string("\x05\x00" "ab", 4), {}).status().code(), StatusCode::kDataLoss);
 }
 
 }  // namespace

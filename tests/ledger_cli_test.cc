@@ -118,7 +118,7 @@ TEST_F(LedgerCliTest, RandomBytesInTheLogAreQuarantinedListedAndProjectionGoesOn
     ledger::EmbeddedLogOptions o;
     auto log = ledger::EmbeddedEventLog::Open(dir_ / "data" / "log", o);
     ASSERT_TRUE(log.ok()) << log.status().ToString();
-    const std::string junk[] = {std::string("\x00\x01garbage\xfe\xff", 13)};
+    const std::string junk[] = {std::string("\x00\x01garbage\xfe\xff", 11)};
     ASSERT_TRUE((*log)->Append("pup-0001", junk).ok());
     ASSERT_TRUE((*log)->Flush().ok());
   }
