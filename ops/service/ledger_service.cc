@@ -406,6 +406,12 @@ class LedgerService::Impl {
     }
   }
 
+  // Sleeps for `d` on the writer's condition; a stop cuts it short.
+  void PauseUnlessStopping(std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> lock(queue_mu_);
+    queue_cv_.wait_for(lock, d, [&] { return stopping_; });
+  }
+
   void WriterMain() {
     int attempt = 0;
     for (;;) {
@@ -419,13 +425,11 @@ class LedgerService::Impl {
         if (term == 0 || term == fenced_term_) {
           // A standby: commands are answered with the writer's address.
           FailQueued(Unavailable(StandbyMessage()));
-          std::unique_lock<std::mutex> lock(queue_mu_);
-          queue_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; });
+          PauseUnlessStopping(std::chrono::milliseconds(100));
           continue;
         }
         if (Steady::now() < reopen_after_) {
-          std::unique_lock<std::mutex> lock(queue_mu_);
-          queue_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; });
+          PauseUnlessStopping(std::chrono::milliseconds(100));
           continue;
         }
         Status s = OpenWriter(term);
@@ -433,9 +437,7 @@ class LedgerService::Impl {
           SetProblem(s.ToString());
           Note("the writer cannot start: " + s.ToString());
           FailQueued(Unavailable("the writer is unavailable: " + s.ToString()));
-          std::unique_lock<std::mutex> lock(queue_mu_);
-          queue_cv_.wait_for(lock, std::chrono::seconds(std::min(30, 1 << std::min(attempt++, 5))),
-                             [&] { return stopping_; });
+          PauseUnlessStopping(std::chrono::seconds(std::min(30, 1 << std::min(attempt++, 5))));
           continue;
         }
         attempt = 0;
