@@ -110,13 +110,38 @@ std::string EncodeHead(const ChainHead& h) {
   return s;
 }
 
+// What an operator reads about a damaged store: the projections are derived
+// data, so the fix is always to make them again from the log.
+Status Damaged(const std::filesystem::path& dir, const std::string& what) {
+  return DataLoss("projection store " + dir.string() + " is damaged (" + what +
+                  "): run `ledger rebuild`, which projects the log again into a new store and "
+                  "discards this one (the log is untouched)");
+}
+
+// A file the store names but cannot find (a table file, the MANIFEST CURRENT
+// points to) is damage too, not a passing I/O failure.
 Status FromRocks(const rocksdb::Status& s, const std::filesystem::path& dir) {
   if (s.ok()) return OkStatus();
+  if (s.IsCorruption() || s.IsPathNotFound()) return Damaged(dir, s.ToString());
   std::string m = "projection store " + dir.string() + ": " + s.ToString();
-  if (s.IsCorruption()) return DataLoss(m);
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
     return FailedPrecondition(m + " (another ledger process is using it: wait for it or stop it)");
   return Unavailable(m);
+}
+
+// True when `dir` holds files of a store (table files, a MANIFEST, a
+// write-ahead log) but no CURRENT: RocksDB would take it for no store and
+// create a new one over the remains, or fail half-way through doing so.
+bool LostCurrent(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir / "CURRENT", ec)) return false;
+  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& f = it->path();
+    if (f.filename().string().starts_with("MANIFEST-") || f.extension() == ".sst" || f.extension() == ".log")
+      return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -153,6 +178,7 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
   // memtable, the write folds them, so reads of "now" stay short between
   // compactions (CompactStatistics folds those in files).
   o.max_successive_merges = 64;
+  if (LostCurrent(dir)) return Damaged(dir, "its CURRENT file is missing");
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (options.read_only) {
@@ -172,6 +198,7 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
   }
   std::unique_ptr<ProjectionDb> db(new ProjectionDb(dir, std::unique_ptr<rocksdb::DB>(raw),
                                                     options.bulk_load && !options.read_only));
+  if (options.verify_checksums) LEDGER_RETURN_IF_ERROR(FromRocks(db->db_->VerifyChecksum(), dir));
   LEDGER_RETURN_IF_ERROR(db->CheckFormat(options.read_only));
   return db;
 }

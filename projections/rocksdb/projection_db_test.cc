@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
@@ -190,6 +192,135 @@ TEST(ProjectionDbFormatTest, AStoreOfAnotherLayoutIsRefusedNamingRebuild) {
   auto dump = (*again)->Dump(false);
   ASSERT_TRUE(dump.ok());
   EXPECT_EQ(dump->at("meta|format"), std::to_string(ProjectionDb::kFormat));
+}
+
+// Damage (README "Damage"): a store with table files, then one of its files
+// deleted, cut or overwritten. Opening it, or reading the damaged block, is
+// DataLoss naming the store and `ledger rebuild`; nothing is created over it.
+class DamagedProjectionDbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = ProjectionDb::Open(store_, ProjectionDb::Options::BulkLoad());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ProjectionDb::Batch b;
+    for (int i = 0; i < 4000; ++i)  // ~1 MB of history: a table file of many blocks
+      b.PutHistory("acc-" + std::to_string(i), 1, std::string(250, static_cast<char>('a' + i % 26)));
+    b.SetNextOffset(0, 4000);
+    ASSERT_TRUE((*db)->Commit(b).ok());
+    ASSERT_TRUE((*db)->Close().ok());  // flushed to a table file
+  }
+  // The one file of the store whose name matches.
+  std::filesystem::path File(const std::string& prefix, const std::string& extension = "") const {
+    std::filesystem::path found;
+    for (const auto& e : std::filesystem::directory_iterator(store_)) {
+      const std::string name = e.path().filename().string();
+      if (name.starts_with(prefix) && e.path().extension() == extension) found = e.path();
+    }
+    EXPECT_FALSE(found.empty()) << prefix << "*" << extension;
+    return found;
+  }
+  static void Overwrite(const std::filesystem::path& f, uint64_t at, size_t n) {
+    std::fstream io(f, std::ios::in | std::ios::out | std::ios::binary);
+    io.seekp(static_cast<std::streamoff>(at));
+    io << std::string(n, '\x5a');
+  }
+  void ExpectDamaged(const Status& s, const std::string& detail) const {
+    EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
+    EXPECT_NE(s.message().find("projection store " + store_.string() + " is damaged"), std::string::npos)
+        << s.ToString();
+    EXPECT_NE(s.message().find("run `ledger rebuild`"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find(detail), std::string::npos) << s.ToString();
+  }
+  void ExpectOpenRefused(const std::string& detail) const {
+    for (auto options : {ProjectionDb::Options{}, ProjectionDb::Options::Reader()}) {
+      auto db = ProjectionDb::Open(store_, options);
+      ASSERT_FALSE(db.ok());
+      ExpectDamaged(db.status(), detail);
+    }
+  }
+  testing::TempDir tmp_{"projdb-damage"};
+  const std::filesystem::path store_ = tmp_.path() / "db";
+};
+
+TEST_F(DamagedProjectionDbTest, ADeletedTableFileIsRefusedAtOpen) {
+  std::filesystem::path sst = File("", ".sst");
+  std::filesystem::remove(sst);
+  ExpectOpenRefused(sst.stem().string());
+}
+
+TEST_F(DamagedProjectionDbTest, OverwrittenBytesInATableFileAreFoundByTheChecksumsAtOpen) {
+  std::filesystem::path sst = File("", ".sst");
+  Overwrite(sst, std::filesystem::file_size(sst) / 2, 64);
+  ExpectOpenRefused("checksum mismatch");
+}
+
+TEST_F(DamagedProjectionDbTest, WithoutVerifyingAtOpenTheReadOfTheDamagedBlockFails) {
+  std::filesystem::path sst = File("", ".sst");
+  Overwrite(sst, std::filesystem::file_size(sst) / 2, 64);
+  ProjectionDb::Options options;
+  options.verify_checksums = false;
+  auto db = ProjectionDb::Open(store_, options);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ExpectDamaged((*db)->Dump(false).status(), "checksum mismatch");
+}
+
+TEST_F(DamagedProjectionDbTest, ATruncatedTableFileIsRefusedAtOpen) {
+  std::filesystem::path sst = File("", ".sst");
+  std::filesystem::resize_file(sst, std::filesystem::file_size(sst) / 3);
+  ExpectOpenRefused(sst.filename().string());
+}
+
+TEST_F(DamagedProjectionDbTest, ADeletedManifestIsRefusedAtOpen) {
+  std::filesystem::path manifest = File("MANIFEST-");
+  std::filesystem::remove(manifest);
+  ExpectOpenRefused(manifest.filename().string());
+}
+
+TEST_F(DamagedProjectionDbTest, AnOverwrittenManifestIsRefusedAtOpen) {
+  Overwrite(File("MANIFEST-"), 10, 20);
+  ExpectOpenRefused("MANIFEST");
+}
+
+// A crash while RocksDB appends to its MANIFEST leaves it cut short, and
+// RocksDB then opens the store as of the last complete edit: since offsets
+// are committed with the changes they cover, that is an earlier state the
+// projector continues from, never a mix. Cut inside the first edit, it is refused.
+TEST_F(DamagedProjectionDbTest, AManifestCutShortOpensAsAnEarlierConsistentStateOrIsRefused) {
+  namespace fs = std::filesystem;
+  const fs::path pristine = tmp_.path() / "pristine";
+  fs::copy(store_, pristine);
+  const auto size = fs::file_size(File("MANIFEST-"));
+  int refused = 0;
+  for (uintmax_t cut : {uintmax_t{10}, size / 4, size / 2, size * 3 / 4, size - 1}) {
+    fs::remove_all(store_);
+    fs::copy(pristine, store_);
+    fs::resize_file(File("MANIFEST-"), cut);
+    auto db = ProjectionDb::Open(store_, {});
+    if (!db.ok()) {
+      ExpectDamaged(db.status(), "MANIFEST");
+      ++refused;
+      continue;
+    }
+    auto next = (*db)->NextOffset(0);
+    auto history = (*db)->History("acc-1");
+    ASSERT_TRUE(next.ok() && history.ok()) << "cut at " << cut;
+    EXPECT_EQ(next->has_value(), !history->empty()) << "cut at " << cut;
+  }
+  EXPECT_GE(refused, 1) << "a MANIFEST cut inside its first edit";
+}
+
+TEST_F(DamagedProjectionDbTest, AMissingOrGarbledCurrentIsRefusedAndNothingIsCreatedOverTheRemains) {
+  std::filesystem::remove(store_ / "CURRENT");
+  auto count = [&] {
+    return std::distance(std::filesystem::directory_iterator(store_), std::filesystem::directory_iterator());
+  };
+  const auto files = count();
+  ExpectOpenRefused("CURRENT file is missing");
+  EXPECT_EQ(count(), files) << "RocksDB must not start a new store among the old files";
+  { std::ofstream(store_ / "CURRENT") << "garbage"; }
+  ExpectOpenRefused("CURRENT");
+  { std::ofstream(store_ / "CURRENT") << "MANIFEST-999999\n"; }
+  ExpectOpenRefused("MANIFEST-999999");
 }
 
 }  // namespace
