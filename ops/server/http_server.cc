@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <optional>
 #include <mutex>
 #include <set>
@@ -57,6 +58,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
         observer_(std::move(observer)),
         ioc_(options_.io_threads),
         acceptor_(ioc_),
+        accept_pause_(ioc_),
         workers_(static_cast<size_t>(options_.worker_threads)) {}
 
   Status Listen() {
@@ -79,6 +81,10 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 
   void Stop(std::chrono::milliseconds grace);
   uint16_t port() const { return port_; }
+  size_t connections() {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    return sessions_.size();
+  }
 
   class Session;
   const HttpServerOptions& options() const { return options_; }
@@ -95,12 +101,20 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 
  private:
   void Accept();
+  // At max_connections: asks the longest idle connection to close and says
+  // true, or false when none is idle (the new connection is then refused).
+  bool MakeRoom();
+  // Runs `f` on every live session, outside the lock.
+  void ForEachSession(const std::function<void(Session&)>& f);
+  // Waits until no session is left or `limit` has passed.
+  void WaitNoSession(std::chrono::milliseconds limit);
 
   HttpServerOptions options_;
   Handler handler_;
   Observer observer_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
+  asio::steady_timer accept_pause_;  // after a failed accept (EMFILE…), instead of retrying at once
   asio::thread_pool workers_;
   std::vector<std::thread> io_threads_;
   uint16_t port_ = 0;
@@ -130,12 +144,33 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
   ~Session() { server_->Forget(this); }
 
-  // On Stop: an idle connection closes now; a busy one after its answer.
-  void CloseIfIdle() {
+  // On Stop: an idle connection closes now; one whose body is arriving is
+  // answered 503 (see Refuse); a busy one closes after its answer.
+  void Shutdown() {
     asio::post(socket_.get_executor(), [self = shared_from_this()] {
-      if (!self->busy_) self->Close();
+      beast::error_code ignored;
+      if (!self->busy_) {
+        self->Close();
+      } else if (self->reading_body_) {
+        self->socket_.cancel(ignored);
+      }
     });
   }
+  // After the grace: whatever it is doing.
+  void ForceClose() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+  // To make room for a new connection: closes now if still idle.
+  void Evict() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) return self->Close();
+      self->evicting_ = false;
+    });
+  }
+  // When this connection started waiting for a request (steady clock, ns),
+  // or 0 while it is busy with one or already asked to close for room.
+  int64_t idle_since() const { return evicting_ ? 0 : idle_since_.load(); }
+  bool MarkEvicting() { return !evicting_.exchange(true); }
 
   // Called from a worker: write `res` on this connection's strand.
   void Reply(HttpResponse res, bool keep_alive) {
@@ -167,6 +202,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void ReadHeader() {
     busy_ = false;
+    idle_since_ = Steady::now().time_since_epoch().count();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_->options().max_header_bytes));
     parser_->body_limit(server_->options().max_body_bytes);
@@ -178,6 +214,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec) {
     if (ec) return Refuse(ec, /*in_body=*/false);
     busy_ = true;
+    idle_since_ = 0;
+    reading_body_ = true;
     start_ = Steady::now();
     Arm(server_->options().body_timeout, /*close_on_expiry=*/false);
     http::async_read(socket_, buffer_, *parser_,
@@ -188,11 +226,17 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   // something (and is presumably waiting), then close.
   void Refuse(beast::error_code ec, bool in_body) {
     Disarm();
+    reading_body_ = false;
     const bool timeout = timed_out_ && ec == asio::error::operation_aborted;
+    const bool stopped = !timed_out_ && ec == asio::error::operation_aborted && server_->stopping();
     const bool sent_something = parser_->got_some() || buffer_.size() > 0;
     HttpResponse res;
     const auto& o = server_->options();
-    if (ec == http::error::body_limit) {
+    if (stopped && in_body) {
+      res = ErrorResponse(503, "UNAVAILABLE",
+                          "ledgerd is stopping and this request's body had not arrived whole: nothing of it "
+                          "was applied; send it again once ledgerd (or the new writer) serves");
+    } else if (ec == http::error::body_limit) {
       res = ErrorResponse(413, "PAYLOAD_TOO_LARGE",
                           "the request body is larger than " + std::to_string(o.max_body_bytes) +
                               " bytes (--max-body-bytes): split it");
@@ -226,6 +270,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void OnBody(beast::error_code ec) {
     if (ec) return Refuse(ec, /*in_body=*/true);
     Disarm();  // the worker's time is not the client's
+    reading_body_ = false;
     http::request<http::string_body> msg = parser_->release();
     HttpRequest req;
     req.method = std::string(msg.method_string());
@@ -270,7 +315,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void Linger() {
     beast::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
-    Arm(std::chrono::seconds(5), /*close_on_expiry=*/true);
+    Arm(server_->stopping() ? std::chrono::seconds(1) : std::chrono::seconds(5), /*close_on_expiry=*/true);
     scratch_ = std::make_unique<std::array<char, 16384>>();
     Drain();
   }
@@ -298,7 +343,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Impl> server_;
   Steady::time_point start_;
-  bool busy_ = false;
+  bool busy_ = false;          // a request is being read, handled or answered
+  bool reading_body_ = false;  // …and its body is still arriving
+  std::atomic<int64_t> idle_since_{0};
+  std::atomic<bool> evicting_{false};
   bool keep_alive_ = true;
   bool unread_ = false;
   size_t drained_ = 0;
@@ -308,12 +356,58 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 void HttpServer::Impl::Accept() {
   acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
     if (self->stopping_ || !self->acceptor_.is_open()) return;
-    if (!ec) {
+    if (ec) {  // out of descriptors or memory: retrying at once would spin
+      self->accept_pause_.expires_after(std::chrono::milliseconds(100));
+      self->accept_pause_.async_wait([self](beast::error_code wait_ec) {
+        if (!wait_ec && !self->stopping_) self->Accept();
+      });
+      return;
+    }
+    if (self->MakeRoom()) {
       s.set_option(tcp::no_delay(true), ec);
       std::make_shared<Session>(std::move(s), self)->Begin();
+    } else {
+      s.close(ec);
     }
     self->Accept();
   });
+}
+
+bool HttpServer::Impl::MakeRoom() {
+  std::shared_ptr<Session> oldest;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    if (sessions_.size() < options_.max_connections) return true;
+    int64_t oldest_since = 0;
+    Session* candidate = nullptr;
+    for (Session* s : sessions_) {
+      const int64_t since = s->idle_since();
+      if (since != 0 && (candidate == nullptr || since < oldest_since)) {
+        candidate = s;
+        oldest_since = since;
+      }
+    }
+    if (candidate == nullptr || !candidate->MarkEvicting()) return false;
+    oldest = candidate->weak_from_this().lock();
+  }
+  if (!oldest) return false;
+  oldest->Evict();
+  return true;
+}
+
+void HttpServer::Impl::ForEachSession(const std::function<void(Session&)>& f) {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    for (Session* s : sessions_)
+      if (auto p = s->weak_from_this().lock()) live.push_back(std::move(p));
+  }
+  for (auto& s : live) f(*s);
+}
+
+void HttpServer::Impl::WaitNoSession(std::chrono::milliseconds limit) {
+  std::unique_lock<std::mutex> lock(sessions_mu_);
+  sessions_cv_.wait_for(lock, limit, [&] { return sessions_.empty(); });
 }
 
 void HttpServer::Impl::Handle(std::shared_ptr<Session> s, HttpRequest req, Steady::time_point start) {
@@ -334,20 +428,17 @@ void HttpServer::Impl::Stop(std::chrono::milliseconds grace) {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     beast::error_code ec;
     self->acceptor_.close(ec);
+    self->accept_pause_.cancel();
   });
-  std::vector<std::shared_ptr<Session>> live;
-  {
-    std::lock_guard<std::mutex> lock(sessions_mu_);
-    for (Session* s : sessions_)
-      if (auto p = s->weak_from_this().lock()) live.push_back(std::move(p));
-  }
-  for (auto& s : live) s->CloseIfIdle();
-  live.clear();
-  {
-    std::unique_lock<std::mutex> lock(sessions_mu_);
-    sessions_cv_.wait_for(lock, grace, [&] { return sessions_.empty(); });
-  }
+  ForEachSession([](Session& s) { s.Shutdown(); });
+  WaitNoSession(grace);
+  // Past the grace: close what is left (a client still sending, a slow
+  // reader), let handlers finish, and let their closings run before the I/O
+  // threads end, so that no session outlives the server.
+  ForEachSession([](Session& s) { s.ForceClose(); });
+  WaitNoSession(std::chrono::seconds(2));
   workers_.join();
+  WaitNoSession(std::chrono::seconds(1));
   ioc_.stop();
   for (auto& t : io_threads_) t.join();
 }

@@ -12,8 +12,13 @@
 //   headers not complete within header_timeout    400 (a connection that sent nothing is just closed)
 //   a body not complete within body_timeout       400
 //   a request HTTP cannot parse                   400
-// Stop(): no new connection; idle connections close; requests in flight are
-// answered (within `grace`), then the threads end.
+//   more than max_connections open connections    the longest idle one is closed to make room;
+//                                                 when none is idle, the new one is closed unanswered
+//   accept(2) failing (e.g. out of descriptors)   accepting pauses 100 ms, then resumes
+// Stop(): no new connection; idle connections close; a request whose body is
+// still arriving is answered 503 (nothing of it was applied: send it again);
+// requests in flight are answered (within `grace`); after `grace` every
+// connection still open is closed; then the threads end.
 // Thread-safety: Start/Stop from one thread; handlers run concurrently.
 #pragma once
 
@@ -60,6 +65,7 @@ struct HttpServerOptions {
   std::chrono::milliseconds header_timeout{10'000};  // also how long an idle kept-alive connection stays
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
+  size_t max_connections = 10'000;
 };
 
 class HttpServer {

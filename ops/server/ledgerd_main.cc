@@ -7,8 +7,10 @@
 // Exit codes: 0 clean stop; 1 could not start (the message says why: another
 // process serves --data, the port is taken, the log does not open); 2 bad usage.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -27,6 +29,27 @@ namespace ledger::server {
 namespace {
 
 void Note(const std::string& line) { fmt::print(stderr, "{} ledgerd: {}\n", FormatRfc3339(SystemNow()), line); }
+
+// Lets the process hold max_connections sockets plus its files: raises the
+// soft descriptor limit towards the hard one, and lowers max_connections
+// (saying so) when the hard limit is lower.
+void FitDescriptorLimit(size_t& max_connections) {
+  constexpr rlim_t kSpare = 256;  // log segments, RocksDB files, Kafka sockets
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t want = static_cast<rlim_t>(max_connections) + kSpare;
+  if (lim.rlim_cur < want) {
+    lim.rlim_cur = lim.rlim_max == RLIM_INFINITY ? want : std::min(want, lim.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < want) {
+    const size_t fits = lim.rlim_cur > 2 * kSpare ? static_cast<size_t>(lim.rlim_cur - kSpare) : lim.rlim_cur / 2;
+    Note(fmt::format("--max-connections {} lowered to {}: the descriptor limit is {} (raise it with ulimit -n)",
+                     max_connections, fits, static_cast<uint64_t>(lim.rlim_cur)));
+    max_connections = fits;
+  }
+}
 
 int Fail(const Status& s) {
   fmt::print(stderr, "ledgerd: {}\n", s.ToString());
@@ -65,6 +88,9 @@ int Main(int argc, char** argv) {
   app.add_option("--workers", f.http.worker_threads,
                  "Threads answering requests (each request waiting for a group commit holds one)")
       ->capture_default_str()->check(CLI::Range(1, 1024));
+  app.add_option("--max-connections", f.http.max_connections,
+                 "Most open connections; past it the longest idle one is closed to make room")
+      ->capture_default_str()->check(CLI::Range(size_t{16}, size_t{1'000'000}));
   app.add_option("--max-body-bytes", f.http.max_body_bytes, "Largest request body; larger ones get 413")
       ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{1} << 30));
   app.add_option("--max-commands", f.api.max_commands, "Most commands in one POST /v1/commands; more get 400")
@@ -104,6 +130,7 @@ int Main(int argc, char** argv) {
   }
   f.http.host = f.listen.substr(0, colon);
   f.http.port = static_cast<uint16_t>(port);
+  FitDescriptorLimit(f.http.max_connections);
   f.http.header_timeout = std::chrono::seconds(f.header_timeout_s);
   f.http.body_timeout = std::chrono::seconds(f.body_timeout_s);
   f.api.commit_timeout = std::chrono::seconds(f.commit_timeout_s);
@@ -118,6 +145,10 @@ int Main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // A token file that does not load would fail every request closed
+  // (TokenCache): refuse to start instead, naming the file and line.
+  if (Result<auth::TokenStore> t = auth::TokenStore::Load(std::filesystem::path(f.log.data) / "tokens"); !t.ok())
+    return Fail(t.status());
   ServerMetrics metrics;
   Result<std::unique_ptr<LedgerService>> service = LedgerService::Start(f.log, f.service, SystemNow, metrics, metrics);
   if (!service.ok()) return Fail(service.status());
