@@ -13,6 +13,29 @@ struct Projector::PartitionCursor {
   int64_t next = 0;
 };
 
+namespace {
+
+Status StoreAheadOfLog(int32_t partition, int64_t next, int64_t end, const ProjectionDb& db) {
+  const std::string store = db.dir().string();
+  return DataLoss("partition " + std::to_string(partition) + ": offsets " + std::to_string(end) + " to " +
+                  std::to_string(next - 1) + " missing from the log: the projection store " + store +
+                  " has applied them, but the log ends at offset " + std::to_string(end) +
+                  " (a segment file deleted, or another log in its place?); restore the log from a "
+                  "backup, or, to go on without those records, remove " + store + " and run `ledger rebuild`");
+}
+
+}  // namespace
+
+Status CheckProjectedWithinLog(EventLog& log, const ProjectionDb& db) {
+  for (int32_t p = 0; p < log.partition_count(); ++p) {
+    LEDGER_ASSIGN_OR_RETURN(std::optional<int64_t> next, db.NextOffset(p));
+    if (!next) continue;
+    LEDGER_ASSIGN_OR_RETURN(int64_t end, log.EndOffset(p));
+    if (*next > end) return StoreAheadOfLog(p, *next, end, db);
+  }
+  return OkStatus();
+}
+
 Projector::Projector(EventLog& log, ProjectionDb& db, ProjectorOptions options)
     : log_(log), db_(db), options_(options) {}
 Projector::~Projector() = default;
@@ -23,7 +46,13 @@ Result<Projector::PartitionCursor*> Projector::Cursor(int32_t partition) {
     LEDGER_ASSIGN_OR_RETURN(std::optional<int64_t> next, db_.NextOffset(partition));
     auto cursor = std::make_unique<PartitionCursor>();
     cursor->next = next.value_or(0);
-    LEDGER_ASSIGN_OR_RETURN(cursor->reader, log_.OpenReader(partition, cursor->next));
+    Result<std::unique_ptr<LogReader>> reader = log_.OpenReader(partition, cursor->next);
+    if (!reader.ok()) {
+      Result<int64_t> end = log_.EndOffset(partition);
+      if (end.ok() && *end < cursor->next) return StoreAheadOfLog(partition, cursor->next, *end, db_);
+      return reader.status();
+    }
+    cursor->reader = std::move(*reader);
     c = std::move(cursor);
   }
   return c.get();

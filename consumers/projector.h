@@ -39,6 +39,12 @@ struct ProjectionProgress {
   int64_t total = 0;  // records to consume when CatchUp started
 };
 
+// DataLoss when `db` has projected a partition of `log` further than the log
+// now reaches: records it applied are gone from the log (its last segment
+// deleted, another log put in its place). Names the partition, the missing
+// offsets and the store. CatchUp finds it too, for the partitions it reads.
+Status CheckProjectedWithinLog(EventLog& log, const ProjectionDb& db);
+
 class Projector {
  public:
   Projector(EventLog& log, ProjectionDb& db, ProjectorOptions options = {});

@@ -437,22 +437,57 @@ TEST_F(EmbeddedLogTest, CorruptSealedSegmentIsDataLossForItsReader) {
               HasSubstr(segments[0].string() + ": corrupt frame at byte 0 (offset 0): bad magic"));
 }
 
-TEST_F(EmbeddedLogTest, MissingSegmentIsDataLoss) {
-  EmbeddedLogOptions o = Creating(/*segment_bytes=*/100);
+// A one-partition log of 6 records in 100-byte segments: its segment files.
+std::vector<fs::path> SegmentedLog(const fs::path& dir) {
+  EmbeddedLogOptions o;
+  o.create_if_missing = true;
+  o.segment_bytes = 100;
   o.partitions = 1;
-  {
-    auto log = MustOpen(o);
-    for (int i = 0; i < 6; ++i)
-      ASSERT_TRUE(log->Append("k", std::vector<std::string>{std::string(90, 'x')}).ok());
-  }
-  std::vector<fs::path> segments = Segments(dir_, 0);
+  auto log = EmbeddedEventLog::Open(dir, o);
+  EXPECT_TRUE(log.ok()) << log.status().ToString();
+  for (int i = 0; log.ok() && i < 6; ++i)
+    EXPECT_TRUE((*log)->Append("k", std::vector<std::string>{std::string(90, 'x')}).ok());
+  return Segments(dir, 0);
+}
+
+TEST_F(EmbeddedLogTest, MissingSegmentIsDataLoss) {
+  std::vector<fs::path> segments = SegmentedLog(dir_);
   ASSERT_GE(segments.size(), 3u);
   fs::remove(segments[1]);
-  auto log = EmbeddedEventLog::Open(dir_, EmbeddedLogOptions{});
+  for (auto options : {EmbeddedLogOptions{}, ReadOnly()}) {
+    auto log = EmbeddedEventLog::Open(dir_, options);
+    ASSERT_FALSE(log.ok());
+    EXPECT_EQ(log.status().code(), StatusCode::kDataLoss);
+    const int64_t from = *embedded::ParseSegmentFileName(segments[1].filename().string());
+    const int64_t next = *embedded::ParseSegmentFileName(segments[2].filename().string());
+    EXPECT_EQ(log.status().message(),
+              "partition 0: offsets " + std::to_string(from) + " to " + std::to_string(next - 1) +
+                  " missing: segment file " + segments[1].string() + " absent (the next segment present is " +
+                  segments[2].filename().string() +
+                  "); the embedded log keeps every segment, so restore the file from a backup");
+  }
+  EXPECT_FALSE(fs::exists(segments[1])) << "nothing is created in its place";
+}
+
+// Damage (README "Damage"): the first segment gone is data loss too (there is
+// no retention to move the log's start); the last one gone cannot be told
+// from the files alone: the partition ends earlier (the projections' offsets
+// tell, see consumers/projector.h).
+TEST_F(EmbeddedLogTest, MissingFirstSegmentIsDataLossAndMissingLastOneShortensThePartition) {
+  std::vector<fs::path> segments = SegmentedLog(dir_);
+  ASSERT_GE(segments.size(), 3u);
+  const fs::path saved = root_ / "first.seg";
+  fs::rename(segments[0], saved);
+  auto log = EmbeddedEventLog::Open(dir_, ReadOnly());
   ASSERT_FALSE(log.ok());
-  EXPECT_EQ(log.status().code(), StatusCode::kDataLoss);
-  EXPECT_THAT(log.status().message(), HasSubstr(segments[2].string()));
-  EXPECT_THAT(log.status().message(), HasSubstr("missing"));
+  EXPECT_THAT(log.status().message(),
+              HasSubstr("partition 0: offsets 0 to " +
+                        std::to_string(*embedded::ParseSegmentFileName(segments[1].filename().string()) - 1) +
+                        " missing: segment file " + segments[0].string() + " absent (the first segment present is"));
+  fs::rename(saved, segments[0]);
+  fs::remove(segments.back());
+  auto shorter = MustOpen(ReadOnly());
+  EXPECT_EQ(*shorter->EndOffset(0), *embedded::ParseSegmentFileName(segments.back().filename().string()));
 }
 
 TEST_F(EmbeddedLogTest, ReadOnlyOpenOfATornLogModifiesNothing) {

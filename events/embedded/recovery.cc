@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <system_error>
 #include <utility>
@@ -39,6 +40,20 @@ std::string Where(const fs::path& path, int64_t pos, int64_t offset) {
          std::to_string(offset) + ")";
 }
 
+// The segment names of a partition skip offsets [from, next_base): the file
+// that held them is gone. There is no retention, so even a partition's first
+// segment missing is data loss, not a moved log start.
+Status MissingRange(const fs::path& log_dir, const std::string& partition_name, int64_t from,
+                    const fs::path& next, int64_t next_base) {
+  int partition = 0;
+  std::from_chars(partition_name.data() + 1, partition_name.data() + partition_name.size(), partition);
+  return DataLoss("partition " + std::to_string(partition) + ": offsets " + std::to_string(from) + " to " +
+                  std::to_string(next_base - 1) + " missing: segment file " +
+                  (log_dir / partition_name / SegmentFileName(from)).string() + " absent (the " +
+                  (from == 0 ? "first" : "next") + " segment present is " + next.filename().string() +
+                  "); the embedded log keeps every segment, so restore the file from a backup");
+}
+
 }  // namespace
 
 Result<RecoveredPartition> RecoverPartition(const fs::path& log_dir,
@@ -48,12 +63,11 @@ Result<RecoveredPartition> RecoverPartition(const fs::path& log_dir,
   for (size_t i = 0; i < segments.size(); ++i) {
     const auto& [base, path] = segments[i];
     const bool last = i + 1 == segments.size();
-    if (base != out.end_offset)
-      return DataLoss(
-          path.string() + ": segment starts at offset " + std::to_string(base) + " but " +
-          (i == 0 ? std::string("the partition starts at offset 0")
-                  : "the previous segment ends at offset " + std::to_string(out.end_offset)) +
-          " (a segment file is missing or stray)");
+    if (base > out.end_offset) return MissingRange(log_dir, partition_name, out.end_offset, path, base);
+    if (base < out.end_offset)
+      return DataLoss(path.string() + ": segment starts at offset " + std::to_string(base) +
+                      " but the previous segment ends at offset " + std::to_string(out.end_offset) +
+                      " (a stray segment file)");
 
     LEDGER_ASSIGN_OR_RETURN(ScopedFd fd, OpenFile(path, last && !read_only ? O_RDWR : O_RDONLY));
     LEDGER_ASSIGN_OR_RETURN(

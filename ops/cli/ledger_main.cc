@@ -216,7 +216,7 @@ int Main(int argc, char** argv) {
 
   CLI::App* rebuild = app.add_subcommand(
       "rebuild", "Rebuild every projection from offset 0 of the log into a fresh store, then swap "
-                 "it in (the current one serves until the swap)");
+                 "it in (the current one serves until the swap; a damaged one is discarded)");
   AddLogFlags(*rebuild, flags);
 
   MigrateRequest mig;

@@ -164,6 +164,21 @@ void PrintLinksText(const query::AccountLinks& l, std::FILE* out) {
   for (const std::string& f : l.findings) fmt::print(out, "  - {}\n", f);
 }
 
+// What `ledger rebuild` makes of the store it replaces: a damaged one is
+// said and discarded (it is derived data); one that has applied records the
+// log no longer holds is refused (CheckProjectedWithinLog): rebuilding would
+// quietly drop them from every answer.
+Status CheckPreviousStore(EventLog& log, const fs::path& dir, std::FILE* out) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return OkStatus();
+  Result<std::unique_ptr<ProjectionDb>> previous = ProjectionDb::Open(dir, ProjectionDb::Options::Reader());
+  if (previous.ok()) return CheckProjectedWithinLog(log, **previous);
+  if (previous.status().code() == StatusCode::kDataLoss)
+    fmt::print(out, "the projection store {} is damaged: discarding it and projecting the log again\n",
+               dir.string());
+  return OkStatus();
+}
+
 }  // namespace
 
 Status RunHistory(const LogFlags& flags, const HistoryRequest& req, std::FILE* out) {
@@ -264,6 +279,7 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   LEDGER_RETURN_IF_ERROR(RefuseWhileServed(flags, "rebuild the projections"));
   LEDGER_ASSIGN_OR_RETURN(auto lock, ServerLock::Acquire(flags, "ledger rebuild"));
   RecoverProjectionSwap(flags, *log);
+  LEDGER_RETURN_IF_ERROR(CheckPreviousStore(*log, ProjectionDir(flags, *log), out));
   std::error_code ec;
   fs::remove_all(RebuildDir(flags, *log), ec);
   auto start = std::chrono::steady_clock::now();

@@ -8,6 +8,7 @@
 
 #include "aggregates/command_json.h"
 #include "consumers/live_projector.h"
+#include "consumers/projector.h"
 #include "ops/datadir/server_lock.h"
 #include "ops/datadir/writer_role.h"
 
@@ -47,6 +48,7 @@ class LedgerService::Impl {
       waited = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    LEDGER_RETURN_IF_ERROR(CheckProjectedWithinLog(*log_, *db_));
     partitions_ = log_->partition_count();
     LEDGER_ASSIGN_OR_RETURN(role_, SeekWriterRole(flags_, [this](const std::string& line) { Note(line); }));
     StartProjector();  // every instance projects, writer or standby
