@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -30,7 +31,30 @@ Status ErrnoError(const std::filesystem::path& path, std::string_view what, int 
   return Unavailable(path.string() + ": " + std::string(what) + ": " + std::strerror(err));
 }
 
+namespace {
+
+std::atomic<bool> hooked{false};
+FileFaultHook& Hook() {
+  static FileFaultHook hook;
+  return hook;
+}
+// The fault the hook asks for, if any.
+FileFault FaultFor(const std::filesystem::path& path, size_t bytes) {
+  if (!hooked.load(std::memory_order_relaxed)) return {};
+  return Hook()(path, bytes);
+}
+
+}  // namespace
+
+void SetFileFaultHookForTesting(FileFaultHook hook) {
+  hooked = false;
+  Hook() = std::move(hook);
+  hooked = static_cast<bool>(Hook());
+}
+
 Result<ScopedFd> OpenFile(const std::filesystem::path& path, int flags, int mode) {
+  if (flags & O_CREAT)
+    if (FileFault f = FaultFor(path, 0); f.err != 0) return ErrnoError(path, "open failed", f.err);
   int fd;
   do {
     fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
@@ -39,7 +63,9 @@ Result<ScopedFd> OpenFile(const std::filesystem::path& path, int flags, int mode
   return ScopedFd(fd);
 }
 
-Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
+namespace {
+
+Status WriteAllUnhooked(int fd, std::string_view data, const std::filesystem::path& path) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
@@ -52,7 +78,19 @@ Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path
   return OkStatus();
 }
 
+}  // namespace
+
+Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
+  if (FileFault f = FaultFor(path, data.size()); f.err != 0) {
+    const size_t through = std::min(f.allow_bytes, data.size());
+    if (through > 0) LEDGER_RETURN_IF_ERROR(WriteAllUnhooked(fd, data.substr(0, through), path));
+    return ErrnoError(path, "write failed", f.err);
+  }
+  return WriteAllUnhooked(fd, data, path);
+}
+
 Status SyncData(int fd, const std::filesystem::path& path) {
+  if (FileFault f = FaultFor(path, 0); f.err != 0) return ErrnoError(path, "fdatasync failed", f.err);
   if (::fdatasync(fd) != 0) return ErrnoError(path, "fdatasync failed", errno);
   return OkStatus();
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,19 @@ class ScopedFd {
 
 // Unavailable("<path>: <what>: <strerror(err)>").
 Status ErrnoError(const std::filesystem::path& path, std::string_view what, int err);
+
+// A fault to inject (the test seam of LevelDB's Env idea, process-wide):
+// `err` (an errno, e.g. ENOSPC) after letting `allow_bytes` of the write
+// through; err 0 is no fault.
+struct FileFault {
+  int err = 0;
+  size_t allow_bytes = 0;
+};
+// Consulted by WriteAll, SyncData and OpenFile (with O_CREAT) before their
+// system call, with the path and the bytes about to be written (0 for a sync
+// or an open). Tests only; null (the default) costs one relaxed load.
+using FileFaultHook = std::function<FileFault(const std::filesystem::path& path, size_t bytes)>;
+void SetFileFaultHookForTesting(FileFaultHook hook);
 
 // open(2) with O_CLOEXEC added, retried on EINTR.
 Result<ScopedFd> OpenFile(const std::filesystem::path& path, int flags, int mode = 0644);

@@ -170,6 +170,7 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
                                                          Options options) {
   rocksdb::Options o;
   o.create_if_missing = options.create_if_missing;
+  if (options.env != nullptr) o.env = options.env;
   o.merge_operator = std::make_shared<StatAddOperator>();
   o.write_buffer_size = 64 << 20;
   o.max_background_jobs = 2;
@@ -298,7 +299,15 @@ Status ProjectionDb::Commit(Batch& batch, std::optional<std::pair<int32_t, int64
   // lose whole batches together with their offsets, which are then re-projected.
   rocksdb::WriteOptions wo;
   wo.disableWAL = bulk_load_;
-  LEDGER_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), dir_));
+  // After a failed write (disk full) RocksDB holds a background error and
+  // refuses writes until resumed (or until its own recovery, under way, ends:
+  // Resume() then says Busy); the write below says whether either worked.
+  if (write_failed_) db_->Resume().PermitUncheckedError();
+  write_failed_ = false;
+  if (rocksdb::Status s = db_->Write(wo, &wb); !s.ok()) {
+    write_failed_ = true;
+    return FromRocks(s, dir_);
+  }
   batch.puts_.clear();
   batch.stats_.clear();
   batch.history_.clear();

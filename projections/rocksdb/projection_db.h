@@ -37,6 +37,7 @@
 // Thread-safety: reads are thread-safe; a Batch is not.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -53,6 +54,10 @@
 
 namespace rocksdb {
 class DB;
+}
+
+namespace rocksdb {
+class Env;
 }
 
 namespace ledger {
@@ -87,6 +92,9 @@ class ProjectionDb {
     // a damaged store is refused at once rather than at the first read of
     // the damaged block (README "Damage": ~0.3 s per GB from the page cache).
     bool verify_checksums = true;
+    // The store's file system port (RocksDB's Env, LevelDB's idea): null is
+    // the machine's; tests pass one that injects faults (a full disk).
+    rocksdb::Env* env = nullptr;
     static Options BulkLoad() {
       Options o;
       o.bulk_load = true;
@@ -150,7 +158,10 @@ class ProjectionDb {
   // With `expect_next` = (partition, offset): atomically with the write,
   // checks that the stored next offset of that partition (0 if none) is
   // `offset`; Aborted if not, and nothing is written (a fence between
-  // projectors sharing this store).
+  // projectors sharing this store). A failed write (disk full: Unavailable
+  // naming the store) writes nothing and leaves the batch as it was; RocksDB
+  // then refuses every write until resumed, which the next Commit asks for
+  // first, so committing again once space is freed succeeds.
   Status Commit(Batch& batch, std::optional<std::pair<int32_t, int64_t>> expect_next = std::nullopt);
 
   Result<std::optional<int64_t>> NextOffset(int32_t partition) const;
@@ -205,6 +216,7 @@ class ProjectionDb {
   std::unique_ptr<rocksdb::DB> db_;
   bool bulk_load_ = false;
   std::mutex fence_mu_;  // serialises fenced commits
+  std::atomic<bool> write_failed_{false};  // the last write failed: Resume() before the next
 };
 
 }  // namespace ledger
