@@ -1,5 +1,7 @@
 #include "projections/rocksdb/projection_db.h"
 
+#include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -110,6 +112,24 @@ std::string EncodeHead(const ChainHead& h) {
   return s;
 }
 
+// RocksDB's own diagnostics, errors only, to stderr instead of the store's
+// LOG file: on a full disk that file is the first to fail, and RocksDB 7.8
+// (Debian's, built with assertions) aborts the process at the next line it
+// logs to a file that failed (WritableFileWriter::AssertFalseAndGetStatusForPrevError).
+class StderrLogger : public rocksdb::Logger {
+ public:
+  StderrLogger(std::string dir, rocksdb::InfoLogLevel level) : rocksdb::Logger(level), dir_(std::move(dir)) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    std::fprintf(stderr, "projection store %s: %s\n", dir_.c_str(), line);
+  }
+
+ private:
+  std::string dir_;
+};
+
 // What an operator reads about a damaged store: the projections are derived
 // data, so the fix is always to make them again from the log.
 Status Damaged(const std::filesystem::path& dir, const std::string& what) {
@@ -171,6 +191,13 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
   rocksdb::Options o;
   o.create_if_missing = options.create_if_missing;
   if (options.env != nullptr) o.env = options.env;
+  // A reader's errors are returned to it; a writer's background ones are only logged.
+  o.info_log = std::make_shared<StderrLogger>(
+      dir.string(), options.read_only ? rocksdb::InfoLogLevel::FATAL_LEVEL : rocksdb::InfoLogLevel::ERROR_LEVEL);
+  if (options.create_if_missing && !options.read_only) {
+    std::error_code ec;  // else RocksDB logs an error for the directory it then creates
+    std::filesystem::create_directories(dir, ec);
+  }
   o.merge_operator = std::make_shared<StatAddOperator>();
   o.write_buffer_size = 64 << 20;
   o.max_background_jobs = 2;
