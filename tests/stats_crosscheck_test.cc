@@ -72,7 +72,8 @@ Table FoldExport(const std::vector<json>& lines, const std::string& day) {
     }
   }
   Table t;
-  for (const auto& [id, a] : accounts) {
+  for (const auto& entry : accounts) {
+    const auto& a = entry.second;  // not a structured binding: clang 14 cannot capture one in a lambda
     if (a.state == "closed") continue;
     std::set<Key> cells;
     auto both = [&](const std::string& scope, const std::string& sid, const std::string& level) {

@@ -21,7 +21,7 @@ const char kKafkaUriShape[] = "kafka://host:port[,host:port…][?topic=NAME&part
 namespace {
 
 constexpr std::string_view kScheme = "kafka://";
-constexpr std::string_view kShape = kKafkaUriShape;
+const std::string_view kShape = kKafkaUriShape;  // not constexpr: clang cannot read the array at compile time
 
 // A decimal integer in [lo, hi], nullopt otherwise.
 std::optional<int64_t> Number(std::string_view text, int64_t lo, int64_t hi) {
