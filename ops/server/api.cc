@@ -1,8 +1,6 @@
 #include "ops/server/api.h"
 
 #include <algorithm>
-#include <cctype>
-#include <initializer_list>
 #include <mutex>
 #include <unordered_map>
 
@@ -16,6 +14,7 @@
 #include "ops/query/places.h"
 #include "ops/query/render.h"
 #include "ops/query/stats.h"
+#include "ops/server/request_params.h"
 #include "ops/server/sessions.h"
 #include "ops/web/assets.h"
 #include "projections/view_codec.h"
@@ -41,8 +40,6 @@ HttpResponse Text(int status, std::string body, std::string type = "text/plain; 
   return r;
 }
 
-HttpResponse BadParam(const std::string& message) { return ErrorResponse(400, "INVALID_ARGUMENT", message); }
-
 // A Status from the query or the service as an HTTP answer.
 HttpResponse FromStatus(const Status& s) {
   switch (s.code()) {
@@ -57,30 +54,6 @@ HttpResponse FromStatus(const Status& s) {
     case StatusCode::kDataLoss: return ErrorResponse(500, "DATA_LOSS", s.message());
     default: return ErrorResponse(500, "INTERNAL", s.message());
   }
-}
-
-// 400 for a parameter the route does not take; empty when all are known.
-std::optional<HttpResponse> UnknownParam(const HttpRequest& req, std::initializer_list<const char*> known) {
-  for (const auto& [k, v] : req.params) {
-    if (std::find(known.begin(), known.end(), k) != known.end()) continue;
-    std::string list;
-    for (const char* n : known) list += std::string(list.empty() ? "" : ", ") + n;
-    // The name is repeated only when it is plainly a name (not someone's data typed as a key).
-    const bool plain = k.size() <= 32 && std::all_of(k.begin(), k.end(), [](char c) {
-                         return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-                       });
-    return BadParam("unknown parameter" + (plain ? " " + k : std::string()) +
-                    (list.empty() ? ": this route takes none" : " (this route takes " + list + ")"));
-  }
-  return std::nullopt;
-}
-
-std::optional<Date> DateParam(const HttpRequest& req, const char* key, HttpResponse& error) {
-  const std::string* v = req.Param(key);
-  if (!v) return std::nullopt;
-  std::optional<Date> d = ParseIsoDate(*v);
-  if (!d) error = BadParam(std::string(key) + ": expected a date YYYY-MM-DD");
-  return d;
 }
 
 // Answers computed from the projections, kept until they next change.
@@ -312,19 +285,18 @@ struct Api::Impl {
   HttpResponse Stats(const HttpRequest& req, const TokenRecord& t) {
     if (auto e = Forbid(t, Permission::kStats, "read statistics")) return *e;
     if (auto e = UnknownParam(req, {"by", "as_of", "format", "within"})) return *e;
-    const std::string* by = req.Param("by");
-    std::optional<Scope> scope = by ? ParseScope(*by) : std::nullopt;
-    if (!scope) return BadParam("by: expected national, academy, department, establishment or class");
+    HttpResponse error;
+    std::optional<Scope> scope = ScopeParam(req, error);
+    if (!scope) return error;
     std::optional<AccessScope> within;
     if (const std::string* w = req.Param("within")) {
       within = auth::ParseAccessScope(*w);
       if (!within) return BadParam("within: expected national, academy:ID, department:NNN or establishment:UAI");
     }
-    HttpResponse error;
     std::optional<Date> as_of = DateParam(req, "as_of", error);
     if (error.status != 200) return error;
-    const std::string format = req.Param("format") ? *req.Param("format") : "json";
-    if (format != "json" && format != "csv") return BadParam("format: expected csv or json");
+    const std::string format = FormatParam(req, error);
+    if (error.status != 200) return error;
     if (!auth::TableVisible(t.scope, *scope))
       return OutOfScope(t, "the " + std::string(Name(*scope)) + " table (a scoped token reads its own level and below)");
     const std::string key = "stats|" + req.target + "|" + t.scope.ToString();
@@ -344,19 +316,18 @@ struct Api::Impl {
   HttpResponse Series(const HttpRequest& req, const TokenRecord& t) {
     if (auto e = Forbid(t, Permission::kStats, "read statistics")) return *e;
     if (auto e = UnknownParam(req, {"by", "id", "from", "to", "every", "format"})) return *e;
-    const std::string* by = req.Param("by");
-    std::optional<Scope> scope = by ? ParseScope(*by) : std::nullopt;
-    if (!scope) return BadParam("by: expected national, academy, department, establishment or class");
+    HttpResponse error;
+    std::optional<Scope> scope = ScopeParam(req, error);
+    if (!scope) return error;
     const std::string* id = req.Param("id");
     if (!id || id->empty()) return BadParam("id: the row to follow (\"031\", a UAI, \"FR\"…)");
-    HttpResponse error;
     std::optional<Date> from = DateParam(req, "from", error), to = DateParam(req, "to", error);
     if (error.status != 200) return error;
     if (!from || !to) return BadParam("from and to: the first and last dates, YYYY-MM-DD");
     std::optional<query::Every> every = query::ParseEvery(req.Param("every") ? *req.Param("every") : "week");
     if (!every) return BadParam("every: expected day, week or month");
-    const std::string format = req.Param("format") ? *req.Param("format") : "json";
-    if (format != "json" && format != "csv") return BadParam("format: expected csv or json");
+    const std::string format = FormatParam(req, error);
+    if (error.status != 200) return error;
     auth::ProjectionPlaces places(db());
     if (!auth::RowVisible(t.scope, *scope, *id, places)) return OutOfScope(t, "row " + *id);
     const std::string key = "series|" + req.target + "|" + t.scope.ToString();
@@ -377,12 +348,9 @@ struct Api::Impl {
     const std::string* uai = req.Param("uai");
     if (!uai || uai->empty()) return BadParam("uai: the establishment (e.g. 0310001A)");
     if (Status s = ValidateUai(*uai); !s.ok()) return BadParam("uai: " + s.message());
-    int weeks = 4;
-    if (const std::string* w = req.Param("weeks")) {
-      const bool digits = !w->empty() && w->size() <= 2 && std::all_of(w->begin(), w->end(), ::isdigit);
-      weeks = digits ? std::stoi(*w) : 0;
-      if (weeks < 1 || weeks > 52) return BadParam("weeks: a whole number of weeks, 1 to 52");
-    }
+    HttpResponse error;
+    const int weeks = WeeksParam(req, error);
+    if (error.status != 200) return error;
     auth::ProjectionPlaces places(db());
     if (!auth::RowVisible(t.scope, Scope::kEstablishment, *uai, places)) return OutOfScope(t, "establishment " + *uai);
     const Timestamp now = options.now ? options.now() : SystemNow();
@@ -399,7 +367,7 @@ struct Api::Impl {
     if (const std::string* d = req.Param("department")) q.department = *d;
     if (const std::string* u = req.Param("uai")) q.uai = *u;
     if (!q.department.empty() && !q.uai.empty()) return BadParam("give department= or uai=, not both");
-    if (!q.department.empty() && (q.department.size() != 3 || !std::all_of(q.department.begin(), q.department.end(), ::isalnum)))
+    if (!q.department.empty() && !IsDepartmentCode(q.department))
       return BadParam("department: three characters, e.g. 031 or 02A");
     if (!q.uai.empty())
       if (Status s = ValidateUai(q.uai); !s.ok()) return BadParam("uai: " + s.message());
