@@ -58,8 +58,13 @@ std::string CookieValue(std::string_view header, std::string_view name) {
 
 std::optional<std::string> FormField(std::string_view body, std::string_view name) {
   // Boost.URL decodes the form as it decodes query strings ('+' a space).
-  if (!boost::urls::parse_query(body)) return std::nullopt;
-  for (auto p : boost::urls::params_view(body, boost::urls::encoding_opts(/*space_as_plus=*/true)))
+  // Boost 1.81's parse_query re-reads its input's length with strlen (from
+  // data(), not size()): given a view that is not NUL-terminated it reads past
+  // the view's end (an empty default view: strlen(nullptr)). A string copy is
+  // terminated, and the parse refuses a NUL inside, so strlen is its size.
+  const std::string text(body);
+  if (!boost::urls::parse_query(text)) return std::nullopt;
+  for (auto p : boost::urls::params_view(text, boost::urls::encoding_opts(/*space_as_plus=*/true)))
     if (p.key == name) return p.has_value ? std::string(p.value) : std::string();
   return std::nullopt;
 }

@@ -44,5 +44,16 @@ TEST(SessionsTest, CookiesAndFormFieldsAreReadAsBrowsersSendThem) {
   EXPECT_EQ(FormField("token=%4", "token"), std::nullopt);
 }
 
+// Found by tests/fuzz/fuzz_http_params: Boost.URL's parse_query measured its
+// input with strlen, past the end of a view that is not NUL-terminated (and
+// on nullptr for an empty default view: a crash).
+TEST(SessionsTest, FormFieldsReadOnlyTheirViewOfTheBody) {
+  EXPECT_EQ(FormField(std::string_view(), "token"), std::nullopt);
+  const std::string buffer = "token=abc&x=1";
+  EXPECT_EQ(FormField(std::string_view(buffer).substr(0, 9), "token"), "abc");
+  EXPECT_EQ(FormField(std::string_view(buffer).substr(0, 9), "x"), std::nullopt);
+  EXPECT_EQ(FormField(std::string_view("token=a\0b", 9), "token"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace ledger::server
