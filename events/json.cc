@@ -119,7 +119,10 @@ Json EventToJson(const Event& e, int32_t partition, int64_t offset) {
 }
 
 std::string ExportLine(const Event& e, int32_t partition, int64_t offset) {
-  return EventToJson(e, partition, offset).dump();
+  // A string that is not UTF-8 (only a corrupt or foreign record holds one:
+  // the ledger's writers all write UTF-8) is rendered with U+FFFD, as every
+  // other JSON output does, instead of throwing out of the export.
+  return EventToJson(e, partition, offset).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace ledger

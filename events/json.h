@@ -24,7 +24,8 @@ void PutPlacement(Json& j, const Placement& p, bool with_class);
 Json PayloadToJson(const Payload& p);
 // The full export object of `e`, stored at (partition, offset).
 Json EventToJson(const Event& e, int32_t partition, int64_t offset);
-// EventToJson(...).dump(): one line, no trailing newline.
+// EventToJson(...).dump(): one line, no trailing newline. Bytes that are not
+// UTF-8 in a string (a corrupt or foreign record) become U+FFFD; never throws.
 std::string ExportLine(const Event& e, int32_t partition, int64_t offset);
 
 }  // namespace ledger

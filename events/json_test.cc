@@ -23,6 +23,16 @@ TEST(JsonTest, ExportLineHasContractKeysInOrder) {
   EXPECT_EQ(j["occurred_at"], "2022-09-01T02:41:00Z");
 }
 
+// Found by tests/fuzz/fuzz_codec: a record whose strings are not UTF-8 passes
+// the FlatBuffers verifier, and nlohmann's dump() threw on it (type_error 316),
+// ending `ledger export` at that record.
+TEST(JsonTest, ExportLineRendersBytesThatAreNotUtf8) {
+  Event e = testing::SampleChain(StreamId("acc-p-1"))[0];
+  e.command_id = CommandId("c-\xE9\xFF");
+  const std::string line = ExportLine(e, 0, 0);
+  EXPECT_EQ(Json::parse(line)["command_id"], "c-\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST(JsonTest, PayloadFieldsAreSnakeCase) {
   auto events = testing::SampleChain(StreamId("acc-p-1"));
   Json created = PayloadToJson(events[0].payload);
