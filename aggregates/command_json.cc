@@ -61,7 +61,14 @@ class Fields {
     std::string s = v->get<std::string>();
     if (s.size() > kMaxString) Fail(key, "longer than " + std::to_string(kMaxString) + " bytes");
     if (required && s.empty()) Fail(key, "must not be empty");
+    RefuseNul(key, s);
     return s;
+  }
+
+  // The log's codec stores strings up to their first NUL (events/codec.cc):
+  // a "\u0000" would make the event applied differ from the event logged.
+  void RefuseNul(const std::string& key, const std::string& s) const {
+    if (s.find('\0') != std::string::npos) Fail(key, "must not contain a NUL character (\\u0000)");
   }
 
   bool Bool(const std::string& key, bool def = false) {
@@ -114,6 +121,7 @@ class Fields {
     for (const Json& s : *v) {
       if (!s.is_string() || s.get_ref<const std::string&>().size() > kMaxString)
         Fail(key, "expected an array of strings of at most " + std::to_string(kMaxString) + " bytes");
+      RefuseNul(key, s.get_ref<const std::string&>());
       out.push_back(s.get<std::string>());
     }
     return out;

@@ -49,6 +49,17 @@ std::string Error(std::string_view body, size_t max = 10) {
   return r.status().message();
 }
 
+// Found by tests/fuzz/fuzz_codec: the log stores strings up to their first
+// NUL, so a command carrying one would apply an event other than the one logged.
+TEST(CommandJsonTest, StringsWithANulAreRefused) {
+  const std::string c =
+      R"({"command_id":"c","at":"2023-01-15T10:00:00Z","actor":{"kind":"system","id":"siecle"},"type":"ChangeClass","pupil":"p1","class":"3E\u00002"})";
+  EXPECT_EQ(Error(c), "command.class: must not contain a NUL character (\\u0000)");
+  const std::string keys =
+      R"({"command_id":"c","at":"2023-01-15T10:00:00Z","actor":{"kind":"system","id":"siecle"},"type":"UpdateContact","account":"g1","match_keys":["a\u0000"]})";
+  EXPECT_EQ(Error(keys), "command.match_keys: must not contain a NUL character (\\u0000)");
+}
+
 TEST(CommandJsonTest, BadInputNamesWhereAndNeverEchoesValues) {
   const std::string ok =
       R"({"command_id":"c","at":"2023-01-15T10:00:00Z","actor":{"kind":"system","id":"siecle"},"type":"ChangeClass","pupil":"p1","class":"3E2"})";

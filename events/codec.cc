@@ -17,7 +17,11 @@ To CastEnum(From v) {
   return static_cast<To>(static_cast<std::underlying_type_t<From>>(v));
 }
 
-std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+// Up to the first NUL, as the encoder writes strings (the generated *Direct
+// builders take C strings): a NUL inside a stored string comes only from a
+// corrupt or foreign record, and reading past it gave an event that did not
+// re-encode to itself (found by tests/fuzz/fuzz_codec).
+std::string Str(const flatbuffers::String* s) { return s ? std::string(s->c_str()) : std::string(); }
 
 uint32_t PackDate(const std::optional<Date>& d) {
   return d ? static_cast<uint32_t>(d->year) * 10000 + d->month * 100 + d->day : 0;
@@ -299,7 +303,7 @@ Result<DecodedRecord> DecodeRecord(std::string_view bytes) {
   if (body->prev_hash() == nullptr || body->prev_hash()->size() != 32)
     return InvalidArgument("ledger event body without a 32-byte previous hash");
   if (body->seq() == 0) return InvalidArgument("ledger event with sequence number 0");
-  if (body->stream() == nullptr || body->stream()->size() == 0)
+  if (Str(body->stream()).empty())  // as read: a stream id starting with NUL is none
     return InvalidArgument("ledger event without a stream id");
   if (body->payload_type() != fb::Payload::NONE && body->payload() == nullptr)
     return InvalidArgument("ledger event whose payload table is missing (corrupt)");

@@ -46,6 +46,38 @@ TEST(CodecTest, UnknownPayloadTypeIsRejectedWithReason) {
       << r.status().message();
 }
 
+// Found by tests/fuzz/fuzz_codec: a stored string with a NUL inside decoded
+// whole, but the encoder writes C strings (up to the NUL), so the event did
+// not re-encode to itself. Strings are read as the encoder writes them.
+TEST(CodecTest, AStringIsReadUpToItsFirstNulAsItIsWritten) {
+  flatbuffers::FlatBufferBuilder b;
+  auto reason = b.CreateString(std::string("left\0junk", 9));
+  auto payload = fb::CreateAccountClosed(b, reason).Union();
+  std::vector<uint8_t> prev(32, 0);
+  auto body = fb::CreateEventBodyDirect(b, "e1", "acc-1", 1, 0, 0, 0, "cmd-1", 1, &prev,
+                                        fb::Payload::AccountClosed, payload);
+  b.Finish(body);
+  std::string body_bytes(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+  auto r = DecodeRecord(EncodeRecord(body_bytes, ChainHash(Hash{}, body_bytes)));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(std::get<AccountClosed>(r->event.payload).reason, "left");
+  auto again = DecodeRecord(EncodeRecord(EncodeBody(r->event), r->event.hash));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->event, r->event);
+
+  flatbuffers::FlatBufferBuilder nul_stream;
+  auto closed = fb::CreateAccountClosedDirect(nul_stream, "left").Union();
+  auto stream = nul_stream.CreateString(std::string("\0acc-1", 6));
+  auto body2 = fb::CreateEventBody(nul_stream, nul_stream.CreateString("e1"), stream, 1, 0, 0, 0,
+                                   nul_stream.CreateString("cmd-1"), 1, nul_stream.CreateVector(prev),
+                                   fb::Payload::AccountClosed, closed);
+  nul_stream.Finish(body2);
+  std::string bytes2(reinterpret_cast<const char*>(nul_stream.GetBufferPointer()), nul_stream.GetSize());
+  auto refused = DecodeRecord(EncodeRecord(bytes2, ChainHash(Hash{}, bytes2)));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("without a stream id"), std::string::npos) << refused.status().message();
+}
+
 TEST(CodecTest, RejectsTenThousandRandomAndTruncatedBuffers) {
   std::vector<std::string> records;
   testing::SampleChain(StreamId("acc-p-1"), &records);
