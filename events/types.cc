@@ -65,8 +65,10 @@ Date DateOf(Timestamp t) {
 }
 
 std::string FormatRfc3339(Timestamp t) {
-  int64_t day = FloorDiv(t.micros, kMicrosPerDay);
-  int64_t rem = t.micros - day * kMicrosPerDay;
+  // The time of day without multiplying the day back: day * kMicrosPerDay
+  // overflows int64 for instants near its limits (found by tests/fuzz/fuzz_codec).
+  int64_t rem = t.micros % kMicrosPerDay;
+  if (rem < 0) rem += kMicrosPerDay;
   Date d = DateOf(t);
   int64_t secs = rem / kMicrosPerSecond;
   int64_t frac = rem % kMicrosPerSecond;

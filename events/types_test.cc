@@ -1,5 +1,7 @@
 #include "events/types.h"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 namespace ledger {
@@ -23,6 +25,19 @@ TEST(TimestampTest, Rfc3339RoundTrip) {
   EXPECT_EQ(FormatRfc3339(Timestamp{0}), "1970-01-01T00:00:00Z");
   EXPECT_FALSE(ParseRfc3339("2022-09-05T25:00:00Z"));
   EXPECT_FALSE(ParseRfc3339("2022-09-05 07:30:15"));
+}
+
+// Found by tests/fuzz/fuzz_codec (UBSan): the time of day was computed as
+// micros - day * kMicrosPerDay, which overflows near int64's limits. Such
+// instants come only from a corrupt record, but rendering it must not be UB.
+TEST(TimestampTest, InstantsAtTheLimitsOfInt64Render) {
+  auto ends_with = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  const std::string min = FormatRfc3339(Timestamp{std::numeric_limits<int64_t>::min()});
+  const std::string max = FormatRfc3339(Timestamp{std::numeric_limits<int64_t>::max()});
+  EXPECT_TRUE(ends_with(min, "T19:59:05.224192Z")) << min;
+  EXPECT_TRUE(ends_with(max, "T04:00:54.775807Z")) << max;
 }
 
 TEST(TimestampTest, EndOfDayIsTheAsOfCutOff) {
