@@ -12,7 +12,7 @@ function(ledger_cc_library)
   add_library(ledger::${L_NAME} ALIAS ${target})
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/gen)
   target_link_libraries(${target} PUBLIC ${L_DEPS})
-  target_compile_options(${target} PRIVATE ${LEDGER_WARNINGS})
+  target_compile_options(${target} PRIVATE ${LEDGER_WARNINGS} ${LEDGER_FUZZ_COVERAGE})
 endfunction()
 
 # A GoogleTest binary whose cases are registered one by one with CTest and

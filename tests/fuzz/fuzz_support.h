@@ -1,0 +1,69 @@
+// What the fuzz targets share: a check that fails loudly without printing the
+// input (inputs may carry children's names), and scratch files for readers
+// that take a path.
+//
+// FUZZ_CHECK(cond, what): on failure prints "fuzz check failed: WHAT
+// (file:line)" — never the input — and aborts, which libFuzzer reports as a
+// crash and saves the input as crash-<sha1> (the file itself is the
+// reproducer; keep it out of logs).
+//
+// ScratchPath(name): a file path in a directory of this process only,
+// /dev/shm/ledger-fuzz-PID (memory, not disk: a target writes it at every
+// execution), created on first use and removed at exit. WriteScratch
+// replaces the file's contents. Single-threaded use (libFuzzer runs one
+// input at a time per process).
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#define FUZZ_CHECK(cond, what)                                                               \
+  do {                                                                                       \
+    if (!(cond)) {                                                                           \
+      std::fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", what, __FILE__, __LINE__);   \
+      std::abort();                                                                          \
+    }                                                                                        \
+  } while (0)
+
+namespace ledger::fuzz {
+
+inline const std::filesystem::path& ScratchDir() {
+  static const std::filesystem::path dir = [] {
+    std::filesystem::path d = "/dev/shm/ledger-fuzz-" + std::to_string(::getpid());
+    std::filesystem::create_directories(d);
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(ScratchDir(), ec);
+    });
+    return d;
+  }();
+  return dir;
+}
+
+inline std::string WriteScratch(const std::string& name, std::string_view bytes) {
+  const std::string path = (ScratchDir() / name).string();
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  FUZZ_CHECK(out.good(), "cannot write the scratch file under /dev/shm");
+  return path;
+}
+
+// The two files of a reader that takes a pair: the input split at its first
+// kPairSeparator line (absent: all of it is the first file, the second is
+// empty). The dictionaries hold the separator, so the fuzzer finds it.
+inline constexpr std::string_view kPairSeparator = "\n=====\n";
+
+inline std::pair<std::string_view, std::string_view> SplitPair(std::string_view input) {
+  const size_t at = input.find(kPairSeparator);
+  if (at == std::string_view::npos) return {input, {}};
+  return {input.substr(0, at), input.substr(at + kPairSeparator.size())};
+}
+
+}  // namespace ledger::fuzz
