@@ -348,7 +348,12 @@ class Planner {
       for (const auto& [g, link] : index_.LinksOf(pupil)) {
         if (!link->active()) continue;
         if (desired.count({g, pupil})) {
-          if (transferred_.count(pupil)) {
+          // The link follows its pupil when the pupil moves in this run, and
+          // also when it moved in an earlier run of these files that stopped
+          // (a crash) before the links followed: the rerun must finish it.
+          const AccountView* v = index_.Find(pupil);
+          const bool behind = v != nullptr && link->placement.uai.str() != v->placement.uai.str();
+          if (transferred_.count(pupil) || behind) {
             Make(links_, UpdateGuardianLink{AccountId(g), AccountId(pupil)}, pupil);
             ++summary_.links_moved;
           }

@@ -76,6 +76,22 @@ std::vector<ExportSet> YearOne() {
   return {c, l};
 }
 
+// Year 2: Anaïs moved from the collège to the lycée (her parents' links
+// follow), Bastien moved up a class, Élise left the lycée in July.
+std::vector<ExportSet> YearTwo() {
+  std::vector<ExportSet> y2 = YearOne();
+  ExportSet& c = y2[0];
+  ExportSet& l = y2[1];
+  c.pupils.erase(c.pupils.begin());  // Anaïs left the collège…
+  c.pupils[0].class_name = "5B";      // …Bastien moved up a class
+  c.links = {Link("11", "200", 1, 1)};
+  l.pupils.push_back(Pupil("501", "1234567890A", "Lefèvre", "Anaïs", "2NDE1", 8));  // …to the lycée
+  l.pupils[0].left_on = Date{2023, 7, 4};  // Élise left in July
+  l.guardians.push_back(Adult("901", "Lefèvre", "Marc", "", "Marc.Lefevre@example.org ", 12));
+  l.links = {Link("500", "900", 1, 1), Link("501", "900", 1, 1), Link("501", "901", 2, 1)};
+  return y2;
+}
+
 class PlanTest : public ::testing::Test {
  protected:
   // Plans `sets` on the current log, handles every command (all must pass).
@@ -154,17 +170,7 @@ TEST_F(PlanTest, NextYearMovesThePupilWithItsLinksChangesClassesAndClosesLeavers
   const std::string anais = Index().PupilByIne("1234567890A");
   const std::string elise = Index().PupilByIne("9876543210C");
 
-  std::vector<ExportSet> y2 = YearOne();
-  ExportSet& c = y2[0];
-  ExportSet& l = y2[1];
-  c.pupils.erase(c.pupils.begin());  // Anaïs left the collège…
-  c.pupils[0].class_name = "5B";      // …Bastien moved up a class
-  c.links = {Link("11", "200", 1, 1)};
-  l.pupils.push_back(Pupil("501", "1234567890A", "Lefèvre", "Anaïs", "2NDE1", 8));  // …to the lycée
-  l.pupils[0].left_on = Date{2023, 7, 4};  // Élise left in July
-  l.guardians.push_back(Adult("901", "Lefèvre", "Marc", "", "Marc.Lefevre@example.org ", 12));
-  l.links = {Link("500", "900", 1, 1), Link("501", "900", 1, 1), Link("501", "901", 2, 1)};
-
+  const std::vector<ExportSet> y2 = YearTwo();
   const ImportPlan p = PlanAndApply(y2, Date{2023, 9, 1});
   EXPECT_EQ(p.summary.pupils_created, 0);
   EXPECT_EQ(p.summary.guardians_created, 0);
@@ -188,6 +194,32 @@ TEST_F(PlanTest, NextYearMovesThePupilWithItsLinksChangesClassesAndClosesLeavers
   EXPECT_EQ(index.LinksOf(anais).size(), 2u);
   // And the year after that, the same exports change nothing.
   EXPECT_TRUE(PlanAndApply(y2, Date{2023, 9, 1}).commands.empty());
+}
+
+// A kill between the pupils' phase and the links' phase of an import (the
+// transfer appended, the links not yet moved): the same files run again plan
+// the very commands the first run did not get to, with the same ids.
+TEST_F(PlanTest, ARunStoppedAfterATransferIsFinishedByTheRerunLinksIncluded) {
+  PlanAndApply(YearOne(), Date{2022, 9, 1});
+  const std::string anais = Index().PupilByIne("1234567890A");
+  const Date date{2023, 9, 1};
+  const std::vector<ExportSet> y2 = YearTwo();
+  auto plan = PlanImport(y2, dir_, Index(), PlanOptions{date, std::nullopt, "run-" + FormatIsoDate(date)});
+  ASSERT_TRUE(plan.ok());
+  auto h = CommandHandler::Open(log_, [] { return Timestamp{1'800'000'000'000'000}; });
+  ASSERT_TRUE(h.ok());
+  size_t done = 0;
+  for (; done < plan->commands.size() && CommandName(plan->commands[done].body) != "UpdateGuardianLink"; ++done)
+    ASSERT_TRUE((*h)->Handle(plan->commands[done]).ok());
+  ASSERT_LT(done, plan->commands.size()) << "the plan moves links";
+  std::vector<std::string> rest;
+  for (size_t i = done; i < plan->commands.size(); ++i) rest.push_back(plan->commands[i].id.str());
+
+  const ImportPlan rerun = PlanAndApply(y2, date);
+  std::vector<std::string> ids;
+  for (const Command& c : rerun.commands) ids.push_back(c.id.str());
+  EXPECT_EQ(ids, rest);
+  for (const auto& [g, link] : Index().LinksOf(anais)) EXPECT_EQ(link->placement.uai.str(), kLycee) << g;
 }
 
 TEST_F(PlanTest, AnAdultMatchingTwoAccountsIsReportedAndLeftOut) {
