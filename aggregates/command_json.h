@@ -53,7 +53,8 @@ Json OutcomeToJson(const CommandId& id, const Result<Outcome>& r);
 bool IsRefusal(const Status& s);
 
 // "byte 17 (line 1, column 17): syntax error while parsing object key" for a
-// body nlohmann-json refuses; empty when it parses.
+// body nlohmann-json refuses; "a number too large to represent" for a number
+// beyond a double (nlohmann gives no position for it); empty when it parses.
 std::string JsonSyntaxError(std::string_view text);
 
 }  // namespace ledger

@@ -51,6 +51,13 @@ std::string Error(std::string_view body, size_t max = 10) {
 
 // Found by tests/fuzz/fuzz_codec: the log stores strings up to their first
 // NUL, so a command carrying one would apply an event other than the one logged.
+// Found by tests/fuzz/fuzz_command: a number beyond a double is nlohmann's
+// out_of_range, not a parse_error, and escaped JsonSyntaxError.
+TEST(CommandJsonTest, ANumberTooLargeIsMalformedJson) {
+  EXPECT_EQ(Error(R"({"command_id":1e400})"), "malformed JSON at a number too large to represent");
+  EXPECT_EQ(JsonSyntaxError("[-3e7777]"), "a number too large to represent");
+}
+
 TEST(CommandJsonTest, StringsWithANulAreRefused) {
   const std::string c =
       R"({"command_id":"c","at":"2023-01-15T10:00:00Z","actor":{"kind":"system","id":"siecle"},"type":"ChangeClass","pupil":"p1","class":"3E\u00002"})";
