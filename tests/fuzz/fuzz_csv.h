@@ -9,7 +9,8 @@
 //   - the table written back in the dialect (every field quoted) splits into
 //     the same header and fields (when no field holds a CR, which the dialect
 //     may turn into LF).
-// Aborts through FUZZ_CHECK; never prints the input.
+// Aborts through FUZZ_CHECK; never prints the input. CheckValue: what the
+// readers promise of each value (UTF-8, trimmed), shared with fuzz_siecle.
 #pragma once
 
 #include <string>
@@ -19,6 +20,18 @@
 #include "tests/fuzz/fuzz_support.h"
 
 namespace ledger::fuzz {
+
+// Whether `v` has none of `blanks` at either end.
+inline bool Trimmed(std::string_view v, std::string_view blanks) {
+  return v.empty() ||
+         (blanks.find(v.front()) == std::string_view::npos && blanks.find(v.back()) == std::string_view::npos);
+}
+
+// A value a reader gives: UTF-8, trimmed of `blanks`.
+inline void CheckValue(const std::string& v, std::string_view blanks) {
+  FUZZ_CHECK(import::ToUtf8(v, "UTF-8", "value").ok(), "a value is not UTF-8");
+  FUZZ_CHECK(Trimmed(v, blanks), "a value is not trimmed");
+}
 
 inline std::string QuotedCsv(const import::CsvTable& t) {
   auto line = [](const std::vector<std::string>& fields) {
@@ -54,7 +67,7 @@ inline void CheckCsvText(std::string_view bytes, std::string_view encoding) {
   bool has_cr = false;
   auto trimmed = [&](const std::string& f) {
     has_cr = has_cr || f.find('\r') != std::string::npos;
-    return f.empty() || (f.front() != ' ' && f.front() != '\t' && f.back() != ' ' && f.back() != '\t');
+    return Trimmed(f, " \t");
   };
   for (const std::string& f : table->header) FUZZ_CHECK(trimmed(f), "a header field is not trimmed");
   for (const import::CsvRow& r : table->rows) {
