@@ -7,10 +7,12 @@
 // crash and saves the input as crash-<sha1> (the file itself is the
 // reproducer; keep it out of logs).
 //
-// ScratchPath(name): a file path in a directory of this process only,
-// /dev/shm/ledger-fuzz-PID (memory, not disk: a target writes it at every
-// execution), created on first use and removed at exit. WriteScratch
-// replaces the file's contents. Single-threaded use (libFuzzer runs one
+// ScratchDir(): a directory of this process only, /dev/shm/ledger-fuzz-PID
+// (memory, not disk: a target writes it at every execution), created on
+// first use and removed at a normal exit. libFuzzer ends with _Exit (time
+// limit) or a crash, which skip that; so first use also removes the
+// directories of processes that are gone. WriteScratch replaces a file's
+// contents there. Single-threaded use (libFuzzer runs one
 // input at a time per process).
 #pragma once
 
@@ -35,7 +37,18 @@ namespace ledger::fuzz {
 
 inline const std::filesystem::path& ScratchDir() {
   static const std::filesystem::path dir = [] {
-    std::filesystem::path d = "/dev/shm/ledger-fuzz-" + std::to_string(::getpid());
+    const std::filesystem::path root = "/dev/shm";
+    const std::string prefix = "ledger-fuzz-";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) != 0) continue;
+      const std::string pid = name.substr(prefix.size());
+      if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos &&
+          !std::filesystem::exists("/proc/" + pid))
+        std::filesystem::remove_all(entry.path(), ec);
+    }
+    std::filesystem::path d = root / (prefix + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     std::atexit([] {
       std::error_code ec;
