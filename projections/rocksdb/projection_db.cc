@@ -1,11 +1,13 @@
 #include "projections/rocksdb/projection_db.h"
 
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
@@ -206,6 +208,18 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
   // memtable, the write folds them, so reads of "now" stay short between
   // compactions (CompactStatistics folds those in files).
   o.max_successive_merges = 64;
+  // A reader opens the files the MANIFEST names while a live writer's
+  // compaction may delete some of them: that looks like damage once, not twice
+  // in a row. A damaged store fails every attempt.
+  for (int attempt = 1;; ++attempt) {
+    Result<std::unique_ptr<ProjectionDb>> db = OpenOnce(dir, options, o);
+    if (db.ok() || !options.read_only || db.status().code() != StatusCode::kDataLoss || attempt == 5) return db;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+  }
+}
+
+Result<std::unique_ptr<ProjectionDb>> ProjectionDb::OpenOnce(const std::filesystem::path& dir, const Options& options,
+                                                             rocksdb::Options o) {
   if (LostCurrent(dir)) return Damaged(dir, "its CURRENT file is missing");
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;

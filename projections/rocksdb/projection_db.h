@@ -58,6 +58,7 @@ class DB;
 
 namespace rocksdb {
 class Env;
+struct Options;
 }
 
 namespace ledger {
@@ -197,6 +198,8 @@ class ProjectionDb {
   Result<std::optional<std::string>> Get(const std::string& key) const;
   // Writes the layout version into a new store; refuses another layout.
   Status CheckFormat(bool read_only);
+  static Result<std::unique_ptr<ProjectionDb>> OpenOnce(const std::filesystem::path& dir, const Options& options,
+                                                        rocksdb::Options o);
   // Periods of one tier between lo and hi (strings: "2026", "2026-09", "2026-09-14").
   struct PeriodRange {
     std::string lo;
