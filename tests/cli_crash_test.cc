@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -63,16 +64,20 @@ struct KilledRun {
   std::chrono::milliseconds took{0};
 };
 
+// With `armed`, the kill's delay counts from the first moment armed() is true
+// (polled every millisecond), not from the start.
 KilledRun RunAndKill(const std::vector<std::string>& args, const fs::path& dir,
-                     std::optional<std::chrono::milliseconds> kill_after) {
+                     std::optional<std::chrono::milliseconds> kill_after,
+                     const std::function<bool()>& armed = nullptr) {
   fs::create_directories(dir);
   const auto start = Clock::now();
   const pid_t pid = SpawnLedger(args, dir);
   KilledRun r;
   if (kill_after) {
-    const auto deadline = start + *kill_after;
+    auto deadline = armed ? Clock::time_point::max() : start + *kill_after;
     int status = 0;
     while (Clock::now() < deadline) {
+      if (deadline == Clock::time_point::max() && armed()) deadline = Clock::now() + *kill_after;
       if (waitpid(pid, &status, WNOHANG) == pid) {  // exited before the kill: reap it here
         r.run.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         r.run.out = Slurp(dir / "out");
@@ -126,7 +131,13 @@ struct Tally {
 KilledRun RunUnderKills(const std::vector<std::string>& args, const fs::path& tmp, const fs::path& data, bool kill,
                         KillClock& clock, Tally& tally) {
   const int64_t before = LogSize(data / "log");
-  KilledRun r = RunAndKill(args, tmp / "run", kill ? std::optional(clock.Next()) : std::nullopt);
+  // Every other kill waits for the run's first append (then 0 to 2 ms): on a
+  // fast machine a run may otherwise load, plan and finish between two
+  // time-drawn kills, and on a slow one never reach its appends before them.
+  std::function<bool()> appending;
+  if (tally.kills % 2 == 1) appending = [&] { return LogSize(data / "log") > before; };
+  const std::chrono::milliseconds delay = appending ? std::chrono::milliseconds(tally.kills / 2 % 3) : clock.Next();
+  KilledRun r = RunAndKill(args, tmp / "run", kill ? std::optional(delay) : std::nullopt, appending);
   tally.kills += kill;
   if (r.killed) {
     ++tally.mid_run;
@@ -155,8 +166,8 @@ std::map<std::string, std::vector<Placed>> CommandsIn(const fs::path& log_dir) {
 }
 
 void PrintSummary(const Tally& t, size_t acknowledged) {
-  std::fprintf(stderr, "%d kills (%d mid-run), %zu commands acknowledged, 0 lost, 0 duplicated\n", t.kills,
-               t.mid_run, acknowledged);
+  std::fprintf(stderr, "%d kills (%d mid-run, %d while appending), %zu commands acknowledged, 0 lost, 0 duplicated\n",
+               t.kills, t.mid_run, t.mid_append, acknowledged);
 }
 
 TEST(CliCrashTest, SubmitKilledAtFiftyMomentsLosesAndDuplicatesNothing) {

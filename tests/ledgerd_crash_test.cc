@@ -1,6 +1,8 @@
 // Crash-exactness of ledgerd itself: the real binary is SIGKILLed at 50
-// random moments (30 to 400 ms after it serves) while four clients post
-// command batches to it, then restarted once more to let the clients finish.
+// random moments (once it has answered 1 to 12 batches, at random, so that
+// the kill lands among requests on a fast or a slow machine) while four
+// clients post command batches to it, then restarted once more to let the
+// clients finish.
 // After every kill and restart:
 //  - every acknowledged command (a 200 result `appended` or `replayed`) is in
 //    the log exactly once, at the stream, seq, partition and offset it was
@@ -76,7 +78,7 @@ TEST(LedgerdCrashTest, KilledAtFiftyRandomMomentsWhileClientsPostLosesAndDuplica
           << "round " << round << ": projections after restart differ from a clean rebuild";
     }
     std::atomic<bool> stop{false};
-    std::atomic<int> in_flight{0};
+    std::atomic<int> in_flight{0}, answered{0};
     std::vector<std::thread> threads;
     for (Client& c : clients)
       threads.emplace_back([&, &c = c] {
@@ -96,10 +98,18 @@ TEST(LedgerdCrashTest, KilledAtFiftyRandomMomentsWhileClientsPostLosesAndDuplica
           const json doc = json::parse(r.body);
           for (const json& result : doc["results"]) acks.Record(result);
           ++c.next;
+          ++answered;
         }
       });
     if (!last) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(30, 400)(rng)));
+      // The kill lands once this run has answered a random number of batches
+      // (1 to 12 of the ~25 a round's share of the workload holds), so it lands
+      // among requests whatever the machine's speed, and the workload lasts
+      // all the rounds.
+      const int target = std::uniform_int_distribution<int>(1, 12)(rng);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (answered < target && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
       if (in_flight > 0) ++kills_mid_post;
       EXPECT_EQ(d.Kill(), 128 + SIGKILL);
       ++kills;
