@@ -208,12 +208,16 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
   // memtable, the write folds them, so reads of "now" stay short between
   // compactions (CompactStatistics folds those in files).
   o.max_successive_merges = 64;
-  // A reader opens the files the MANIFEST names while a live writer's
-  // compaction may delete some of them: that looks like damage once, not twice
-  // in a row. A damaged store fails every attempt.
+  // A reader opens the files the MANIFEST names while a live writer's flush
+  // or compaction may delete some of them (a table file, or the write-ahead
+  // log holding the layout key): that looks like damage, or like a store of
+  // another layout, once, not eight times in a row. A damaged store fails
+  // every attempt.
   for (int attempt = 1;; ++attempt) {
     Result<std::unique_ptr<ProjectionDb>> db = OpenOnce(dir, options, o);
-    if (db.ok() || !options.read_only || db.status().code() != StatusCode::kDataLoss || attempt == 5) return db;
+    const StatusCode code = db.ok() ? StatusCode::kOk : db.status().code();
+    const bool raced = code == StatusCode::kDataLoss || code == StatusCode::kFailedPrecondition;
+    if (db.ok() || !options.read_only || !raced || attempt == 8) return db;
     std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
   }
 }
