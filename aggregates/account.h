@@ -47,6 +47,9 @@ struct AccountState {
   bool reset_pending = false;
   std::map<std::string, LinkState> links;  // guardians: pupil account id -> link
   std::string closed_reason;
+  // Where the account's AccountCreated is in the log (its partition is the
+  // stream's): the write path reads it back to open a sealed birth date.
+  int64_t created_offset = -1;
 
   bool exists() const { return position.seq > 0; }
   bool closed() const { return lifecycle == AccountLifecycle::kClosed; }

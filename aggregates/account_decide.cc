@@ -72,7 +72,7 @@ Status ValidatePlacement(const Placement& p) {
 
 Result<Events> Create(const AccountState& s, const Command& c, const CreateAccount& cmd) {
   LEDGER_RETURN_IF_ERROR(MustBeImportOrSupport(c.actor, "account creation"));
-  if (s.exists()) return AlreadyExists(Quote(cmd.account) + " already exists (login " + s.login + ")");
+  if (s.exists()) return AlreadyExists(Quote(cmd.account) + " already exists");
   const AccountCreated& d = cmd.data;
   if (d.login.empty()) return InvalidArgument("account creation without a login");
   if (d.kind == AccountKind::kPupil) {
@@ -250,15 +250,25 @@ Result<Events> ChangeClassOf(const AccountState& s, const Command& c, const Chan
 
 Result<Events> Close(const AccountState& s, const Command& c, const DecideContext& ctx,
                      const CloseAccount& cmd) {
+  if (cmd.reason == CloseReason::kErased) {
+    // Erasure (GDPR art. 17) also applies to an account already closed
+    // (a pupil who left): its personal data outlives the closure.
+    if (c.actor.kind != ActorKind::kAcademySupport)
+      return PermissionDenied("only academy support erases an account");
+    if (!s.exists()) return NotFound(Quote(cmd.account) + " does not exist");
+    if (s.closed_reason == "erased") return FailedPrecondition(Quote(cmd.account) + " is already erased");
+    if (cmd.note.empty())
+      return InvalidArgument("an erasure needs a reason: the request's reference (a ticket number, never a name)");
+    if (cmd.note.size() > 200) return InvalidArgument("an erasure's reason is at most 200 bytes (a reference)");
+    return Events{AccountClosed{"erased", cmd.note}};
+  }
   LEDGER_RETURN_IF_ERROR(MustExistOpen(s, cmd.account));
   switch (cmd.reason) {
     case CloseReason::kLeft:
       LEDGER_RETURN_IF_ERROR(MustBeImportOrSupport(c.actor, "closing a leaver's account"));
       return Events{AccountClosed{"left"}};
     case CloseReason::kErased:
-      if (c.actor.kind != ActorKind::kAcademySupport)
-        return PermissionDenied("only academy support erases an account");
-      return Events{AccountClosed{"erased"}};
+      break;  // above
     case CloseReason::kMergedInto: {
       LEDGER_RETURN_IF_ERROR(MustBeImportOrSupport(c.actor, "a merge of duplicates"));
       LEDGER_RETURN_IF_ERROR(MustBeGuardian(s, cmd.account));

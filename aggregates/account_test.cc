@@ -56,7 +56,7 @@ TEST(PupilCreation, RejectedWithMalformedIneOrUai) {
   AccountCreated d = NewPupil();
   d.ine = Ine("12345");
   EXPECT_REJECTED(Decide(AccountState{}, CreateAccount{kPupil, d}, SystemActor()),
-                  StatusCode::kInvalidArgument, "INE '12345'");
+                  StatusCode::kInvalidArgument, "malformed INE (5 characters)");
   d = NewPupil();
   d.placement.uai = Uai("0350005D");
   EXPECT_REJECTED(Decide(AccountState{}, CreateAccount{kPupil, d}, SystemActor()),

@@ -87,6 +87,7 @@ struct CloseAccount {
   AccountId account;
   CloseReason reason = CloseReason::kLeft;
   AccountId merged_into;  // with kMergedInto
+  std::string note;       // kErased: the request's reference (a ticket, never a name); required
 };
 struct DelegateRights {
   Uai uai;

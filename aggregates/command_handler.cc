@@ -10,12 +10,60 @@ namespace {
 
 bool IsEstablishmentStream(const std::string& stream) { return stream.rfind("uai:", 0) == 0; }
 
+bool IsErasure(const Event& e) {
+  const auto* c = std::get_if<AccountClosed>(&e.payload);
+  return c != nullptr && c->reason == "erased";
+}
+
 }  // namespace
 
-Result<std::unique_ptr<CommandHandler>> CommandHandler::Open(EventLog& log, Clock clock) {
-  std::unique_ptr<CommandHandler> h(new CommandHandler(log, std::move(clock)));
+Result<std::unique_ptr<CommandHandler>> CommandHandler::Open(EventLog& log, Clock clock,
+                                                             PersonalDataVault* vault) {
+  std::unique_ptr<CommandHandler> h(new CommandHandler(log, std::move(clock), vault));
   LEDGER_RETURN_IF_ERROR(h->Load());
+  h->DestroyErasedKeys();  // an erasure durable in the log whose key outlived a crash
   return h;
+}
+
+void CommandHandler::DestroyErasedKeys() {
+  if (vault_ == nullptr) {
+    erasures_.clear();
+    return;
+  }
+  std::vector<std::string> left;
+  for (const std::string& account : erasures_)
+    if (!vault_->Erase(account).ok()) left.push_back(account);  // tried again after the next batch
+  erasures_ = std::move(left);
+}
+
+Status CommandHandler::PrepareKeys(std::span<const Command> commands) {
+  if (vault_ == nullptr) return OkStatus();
+  std::vector<std::string> persons;
+  for (const Command& c : commands)
+    if (const auto* create = std::get_if<CreateAccount>(&c.body);
+        create != nullptr && !commands_.count(c.id.str()) && account(create->account) == nullptr)
+      persons.push_back(create->account.str());
+  if (persons.empty()) return OkStatus();
+  Status s = vault_->PrepareKeys(persons);
+  if (!s.ok()) return Unavailable("the key store failed, nothing was appended (retry the same commands): " + s.ToString());
+  return OkStatus();
+}
+
+// A sealed account's birth date, opened from its AccountCreated in the log.
+Status CommandHandler::OpenBirthDate(const std::string& id) {
+  AccountState& s = accounts_.at(id);
+  if (vault_ == nullptr || s.birth_date || s.created_offset < 0 || !s.is_pupil()) return OkStatus();
+  const int32_t partition = PartitionForKey(id, log_.partition_count());
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, log_.OpenReader(partition, s.created_offset));
+  LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());
+  if (!rec) return DataLoss(LogPosition(partition, s.created_offset) + ": the creation of " + id + " is missing");
+  LEDGER_ASSIGN_OR_RETURN(DecodedRecord d, DecodeLogRecord(*rec));
+  auto* created = std::get_if<AccountCreated>(&d.event.payload);
+  if (created == nullptr || d.event.stream.str() != id)
+    return DataLoss(LogPosition(partition, s.created_offset) + ": not the creation of " + id);
+  LEDGER_RETURN_IF_ERROR(vault_->Open(d.event.stream, *created));
+  s.birth_date = created->birth_date;  // none once erased: the account is closed then anyway
+  return OkStatus();
 }
 
 Status CommandHandler::Load() {
@@ -32,7 +80,10 @@ Status CommandHandler::ApplyLoaded(const LogRecord& rec, const DecodedRecord& d)
   if (est) {
     Apply(establishments_[e.stream.str()], e);
   } else {
-    Apply(accounts_[e.stream.str()], e);
+    AccountState& s = accounts_[e.stream.str()];
+    Apply(s, e);
+    if (std::holds_alternative<AccountCreated>(e.payload)) s.created_offset = rec.offset;
+    if (IsErasure(e)) erasures_.push_back(e.stream.str());
   }
   CommandRecord& cr = commands_[e.command_id.str()];
   if (cr.count == 0) cr = CommandRecord{e.stream, e.seq, 0, rec.partition, rec.offset};
@@ -81,6 +132,8 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
     return FailedPrecondition("command " + c.id.str() + " is dated " + FormatRfc3339(c.at) +
                               ", before the last event of " + stream.str() + " (" +
                               FormatRfc3339(pos.last_at) + ")");
+  if (acc != nullptr && std::holds_alternative<ActivateAccount>(c.body))
+    LEDGER_RETURN_IF_ERROR(OpenBirthDate(stream.str()));
   Result<std::vector<Payload>> decided =
       est ? DecideEstablishment(es ? *es : kNoEstablishment, c)
           : DecideAccount(acc ? *acc : kNoAccount, c, ContextFor(c));
@@ -104,6 +157,7 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
     e.command_id = c.id;
     e.prev_hash = prev;
     e.payload = std::move(p);
+    if (vault_ != nullptr) LEDGER_RETURN_IF_ERROR(vault_->Seal(e));
     records.push_back(SealEvent(e));
     prev = e.hash;
     out.events.push_back(std::move(e));
@@ -145,6 +199,10 @@ Result<Outcome> CommandHandler::Handle(const Command& c) {
 std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command> commands) {
   std::vector<Result<Outcome>> results;
   results.reserve(commands.size());
+  if (Status keys = poisoned_.ok() ? PrepareKeys(commands) : poisoned_; !keys.ok()) {
+    results.assign(commands.size(), keys);
+    return results;
+  }
   bool appended = false;
   for (const Command& c : commands) {
     results.push_back(Decide(c));
@@ -160,8 +218,15 @@ std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command
       poisoned_ = Unavailable("flushing the log failed, reopen the ledger: " + flushed.ToString());
       for (auto& r : results)
         if (r.ok() && r->count > 0 && !r->replayed) r = poisoned_;
+    } else {
+      // Durable now: an erasure's key may go (never before its event is in the log).
+      for (const auto& r : results)
+        if (r.ok() && !r->replayed)
+          for (const Event& e : r->events)
+            if (IsErasure(e)) erasures_.push_back(e.stream.str());
     }
   }
+  if (!erasures_.empty()) DestroyErasedKeys();
   pending_offsets_.clear();
   return results;
 }

@@ -17,6 +17,14 @@
 // If an append or a flush fails the handler is poisoned: every later call
 // returns Unavailable, and the caller reopens (the log is the truth).
 //
+// Personal data (events/personal_data.h): with a vault, each batch first
+// makes the keys of the accounts it creates exist durably (one sync), then
+// every AccountCreated is sealed before it is hashed and appended; after the
+// flush that made an erasure durable, the erased account's key is destroyed
+// (and again at Open for any erasure whose key outlived a crash). A pupil's
+// birth date, needed to activate, is opened on demand from the log. Without
+// a vault, events are written in clear (schema 1): tests of other rules.
+//
 // Thread-safety: not thread-safe; one handler per log writer.
 #pragma once
 
@@ -30,6 +38,7 @@
 #include "aggregates/establishment.h"
 #include "events/codec.h"
 #include "events/event_log.h"
+#include "events/personal_data.h"
 
 namespace ledger {
 
@@ -48,7 +57,8 @@ struct Outcome {
 
 class CommandHandler {
  public:
-  static Result<std::unique_ptr<CommandHandler>> Open(EventLog& log, Clock clock);
+  static Result<std::unique_ptr<CommandHandler>> Open(EventLog& log, Clock clock,
+                                                      PersonalDataVault* vault = nullptr);
 
   // Decides and appends one command, durably. Rejections: the Status of the
   // rule that refused (nothing appended). Unavailable if the log failed.
@@ -67,8 +77,12 @@ class CommandHandler {
   size_t stream_count() const { return accounts_.size() + establishments_.size(); }
 
  private:
-  CommandHandler(EventLog& log, Clock clock) : log_(log), clock_(std::move(clock)) {}
+  CommandHandler(EventLog& log, Clock clock, PersonalDataVault* vault)
+      : log_(log), clock_(std::move(clock)), vault_(vault) {}
   Status Load();
+  Status PrepareKeys(std::span<const Command> commands);
+  Status OpenBirthDate(const std::string& account);
+  void DestroyErasedKeys();
   Status ApplyLoaded(const LogRecord& rec, const DecodedRecord& d);
   Result<Outcome> Decide(const Command& c);  // and append, without flush
   DecideContext ContextFor(const Command& c) const;
@@ -83,6 +97,8 @@ class CommandHandler {
 
   EventLog& log_;
   Clock clock_;
+  PersonalDataVault* vault_;
+  std::vector<std::string> erasures_;  // accounts whose key is still to destroy
   Status poisoned_;
   size_t event_count_ = 0;
   std::unordered_map<std::string, AccountState> accounts_;

@@ -232,6 +232,7 @@ CommandBody ReadBody(Fields& f, const std::string& type) {
   if (type == "CloseAccount") {
     CloseAccount c{account(), ReadCloseReason(f), AccountId()};
     if (c.reason == CloseReason::kMergedInto) c.merged_into = account("merged_into");
+    c.note = f.Str("note", false);
     return c;
   }
   if (type == "DelegateRights")
@@ -330,6 +331,7 @@ Json CommandToJson(const Command& c) {
             j["reason"] = x.reason == CloseReason::kLeft ? "left" : x.reason == CloseReason::kErased ? "erased"
                                                                                                      : "merged_into";
             if (x.reason == CloseReason::kMergedInto) j["merged_into"] = x.merged_into.str();
+            if (!x.note.empty()) j["note"] = x.note;
           },
           [&](const DelegateRights& x) {
             j["uai"] = x.uai.str();

@@ -14,8 +14,8 @@
 
 namespace ledger::bench {
 
-size_t FillWorkload(EventLog& log, size_t families, uint32_t seed) {
-  auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; });
+size_t FillWorkload(EventLog& log, size_t families, uint32_t seed, PersonalDataVault* vault) {
+  auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; }, vault);
   if (!h.ok()) std::abort();
   std::vector<Command> cmds = testing::GenerateWorkload({families, seed, "b"});
   size_t events = 0;

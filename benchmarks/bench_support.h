@@ -17,9 +17,9 @@ namespace ledger::bench {
 
 using ScratchDir = testing::TempDir;
 
-// Writes the workload of `families` families through the write path; returns
-// the number of events appended.
-size_t FillWorkload(EventLog& log, size_t families, uint32_t seed = 1);
+// Writes the workload of `families` families through the write path (sealing
+// personal data with `vault` when given); returns the number of events appended.
+size_t FillWorkload(EventLog& log, size_t families, uint32_t seed = 1, PersonalDataVault* vault = nullptr);
 
 // Appends one pupil with `events` events (creation, notification, activation,
 // then staff resets and completions) under account id `account`.

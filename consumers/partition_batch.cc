@@ -36,8 +36,13 @@ const AccountId* LinkedPupil(const Payload& p) {
 void Index(ProjectionDb::Batch& b, const Event& e) {
   const std::string& account = e.stream.str();
   if (const auto* c = std::get_if<AccountCreated>(&e.payload)) {
-    b.PutSearchEntry(SearchIndex::kLogin, SearchKey(SearchIndex::kLogin, c->login), account);
-    b.PutSearchEntry(SearchIndex::kIne, SearchKey(SearchIndex::kIne, c->ine.str()), account);
+    if (c->sealed.empty()) {  // schema 1: the values themselves
+      b.PutSearchEntry(SearchIndex::kLogin, SearchKey(SearchIndex::kLogin, c->login), account);
+      b.PutSearchEntry(SearchIndex::kIne, SearchKey(SearchIndex::kIne, c->ine.str()), account);
+    } else {  // schema 2: their keyed hashes, as the event carries them
+      b.PutSearchEntry(SearchIndex::kLogin, KeyedSearchKey(c->login_key), account);
+      b.PutSearchEntry(SearchIndex::kIne, KeyedSearchKey(c->ine_key), account);
+    }
     b.PutPlace(c->placement);
   } else if (const auto* t = std::get_if<PupilTransferred>(&e.payload)) {
     b.PutPlace(t->to);

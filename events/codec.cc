@@ -55,11 +55,22 @@ struct PayloadEncoder {
   Offset<void> operator()(const AccountCreated& e) {
     auto placement = PutPlacement(b, e.placement);
     auto* keys = PutKeys(e.match_keys);
+    if (e.sealed.empty())  // schema 1: every field in clear, encoded exactly as before schema 2
+      return fb::CreateAccountCreatedDirect(
+                 b, CastEnum<fb::AccountKind>(e.kind), e.login.c_str(),
+                 CastEnum<fb::SourceSystem>(e.source_system), e.source_id.c_str(),
+                 e.source_file.c_str(), placement, e.ine.str().c_str(), PackDate(e.birth_date),
+                 e.last_name.c_str(), e.first_name.c_str(), e.has_mobile, e.has_email, keys)
+          .Union();
+    // Schema 2: the personal fields are absent; `sealed` holds them. Whatever
+    // the event holds in clear (it was just sealed, or opened) is not written.
+    std::vector<uint8_t> sealed(e.sealed.begin(), e.sealed.end());
     return fb::CreateAccountCreatedDirect(
-               b, CastEnum<fb::AccountKind>(e.kind), e.login.c_str(),
-               CastEnum<fb::SourceSystem>(e.source_system), e.source_id.c_str(),
-               e.source_file.c_str(), placement, e.ine.str().c_str(), PackDate(e.birth_date),
-               e.last_name.c_str(), e.first_name.c_str(), e.has_mobile, e.has_email, keys)
+               b, CastEnum<fb::AccountKind>(e.kind), nullptr,
+               CastEnum<fb::SourceSystem>(e.source_system), nullptr, e.source_file.c_str(),
+               placement, nullptr, 0, nullptr, nullptr, e.has_mobile, e.has_email, keys, &sealed,
+               e.login_key.empty() ? nullptr : e.login_key.c_str(),
+               e.ine_key.empty() ? nullptr : e.ine_key.c_str())
         .Union();
   }
   Offset<void> operator()(const AccountNotified& e) {
@@ -101,7 +112,9 @@ struct PayloadEncoder {
     return fb::CreatePupilTransferred(b, placement).Union();
   }
   Offset<void> operator()(const AccountClosed& e) {
-    return fb::CreateAccountClosedDirect(b, e.reason.c_str()).Union();
+    // `note` absent when empty: closures from before it existed encode as they did.
+    return fb::CreateAccountClosedDirect(b, e.reason.c_str(), e.note.empty() ? nullptr : e.note.c_str())
+        .Union();
   }
   Offset<void> operator()(const RightsDelegated& e) {
     return fb::CreateRightsDelegatedDirect(b, e.delegate.str().c_str(),
@@ -147,12 +160,23 @@ Result<Payload> GetPayload(const fb::EventBody& body) {
   switch (body.payload_type()) {
     case fb::Payload::AccountCreated: {
       auto* p = body.payload_as_AccountCreated();
-      return Payload(AccountCreated{
+      AccountCreated a{
           CastEnum<AccountKind>(p->kind()), Str(p->login()),
           CastEnum<SourceSystem>(p->source_system()), Str(p->source_id()), Str(p->source_file()),
           GetPlacement(p->placement()), Ine(Str(p->ine())), UnpackDate(p->birth_date()),
           Str(p->last_name()), Str(p->first_name()), p->has_mobile(), p->has_email(),
-          GetKeys(p->match_keys())});
+          GetKeys(p->match_keys())};
+      if (const auto* sealed = p->sealed(); sealed != nullptr && sealed->size() > 0) {
+        a.sealed.assign(reinterpret_cast<const char*>(sealed->data()), sealed->size());
+        a.login_key = Str(p->login_key());
+        a.ine_key = Str(p->ine_key());
+        a.personal = PersonalData::kSealed;
+        // A sealed event carries no clear personal field: one that does is not ours.
+        if (!a.login.empty() || !a.ine.empty() || a.birth_date || !a.last_name.empty() ||
+            !a.first_name.empty() || !a.source_id.empty())
+          return InvalidArgument("sealed AccountCreated that also carries personal fields in clear (corrupt)");
+      }
+      return Payload(std::move(a));
     }
     case fb::Payload::AccountNotified: {
       auto* p = body.payload_as_AccountNotified();
@@ -188,7 +212,8 @@ Result<Payload> GetPayload(const fb::EventBody& body) {
     case fb::Payload::PupilTransferred:
       return Payload(PupilTransferred{GetPlacement(body.payload_as_PupilTransferred()->to())});
     case fb::Payload::AccountClosed:
-      return Payload(AccountClosed{Str(body.payload_as_AccountClosed()->reason())});
+      return Payload(AccountClosed{Str(body.payload_as_AccountClosed()->reason()),
+                                   Str(body.payload_as_AccountClosed()->note())});
     case fb::Payload::RightsDelegated: {
       auto* p = body.payload_as_RightsDelegated();
       return Payload(RightsDelegated{StaffId(Str(p->delegate())), CastEnum<Module>(p->module_()),

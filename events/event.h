@@ -76,6 +76,11 @@ struct Placement {
   friend bool operator==(const Placement&, const Placement&) = default;
 };
 
+// What an AccountCreated in hand holds of the person's fields: in clear
+// (schema 1, or opened with the person's key), still sealed (read without the
+// key store), or erased (the key was destroyed: `ledger erase`).
+enum class PersonalData : uint8_t { kClear, kSealed, kErased };
+
 struct AccountCreated {
   AccountKind kind = AccountKind::kPupil;
   std::string login;  // "p.martin12", unique nationally
@@ -93,6 +98,14 @@ struct AccountCreated {
   // establishments (hex BLAKE2b digests of normalised name + first name +
   // mobile, or + e-mail; never the values themselves). Empty for pupils.
   std::vector<std::string> match_keys;
+  // Schema 2 (events/privacy/README.md): the personal fields above — login,
+  // ine, birth_date, last_name, first_name, source_id — are written to the log
+  // only inside `sealed`, encrypted under the person's own key; the clear
+  // fields are then empty on the wire. `personal` says what a reader holds.
+  std::string sealed;     // nonce ‖ XChaCha20-Poly1305 ciphertext; empty: schema 1, all in clear
+  std::string login_key;  // keyed BLAKE2b of the login (search index), hex; empty in schema 1
+  std::string ine_key;    // … of the INE (pupils: search, re-import matching)
+  PersonalData personal = PersonalData::kClear;  // not on the wire
   friend bool operator==(const AccountCreated&, const AccountCreated&) = default;
 };
 struct AccountNotified {
@@ -144,6 +157,7 @@ struct PupilTransferred {
 };
 struct AccountClosed {
   std::string reason;  // "left", "merged_into:<account id>", "erased"
+  std::string note;    // erasure: the request's reference (`ledger erase --reason`); never a name
   friend bool operator==(const AccountClosed&, const AccountClosed&) = default;
 };
 struct RightsDelegated {
@@ -194,6 +208,8 @@ using Hash = std::array<uint8_t, 32>;
 std::string HexOf(const Hash& h);
 
 inline constexpr uint16_t kSchemaVersion = 1;
+// An AccountCreated whose personal fields are sealed (AccountCreated::sealed).
+inline constexpr uint16_t kSealedSchemaVersion = 2;
 
 struct Event {
   EventId event_id;

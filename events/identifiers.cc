@@ -36,15 +36,15 @@ std::string MakeUai(uint32_t n) {
 }
 
 Status ValidateIne(std::string_view t) {
-  const std::string shown(t);
   bool ok = t.size() == 11;
   for (size_t i = 0; ok && i < 9; ++i) ok = IsDigit(t[i]);
   if (ok) ok = IsDigit(t[9]) || IsUpper(t[9]);
   if (ok) ok = IsUpper(t[10]);
   if (!ok)
-    return InvalidArgument("INE '" + shown +
-                           "': expected 11 characters, 9 digits then a digit or capital letter "
-                           "then a capital letter");
+    // The value is not echoed: an INE identifies a child (ARCHITECTURE §9).
+    return InvalidArgument("malformed INE (" + std::to_string(t.size()) +
+                           " characters): expected 11 characters, 9 digits then a digit or capital "
+                           "letter then a capital letter");
   return OkStatus();
 }
 

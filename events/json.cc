@@ -13,19 +13,28 @@ namespace {
 
 struct PayloadRenderer {
   Json operator()(const AccountCreated& e) const {
+    // Personal fields: as read (clear, or opened with the person's key),
+    // "[erased]" once the key is destroyed, absent while still sealed.
+    const bool sealed = e.personal == PersonalData::kSealed;
+    const bool erased = e.personal == PersonalData::kErased;
     Json j;
+    auto personal = [&](const char* key, const std::string& value) {
+      if (!sealed) j[key] = erased ? std::string(kErasedMark) : value;
+    };
     j["kind"] = Name(e.kind);
-    j["login"] = e.login;
+    personal("login", e.login);
     j["source_system"] = Name(e.source_system);
-    j["source_id"] = e.source_id;
+    personal("source_id", e.source_id);
     j["source_file"] = e.source_file;
     if (e.kind == AccountKind::kPupil) {
       PutPlacement(j, e.placement, /*with_class=*/true);
-      j["ine"] = e.ine.str();
-      j["birth_date"] = e.birth_date ? FormatIsoDate(*e.birth_date) : "";
+      personal("ine", e.ine.str());
+      personal("birth_date", e.birth_date ? FormatIsoDate(*e.birth_date) : "");
     }
-    j["last_name"] = e.last_name;
-    j["first_name"] = e.first_name;
+    personal("last_name", e.last_name);
+    personal("first_name", e.first_name);
+    if (sealed) j["personal_data"] = "encrypted";
+    if (erased) j["personal_data"] = "erased";
     j["has_mobile"] = e.has_mobile;
     j["has_email"] = e.has_email;
     if (!e.match_keys.empty()) j["match_keys"] = e.match_keys;
@@ -64,7 +73,11 @@ struct PayloadRenderer {
     PutPlacement(j, e.to, /*with_class=*/true);
     return j;
   }
-  Json operator()(const AccountClosed& e) const { return Json{{"reason", e.reason}}; }
+  Json operator()(const AccountClosed& e) const {
+    Json j{{"reason", e.reason}};
+    if (!e.note.empty()) j["note"] = e.note;
+    return j;
+  }
   Json operator()(const RightsDelegated& e) const {
     return Json{{"delegate", e.delegate.str()},
                 {"module", Name(e.module)},

@@ -18,6 +18,9 @@ namespace ledger {
 
 using Json = nlohmann::ordered_json;
 
+// What every output shows for a personal field whose key was destroyed.
+inline constexpr std::string_view kErasedMark = "[erased]";
+
 Json ActorToJson(const Actor& a);
 // Adds uai, department, academy, level (and class) to `j`, as the export renders a placement.
 void PutPlacement(Json& j, const Placement& p, bool with_class);

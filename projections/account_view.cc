@@ -51,7 +51,9 @@ void ApplyToView(AccountView& v, const Event& e) {
           [&](const AccountCreated& p) {
             v.kind = p.kind;
             v.state = ViewState::kCreated;
-            v.login = p.login;
+            v.login = p.login;  // schema 1; schema 2 holds it in `sealed`
+            v.sealed = p.sealed;
+            v.personal = p.sealed.empty() ? PersonalData::kClear : PersonalData::kSealed;
             v.source_system = p.source_system;
             v.placement = p.placement;
             v.has_mobile = p.has_mobile;
@@ -109,9 +111,10 @@ void ApplyToView(AccountView& v, const Event& e) {
           [&](const PupilTransferred& p) { v.placement = p.to; },
           [&](const ClassChanged& p) { v.placement.class_name = p.class_name; },
           [&](const AccountClosed& p) {
+            // An erasure after a closure keeps the closing date.
+            if (v.state != ViewState::kClosed) v.closed_at = e.occurred_at;
             v.state = ViewState::kClosed;
             v.closed_reason = p.reason;
-            v.closed_at = e.occurred_at;
           },
           [&](const RightsDelegated&) {},
           [&](const DelegationRevoked&) {},

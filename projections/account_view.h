@@ -54,7 +54,11 @@ struct AccountView {
   AccountKind kind = AccountKind::kPupil;
   ViewState state = ViewState::kCreated;
   bool reset_pending = false;
-  std::string login;
+  std::string login;   // schema 1; empty in schema 2 (see `sealed`)
+  // Schema 2: the account's sealed personal fields (AccountCreated::sealed),
+  // opened at read time with the key store (ops/query), never here.
+  std::string sealed;
+  PersonalData personal = PersonalData::kClear;  // not stored: kSealed when `sealed` is set
   SourceSystem source_system = SourceSystem::kManual;
   Placement placement;  // pupils
   std::optional<ActivationMethod> activation_method;

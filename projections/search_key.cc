@@ -1,6 +1,6 @@
 #include "projections/search_key.h"
 
-#include <cctype>
+#include "events/privacy/key_vault.h"
 
 namespace ledger {
 
@@ -13,14 +13,11 @@ std::optional<SearchIndex> ParseSearchIndex(std::string_view s) {
 }
 
 std::string SearchKey(SearchIndex index, std::string_view value) {
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
-  std::string key(value);
-  for (char& c : key) {
-    unsigned char u = static_cast<unsigned char>(c);
-    c = static_cast<char>(index == SearchIndex::kLogin ? std::tolower(u) : std::toupper(u));
-  }
-  return key;
+  return index == SearchIndex::kLogin ? privacy::NormalizeLogin(value) : privacy::NormalizeIne(value);
+}
+
+std::string KeyedSearchKey(std::string_view keyed_hash) {
+  return keyed_hash.empty() ? std::string() : "\x01" + std::string(keyed_hash);
 }
 
 }  // namespace ledger

@@ -1,10 +1,12 @@
 // Search keys: how the projection's account indexes (login, INE) turn the
 // value a person types into the key they are stored and looked up under.
 //
-// Today the key is the normalised value itself. The privacy work turns it into
-// a keyed hash (BLAKE2b with a deployment secret): that changes SearchKey()
-// only — the index's structure (one entry per key and account, see
-// projection_db.h) and every caller stay as they are.
+// Schema 1 events are indexed under the normalised value itself (SearchKey).
+// Schema 2 events carry keyed hashes of their login and INE (BLAKE2b keyed
+// with the deployment's lookup secret, events/privacy/lookup_key.h), indexed
+// under KeyedSearchKey(hash): a reader computes the same hash from what was
+// typed (it needs the master key), so the store never holds a login or an
+// INE in clear. Both kinds live in one index (projection_db.h), apart.
 // Pure; thread-safe.
 #pragma once
 
@@ -21,5 +23,9 @@ std::optional<SearchIndex> ParseSearchIndex(std::string_view s);
 // Logins compare without case ("P.Martin12" finds "p.martin12"); INEs are
 // upper case. Surrounding blanks are ignored. Empty for an empty value.
 std::string SearchKey(SearchIndex index, std::string_view value);
+
+// The index key of a keyed hash (hex): 0x01 then the hash, never equal to a
+// SearchKey (no typed value starts with a control character). Empty for empty.
+std::string KeyedSearchKey(std::string_view keyed_hash);
 
 }  // namespace ledger

@@ -78,7 +78,8 @@ std::string EncodeView(const AccountView& v) {
                         v.closed_at.micros, v.updated_at.micros, v.closed_reason, v.seq, links,
                         json::binary(std::vector<uint8_t>(v.last_hash.begin(), v.last_hash.end())),
                         v.has_mobile, v.has_email, v.notified_by ? static_cast<int>(*v.notified_by) : -1,
-                        v.notice_expires_at.micros});
+                        v.notice_expires_at.micros,
+                        json::binary(std::vector<uint8_t>(v.sealed.begin(), v.sealed.end()))});
   std::vector<uint8_t> out = json::to_cbor(j);
   return std::string(out.begin(), out.end());
 }
@@ -108,6 +109,11 @@ Result<AccountView> DecodeView(std::string_view bytes) {
     v.has_email = j.at(18).get<bool>();
     if (int c = j.at(19).get<int>(); c >= 0) v.notified_by = static_cast<NotifyChannel>(c);
     v.notice_expires_at = Timestamp{j.at(20).get<int64_t>()};
+    if (j.size() > 21) {  // stores written before schema 2 have no sealed fields
+      const auto& sealed = j.at(21).get_binary();
+      v.sealed.assign(sealed.begin(), sealed.end());
+      if (!v.sealed.empty()) v.personal = PersonalData::kSealed;
+    }
     for (const json& l : j.at(15)) {
       LinkView lv = LinkFromCbor(l);
       v.links.emplace(lv.pupil, std::move(lv));
@@ -148,9 +154,12 @@ Json ViewToJson(const AccountView& v) {
   Json j{{"account", v.id},
          {"kind", Name(v.kind)},
          {"state", Name(v.state)},
-         {"reset_pending", v.reset_pending},
-         {"login", v.login},
-         {"source_system", Name(v.source_system)}};
+         {"reset_pending", v.reset_pending}};
+  // The login as read: clear, "[erased]", or absent while sealed (ops/query opens it).
+  if (v.personal == PersonalData::kClear) j["login"] = v.login;
+  if (v.personal == PersonalData::kErased) j["login"] = kErasedMark;
+  if (v.personal == PersonalData::kSealed) j["personal_data"] = "encrypted";
+  j["source_system"] = Name(v.source_system);
   if (v.kind == AccountKind::kPupil) j["establishment"] = PlacementJson(v.placement);
   if (v.activation_method) j["activation_method"] = Name(*v.activation_method);
   j["has_mobile"] = v.has_mobile;  // whether contact details are on file, never the details

@@ -90,7 +90,7 @@ class ImportCliTest : public ::testing::Test {
     return Run(args);
   }
   std::string Export() {
-    CliRun e = Run({"export", "--format", "jsonl", "--data", Data()});
+    CliRun e = Run({"export", "--format", "jsonl", "--with-personal-data", "--data", Data()});
     EXPECT_EQ(e.code, 0) << e.err;
     return e.out;
   }

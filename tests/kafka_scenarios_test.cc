@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -35,6 +36,8 @@
 #include "events/kafka/kafka_event_log.h"
 #include "events/kafka/testing/mock_cluster.h"
 #include "events/log_scan.h"
+#include "events/privacy/key_vault.h"
+#include "events/privacy/log_key_store.h"
 #include "events/testing/log_contents.h"
 #include "events/testing/temp_dir.h"
 #include "ops/cli/migrate.h"
@@ -359,6 +362,85 @@ TEST_F(KafkaScenarioTest, LedgerMigrateKilledMidRunThenRerunHoldsExactlyTheEmbed
   ASSERT_EQ(on_kafka.code, 0) << on_kafka.err;
   EXPECT_EQ(on_kafka.out, on_embedded.out);
   EXPECT_NE(on_kafka.out.find("035"), std::string::npos) << on_kafka.out;
+}
+
+}  // namespace
+}  // namespace ledger
+
+namespace ledger {
+namespace {
+
+// Personal data on Kafka (ARCHITECTURE §9): the events topic read back holds
+// no login, name or INE of the workload, and the key store topic — a second,
+// compacted topic — lets another instance (a standby taking over) open every
+// sealed field, while an erasure's tombstone erases it for every instance.
+TEST_F(KafkaScenarioTest, TheTopicHoldsNoPersonalFieldAndTheKeyStoreTopicIsSharedAndErasable) {
+  const std::vector<Command> commands = testing::GenerateWorkload({120, 5, "p"});
+  privacy::Secret32 master = privacy::Secret32::Random();
+  auto open_keys = [&]() -> std::unique_ptr<privacy::LogKeyStore> {
+    KafkaLogOptions o = cluster_.LogOptions("ledger.account-events.keys");
+    o.purpose = TopicPurpose::kKeyStore;
+    o.partitions = 3;
+    auto log = KafkaEventLog::Open(o);
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    if (!log.ok()) return nullptr;
+    auto store = privacy::LogKeyStore::Open(std::move(log).value());
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  };
+  auto kafka = OpenKafka();
+  auto keys = open_keys();
+  ASSERT_TRUE(kafka && keys);
+  privacy::KeyVault vault(*keys, master);
+  auto h = CommandHandler::Open(*kafka, FixedNow, &vault);
+  ASSERT_TRUE(h.ok());
+  for (size_t i = 0; i < commands.size(); i += kBatch)
+    for (const auto& r : (*h)->HandleBatch(std::span<const Command>(commands.data() + i,
+                                                                     std::min(kBatch, commands.size() - i))))
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+
+  std::string topic_bytes;
+  for (const auto& [p, offset, key, value] : ReadLog(*kafka)) topic_bytes += value;
+  ASSERT_GT(topic_bytes.size(), 50000u);
+  std::vector<std::pair<std::string, AccountCreated>> created;
+  for (const Command& c : commands)
+    if (const auto* cc = std::get_if<CreateAccount>(&c.body)) created.emplace_back(cc->account.str(), cc->data);
+  ASSERT_GT(created.size(), 100u);
+  for (const auto& [id, d] : created)
+    for (const std::string& v : {d.login, d.last_name, d.first_name, d.ine.str()})
+      if (v.size() >= 6) EXPECT_EQ(topic_bytes.find(v), std::string::npos) << "a personal field of " << id;
+
+  // Another instance: its own view of the key store topic opens the fields.
+  auto other_keys = open_keys();
+  ASSERT_NE(other_keys, nullptr);
+  privacy::KeyVault other(*other_keys, master);
+  auto first_pupil = std::find_if(created.begin(), created.end(),
+                                  [](const auto& c) { return c.second.kind == AccountKind::kPupil; });
+  ASSERT_NE(first_pupil, created.end());
+  auto read_created = [&](const std::string& id) {
+    for (const auto& [p, offset, key, value] : ReadLog(*kafka))
+      if (key == id) {
+        auto d = DecodeRecord(value);
+        if (d.ok() && std::holds_alternative<AccountCreated>(d->event.payload))
+          return std::get<AccountCreated>(d->event.payload);
+      }
+    return AccountCreated{};
+  };
+  AccountCreated a = read_created(first_pupil->first);
+  ASSERT_EQ(a.personal, PersonalData::kSealed);
+  ASSERT_TRUE(other.Open(StreamId(first_pupil->first), a).ok());
+  EXPECT_EQ(a.last_name, first_pupil->second.last_name);
+  EXPECT_EQ(a.birth_date, first_pupil->second.birth_date);
+
+  // Erased by the writer: a tombstone on the topic; a fresh reader sees it erased.
+  ASSERT_TRUE(vault.Erase(first_pupil->first).ok());
+  auto after = open_keys();
+  ASSERT_NE(after, nullptr);
+  privacy::KeyVault reader(*after, master);
+  AccountCreated b = read_created(first_pupil->first);
+  ASSERT_TRUE(reader.Open(StreamId(first_pupil->first), b).ok());
+  EXPECT_EQ(b.personal, PersonalData::kErased);
+  EXPECT_TRUE(b.last_name.empty());
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ TEST(LedgerdKafkaTest, CommandsThroughTheApiAreProjectedLiveFromTheTopic) {
   MockKafkaCluster cluster(3);
   ASSERT_TRUE(cluster.CreateTopic("ledger.account-events", 12, 3).ok());
   ASSERT_TRUE(cluster.CreateTopic("ledger.account-events.writer", 1, 3).ok());  // the writer's lease
+  ASSERT_TRUE(cluster.CreateTopic("ledger.account-events.keys", 3, 3).ok());    // the key store
   TempDir tmp("ledgerd-kafka");
   const std::string data = (tmp.path() / "data").string();
   const std::string uri = "kafka://" + cluster.bootstrap_servers() + "?replication=3";
@@ -76,6 +77,7 @@ TEST(LedgerdKafkaTest, AStandbyAnswersWithTheWritersAddressFollowsItAndTakesOver
   MockKafkaCluster cluster(3);
   ASSERT_TRUE(cluster.CreateTopic("ledger.account-events", 6, 3).ok());
   ASSERT_TRUE(cluster.CreateTopic("ledger.account-events.writer", 1, 3).ok());  // the writer's lease
+  ASSERT_TRUE(cluster.CreateTopic("ledger.account-events.keys", 3, 3).ok());    // the key store
   TempDir tmp("ledgerd-kafka-standby");
   const std::string uri = "kafka://" + cluster.bootstrap_servers() + "?replication=3";
   const std::string data_a = (tmp.path() / "a").string(), data_b = (tmp.path() / "b").string();
@@ -85,9 +87,11 @@ TEST(LedgerdKafkaTest, AStandbyAnswersWithTheWritersAddressFollowsItAndTakesOver
   const std::vector<Command> first(cmds.begin(), cmds.begin() + static_cast<long>(half)),
       second(cmds.begin() + static_cast<long>(half), cmds.end());
 
-  Ledgerd a(data_a, tmp.path() / "run-a", {"--log", uri});
+  // One deployment: one master key (the key store is the topic's ".keys" twin).
+  const std::string master = (tmp.path() / "master.key").string();
+  Ledgerd a(data_a, tmp.path() / "run-a", {"--log", uri, "--master-key-file", master});
   ASSERT_TRUE(a.WaitWriter()) << a.err();
-  Ledgerd b(data_b, tmp.path() / "run-b", {"--log", uri});
+  Ledgerd b(data_b, tmp.path() / "run-b", {"--log", uri, "--master-key-file", master});
   ASSERT_TRUE(b.WaitReady()) << b.err();
   HttpResult ready = Http(b.url(), "GET", "/readyz");
   EXPECT_NE(ready.body.find("\"role\": \"standby\""), std::string::npos) << ready.body;

@@ -490,7 +490,8 @@ Result<Batch*> KafkaEventLog::Impl::Enqueue(std::string_view key,
   std::vector<rd_kafka_message_t> messages(n);
   for (size_t i = 0; i < n; ++i) {
     messages[i] = rd_kafka_message_t{};
-    messages[i].payload = const_cast<char*>(values[i].data());
+    // An empty value is produced as a null one: a tombstone (the key store's erasure).
+    messages[i].payload = values[i].empty() ? nullptr : const_cast<char*>(values[i].data());
     messages[i].len = values[i].size();
     messages[i].key = const_cast<char*>(key.data());
     messages[i].key_len = key.size();

@@ -17,8 +17,8 @@ std::string When(Timestamp t) {
 
 }  // namespace
 
-Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out) {
-  LEDGER_ASSIGN_OR_RETURN(auto handler, CommandHandler::Open(log, clock));
+Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out, PersonalDataVault* vault) {
+  LEDGER_ASSIGN_OR_RETURN(auto handler, CommandHandler::Open(log, clock, vault));
   const std::vector<DemoStep> steps = DemoScenario();
   DemoSummary sum;
   std::set<std::string> types;

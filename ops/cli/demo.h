@@ -25,6 +25,7 @@ struct DemoSummary {
   size_t event_types_covered = 0;  // distinct event types among this run's appended or replayed steps
 };
 
-Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out);
+// `vault` seals personal data (events/personal_data.h); null writes it in clear.
+Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out, PersonalDataVault* vault = nullptr);
 
 }  // namespace ledger

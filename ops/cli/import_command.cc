@@ -1,4 +1,5 @@
 #include "ops/cli/import_command.h"
+#include "ops/datadir/personal_vault.h"
 
 #include <sodium.h>
 
@@ -68,7 +69,9 @@ Status ImportSets(const LogFlags& flags, const ImportRequest& request,
   const Date date = request.date ? *request.date : DateOf(now());
   LEDGER_ASSIGN_OR_RETURN(std::string run_id, RunId(files, date));
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kWrite));
-  LEDGER_ASSIGN_OR_RETURN(import::LedgerIndex index, import::LedgerIndex::Load(*log));
+  // The vault first: its keyed lookups match pupils and guardians already in the ledger.
+  LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, OpenVault(flags, VaultAccess::kWrite));
+  LEDGER_ASSIGN_OR_RETURN(import::LedgerIndex index, import::LedgerIndex::Load(*log, &vault.vault->keyer()));
   LEDGER_ASSIGN_OR_RETURN(
       import::ImportPlan plan,
       import::PlanImport(sets, dir, index, import::PlanOptions{date, request.expected_uai, run_id}));
@@ -81,7 +84,8 @@ Status ImportSets(const LogFlags& flags, const ImportRequest& request,
     fmt::print(out, "dry run: {} commands planned, nothing appended\n", plan.commands.size());
     return OkStatus();
   }
-  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<CommandHandler> handler, CommandHandler::Open(*log, now));
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<CommandHandler> handler,
+                          CommandHandler::Open(*log, now, vault.vault.get()));
   const Submitted sent = SubmitInGroupCommits(*handler, plan.commands, kGroupCommit, "importing");
   if (!sent.failure.ok()) {
     const Command& failed = plan.commands[sent.failure_index];

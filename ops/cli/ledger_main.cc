@@ -17,6 +17,7 @@
 #include "ops/cli/academy_demo.h"
 #include "ops/cli/demo.h"
 #include "ops/cli/serve_demo.h"
+#include "ops/cli/erase_command.h"
 #include "ops/cli/export.h"
 #include "ops/cli/import_command.h"
 #include "ops/cli/simulate_command.h"
@@ -24,6 +25,7 @@
 #include "ops/auth/access.h"
 #include "ops/cli/token_command.h"
 #include "ops/datadir/log_flags.h"
+#include "ops/datadir/personal_vault.h"
 #include "ops/cli/migrate_command.h"
 #include "ops/cli/queries.h"
 
@@ -36,16 +38,22 @@ int Fail(const Status& s) {
   return 1;
 }
 
-int RunExport(const LogFlags& flags, const std::string& format, const std::string& output) {
+int RunExport(const LogFlags& flags, const std::string& format, const std::string& output, bool personal) {
   if (format != "jsonl") return Fail(InvalidArgument("--format " + format + ": only jsonl is supported"));
   Result<std::unique_ptr<EventLog>> log = OpenLog(flags, LogAccess::kRead);
   if (!log.ok()) return Fail(log.status());
+  OpenedVault vault;
+  if (personal) {
+    Result<OpenedVault> v = OpenVault(flags, VaultAccess::kRead);
+    if (!v.ok()) return Fail(v.status().WithContext("--with-personal-data needs the master key and DATA/keys"));
+    vault = std::move(*v);
+  }
   std::FILE* out = stdout;
   if (!output.empty() && output != "-") {
     out = std::fopen(output.c_str(), "w");
     if (out == nullptr) return Fail(Unavailable("cannot create " + output + ": " + std::strerror(errno)));
   }
-  Result<ExportSummary> sum = ExportJsonl(**log, out);
+  Result<ExportSummary> sum = ExportJsonl(**log, out, vault.vault.get());
   if (out != stdout) std::fclose(out);
   if (!sum.ok()) return Fail(sum.status().WithContext("export stopped"));
   if (out != stdout || !isatty(STDOUT_FILENO))
@@ -62,7 +70,9 @@ int RunDemoCommand(const LogFlags& flags) {
     if (!log.ok()) return Fail(log.status());
     fmt::print("ledger demo: a school year at four real establishments, on the {} log in {}\n\n",
                flags.log, EmbeddedLogDir(flags).string());
-    Result<DemoSummary> sum = RunDemo(**log, SystemNow, stdout);
+    Result<OpenedVault> vault = OpenVault(flags, VaultAccess::kWrite);
+    if (!vault.ok()) return Fail(vault.status());
+    Result<DemoSummary> sum = RunDemo(**log, SystemNow, stdout, vault->vault.get());
     if (!sum.ok()) return Fail(sum.status());
     fmt::print("\n{} commands: {} accepted ({} events appended), {} replayed from an earlier run\n"
                "(nothing appended), {} refused by the rules.\n",
@@ -148,6 +158,11 @@ int Main(int argc, char** argv) {
   AddLogFlags(*exp, flags);
   exp->add_option("--format", format, "Output format (jsonl)")->capture_default_str();
   exp->add_option("-o,--output", output, "Write to this file instead of stdout");
+  bool with_personal = false;
+  exp->add_flag("--with-personal-data", with_personal,
+                "Include names, birth dates, INEs and logins, opened with the key store and the master "
+                "key (without it they are left out: \"personal_data\": \"encrypted\"); erased ones "
+                "show [erased]");
 
   HistoryRequest hist;
   CLI::App* history = app.add_subcommand(
@@ -287,7 +302,7 @@ int Main(int argc, char** argv) {
       "simulate",
       "Simulate a whole school year of a profile's population through the write path: imports, "
       "notifications, activations by every method, resets, erroneous links fixed by support, "
-      "delegations, transfers and leavers. Same profile, seed and scale: the same ledger");
+      "delegations, transfers and leavers. Same profile, seed and scale: the same events (their hashes differ: each ledger seals personal data under keys of its own)");
   AddLogFlags(*simulate, flags);
   simulate->add_option("--profile", simreq.profile,
                        "toulouse-2022 (the académie de Toulouse 2022-23, tuned to its published "
@@ -319,6 +334,23 @@ int Main(int argc, char** argv) {
   submit->add_option("--batch", submit_req.batch, "Commands per group commit (per request with --server)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{100000}));
+
+  EraseRequest erase_req;
+  CLI::App* erase = app.add_subcommand(
+      "erase", "Erase a person's data (right to erasure, academy support only): closes the account with reason "
+               "'erased' and destroys the person's key, so names, birth date, INE and login read [erased] "
+               "everywhere while every hash chain still verifies (PRIVACY.md)");
+  AddLogFlags(*erase, flags);
+  erase->add_option("ACCOUNT", erase_req.account, "The account id (e.g. acc-3f2a…)")->required();
+  erase->add_option("--reason", erase_req.reason,
+                    "The erasure request's reference, kept in the log (a ticket number, never a name)")
+      ->required();
+  erase->add_option("--by", erase_req.by, "Academy support's staff id (default support:$USER; with --server, "
+                                          "the token's name)");
+  erase->add_option("--server", erase_req.submit.server,
+                    "Go through ledgerd at http://HOST:PORT (needed while ledgerd serves --data)");
+  erase->add_option("--token-file", erase_req.submit.token_file,
+                    "With --server: an assistance token of national or academy scope (default: $LEDGER_TOKEN)");
 
   TokenAddRequest token_add;
   std::string token_name;
@@ -372,7 +404,7 @@ int Main(int argc, char** argv) {
     Result<int> served = ServeDemo(flags, demo_listen, stdout);
     return served.ok() ? *served : Report(served.status());
   }
-  if (*exp) return RunExport(flags, format, output);
+  if (*exp) return RunExport(flags, format, output, with_personal);
   if (*history) return Report(RunHistory(flags, hist, stdout));
   if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout));
   if (*stats) return Report(RunStats(flags, st, stdout));
@@ -392,6 +424,7 @@ int Main(int argc, char** argv) {
   if (*siecle) return Report(RunImportSiecle(flags, imp, SystemNow, stdout));
   if (*onde) return Report(RunImportOnde(flags, imp, SystemNow, stdout));
   if (*submit) return Report(RunSubmit(flags, submit_req, SystemNow));
+  if (*erase) return Report(RunErase(flags, erase_req, SystemNow));
   if (*token_add_cmd) return Report(RunTokenAdd(flags, token_add, SystemNow(), stdout));
   if (*token_list) return Report(RunTokenList(flags, token_format, stdout));
   if (*token_revoke) return Report(RunTokenRevoke(flags, token_name, SystemNow(), stdout));

@@ -5,10 +5,38 @@
 
 #include <fmt/core.h>
 
+#include "events/privacy/log_key_store.h"
+#include "events/privacy/rocksdb/rocksdb_key_store.h"
 #include "ops/cli/migrate.h"
+#include "ops/datadir/personal_vault.h"
 #include "ops/console/progress.h"
 
 namespace ledger {
+namespace {
+
+// The personal data keys follow the log: DATA/keys (wrapped, as stored) into
+// the target's key store topic, those not there yet. Erased people have no
+// key: they stay erased. The target deployment uses the same master key.
+Status MigrateKeys(const LogFlags& flags, const LogFlags& target, std::FILE* out) {
+  if (!std::filesystem::exists(KeyStoreDir(flags) / "CURRENT")) return OkStatus();  // nothing was sealed
+  LEDGER_ASSIGN_OR_RETURN(auto keys, privacy::RocksDbKeyStore::Open(KeyStoreDir(flags), /*read_only=*/true));
+  Result<std::unique_ptr<EventLog>> topic = OpenKeyStoreLog(target, /*write=*/true);
+  if (!topic.ok()) return topic.status().WithContext("the key store topic of " + target.log);
+  LEDGER_ASSIGN_OR_RETURN(auto into, privacy::LogKeyStore::Open(std::move(*topic)));
+  int64_t copied = 0, present = 0;
+  LEDGER_RETURN_IF_ERROR(keys->ForEach([&](const std::string& person, std::string_view wrapped) -> Status {
+    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> there, into->Get(person));
+    if (there) return ++present, OkStatus();
+    ++copied;
+    return into->Put(person, wrapped);
+  }));
+  LEDGER_RETURN_IF_ERROR(into->Sync());
+  fmt::print(out, "copied {} personal data keys to the key store topic ({} already there); run ledgerd with "
+                  "the same --master-key-file\n", copied, present);
+  return OkStatus();
+}
+
+}  // namespace
 
 Status RunMigrate(const LogFlags& flags, const MigrateRequest& request, std::FILE* out) {
   if (request.to.rfind("kafka://", 0) != 0)
@@ -43,7 +71,7 @@ Status RunMigrate(const LogFlags& flags, const MigrateRequest& request, std::FIL
              "migrated {} records to {} in {:.1f} s ({} already there, verified); the topic now "
              "holds the whole log: {} partitions, every record at its partition and offset\n",
              sum->copied, request.to, secs, sum->already_present, from->partition_count());
-  return OkStatus();
+  return MigrateKeys(flags, target, out);
 }
 
 }  // namespace ledger

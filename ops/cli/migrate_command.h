@@ -5,7 +5,9 @@
 // the source's partition count (a ?partitions= in the URI that differs is
 // refused by MigrateLog). Prints a progress bar on a terminal and, at the end,
 // what was copied and what was already there (verified). Safe to run again
-// after an interruption: it resumes without duplicates.
+// after an interruption: it resumes without duplicates. The personal data
+// keys of DATA/keys are then copied into the target's key store topic
+// ("<topic>.keys"), so that the Kafka deployment opens what it copied.
 #pragma once
 
 #include <cstddef>

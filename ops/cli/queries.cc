@@ -12,6 +12,7 @@
 #include "consumers/projector.h"
 #include "ops/console/progress.h"
 #include "ops/console/table.h"
+#include "ops/datadir/personal_vault.h"
 #include "ops/datadir/server_lock.h"
 #include "ops/query/accounts.h"
 #include "ops/query/history.h"
@@ -133,7 +134,7 @@ void PrintHistoryText(const query::AccountHistory& h, std::FILE* out) {
       by = DescribeActor(e.actor);
     }
     t.Add({std::to_string(e.seq), query::When(e.occurred_at), std::string(EventTypeName(e.payload)), by,
-           Flatten(query::RedactedData(e.payload))});
+           Flatten(PayloadToJson(e.payload))});
   }
   const bool cut = t.Print(out);
   if (!notes.empty()) fmt::print(out, "Delegations used:\n");
@@ -179,12 +180,23 @@ Status CheckPreviousStore(EventLog& log, const fs::path& dir, std::FILE* out) {
   return OkStatus();
 }
 
+// The vault a read opens personal fields with: without the master key file,
+// none (they show "encrypted"; a note says why on stderr).
+Result<OpenedVault> ReadVault(const LogFlags& flags) {
+  Result<OpenedVault> v = OpenVault(flags, VaultAccess::kRead);
+  if (v.ok() || v.status().code() != StatusCode::kNotFound) return v;
+  fmt::print(stderr, "ledger: no master key at {}: personal fields are shown encrypted "
+             "(give --master-key-file)\n", MasterKeyPath(flags));
+  return OpenedVault{};
+}
+
 }  // namespace
 
 Status RunHistory(const LogFlags& flags, const HistoryRequest& req, std::FILE* out) {
   LEDGER_ASSIGN_OR_RETURN(auto read, ReadSide::Open(flags));
+  LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, ReadVault(flags));
   LEDGER_ASSIGN_OR_RETURN(query::AccountHistory h,
-                          query::ReadHistory(read->db(), {req.account, req.as_of, req.verify}));
+                          query::ReadHistory(read->db(), {req.account, req.as_of, req.verify, vault.vault.get()}));
   if (req.format == OutputFormat::kJson) {
     PrintJson(query::HistoryToJson(h), out);
   } else {
@@ -196,7 +208,8 @@ Status RunHistory(const LogFlags& flags, const HistoryRequest& req, std::FILE* o
 Status RunLinksDiagnose(const LogFlags& flags, const std::string& account, OutputFormat format,
                         std::FILE* out) {
   LEDGER_ASSIGN_OR_RETURN(auto read, ReadSide::Open(flags));
-  LEDGER_ASSIGN_OR_RETURN(query::AccountLinks l, query::ReadLinks(read->db(), account));
+  LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, ReadVault(flags));
+  LEDGER_ASSIGN_OR_RETURN(query::AccountLinks l, query::ReadLinks(read->db(), account, vault.vault.get()));
   if (format == OutputFormat::kJson) {
     PrintJson(query::LinksToJson(l), out);
   } else {
@@ -236,8 +249,9 @@ Result<StatTable> QueryStats(const LogFlags& flags, Scope scope, std::optional<D
 
 Status RunSearch(const LogFlags& flags, const SearchRequest& req, std::FILE* out) {
   LEDGER_ASSIGN_OR_RETURN(auto read, ReadSide::Open(flags));
+  LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, ReadVault(flags));
   LEDGER_ASSIGN_OR_RETURN(std::vector<AccountView> found,
-                          query::SearchAccounts(read->db(), req.index, req.value));
+                          query::SearchAccounts(read->db(), req.index, req.value, vault.vault.get()));
   if (req.format == OutputFormat::kJson) {
     PrintJson(query::SearchToJson(found), out);
     return OkStatus();

@@ -1,4 +1,5 @@
 #include "ops/cli/simulate_command.h"
+#include "ops/datadir/personal_vault.h"
 
 #include <chrono>
 
@@ -41,8 +42,9 @@ Result<SimulateSummary> RunSimulate(const LogFlags& flags, const SimulateRequest
 
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kWrite));
   const Timestamp recorded{StartOfDay(sum.profile.year_end).micros + 20LL * 3600 * 1000000};
+  LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, OpenVault(flags, VaultAccess::kWrite));
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<CommandHandler> handler,
-                          CommandHandler::Open(*log, [recorded] { return recorded; }));
+                          CommandHandler::Open(*log, [recorded] { return recorded; }, vault.vault.get()));
   const Submitted sent = SubmitInGroupCommits(*handler, commands, kGroupCommit, "simulating");
   sum.appended_events = sent.appended_events;
   sum.replayed = sent.replayed;

@@ -11,6 +11,7 @@
 #include "aggregates/command_json.h"
 #include "ops/cli/http_client.h"
 #include "ops/console/progress.h"
+#include "ops/datadir/personal_vault.h"
 
 namespace ledger {
 namespace {
@@ -47,7 +48,8 @@ void Count(const Json& result, Totals& t) {
 Status SubmitLocally(const LogFlags& flags, const std::vector<Command>& cmds, size_t batch, const Clock& clock,
                      std::FILE* out, Totals& t) {
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kWrite));
-  LEDGER_ASSIGN_OR_RETURN(auto handler, CommandHandler::Open(*log, clock));
+  LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, OpenVault(flags, VaultAccess::kWrite));
+  LEDGER_ASSIGN_OR_RETURN(auto handler, CommandHandler::Open(*log, clock, vault.vault.get()));
   ProgressBar bar("submitting", static_cast<int64_t>(cmds.size()));
   for (size_t i = 0; i < cmds.size(); i += batch) {
     std::span<const Command> group(cmds.data() + i, std::min(batch, cmds.size() - i));
@@ -111,6 +113,11 @@ Status SubmitToServer(const SubmitRequest& req, const std::vector<std::string>& 
 Status RunSubmit(const LogFlags& flags, const SubmitRequest& req, const Clock& clock) {
   std::vector<std::string> lines;
   LEDGER_ASSIGN_OR_RETURN(std::vector<Command> cmds, ReadCommands(req.file, &lines));
+  return SubmitCommands(flags, req, cmds, lines, clock);
+}
+
+Status SubmitCommands(const LogFlags& flags, const SubmitRequest& req, const std::vector<Command>& cmds,
+                      const std::vector<std::string>& lines, const Clock& clock) {
   std::FILE* out = stdout;
   if (!req.output.empty() && req.output != "-") {
     out = std::fopen(req.output.c_str(), "w");

@@ -32,4 +32,8 @@ struct SubmitRequest {
 // counting the refusals otherwise (their results are printed).
 Status RunSubmit(const LogFlags& flags, const SubmitRequest& req, const Clock& clock);
 
+// The same for commands already parsed (`lines`: their JSON, one each, for --server).
+Status SubmitCommands(const LogFlags& flags, const SubmitRequest& req, const std::vector<Command>& cmds,
+                      const std::vector<std::string>& lines, const Clock& clock);
+
 }  // namespace ledger

@@ -18,6 +18,9 @@ void AddLogFlags(CLI::App& app, LogFlags& flags) {
   app.add_option("--log", flags.log,
                  "The event log: 'embedded' (files under --data) or kafka://host:port[,host:port]")
       ->capture_default_str();
+  app.add_option("--master-key-file", flags.master_key_file,
+                 "The master key that wraps every person's data key (default DATA/master.key, created "
+                 "0600 by the first write; keep a backup apart from the data: PRIVACY.md)");
 }
 
 std::filesystem::path ProjectionDir(const LogFlags& flags, const EventLog& log) {
@@ -48,6 +51,20 @@ void RecoverProjectionSwap(const LogFlags& f, const EventLog& log) {
 
 std::filesystem::path EmbeddedLogDir(const LogFlags& flags) {
   return std::filesystem::path(flags.data) / "log";
+}
+
+bool IsKafka(const LogFlags& flags) { return flags.log.rfind("kafka://", 0) == 0; }
+
+Result<std::unique_ptr<EventLog>> OpenKeyStoreLog(const LogFlags& flags, bool write) {
+  LEDGER_ASSIGN_OR_RETURN(KafkaLogOptions options, ParseKafkaUri(flags.log));
+  options.purpose = TopicPurpose::kKeyStore;
+  options.topic += ".keys";
+  if (!options.partitions_given) options.partitions = 6;
+  options.on_warning = [](const std::string& w) { std::fprintf(stderr, "ledger: warning: %s\n", w.c_str()); };
+  options.read_only = !write;
+  options.create_topic_if_missing = write;
+  LEDGER_ASSIGN_OR_RETURN(auto log, KafkaEventLog::Open(options));
+  return std::unique_ptr<EventLog>(std::move(log));
 }
 
 Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess access,

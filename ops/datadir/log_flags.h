@@ -4,6 +4,8 @@
 //   --data DIR    where the ledger keeps its files (default ./ledger-data);
 //                 the embedded log lives in DIR/log.
 //   --log URI     `embedded` (default) or `kafka://host:port[,host:port]`.
+//   --master-key-file FILE   the key that wraps every person's data key
+//                 (default DATA/master.key; ops/datadir/personal_vault.h).
 #pragma once
 
 #include <filesystem>
@@ -22,6 +24,8 @@ namespace ledger {
 struct LogFlags {
   std::string data = "./ledger-data";
   std::string log = "embedded";
+  // The master key (events/privacy/master_key.h); empty: DATA/master.key.
+  std::string master_key_file;
 };
 
 // Registers --data and --log on `app` (inherited by its subcommands).
@@ -58,5 +62,11 @@ void RecoverProjectionSwap(const LogFlags& flags, const EventLog& log);
 // wins), else its adapter's default (12).
 Result<std::unique_ptr<EventLog>> OpenLog(const LogFlags& flags, LogAccess access,
                                           std::optional<int32_t> partitions = std::nullopt);
+
+// On Kafka: the deployment's key store topic, "<events topic>.keys" on the
+// same cluster (compacted, TopicPurpose::kKeyStore), created by a writer when
+// missing. NotFound for a reader when it does not exist.
+Result<std::unique_ptr<EventLog>> OpenKeyStoreLog(const LogFlags& flags, bool write);
+bool IsKafka(const LogFlags& flags);
 
 }  // namespace ledger

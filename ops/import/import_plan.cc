@@ -49,6 +49,14 @@ class Planner {
           const PlanOptions& o)
       : sets_(sets), dir_(dir), index_(index), o_(o) {}
 
+  // A new account's opaque id: from its login, keyed with the deployment's
+  // lookup secret when there is one (an unkeyed digest of a guessable login
+  // would let anyone holding the log find whose account an id is).
+  std::string AccountIdFor(const std::string& login) const {
+    if (const privacy::LookupKeyer* k = index_.keyer()) return "acc-" + k->Key("account", login).substr(0, 20);
+    return "acc-" + Digest("account|" + login, 10);
+  }
+
   Result<ImportPlan> Run() {
     LEDGER_RETURN_IF_ERROR(CheckEstablishments());
     CollectPupils();
@@ -178,7 +186,7 @@ class Planner {
       const std::string existing = index_.PupilByIne(ine);
       if (existing.empty()) {
         const std::string login = NewLogin(p.first_name, p.last_name);
-        a.account = "acc-" + Digest("account|" + login, 10);
+        a.account = AccountIdFor(login);
         AccountCreated d;
         d.kind = AccountKind::kPupil;
         d.login = login;
@@ -228,7 +236,7 @@ class Planner {
     for (const GuardianRecord& g : set.guardians) {
       ++summary_.guardians_read;
       Adult adult;
-      adult.keys = GuardianMatchKeys(g.last_name, g.first_name, g.mobile, g.email);
+      adult.keys = GuardianMatchKeys(g.last_name, g.first_name, g.mobile, g.email, index_.keyer());
       if (linked.count(g.source_id) == 0) continue;  // a contact only, or no pupil with an account
       if (NormalizeMobile(g.mobile).empty())
         Report("guardian_without_mobile", set.guardians_file, g.line, g.source_id,
@@ -290,7 +298,7 @@ class Planner {
   std::string Create(size_t s, const GuardianRecord& g, std::vector<std::string> keys) {
     const ExportSet& set = sets_[s];
     const std::string login = NewLogin(g.first_name, g.last_name);
-    const std::string id = "acc-" + Digest("account|" + login, 10);
+    const std::string id = AccountIdFor(login);
     std::sort(keys.begin(), keys.end());
     AccountCreated d;
     d.kind = AccountKind::kGuardian;

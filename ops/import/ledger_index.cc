@@ -2,6 +2,7 @@
 
 #include "events/log_scan.h"
 #include "events/overloaded.h"
+#include "events/privacy/key_vault.h"
 
 namespace ledger::import {
 
@@ -19,8 +20,16 @@ std::string PersonId(const std::string& source_ids) {
 
 }  // namespace
 
-Result<LedgerIndex> LedgerIndex::Load(EventLog& log) {
-  LedgerIndex index;
+std::string LedgerIndex::LoginLookup(std::string_view login) const {
+  return keyer_ ? privacy::LoginKey(*keyer_, login) : std::string(login);
+}
+
+std::string LedgerIndex::IneLookup(std::string_view ine) const {
+  return keyer_ ? privacy::IneKey(*keyer_, ine) : std::string(ine);
+}
+
+Result<LedgerIndex> LedgerIndex::Load(EventLog& log, const privacy::LookupKeyer* keyer) {
+  LedgerIndex index(keyer);
   LEDGER_RETURN_IF_ERROR(ScanLog(log, [&](const LogRecord&, const DecodedRecord& d) {
     index.Add(d.event);
     return OkStatus();
@@ -40,9 +49,9 @@ void LedgerIndex::Add(const Event& e) {
   };
   std::visit(Overloaded{
                  [&](const AccountCreated& p) {
-                   logins_.insert(p.login);
-                   if (p.kind == AccountKind::kPupil && !p.ine.empty())
-                     pupil_by_ine_[p.ine.str()] = id;
+                   logins_.insert(p.sealed.empty() ? LoginLookup(p.login) : p.login_key);
+                   const std::string ine = p.sealed.empty() ? (p.ine.empty() ? "" : IneLookup(p.ine.str())) : p.ine_key;
+                   if (p.kind == AccountKind::kPupil && !ine.empty()) pupil_by_ine_[ine] = id;
                    set_keys(p.match_keys);
                  },
                  [&](const ContactUpdated& p) {
@@ -68,7 +77,7 @@ const AccountView* LedgerIndex::Find(const std::string& account) const {
 }
 
 std::string LedgerIndex::PupilByIne(const std::string& ine) const {
-  auto it = pupil_by_ine_.find(ine);
+  auto it = pupil_by_ine_.find(IneLookup(ine));
   return it == pupil_by_ine_.end() ? "" : it->second;
 }
 

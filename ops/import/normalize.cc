@@ -101,14 +101,16 @@ std::string NormalizeEmail(std::string_view text) {
 }
 
 std::vector<std::string> GuardianMatchKeys(std::string_view last_name, std::string_view first_name,
-                                           std::string_view mobile, std::string_view email) {
+                                           std::string_view mobile, std::string_view email,
+                                           const privacy::LookupKeyer* keyer) {
   const std::string who = NormalizeName(last_name) + "|" + NormalizeName(first_name);
   if (NormalizeName(last_name).empty()) return {};
+  auto digest = [&](const std::string& s) { return keyer ? keyer->Key("match", s) : Hex128(s); };
   std::vector<std::string> keys;
   if (std::string m = NormalizeMobile(mobile); !m.empty())
-    keys.push_back("m:" + Hex128("ledger-guardian-v1|m|" + who + "|" + m));
+    keys.push_back("m:" + digest("ledger-guardian-v1|m|" + who + "|" + m));
   if (std::string e = NormalizeEmail(email); !e.empty())
-    keys.push_back("e:" + Hex128("ledger-guardian-v1|e|" + who + "|" + e));
+    keys.push_back("e:" + digest("ledger-guardian-v1|e|" + who + "|" + e));
   return keys;
 }
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "events/privacy/lookup_key.h"
+
 namespace ledger::import {
 
 // Upper-case ASCII: Latin letters lose their diacritics (é → E, Ç → C), the
@@ -28,8 +30,12 @@ std::string NormalizeEmail(std::string_view text);
 
 // The keys of an adult: one for (name, first name, mobile) if a mobile is on
 // file, one for (name, first name, e-mail) if an e-mail is; hex BLAKE2b-128
-// digests, each prefixed "m:" or "e:". None without a last name.
+// digests, each prefixed "m:" or "e:". None without a last name. With a
+// keyer (the deployment's lookup secret) the digests are keyed — unrelated
+// between deployments, and not to be tried by whoever holds only the log;
+// without one, unkeyed (tests, and ledgers written before schema 2).
 std::vector<std::string> GuardianMatchKeys(std::string_view last_name, std::string_view first_name,
-                                           std::string_view mobile, std::string_view email);
+                                           std::string_view mobile, std::string_view email,
+                                           const privacy::LookupKeyer* keyer = nullptr);
 
 }  // namespace ledger::import

@@ -6,6 +6,7 @@
 
 #include "events/codec.h"
 #include "events/hash_chain.h"
+#include "ops/query/accounts.h"
 
 namespace ledger::query {
 namespace {
@@ -58,12 +59,6 @@ Status NoSuchAccount(const std::string& account) {
                   "check the id, or search by login");
 }
 
-Json RedactedData(const Payload& p) {
-  Json j = PayloadToJson(p);
-  for (const char* k : {"last_name", "first_name", "birth_date", "ine"}) j.erase(k);
-  return j;
-}
-
 Result<AccountHistory> ReadHistory(const ProjectionDb& db, const HistoryQuery& q) {
   LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> records, db.History(q.account));
   if (records.empty()) return NoSuchAccount(q.account);
@@ -72,6 +67,7 @@ Result<AccountHistory> ReadHistory(const ProjectionDb& db, const HistoryQuery& q
   h.as_of = q.as_of;
   h.total_events = records.size();
   LEDGER_ASSIGN_OR_RETURN(h.view, db.View(q.account));
+  if (h.view) LEDGER_RETURN_IF_ERROR(OpenView(*h.view, q.vault));
   const Timestamp cut = q.as_of ? EndOfDay(*q.as_of) : Timestamp{INT64_MAX};
   ChainHead head;
   DelegationFinder delegations(db);
@@ -82,6 +78,8 @@ Result<AccountHistory> ReadHistory(const ProjectionDb& db, const HistoryQuery& q
       if (!s.ok()) return s.WithContext("history of " + q.account + " does not verify");
     }
     if (d.event.occurred_at > cut) continue;
+    if (auto* created = std::get_if<AccountCreated>(&d.event.payload); created && q.vault)
+      LEDGER_RETURN_IF_ERROR(q.vault->Open(d.event.stream, *created));
     std::optional<DelegationUsed> used = delegations.Find(d.event);
     h.entries.push_back(HistoryEntry{std::move(d.event), std::move(used)});
   }
@@ -96,7 +94,6 @@ Json HistoryToJson(const AccountHistory& h) {
     Json j = EventToJson(entry.event, 0, 0);
     j.erase("partition");
     j.erase("offset");
-    j["data"] = RedactedData(entry.event.payload);
     if (entry.delegation) j["delegation_used"] = entry.delegation->Describe();
     arr.push_back(std::move(j));
   }

@@ -5,7 +5,8 @@
 // each with the delegation a staff actor used, and — with `verify` — checks
 // the whole BLAKE2b chain first. HistoryToJson is the one JSON form both faces
 // print (`ledger history --format json` and the API answer the same bytes).
-// Privacy: payloads are shown without names, birth date or INE (RedactedData).
+// Privacy: personal fields are shown opened only with a vault (HistoryQuery),
+// "[erased]" once the key is destroyed; every read is journalled by the faces.
 // Pure functions of the store; thread-safe.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "events/json.h"
+#include "events/personal_data.h"
 #include "projections/rocksdb/projection_db.h"
 
 namespace ledger::query {
@@ -22,6 +24,9 @@ struct HistoryQuery {
   std::string account;
   std::optional<Date> as_of;
   bool verify = false;
+  // Opens the personal fields (the auditor's full record); without it they
+  // stay sealed ("personal_data": "encrypted"). "[erased]" once erased.
+  PersonalDataVault* vault = nullptr;
 };
 
 // The delegation a staff actor acted through, found in the establishment's stream.
@@ -57,8 +62,6 @@ Result<AccountHistory> ReadHistory(const ProjectionDb& db, const HistoryQuery& q
 Json HistoryToJson(const AccountHistory& h);
 
 // A payload for people: names, birth date and INE left out.
-Json RedactedData(const Payload& p);
-
 // NotFound for an account id the ledger does not know.
 Status NoSuchAccount(const std::string& account);
 

@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include "ops/query/accounts.h"
 #include "ops/query/history.h"
 #include "projections/view_codec.h"
 
@@ -47,9 +48,10 @@ std::string When(Timestamp t) {
   return s.substr(0, 10) + " " + s.substr(11, 8);
 }
 
-Result<AccountLinks> ReadLinks(const ProjectionDb& db, const std::string& account) {
+Result<AccountLinks> ReadLinks(const ProjectionDb& db, const std::string& account, PersonalDataVault* vault) {
   LEDGER_ASSIGN_OR_RETURN(std::optional<AccountView> view, db.View(account));
   if (!view) return NoSuchAccount(account);
+  LEDGER_RETURN_IF_ERROR(OpenView(*view, vault));
   AccountLinks out;
   out.account = account;
   out.view = std::move(*view);

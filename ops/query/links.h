@@ -10,6 +10,8 @@
 #include "events/json.h"
 #include "projections/rocksdb/projection_db.h"
 
+#include "events/personal_data.h"
+
 namespace ledger::query {
 
 struct AccountLinks {
@@ -20,7 +22,9 @@ struct AccountLinks {
 };
 
 // NotFound for an unknown account.
-Result<AccountLinks> ReadLinks(const ProjectionDb& db, const std::string& account);
+// With a vault, the account's login is opened (accounts.h OpenView).
+Result<AccountLinks> ReadLinks(const ProjectionDb& db, const std::string& account,
+                               PersonalDataVault* vault = nullptr);
 
 Json LinksToJson(const AccountLinks& l);
 

@@ -1,17 +1,20 @@
 // The read side on a projected workload: series equal the as-of tables they
 // stand for, search finds accounts through the projector's index, histories
-// and links render the documented JSON.
+// and links render the documented JSON. The workload is written sealed
+// (events/privacy): reads open personal fields only with the vault.
 #include <gtest/gtest.h>
 
 #include "aggregates/command_handler.h"
 #include "aggregates/testing/workload.h"
 #include "consumers/projector.h"
+#include "events/privacy/key_vault.h"
 #include "events/testing/memory_event_log.h"
 #include "events/testing/temp_dir.h"
 #include "ops/query/accounts.h"
 #include "ops/query/history.h"
 #include "ops/query/links.h"
 #include "ops/query/stats.h"
+#include "projections/view_codec.h"
 
 namespace ledger::query {
 namespace {
@@ -19,7 +22,7 @@ namespace {
 class QueryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto h = CommandHandler::Open(log_, [] { return Timestamp{1}; });
+    auto h = CommandHandler::Open(log_, [] { return Timestamp{1}; }, &vault_);
     ASSERT_TRUE(h.ok());
     for (const auto& r : (*h)->HandleBatch(testing::GenerateWorkload({300, 5, "q"})))
       ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -30,6 +33,8 @@ class QueryTest : public ::testing::Test {
     ASSERT_TRUE(p.CatchUp().ok());
   }
   MemoryEventLog log_;
+  privacy::MemoryKeyStore keys_;
+  privacy::KeyVault vault_{keys_, privacy::Secret32::Random()};
   testing::TempDir tmp_{"query"};
   std::unique_ptr<ProjectionDb> db_;
 };
@@ -79,24 +84,27 @@ TEST_F(QueryTest, SeriesDatesStepFromTheFirstDateAndEndOnTheLast) {
 }
 
 TEST_F(QueryTest, SearchFindsAnAccountByLoginAnyCaseAndByIne) {
-  auto by_login = SearchAccounts(*db_, SearchIndex::kLogin, "E.Q-F7-0");
+  auto by_login = SearchAccounts(*db_, SearchIndex::kLogin, "E.Q-F7-0", &vault_);
   ASSERT_TRUE(by_login.ok());
   ASSERT_EQ(by_login->size(), 1u);
   EXPECT_EQ(by_login->front().id, "q-f7-p0");
-  auto history = ReadHistory(*db_, {"q-f7-p0", std::nullopt, false});
+  EXPECT_EQ(by_login->front().login, "e.q-f7-0");
+  // The index holds keyed hashes only: without the vault nothing is found.
+  EXPECT_TRUE(SearchAccounts(*db_, SearchIndex::kLogin, "E.Q-F7-0")->empty());
+  auto history = ReadHistory(*db_, {"q-f7-p0", std::nullopt, false, &vault_});
   ASSERT_TRUE(history.ok());
   const auto& created = std::get<AccountCreated>(history->entries.front().event.payload);
-  auto by_ine = SearchAccounts(*db_, SearchIndex::kIne, created.ine.str());
+  auto by_ine = SearchAccounts(*db_, SearchIndex::kIne, created.ine.str(), &vault_);
   ASSERT_TRUE(by_ine.ok());
   ASSERT_EQ(by_ine->size(), 1u);
   EXPECT_EQ(by_ine->front().id, "q-f7-p0");
-  EXPECT_TRUE(SearchAccounts(*db_, SearchIndex::kLogin, "nobody")->empty());
+  EXPECT_TRUE(SearchAccounts(*db_, SearchIndex::kLogin, "nobody", &vault_)->empty());
   EXPECT_EQ(SearchAccounts(*db_, SearchIndex::kLogin, "  ").status().code(), StatusCode::kInvalidArgument);
   Json j = SearchToJson(*by_login);
   EXPECT_EQ(j["matches"][0]["account"], "q-f7-p0");
 }
 
-TEST_F(QueryTest, HistoryJsonHasNoNamesAndVerifiesTheChain) {
+TEST_F(QueryTest, HistoryShowsPersonalFieldsOnlyWithTheVaultAndVerifiesTheChain) {
   auto h = ReadHistory(*db_, {"q-f7-p0", std::nullopt, true});
   ASSERT_TRUE(h.ok());
   Json j = HistoryToJson(*h);
@@ -104,8 +112,23 @@ TEST_F(QueryTest, HistoryJsonHasNoNamesAndVerifiesTheChain) {
   EXPECT_EQ(j["chain_verified"], true);
   EXPECT_EQ(j["events"].size(), h->total_events);
   const Json& data = j["events"][0]["data"];
-  for (const char* k : {"ine", "birth_date", "last_name", "first_name"}) EXPECT_FALSE(data.contains(k)) << k;
+  for (const char* k : {"login", "ine", "birth_date", "last_name", "first_name"}) EXPECT_FALSE(data.contains(k)) << k;
+  EXPECT_EQ(data["personal_data"], "encrypted");
   EXPECT_FALSE(j["events"][0].contains("partition"));
+  auto opened = ReadHistory(*db_, {"q-f7-p0", std::nullopt, true, &vault_});
+  ASSERT_TRUE(opened.ok());
+  Json o = HistoryToJson(*opened);
+  EXPECT_EQ(o["events"][0]["data"]["login"], "e.q-f7-0");
+  EXPECT_FALSE(o["events"][0]["data"]["ine"].get<std::string>().empty());
+  EXPECT_EQ(o["head_hash"], j["head_hash"]);
+  ASSERT_TRUE(vault_.Erase("q-f7-p0").ok());
+  auto erased = ReadHistory(*db_, {"q-f7-p0", std::nullopt, true, &vault_});
+  ASSERT_TRUE(erased.ok());
+  Json e = HistoryToJson(*erased);
+  for (const char* k : {"login", "ine", "birth_date", "last_name", "first_name"})
+    EXPECT_EQ(e["events"][0]["data"][k], "[erased]") << k;
+  EXPECT_EQ(e["head_hash"], j["head_hash"]);
+  EXPECT_EQ(ViewToJson(*erased->view)["login"], "[erased]");
   auto early = ReadHistory(*db_, {"q-f7-p0", *ParseIsoDate("2000-01-01"), false});
   ASSERT_TRUE(early.ok());
   EXPECT_TRUE(early->entries.empty());

@@ -95,6 +95,7 @@ struct Api::Impl {
   Sessions sessions{};
 
   const ProjectionDb& db() const { return service.db(); }
+  PersonalDataVault* service_vault() const { return service.vault(); }
 
   HttpResponse Handle(const HttpRequest& req) {
     const std::string& path = req.path;
@@ -392,7 +393,7 @@ struct Api::Impl {
     if (auto e = Forbid(t, index == SearchIndex::kLogin ? Permission::kSearchLogin : Permission::kSearchIne,
                         index == SearchIndex::kLogin ? "search accounts" : "search by INE"))
       return *e;
-    auto found = query::SearchAccounts(db(), index, login ? *login : *ine);
+    auto found = query::SearchAccounts(db(), index, login ? *login : *ine, service_vault());
     if (!found.ok()) return FromStatus(found.status());
     std::vector<AccountView> visible;
     for (AccountView& v : *found)
@@ -402,7 +403,7 @@ struct Api::Impl {
 
   // The account `id` if the caller may see it; else the answer to give.
   Result<AccountView> VisibleAccount(const TokenRecord& t, const std::string& id, HttpResponse& denied) {
-    Result<AccountView> v = query::ReadAccount(db(), id);
+    Result<AccountView> v = query::ReadAccount(db(), id, service_vault());
     if (v.ok() && !auth::AccountVisible(t.scope, *v)) {
       denied = OutOfScope(t, "account " + id);
       return PermissionDenied("out of scope");
@@ -432,7 +433,7 @@ struct Api::Impl {
       HttpResponse denied;
       if (!VisibleAccount(t, id, denied).ok()) return denied;
     }
-    auto h = query::ReadHistory(db(), {id, as_of, verify && *verify == "true"});
+    auto h = query::ReadHistory(db(), {id, as_of, verify && *verify == "true", service_vault()});
     if (!h.ok()) return FromStatus(h.status());
     return Json200(query::HistoryToJson(*h));
   }
@@ -440,7 +441,7 @@ struct Api::Impl {
   HttpResponse Links(const HttpRequest& req, const TokenRecord& t, const std::string& id) {
     if (auto e = Forbid(t, Permission::kLinks, "read links")) return *e;
     if (auto e = UnknownParam(req, {})) return *e;
-    auto l = query::ReadLinks(db(), id);
+    auto l = query::ReadLinks(db(), id, service_vault());
     if (!l.ok()) return FromStatus(l.status());
     if (!auth::AccountVisible(t.scope, l->view)) return OutOfScope(t, "account " + id);
     if (!t.scope.national()) {  // a guardian's links to pupils elsewhere, and what is said of them, stay out
@@ -485,6 +486,14 @@ struct Api::Impl {
                                  "\"academy_support\",\"id\":\"" + t.name + "\"}");
       if (std::string why = auth::CommandOutOfScope(c, t.scope, views, places); !why.empty())
         return ErrorResponse(403, "PERMISSION_DENIED", where + ": " + why);
+      // Erasure (ARCHITECTURE §9) is academy support's alone: an assistance
+      // token of national or academy scope, never the sign-on service.
+      if (const auto* close = std::get_if<CloseAccount>(&c.body); close && close->reason == CloseReason::kErased &&
+          (t.role != auth::Role::kAssistance ||
+           (t.scope.kind != auth::AccessScope::Kind::kNational && t.scope.kind != auth::AccessScope::Kind::kAcademy)))
+        return ErrorResponse(403, "PERMISSION_DENIED",
+                             where + ": an erasure is academy support's: an assistance token of national or "
+                                     "academy scope");
     }
     std::vector<CommandId> ids;
     for (const Command& c : *batch) ids.push_back(c.id);

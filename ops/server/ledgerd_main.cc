@@ -80,6 +80,9 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--log", f.log.log, "The event log: 'embedded' (files under --data) or kafka://host:port[,…]")
       ->capture_default_str();
+  app.add_option("--master-key-file", f.log.master_key_file,
+                 "The master key that wraps every person's data key (default DATA/master.key, created 0600 "
+                 "when absent). Every ledgerd of one Kafka deployment must be given the same one");
   app.add_option("--listen", f.listen, "Address to serve on, HOST:PORT (port 0 picks a free one; the URL "
                                        "printed once it serves says which)")
       ->capture_default_str();

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "aggregates/command_json.h"
+#include "ops/datadir/personal_vault.h"
 #include "consumers/live_projector.h"
 #include "consumers/projector.h"
 #include "ops/datadir/server_lock.h"
@@ -30,6 +31,8 @@ class LedgerService::Impl {
 
   Status Open() {
     LEDGER_ASSIGN_OR_RETURN(lock_, ServerLock::Acquire(flags_, "ledgerd"));
+    // The key store: the writer seals with it, readers open with it (kept for the process's life).
+    LEDGER_ASSIGN_OR_RETURN(vault_, OpenVault(flags_, VaultAccess::kWrite));
     // The log first: its identity names the projections' directory.
     LEDGER_RETURN_IF_ERROR(OpenLog());
     projection_dir_ = ProjectionDir(flags_, *log_).string();
@@ -122,6 +125,7 @@ class LedgerService::Impl {
     return versions_.Wait(seen, timeout);
   }
   int32_t partition_count() const { return partitions_; }
+  PersonalDataVault* vault() const { return vault_.vault.get(); }
   std::string log_dir() const { return flags_.log == "embedded" ? EmbeddedLogDir(flags_).string() : ""; }
   std::string projection_dir() const { return projection_dir_; }
   Status SetUrl(const std::string& url) {
@@ -260,7 +264,7 @@ class LedgerService::Impl {
       LEDGER_ASSIGN_OR_RETURN(writer_log_, ledger::OpenLog(flags_, LogAccess::kServeWriter));
       Note("transactional writer open: every earlier writer of the topic is fenced");
     }
-    LEDGER_ASSIGN_OR_RETURN(handler_, CommandHandler::Open(WriteLog(), clock_));
+    LEDGER_ASSIGN_OR_RETURN(handler_, CommandHandler::Open(WriteLog(), clock_, vault_.vault.get()));
     Note("writer ready: " + std::to_string(handler_->event_count()) + " events in " +
          std::to_string(handler_->stream_count()) + " streams loaded in " +
          std::to_string(static_cast<int>(Since(start) * 1000)) + " ms");
@@ -488,6 +492,7 @@ class LedgerService::Impl {
   Versions versions_;
   std::unique_ptr<ServerLock> lock_;
   std::unique_ptr<ProjectionDb> db_;
+  OpenedVault vault_;
   std::atomic<int32_t> partitions_{0};
 
   // The writer thread's (replaced when the log fails).
@@ -534,6 +539,7 @@ std::future<LedgerService::BatchResult> LedgerService::Submit(std::vector<Comman
 }
 void LedgerService::Stop() { impl_->Stop(); }
 const ProjectionDb& LedgerService::db() const { return impl_->db(); }
+PersonalDataVault* LedgerService::vault() const { return impl_->vault(); }
 Readiness LedgerService::readiness() const { return impl_->readiness(); }
 uint64_t LedgerService::version() const { return impl_->version(); }
 uint64_t LedgerService::WaitForVersion(uint64_t seen, std::chrono::milliseconds timeout) const {

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "aggregates/command_handler.h"
+#include "events/personal_data.h"
 #include "consumers/projector_probe.h"
 #include "ops/datadir/log_flags.h"
 #include "ops/service/writer_probe.h"
@@ -93,6 +94,9 @@ class LedgerService {
   void Stop();
 
   const ProjectionDb& db() const;
+  // The personal-data vault (DATA/keys, the master key): reads open sealed
+  // fields with it (ops/query). Thread-safe for Open; lives as long as the service.
+  PersonalDataVault* vault() const;
   Readiness readiness() const;
   // Grows with every projection commit (caches compare it; freshness waits on it).
   uint64_t version() const;

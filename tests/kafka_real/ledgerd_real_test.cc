@@ -52,9 +52,9 @@ class LedgerdRealTest : public ::testing::Test {
     token_ = AdminToken(data_a.string(), tmp_.path());
     std::filesystem::create_directories(data_b);
     std::filesystem::copy(data_a / "tokens", data_b / "tokens", std::filesystem::copy_options::recursive);
-    a_ = std::make_unique<Ledgerd>(data_a, tmp_.path() / "run-a", std::vector<std::string>{"--log", uri});
+    a_ = std::make_unique<Ledgerd>(data_a, tmp_.path() / "run-a", std::vector<std::string>{"--log", uri, "--master-key-file", (tmp_.path() / "master.key").string()});
     ASSERT_TRUE(a_->WaitWriter()) << a_->err();
-    b_ = std::make_unique<Ledgerd>(data_b, tmp_.path() / "run-b", std::vector<std::string>{"--log", uri});
+    b_ = std::make_unique<Ledgerd>(data_b, tmp_.path() / "run-b", std::vector<std::string>{"--log", uri, "--master-key-file", (tmp_.path() / "master.key").string()});
     ASSERT_TRUE(WaitRole(*b_, "standby", std::chrono::seconds(60))) << b_->err();
   }
   // The topic holds each acknowledged command's events once, and nothing

@@ -1,0 +1,255 @@
+// The privacy library: sealing and opening personal fields, erasure by key
+// destruction, keyed lookups, the master key file and the RocksDB key store.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "events/codec.h"
+#include "events/hash_chain.h"
+#include "events/privacy/key_vault.h"
+#include "events/privacy/master_key.h"
+#include "events/privacy/rocksdb/rocksdb_key_store.h"
+#include "events/testing/temp_dir.h"
+
+namespace ledger::privacy {
+namespace {
+
+Secret32 Master(uint8_t fill) {
+  Secret32 s;
+  std::fill(s.data(), s.data() + s.size(), fill);
+  return s;
+}
+
+Event Created(const std::string& account) {
+  Event e;
+  e.stream = StreamId(account);
+  e.seq = 1;
+  e.event_id = MakeEventId(e.stream, 1);
+  e.occurred_at = Timestamp{1'700'000'000'000'000};
+  AccountCreated a;
+  a.kind = AccountKind::kPupil;
+  a.login = "c.dupontel7";
+  a.source_system = SourceSystem::kSiecle;
+  a.source_id = "4242";
+  a.source_file = "ElevesSansAdresses.xml";
+  a.placement = Placement{Uai("0310001A"), "031", "toulouse", Level::kCollege, "4E1"};
+  a.ine = Ine("123456789JA");
+  a.birth_date = Date{2011, 3, 14};
+  a.last_name = "DUPONTEL";
+  a.first_name = "Capucine";
+  a.has_email = true;
+  e.payload = a;
+  return e;
+}
+
+bool Contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+TEST(KeyVaultTest, ASealedRecordHoldsNoPersonalFieldAndOpensToTheSameEvent) {
+  MemoryKeyStore store;
+  KeyVault vault(store, Master(7));
+  const std::string who = "acc-1";
+  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{who}).ok());
+  EXPECT_EQ(store.syncs(), 1u);
+  Event e = Created(who);
+  const AccountCreated clear = std::get<AccountCreated>(e.payload);
+  ASSERT_TRUE(vault.Seal(e).ok());
+  EXPECT_EQ(e.schema_version, kSealedSchemaVersion);
+  const std::string record = SealEvent(e);
+  for (const char* secret : {"DUPONTEL", "Capucine", "c.dupontel7", "123456789JA", "20110314", "4242"})
+    EXPECT_FALSE(Contains(record, secret)) << secret;
+  EXPECT_TRUE(Contains(record, "0310001A"));  // the placement is not personal: tables need it
+
+  Result<DecodedRecord> d = DecodeRecord(record);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  auto& read = std::get<AccountCreated>(d->event.payload);
+  EXPECT_EQ(read.personal, PersonalData::kSealed);
+  EXPECT_TRUE(read.login.empty());
+  EXPECT_EQ(ChainHash(d->event.prev_hash, d->body), d->event.hash);
+  // Re-encoding what was read gives the stored bytes (opened or not).
+  EXPECT_EQ(EncodeBody(d->event), d->body);
+  ASSERT_TRUE(vault.Open(d->event.stream, read).ok());
+  EXPECT_EQ(read.personal, PersonalData::kClear);
+  EXPECT_EQ(read.login, clear.login);
+  EXPECT_EQ(read.ine, clear.ine);
+  EXPECT_EQ(read.birth_date, clear.birth_date);
+  EXPECT_EQ(read.last_name, clear.last_name);
+  EXPECT_EQ(read.first_name, clear.first_name);
+  EXPECT_EQ(read.source_id, clear.source_id);
+  EXPECT_EQ(EncodeBody(d->event), d->body);
+}
+
+TEST(KeyVaultTest, SealingIsDeterministicForOneKeyAndBoundToTheAccount) {
+  MemoryKeyStore store;
+  KeyVault vault(store, Master(7));
+  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{"acc-1", "acc-2"}).ok());
+  Event a = Created("acc-1"), b = Created("acc-1");
+  ASSERT_TRUE(vault.Seal(a).ok());
+  ASSERT_TRUE(vault.Seal(b).ok());
+  EXPECT_EQ(std::get<AccountCreated>(a.payload).sealed, std::get<AccountCreated>(b.payload).sealed);
+  // acc-1's ciphertext pasted into acc-2's event does not open.
+  Event c = Created("acc-2");
+  ASSERT_TRUE(vault.Seal(c).ok());
+  auto moved = std::get<AccountCreated>(DecodeRecord(SealEvent(c))->event.payload);
+  moved.sealed = std::get<AccountCreated>(a.payload).sealed;
+  Status s = vault.Open(StreamId("acc-2"), moved);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(Contains(s.message(), "acc-2")) << s.message();
+  EXPECT_FALSE(Contains(s.message(), "DUPONTEL"));
+}
+
+TEST(KeyVaultTest, ErasureLeavesTheChainWholeAndTheFieldsErased) {
+  MemoryKeyStore store;
+  KeyVault vault(store, Master(7));
+  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{"acc-1"}).ok());
+  Event e = Created("acc-1");
+  ASSERT_TRUE(vault.Seal(e).ok());
+  const std::string record = SealEvent(e);
+  ASSERT_TRUE(vault.Erase("acc-1").ok());
+  EXPECT_FALSE(*vault.HasKey("acc-1"));
+  Result<DecodedRecord> d = DecodeRecord(record);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(ChainHash(d->event.prev_hash, d->body), d->event.hash);
+  auto& read = std::get<AccountCreated>(d->event.payload);
+  ASSERT_TRUE(vault.Open(d->event.stream, read).ok());
+  EXPECT_EQ(read.personal, PersonalData::kErased);
+  EXPECT_TRUE(read.last_name.empty());
+  EXPECT_TRUE(vault.Erase("acc-1").ok());  // idempotent
+  // Sealing for an account whose key is gone is refused, naming it.
+  Event again = Created("acc-1");
+  Status s = vault.Seal(again);
+  EXPECT_EQ(s.code(), StatusCode::kInternal);
+  EXPECT_TRUE(Contains(s.message(), "acc-1"));
+}
+
+TEST(KeyVaultTest, PreparingKeysSyncsOnceAndOnlyWhenOneWasCreated) {
+  MemoryKeyStore store;
+  KeyVault vault(store, Master(7));
+  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{"a", "b", "c"}).ok());
+  EXPECT_EQ(store.size(), 3u);
+  EXPECT_EQ(store.syncs(), 1u);
+  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{"a", "b"}).ok());
+  EXPECT_EQ(store.syncs(), 1u);
+  store.fail = true;
+  EXPECT_EQ(vault.PrepareKeys(std::vector<std::string>{"d"}).code(), StatusCode::kUnavailable);
+}
+
+TEST(KeyVaultTest, AnotherMasterKeyCannotOpenAndSaysSo) {
+  MemoryKeyStore store;
+  KeyVault vault(store, Master(7));
+  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{"acc-1"}).ok());
+  Event e = Created("acc-1");
+  ASSERT_TRUE(vault.Seal(e).ok());
+  auto read = std::get<AccountCreated>(DecodeRecord(SealEvent(e))->event.payload);
+  KeyVault other(store, Master(8));
+  Status s = other.Open(StreamId("acc-1"), read);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(Contains(s.message(), "master key")) << s.message();
+}
+
+TEST(KeyVaultTest, SchemaOneEventsReadAsBefore) {
+  MemoryKeyStore store;
+  KeyVault vault(store, Master(7));
+  Event e = Created("acc-old");
+  const std::string record = SealEvent(e);  // never sealed: schema 1, in clear
+  EXPECT_TRUE(Contains(record, "DUPONTEL"));
+  auto d = DecodeRecord(record);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->event.schema_version, kSchemaVersion);
+  auto& read = std::get<AccountCreated>(d->event.payload);
+  ASSERT_TRUE(vault.Open(d->event.stream, read).ok());
+  EXPECT_EQ(read.personal, PersonalData::kClear);
+  EXPECT_EQ(read.last_name, "DUPONTEL");
+  EXPECT_EQ(d->event, e);
+}
+
+TEST(LookupKeyTest, KeyedByTheDeploymentNormalisedAndSeparatedByDomain) {
+  LookupKeyer a = LookupKeyer::FromMasterKey(Master(1)), b = LookupKeyer::FromMasterKey(Master(2));
+  EXPECT_EQ(LoginKey(a, "c.dupontel7"), LoginKey(a, "  C.Dupontel7 "));
+  EXPECT_EQ(IneKey(a, "123456789ja"), IneKey(a, "123456789JA"));
+  EXPECT_NE(LoginKey(a, "c.dupontel7"), LoginKey(b, "c.dupontel7"));
+  EXPECT_NE(a.Key("login", "x"), a.Key("ine", "x"));
+  EXPECT_NE(a.Key("ab", "c"), a.Key("a", "bc"));
+  EXPECT_EQ(a.Key("login", "x").size(), 32u);
+  // Not the unkeyed digest a log reader could compute by trying values.
+  EXPECT_NE(a.Key("match", "DUPONT|JEAN|0612345678"), LookupKeyer(Secret32()).Key("match", "DUPONT|JEAN|0612345678"));
+}
+
+TEST(MasterKeyTest, CreatedOnceWithMode0600AndReadBack) {
+  testing::TempDir dir("masterkey");
+  const std::string path = (dir.path() / "master.key").string();
+  std::string note;
+  Result<Secret32> k = LoadOrCreateMasterKey(path, &note);
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  EXPECT_TRUE(Contains(note, path) && Contains(note, "0600")) << note;
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::string again;
+  Result<Secret32> k2 = LoadOrCreateMasterKey(path, &again);
+  ASSERT_TRUE(k2.ok());
+  EXPECT_TRUE(again.empty());
+  EXPECT_EQ(k->ToHex(), k2->ToHex());
+}
+
+TEST(MasterKeyTest, RefusesAFileOthersMayReadAndAMalformedOne) {
+  testing::TempDir dir("masterkey");
+  const std::string path = (dir.path() / "master.key").string();
+  ASSERT_TRUE(LoadOrCreateMasterKey(path, nullptr).ok());
+  ::chmod(path.c_str(), 0644);
+  Status s = LoadMasterKey(path).status();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Contains(s.message(), "chmod 600 " + path)) << s.message();
+  ::chmod(path.c_str(), 0600);
+  { std::ofstream(path) << "ledger-master-key-v1 zz\n"; }
+  s = LoadMasterKey(path).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(s.message(), path + ":1:")) << s.message();
+  s = LoadMasterKey((dir.path() / "absent.key").string()).status();
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_TRUE(Contains(s.message(), "--master-key-file")) << s.message();
+}
+
+// Every file of `dir` concatenated: what a thief of the folder would read.
+std::string AllBytes(const std::filesystem::path& dir) {
+  std::string all;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!f.is_regular_file()) continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return all;
+}
+
+TEST(RocksDbKeyStoreTest, KeysSurviveReopenAndErasureLeavesNoCopyInTheFiles) {
+  testing::TempDir dir("keystore");
+  const auto path = dir.path() / "keys";
+  std::string wrapped_1;
+  {
+    auto store = RocksDbKeyStore::Open(path, /*read_only=*/false);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    KeyVault vault(**store, Master(3));
+    std::vector<std::string> persons;
+    for (int i = 0; i < 200; ++i) persons.push_back("acc-" + std::to_string(i));
+    ASSERT_TRUE(vault.PrepareKeys(persons).ok());
+    wrapped_1 = **(*store)->Get("acc-1");
+  }
+  auto reader = RocksDbKeyStore::Open(path, /*read_only=*/true);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ(**(*reader)->Get("acc-1"), wrapped_1);
+  reader->reset();
+  ASSERT_TRUE(Contains(AllBytes(path), wrapped_1));
+
+  auto store = RocksDbKeyStore::Open(path, false);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Erase("acc-1").ok());
+  EXPECT_FALSE((*store)->Get("acc-1")->has_value());
+  EXPECT_TRUE((*store)->Get("acc-2")->has_value());
+  EXPECT_FALSE(Contains(AllBytes(path), wrapped_1));
+  EXPECT_EQ(RocksDbKeyStore::Open(dir.path() / "none", true).status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace ledger::privacy
