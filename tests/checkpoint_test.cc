@@ -6,7 +6,10 @@
 // altered, a record deleted, two events of a stream swapped, a segment file
 // removed, a partition truncated — each refused, naming where. A ledger that
 // only grew verifies; an edited checkpoint, or another key's, is refused.
+// Also `ledger export --with-body`: every hash recomputed from the export's
+// text alone with libsodium.
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -87,6 +90,14 @@ std::vector<std::string> SplitLines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::vector<uint8_t> Unhex(const std::string& hex) {
+  std::vector<uint8_t> out(hex.size() / 2);
+  size_t len = 0;
+  EXPECT_EQ(sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, nullptr),
+            0);
   return out;
 }
 
@@ -475,6 +486,50 @@ TEST_F(CheckpointTest, AnotherKeysCheckpointIsRefusedUnlessThatKeyIsTrusted) {
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("no trusted public key at /nonexistent.pub"), std::string::npos)
       << missing.err;
+}
+
+TEST_F(CheckpointTest, ExportWithBodyLetsAnyoneRecomputeEveryHash) {
+  CliRun with = Ledger({"export", "--format", "jsonl", "--with-body"});
+  ASSERT_EQ(with.code, 0) << with.err;
+  const std::vector<std::string> lines = SplitLines(with.out), plain = SplitLines(export_->out);
+  ASSERT_EQ(lines.size(), plain.size());
+  ASSERT_EQ(sodium_init() >= 0, true);
+  std::map<std::string, std::pair<uint64_t, std::string>> head;  // stream -> seq, hash (hex)
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const nlohmann::json j = nlohmann::json::parse(lines[i]);
+    // The default line is this one without its last key, byte for byte.
+    const size_t body_at = lines[i].rfind(",\"body\":\"");
+    ASSERT_NE(body_at, std::string::npos);
+    EXPECT_EQ(lines[i].substr(0, body_at) + "}", plain[i]);
+
+    const std::string b64 = j["body"];
+    std::vector<uint8_t> body(b64.size());
+    size_t body_len = 0;
+    ASSERT_EQ(sodium_base642bin(body.data(), body.size(), b64.data(), b64.size(), nullptr,
+                                &body_len, nullptr, sodium_base64_VARIANT_ORIGINAL),
+              0);
+    body.resize(body_len);
+    const std::vector<uint8_t> prev = Unhex(j["prev_hash"]);
+    ASSERT_EQ(prev.size(), 32u);
+    uint8_t hash[32];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, nullptr, 0, sizeof hash);
+    crypto_generichash_update(&st, prev.data(), prev.size());
+    crypto_generichash_update(&st, body.data(), body.size());
+    crypto_generichash_final(&st, hash, sizeof hash);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    ASSERT_EQ(std::string(hex), j["hash"].get<std::string>()) << "line " << i + 1;
+
+    const std::string stream = j["stream"];
+    const uint64_t seq = j["seq"];
+    auto it = head.find(stream);
+    EXPECT_EQ(seq, it == head.end() ? 1u : it->second.first + 1) << stream;
+    EXPECT_EQ(j["prev_hash"].get<std::string>(),
+              it == head.end() ? std::string(64, '0') : it->second.second);
+    head[stream] = {seq, j["hash"]};
+  }
+  EXPECT_GT(head.size(), 100u);
 }
 
 }  // namespace

@@ -5,6 +5,11 @@
 // checked while exporting; the first failure stops the export with an error
 // naming the partition and offset (and the file, for the embedded log). Lines
 // already written stay written: the caller reports the error and exits ≠ 0.
+//
+// with_body (opt-in, `--with-body`) adds a last key "body": the event's stored
+// body bytes in base64 (RFC 4648, padded), so that anyone can recompute
+// hash = BLAKE2b-256(prev_hash ‖ body) without the ledger. The default lines
+// are unchanged byte for byte.
 #pragma once
 
 #include <cstdio>
@@ -18,6 +23,10 @@ struct ExportSummary {
   size_t streams = 0;
 };
 
-Result<ExportSummary> ExportJsonl(EventLog& log, std::FILE* out);
+struct ExportOptions {
+  bool with_body = false;
+};
+
+Result<ExportSummary> ExportJsonl(EventLog& log, std::FILE* out, const ExportOptions& options = {});
 
 }  // namespace ledger

@@ -37,7 +37,8 @@ int Fail(const Status& s) {
   return 1;
 }
 
-int RunExport(const LogFlags& flags, const std::string& format, const std::string& output) {
+int RunExport(const LogFlags& flags, const std::string& format, const std::string& output,
+              const ExportOptions& options) {
   if (format != "jsonl") return Fail(InvalidArgument("--format " + format + ": only jsonl is supported"));
   Result<std::unique_ptr<EventLog>> log = OpenLog(flags, LogAccess::kRead);
   if (!log.ok()) return Fail(log.status());
@@ -46,7 +47,7 @@ int RunExport(const LogFlags& flags, const std::string& format, const std::strin
     out = std::fopen(output.c_str(), "w");
     if (out == nullptr) return Fail(Unavailable("cannot create " + output + ": " + std::strerror(errno)));
   }
-  Result<ExportSummary> sum = ExportJsonl(**log, out);
+  Result<ExportSummary> sum = ExportJsonl(**log, out, options);
   if (out != stdout) std::fclose(out);
   if (!sum.ok()) return Fail(sum.status().WithContext("export stopped"));
   if (out != stdout || !isatty(STDOUT_FILENO))
@@ -150,6 +151,10 @@ int Main(int argc, char** argv) {
   AddLogFlags(*exp, flags);
   exp->add_option("--format", format, "Output format (jsonl)")->capture_default_str();
   exp->add_option("-o,--output", output, "Write to this file instead of stdout");
+  ExportOptions export_opts;
+  exp->add_flag("--with-body", export_opts.with_body,
+                "Add \"body\": each event's stored bytes in base64, so that anyone can recompute hash = "
+                "BLAKE2b-256(prev_hash ‖ body) without the ledger (docs/CHECKPOINTS.md)");
 
   HistoryRequest hist;
   CLI::App* history = app.add_subcommand(
@@ -395,7 +400,7 @@ int Main(int argc, char** argv) {
     Result<int> served = ServeDemo(flags, demo_listen, stdout);
     return served.ok() ? *served : Report(served.status());
   }
-  if (*exp) return RunExport(flags, format, output);
+  if (*exp) return RunExport(flags, format, output, export_opts);
   if (*history) return Report(RunHistory(flags, hist, stdout));
   if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout));
   if (*stats) return Report(RunStats(flags, st, stdout));
