@@ -225,6 +225,24 @@ TEST_F(CheckpointTest, FirstUseCreatesThePrivateKeyAndSaysWhereItsPublicHalfIs) 
   EXPECT_FALSE(fs::exists(tmp_.path() / "x.ckpt"));
 }
 
+TEST_F(CheckpointTest, TheCommandsExplainThemselves) {
+  CliRun all = RunLedger(std::vector<std::string>{"--help"}, tmp_.path());
+  EXPECT_EQ(all.code, 0);
+  EXPECT_NE(all.out.find("\n  checkpoint "), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("\n  verify "), std::string::npos) << all.out;
+  for (const auto& [sub, flags] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"checkpoint", {"-o,--output", "--key", "--data", "--log"}},
+           {"verify", {"--checkpoint", "--public-key", "--data", "--log"}},
+           {"export", {"--with-body"}}}) {
+    CliRun r = RunLedger({sub, "--help"}, tmp_.path());
+    EXPECT_EQ(r.code, 0) << sub;
+    for (const std::string& flag : flags)
+      EXPECT_NE(r.out.find(flag), std::string::npos) << sub << " " << flag;
+  }
+  EXPECT_EQ(Ledger({"verify"}).code, 2) << "--checkpoint is required";
+  EXPECT_EQ(Ledger({"checkpoint"}).code, 2) << "-o is required";
+}
+
 TEST_F(CheckpointTest, TheUntouchedLedgerVerifies) {
   CliRun r = Verify();
   ASSERT_EQ(r.code, 0) << r.err;
