@@ -5,6 +5,11 @@
 // checked while exporting; the first failure stops the export with an error
 // naming the partition and offset (and the file, for the embedded log). Lines
 // already written stay written: the caller reports the error and exits ≠ 0.
+//
+// with_body (opt-in, `--with-body`) adds a last key "body": the event's stored
+// body bytes in base64 (RFC 4648, padded), so that anyone can recompute
+// hash = BLAKE2b-256(prev_hash ‖ body) without the ledger. The default lines
+// are unchanged byte for byte.
 #pragma once
 
 #include <cstdio>
@@ -23,7 +28,11 @@ struct ExportSummary {
 // Personal fields (ARCHITECTURE §9): without `vault` a sealed AccountCreated
 // shows them absent ("personal_data": "encrypted"); with it (`ledger export
 // --with-personal-data`) opened, or "[erased]" once the person's key is gone.
-// `personal_accounts` (when given) counts the accounts whose fields were opened.
-Result<ExportSummary> ExportJsonl(EventLog& log, std::FILE* out, PersonalDataVault* vault = nullptr);
+struct ExportOptions {
+  bool with_body = false;
+  PersonalDataVault* vault = nullptr;
+};
+
+Result<ExportSummary> ExportJsonl(EventLog& log, std::FILE* out, const ExportOptions& options = {});
 
 }  // namespace ledger

@@ -15,6 +15,7 @@
 #include <fmt/core.h>
 
 #include "ops/cli/academy_demo.h"
+#include "ops/cli/checkpoint_command.h"
 #include "ops/cli/demo.h"
 #include "ops/cli/serve_demo.h"
 #include "ops/cli/erase_command.h"
@@ -38,7 +39,8 @@ int Fail(const Status& s) {
   return 1;
 }
 
-int RunExport(const LogFlags& flags, const std::string& format, const std::string& output, bool personal) {
+int RunExport(const LogFlags& flags, const std::string& format, const std::string& output, bool personal,
+              ExportOptions options) {
   if (format != "jsonl") return Fail(InvalidArgument("--format " + format + ": only jsonl is supported"));
   Result<std::unique_ptr<EventLog>> log = OpenLog(flags, LogAccess::kRead);
   if (!log.ok()) return Fail(log.status());
@@ -53,7 +55,8 @@ int RunExport(const LogFlags& flags, const std::string& format, const std::strin
     out = std::fopen(output.c_str(), "w");
     if (out == nullptr) return Fail(Unavailable("cannot create " + output + ": " + std::strerror(errno)));
   }
-  Result<ExportSummary> sum = ExportJsonl(**log, out, vault.vault.get());
+  options.vault = vault.vault.get();
+  Result<ExportSummary> sum = ExportJsonl(**log, out, options);
   if (out != stdout) std::fclose(out);
   if (!sum.ok()) return Fail(sum.status().WithContext("export stopped"));
   if (out != stdout || !isatty(STDOUT_FILENO))
@@ -123,7 +126,8 @@ int Main(int argc, char** argv) {
   CLI::App app{
       "ledger — the event-sourced account ledger of the school sign-on service.\n"
       "Every account event (creation, notification, activation, resets, guardian links,\n"
-      "delegations) is appended to a partitioned, hash-chained log."};
+      "delegations) is appended to a partitioned, hash-chained log; `ledger checkpoint` signs its\n"
+      "state and `ledger verify --checkpoint FILE` proves later that history was not rewritten."};
   app.require_subcommand(1);
   LogFlags flags;
   AddLogFlags(app, flags);  // before the subcommand, or after it:
@@ -163,6 +167,10 @@ int Main(int argc, char** argv) {
                 "Include names, birth dates, INEs and logins, opened with the key store and the master "
                 "key (without it they are left out: \"personal_data\": \"encrypted\"); erased ones "
                 "show [erased]");
+  ExportOptions export_opts;
+  exp->add_flag("--with-body", export_opts.with_body,
+                "Add \"body\": each event's stored bytes in base64, so that anyone can recompute hash = "
+                "BLAKE2b-256(prev_hash ‖ body) without the ledger (docs/CHECKPOINTS.md)");
 
   HistoryRequest hist;
   CLI::App* history = app.add_subcommand(
@@ -392,6 +400,27 @@ int Main(int argc, char** argv) {
   AddLogFlags(*token_revoke, flags);
   token_revoke->add_option("NAME", token_name, "The token's name")->required();
 
+  CheckpointRequest ckpt;
+  CLI::App* checkpoint_cmd = app.add_subcommand(
+      "checkpoint", "Proof that history is not rewritten later: verify every hash chain, then write a signed "
+                    "(Ed25519) statement of each partition's end offset and a Merkle root over every stream's "
+                    "head; the key DATA/checkpoint.key is created on first use (docs/CHECKPOINTS.md)");
+  AddLogFlags(*checkpoint_cmd, flags);
+  checkpoint_cmd->add_option("-o,--output", ckpt.output, "The checkpoint file to write ('-': stdout)")->required();
+  checkpoint_cmd->add_option("--key", ckpt.key, "The private signing key (PEM; default DATA/checkpoint.key, created "
+                                                "if missing with its public half next to it)");
+  VerifyCheckpointRequest verify_req;
+  CLI::App* verify_cmd = app.add_subcommand(
+      "verify", "Check that the log extends a checkpoint: its signature against the trusted public key, every "
+                "chain from its first event, nothing deleted, altered, reordered or truncated before its offsets; "
+                "names the first partition, offset, stream and seq that break it");
+  AddLogFlags(*verify_cmd, flags);
+  verify_cmd->add_option("--checkpoint", verify_req.checkpoint, "The checkpoint file (from ledger checkpoint -o)")
+      ->required();
+  verify_cmd->add_option("--public-key", verify_req.public_key,
+                         "The trusted public key (PEM; default DATA/checkpoint.pub). The key named inside the "
+                         "checkpoint is never trusted by itself");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -404,7 +433,7 @@ int Main(int argc, char** argv) {
     Result<int> served = ServeDemo(flags, demo_listen, stdout);
     return served.ok() ? *served : Report(served.status());
   }
-  if (*exp) return RunExport(flags, format, output, with_personal);
+  if (*exp) return RunExport(flags, format, output, with_personal, export_opts);
   if (*history) return Report(RunHistory(flags, hist, stdout));
   if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout));
   if (*stats) return Report(RunStats(flags, st, stdout));
@@ -429,6 +458,8 @@ int Main(int argc, char** argv) {
   if (*token_list) return Report(RunTokenList(flags, token_format, stdout));
   if (*token_revoke) return Report(RunTokenRevoke(flags, token_name, SystemNow(), stdout));
   if (*simulate) return Report(sim::RunSimulate(flags, simreq, stdout).status());
+  if (*checkpoint_cmd) return Report(RunCheckpoint(flags, ckpt, SystemNow(), stdout));
+  if (*verify_cmd) return Report(RunVerifyCheckpoint(flags, verify_req, stdout));
   return 2;
 }
 
