@@ -15,6 +15,8 @@
 #include <fmt/core.h>
 
 #include "ops/cli/academy_demo.h"
+#include "ops/cli/access_journal.h"
+#include "ops/cli/access_log_command.h"
 #include "ops/cli/demo.h"
 #include "ops/cli/serve_demo.h"
 #include "ops/cli/export.h"
@@ -77,10 +79,11 @@ int RunDemoCommand(const LogFlags& flags) {
   if (Status s = RunStats(flags, StatsRequest{Scope::kDepartment, {}, OutputFormat::kText}, stdout); !s.ok())
     return Fail(s);
   fmt::print("\n== Auditor: the verified history of pup-0002 ==\n");
-  if (Status s = RunHistory(flags, HistoryRequest{"pup-0002", {}, true, OutputFormat::kText}, stdout); !s.ok())
+  if (Status s = RunHistory(flags, HistoryRequest{"pup-0002", {}, true, OutputFormat::kText, DemoAccess()}, stdout);
+      !s.ok())
     return Fail(s);
   fmt::print("\n== Assistance: the links of pup-0001 ==\n");
-  if (Status s = RunLinksDiagnose(flags, "pup-0001", OutputFormat::kText, stdout); !s.ok()) return Fail(s);
+  if (Status s = RunLinksDiagnose(flags, "pup-0001", OutputFormat::kText, stdout, DemoAccess()); !s.ok()) return Fail(s);
   fmt::print("\nNext: ledger export --format jsonl --data {}   (every event, chains verified)\n"
              "      ledger stats --by establishment --as-of 2026-09-10 --data {}\n",
              flags.data, flags.data);
@@ -113,7 +116,8 @@ int Main(int argc, char** argv) {
   CLI::App app{
       "ledger — the event-sourced account ledger of the school sign-on service.\n"
       "Every account event (creation, notification, activation, resets, guardian links,\n"
-      "delegations) is appended to a partitioned, hash-chained log."};
+      "delegations) is appended to a partitioned, hash-chained log. Every read of a person's data\n"
+      "(history, links, search hits) is recorded in the access journal first (`ledger access-log`)."};
   app.require_subcommand(1);
   LogFlags flags;
   AddLogFlags(app, flags);  // before the subcommand, or after it:
@@ -159,6 +163,7 @@ int Main(int argc, char** argv) {
   history->add_flag("--verify", hist.verify, "Recompute the whole hash chain and say whether it holds");
   history->add_option("--format", hist.format, "text or json")
       ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
+  AddAccessFlags(*history, hist.access);
 
   std::string link_account;
   OutputFormat link_format = OutputFormat::kText;
@@ -171,6 +176,8 @@ int Main(int argc, char** argv) {
   diagnose->add_option("ACCOUNT", link_account, "A guardian's or a pupil's account id")->required();
   diagnose->add_option("--format", link_format, "text or json")
       ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
+  journal::AccessContext link_access;
+  AddAccessFlags(*diagnose, link_access);
 
   StatsRequest st;
   CLI::App* stats = app.add_subcommand(
@@ -204,6 +211,10 @@ int Main(int argc, char** argv) {
   by_login->excludes(by_ine);
   search->add_option("--format", search_req.format, "text or json")
       ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
+  AddAccessFlags(*search, search_req.access);
+
+  AccessLogRequest access_log_req;
+  CLI::App* access_log = AddAccessLogCommand(app, flags, access_log_req);
 
   OutputFormat q_format = OutputFormat::kText;
   CLI::App* quarantine = app.add_subcommand("quarantine", "Records the projectors could not apply");
@@ -374,7 +385,7 @@ int Main(int argc, char** argv) {
   }
   if (*exp) return RunExport(flags, format, output);
   if (*history) return Report(RunHistory(flags, hist, stdout));
-  if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout));
+  if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout, link_access));
   if (*stats) return Report(RunStats(flags, st, stdout));
   if (*search) {
     if (search_login.empty() == search_ine.empty()) {
@@ -385,6 +396,7 @@ int Main(int argc, char** argv) {
     search_req.value = search_login.empty() ? search_ine : search_login;
     return Report(RunSearch(flags, search_req, stdout));
   }
+  if (*access_log) return Report(RunAccessLog(flags, access_log_req, stdout));
   if (*qlist) return Report(RunQuarantineList(flags, q_format, stdout));
   if (*rebuild) return Report(RunRebuild(flags, stdout));
   if (*migrate) return Report(RunMigrate(flags, mig, stdout));
