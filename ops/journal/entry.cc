@@ -170,9 +170,8 @@ std::string FormatLine(const AccessEntry& e) {
 Result<AccessEntry> ParseLine(std::string_view line) {
   json j = json::parse(line, nullptr, false);
   if (!j.is_object()) return InvalidArgument("not a JSON object");
-  for (const auto& [key, value] : j.items())
-    if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) ==
-        std::end(kKeys))
+  for (const auto& item : j.items())
+    if (std::find(std::begin(kKeys), std::end(kKeys), item.key()) == std::end(kKeys))
       return InvalidArgument(
           "unexpected key (an entry has exactly seq, at, who, role, via, what, account, reason, "
           "prev_hash and hash)");
