@@ -242,3 +242,22 @@ TEST_F(ImportedLedgerTest, ReadsWithoutTheMasterKeyShowFieldsEncryptedAndSaySo) 
 
 }  // namespace
 }  // namespace ledger
+
+namespace ledger {
+namespace {
+
+TEST_F(ImportedLedgerTest, APersonalDataExportIsJournalledWithWhoAndWhy) {
+  Ok({"export", "--format", "jsonl", "--with-personal-data", "--who", "auditeur-7", "--reason", "CNIL-2026-12",
+      "--data", Data()});
+  const json log = json::parse(Ok({"access-log", "--who", "auditeur-7", "--format", "json", "--data", Data()}));
+  const std::string text = log.dump();
+  EXPECT_NE(text.find("\"export\""), std::string::npos) << text;
+  EXPECT_NE(text.find("CNIL-2026-12"), std::string::npos) << text;
+  // An export without personal data reads no one's: not journalled.
+  Ok({"export", "--format", "jsonl", "--who", "auditeur-8", "--data", Data()});
+  const std::string none = Ok({"access-log", "--who", "auditeur-8", "--format", "json", "--data", Data()});
+  EXPECT_EQ(none.find("auditeur-8\""), std::string::npos) << none;
+}
+
+}  // namespace
+}  // namespace ledger

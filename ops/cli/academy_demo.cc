@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "ops/cli/access_journal.h"
 #include "ops/cli/queries.h"
 #include "ops/cli/simulate_command.h"
 #include "ops/console/table.h"
@@ -81,12 +82,13 @@ Status RunAcademyDemo(const LogFlags& flags, const AcademyDemoOptions& options, 
   if (!sum.facts.audited_pupil.str().empty()) {
     fmt::print(out, "\n== Auditor: the verified history of {} ==\n", sum.facts.audited_pupil.str());
     LEDGER_RETURN_IF_ERROR(RunHistory(
-        flags, HistoryRequest{sum.facts.audited_pupil.str(), {}, true, OutputFormat::kText}, out));
+        flags, HistoryRequest{sum.facts.audited_pupil.str(), {}, true, OutputFormat::kText, DemoAccess()}, out));
   }
   if (!sum.facts.disputed_guardian.str().empty()) {
     fmt::print(out, "\n== Assistance: a guardian who reported an erroneous link, {} ==\n",
                sum.facts.disputed_guardian.str());
-    LEDGER_RETURN_IF_ERROR(RunLinksDiagnose(flags, sum.facts.disputed_guardian.str(), OutputFormat::kText, out));
+    LEDGER_RETURN_IF_ERROR(
+        RunLinksDiagnose(flags, sum.facts.disputed_guardian.str(), OutputFormat::kText, out, DemoAccess()));
   }
   fmt::print(out,
              "\nNext: ledger stats --by establishment --as-of 2022-09-05 --data {0}\n"

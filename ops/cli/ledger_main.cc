@@ -16,6 +16,8 @@
 
 #include "ops/cli/academy_demo.h"
 #include "ops/cli/checkpoint_command.h"
+#include "ops/cli/access_journal.h"
+#include "ops/cli/access_log_command.h"
 #include "ops/cli/demo.h"
 #include "ops/cli/serve_demo.h"
 #include "ops/cli/erase_command.h"
@@ -40,7 +42,7 @@ int Fail(const Status& s) {
 }
 
 int RunExport(const LogFlags& flags, const std::string& format, const std::string& output, bool personal,
-              ExportOptions options) {
+              ExportOptions options, const journal::AccessContext& access) {
   if (format != "jsonl") return Fail(InvalidArgument("--format " + format + ": only jsonl is supported"));
   Result<std::unique_ptr<EventLog>> log = OpenLog(flags, LogAccess::kRead);
   if (!log.ok()) return Fail(log.status());
@@ -49,6 +51,8 @@ int RunExport(const LogFlags& flags, const std::string& format, const std::strin
     Result<OpenedVault> v = OpenVault(flags, VaultAccess::kRead);
     if (!v.ok()) return Fail(v.status().WithContext("--with-personal-data needs the master key and DATA/keys"));
     vault = std::move(*v);
+    // A personal-data export is a read of everyone's data: journalled before any of it is written.
+    if (Status j = JournalPersonalDataExport(flags, access); !j.ok()) return Fail(j);
   }
   std::FILE* out = stdout;
   if (!output.empty() && output != "-") {
@@ -90,10 +94,11 @@ int RunDemoCommand(const LogFlags& flags) {
   if (Status s = RunStats(flags, StatsRequest{Scope::kDepartment, {}, OutputFormat::kText}, stdout); !s.ok())
     return Fail(s);
   fmt::print("\n== Auditor: the verified history of pup-0002 ==\n");
-  if (Status s = RunHistory(flags, HistoryRequest{"pup-0002", {}, true, OutputFormat::kText}, stdout); !s.ok())
+  if (Status s = RunHistory(flags, HistoryRequest{"pup-0002", {}, true, OutputFormat::kText, DemoAccess()}, stdout);
+      !s.ok())
     return Fail(s);
   fmt::print("\n== Assistance: the links of pup-0001 ==\n");
-  if (Status s = RunLinksDiagnose(flags, "pup-0001", OutputFormat::kText, stdout); !s.ok()) return Fail(s);
+  if (Status s = RunLinksDiagnose(flags, "pup-0001", OutputFormat::kText, stdout, DemoAccess()); !s.ok()) return Fail(s);
   fmt::print("\nNext: ledger export --format jsonl --data {}   (every event, chains verified)\n"
              "      ledger stats --by establishment --as-of 2026-09-10 --data {}\n",
              flags.data, flags.data);
@@ -127,7 +132,9 @@ int Main(int argc, char** argv) {
       "ledger — the event-sourced account ledger of the school sign-on service.\n"
       "Every account event (creation, notification, activation, resets, guardian links,\n"
       "delegations) is appended to a partitioned, hash-chained log; `ledger checkpoint` signs its\n"
-      "state and `ledger verify --checkpoint FILE` proves later that history was not rewritten."};
+      "state and `ledger verify --checkpoint FILE` proves later that history was not rewritten.\n"
+      "Personal fields are sealed per person (PRIVACY.md); every read of a person's data\n"
+      "(history, links, search hits) is recorded in the access journal first (`ledger access-log`)."};
   app.require_subcommand(1);
   LogFlags flags;
   AddLogFlags(app, flags);  // before the subcommand, or after it:
@@ -168,6 +175,8 @@ int Main(int argc, char** argv) {
                 "key (without it they are left out: \"personal_data\": \"encrypted\"); erased ones "
                 "show [erased]");
   ExportOptions export_opts;
+  journal::AccessContext export_access;
+  AddAccessFlags(*exp, export_access);
   exp->add_flag("--with-body", export_opts.with_body,
                 "Add \"body\": each event's stored bytes in base64, so that anyone can recompute hash = "
                 "BLAKE2b-256(prev_hash ‖ body) without the ledger (docs/CHECKPOINTS.md)");
@@ -182,6 +191,7 @@ int Main(int argc, char** argv) {
   history->add_flag("--verify", hist.verify, "Recompute the whole hash chain and say whether it holds");
   history->add_option("--format", hist.format, "text or json")
       ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
+  AddAccessFlags(*history, hist.access);
 
   std::string link_account;
   OutputFormat link_format = OutputFormat::kText;
@@ -194,6 +204,8 @@ int Main(int argc, char** argv) {
   diagnose->add_option("ACCOUNT", link_account, "A guardian's or a pupil's account id")->required();
   diagnose->add_option("--format", link_format, "text or json")
       ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
+  journal::AccessContext link_access;
+  AddAccessFlags(*diagnose, link_access);
 
   StatsRequest st;
   CLI::App* stats = app.add_subcommand(
@@ -227,6 +239,10 @@ int Main(int argc, char** argv) {
   by_login->excludes(by_ine);
   search->add_option("--format", search_req.format, "text or json")
       ->transform(CLI::CheckedTransformer(Formats(false), CLI::ignore_case));
+  AddAccessFlags(*search, search_req.access);
+
+  AccessLogRequest access_log_req;
+  CLI::App* access_log = AddAccessLogCommand(app, flags, access_log_req);
 
   OutputFormat q_format = OutputFormat::kText;
   CLI::App* quarantine = app.add_subcommand("quarantine", "Records the projectors could not apply");
@@ -433,9 +449,9 @@ int Main(int argc, char** argv) {
     Result<int> served = ServeDemo(flags, demo_listen, stdout);
     return served.ok() ? *served : Report(served.status());
   }
-  if (*exp) return RunExport(flags, format, output, with_personal, export_opts);
+  if (*exp) return RunExport(flags, format, output, with_personal, export_opts, export_access);
   if (*history) return Report(RunHistory(flags, hist, stdout));
-  if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout));
+  if (*diagnose) return Report(RunLinksDiagnose(flags, link_account, link_format, stdout, link_access));
   if (*stats) return Report(RunStats(flags, st, stdout));
   if (*search) {
     if (search_login.empty() == search_ine.empty()) {
@@ -446,6 +462,7 @@ int Main(int argc, char** argv) {
     search_req.value = search_login.empty() ? search_ine : search_login;
     return Report(RunSearch(flags, search_req, stdout));
   }
+  if (*access_log) return Report(RunAccessLog(flags, access_log_req, stdout));
   if (*qlist) return Report(RunQuarantineList(flags, q_format, stdout));
   if (*rebuild) return Report(RunRebuild(flags, stdout));
   if (*migrate) return Report(RunMigrate(flags, mig, stdout));

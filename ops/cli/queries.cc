@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "consumers/projector.h"
+#include "ops/cli/access_journal.h"
 #include "ops/console/progress.h"
 #include "ops/console/table.h"
 #include "ops/datadir/personal_vault.h"
@@ -190,6 +191,12 @@ Result<OpenedVault> ReadVault(const LogFlags& flags) {
   return OpenedVault{};
 }
 
+std::vector<std::string> IdsOf(const std::vector<AccountView>& views) {
+  std::vector<std::string> ids;
+  for (const AccountView& v : views) ids.push_back(v.id);
+  return ids;
+}
+
 }  // namespace
 
 Status RunHistory(const LogFlags& flags, const HistoryRequest& req, std::FILE* out) {
@@ -197,6 +204,7 @@ Status RunHistory(const LogFlags& flags, const HistoryRequest& req, std::FILE* o
   LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, ReadVault(flags));
   LEDGER_ASSIGN_OR_RETURN(query::AccountHistory h,
                           query::ReadHistory(read->db(), {req.account, req.as_of, req.verify, vault.vault.get()}));
+  LEDGER_RETURN_IF_ERROR(JournalRead(flags, req.access, journal::What::kHistory, {req.account}));
   if (req.format == OutputFormat::kJson) {
     PrintJson(query::HistoryToJson(h), out);
   } else {
@@ -206,10 +214,11 @@ Status RunHistory(const LogFlags& flags, const HistoryRequest& req, std::FILE* o
 }
 
 Status RunLinksDiagnose(const LogFlags& flags, const std::string& account, OutputFormat format,
-                        std::FILE* out) {
+                        std::FILE* out, const journal::AccessContext& access) {
   LEDGER_ASSIGN_OR_RETURN(auto read, ReadSide::Open(flags));
   LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, ReadVault(flags));
   LEDGER_ASSIGN_OR_RETURN(query::AccountLinks l, query::ReadLinks(read->db(), account, vault.vault.get()));
+  LEDGER_RETURN_IF_ERROR(JournalRead(flags, access, journal::What::kLinks, {account}));
   if (format == OutputFormat::kJson) {
     PrintJson(query::LinksToJson(l), out);
   } else {
@@ -252,6 +261,7 @@ Status RunSearch(const LogFlags& flags, const SearchRequest& req, std::FILE* out
   LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, ReadVault(flags));
   LEDGER_ASSIGN_OR_RETURN(std::vector<AccountView> found,
                           query::SearchAccounts(read->db(), req.index, req.value, vault.vault.get()));
+  LEDGER_RETURN_IF_ERROR(JournalRead(flags, req.access, journal::What::kSearch, IdsOf(found)));
   if (req.format == OutputFormat::kJson) {
     PrintJson(query::SearchToJson(found), out);
     return OkStatus();

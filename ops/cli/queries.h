@@ -9,6 +9,10 @@
 // API serves; text is for terminals and fits 120 columns (--format json shows
 // what a table had to cut). Errors come back as Status (exit 1).
 //
+// Access journal: history, links diagnose and search record who read which
+// account (ops/cli/access_journal.h) after computing the answer and before
+// printing it; a read the journal cannot record is refused (exit 1).
+//
 // Privacy: no person's name is printed. History shows ids, event types, actors
 // (staff ids, the delegation used) and payload fields minus names, birth date
 // and INE; the full record is the auditor's `ledger export`.
@@ -21,6 +25,7 @@
 #include "events/status.h"
 #include "events/types.h"
 #include "ops/datadir/log_flags.h"
+#include "ops/journal/entry.h"
 #include "projections/search_key.h"
 #include "projections/stats.h"
 
@@ -33,11 +38,12 @@ struct HistoryRequest {
   std::optional<Date> as_of;
   bool verify = false;
   OutputFormat format = OutputFormat::kText;
+  journal::AccessContext access;  // --who, --reason (access_journal.h)
 };
 Status RunHistory(const LogFlags& flags, const HistoryRequest& req, std::FILE* out);
 
 Status RunLinksDiagnose(const LogFlags& flags, const std::string& account, OutputFormat format,
-                        std::FILE* out);
+                        std::FILE* out, const journal::AccessContext& access = {});
 
 struct StatsRequest {
   Scope by = Scope::kDepartment;
@@ -53,6 +59,7 @@ struct SearchRequest {
   SearchIndex index = SearchIndex::kLogin;
   std::string value;
   OutputFormat format = OutputFormat::kText;
+  journal::AccessContext access;  // --who, --reason (access_journal.h): one entry per account found
 };
 Status RunSearch(const LogFlags& flags, const SearchRequest& req, std::FILE* out);
 

@@ -7,6 +7,7 @@
 #include "aggregates/command_json.h"
 #include "events/identifiers.h"
 #include "ops/auth/access.h"
+#include "ops/journal/group_journal.h"
 #include "ops/query/accounts.h"
 #include "ops/query/attention.h"
 #include "ops/query/history.h"
@@ -83,6 +84,20 @@ class ResponseCache {
   std::unordered_map<std::string, HttpResponse> entries_;
 };
 
+std::vector<std::string> IdsOf(const std::vector<AccountView>& views) {
+  std::vector<std::string> ids;
+  for (const AccountView& v : views) ids.push_back(v.id);
+  return ids;
+}
+
+// The accounts /v1/attention lists (AttentionToJson's first `max` items), each once.
+std::vector<std::string> ListedAccounts(const query::AttentionReport& r, size_t max) {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < r.items.size() && i < max; ++i)
+    if (std::find(ids.begin(), ids.end(), r.items[i].account) == ids.end()) ids.push_back(r.items[i].account);
+  return ids;
+}
+
 }  // namespace
 
 struct Api::Impl {
@@ -93,6 +108,7 @@ struct Api::Impl {
   ResponseCache cache{};
   query::PlaceDirectory places{options.data_dir};
   Sessions sessions{};
+  journal::GroupJournal access_journal{journal::JournalPath(options.data_dir), &metrics};
 
   const ProjectionDb& db() const { return service.db(); }
   PersonalDataVault* service_vault() const { return service.vault(); }
@@ -240,6 +256,24 @@ struct Api::Impl {
     return r;
   }
 
+  // Records a read of a person's data in the access journal (ops/journal)
+  // before it is answered: nullopt once durable; else the answer to give
+  // instead — 400 for a bad reason=, 503 when the journal cannot record it.
+  std::optional<HttpResponse> Journal(const HttpRequest& req, const TokenRecord& t, journal::What what,
+                                      const std::vector<std::string>& accounts) {
+    HttpResponse error;
+    std::string reason = ReasonParam(req, error);
+    if (error.status != 200) return error;
+    const journal::AccessContext who{t.name, std::string(auth::Name(t.role)), journal::Via::kApi, std::move(reason)};
+    const Status s = access_journal.Record(who, what, accounts, options.now ? options.now() : SystemNow());
+    if (s.ok()) return std::nullopt;
+    HttpResponse r = ErrorResponse(503, "UNAVAILABLE",
+                                   "not answered: every read of a person's data is recorded in the access journal, "
+                                   "and this one could not be (" + s.message() + ")");
+    r.headers.emplace_back("Retry-After", "2");
+    return r;
+  }
+
   static std::optional<HttpResponse> Forbid(const TokenRecord& t, Permission p, const std::string& what) {
     if (auth::Allows(t.role, p)) return std::nullopt;
     return ErrorResponse(403, "PERMISSION_DENIED", "a " + std::string(auth::Name(t.role)) + " token cannot " + what +
@@ -345,7 +379,7 @@ struct Api::Impl {
 
   HttpResponse Attention(const HttpRequest& req, const TokenRecord& t) {
     if (auto e = Forbid(t, Permission::kStats, "read the accounts that need attention")) return *e;
-    if (auto e = UnknownParam(req, {"uai", "weeks"})) return *e;
+    if (auto e = UnknownParam(req, {"uai", "weeks", "reason"})) return *e;
     const std::string* uai = req.Param("uai");
     if (!uai || uai->empty()) return BadParam("uai: the establishment (e.g. 0310001A)");
     if (Status s = ValidateUai(*uai); !s.ok()) return BadParam("uai: " + s.message());
@@ -358,6 +392,9 @@ struct Api::Impl {
     auto report = query::ReadAttention(db(), *uai, now, weeks);
     if (!report.ok()) return FromStatus(report.status());
     const bool accounts = auth::Allows(t.role, Permission::kAccountView);
+    if (accounts)
+      if (auto e = Journal(req, t, journal::What::kAttention, ListedAccounts(*report, options.max_attention_accounts)))
+        return *e;
     return Json200(query::AttentionToJson(*report, accounts, options.max_attention_accounts));
   }
 
@@ -385,7 +422,7 @@ struct Api::Impl {
   }
 
   HttpResponse Search(const HttpRequest& req, const TokenRecord& t) {
-    if (auto e = UnknownParam(req, {"login", "ine"})) return *e;
+    if (auto e = UnknownParam(req, {"login", "ine", "reason"})) return *e;
     const std::string* login = req.Param("login");
     const std::string* ine = req.Param("ine");
     if ((login == nullptr) == (ine == nullptr)) return BadParam("give login= or ine= (one of them)");
@@ -398,6 +435,7 @@ struct Api::Impl {
     std::vector<AccountView> visible;
     for (AccountView& v : *found)
       if (auth::AccountVisible(t.scope, v)) visible.push_back(auth::VisiblePart(t.scope, std::move(v)));
+    if (auto e = Journal(req, t, journal::What::kSearch, IdsOf(visible))) return *e;
     return Json200(query::SearchToJson(visible));
   }
 
@@ -414,16 +452,17 @@ struct Api::Impl {
 
   HttpResponse Account(const HttpRequest& req, const TokenRecord& t, const std::string& id) {
     if (auto e = Forbid(t, Permission::kAccountView, "read an account")) return *e;
-    if (auto e = UnknownParam(req, {})) return *e;
+    if (auto e = UnknownParam(req, {"reason"})) return *e;
     HttpResponse denied;
     Result<AccountView> v = VisibleAccount(t, id, denied);
     if (!v.ok()) return denied;
+    if (auto e = Journal(req, t, journal::What::kView, {id})) return *e;
     return Json200(ViewToJson(auth::VisiblePart(t.scope, std::move(*v))));
   }
 
   HttpResponse History(const HttpRequest& req, const TokenRecord& t, const std::string& id) {
     if (auto e = Forbid(t, Permission::kHistory, "read histories")) return *e;
-    if (auto e = UnknownParam(req, {"as_of", "verify"})) return *e;
+    if (auto e = UnknownParam(req, {"as_of", "verify", "reason"})) return *e;
     HttpResponse error;
     std::optional<Date> as_of = DateParam(req, "as_of", error);
     if (error.status != 200) return error;
@@ -435,12 +474,13 @@ struct Api::Impl {
     }
     auto h = query::ReadHistory(db(), {id, as_of, verify && *verify == "true", service_vault()});
     if (!h.ok()) return FromStatus(h.status());
+    if (auto e = Journal(req, t, journal::What::kHistory, {id})) return *e;
     return Json200(query::HistoryToJson(*h));
   }
 
   HttpResponse Links(const HttpRequest& req, const TokenRecord& t, const std::string& id) {
     if (auto e = Forbid(t, Permission::kLinks, "read links")) return *e;
-    if (auto e = UnknownParam(req, {})) return *e;
+    if (auto e = UnknownParam(req, {"reason"})) return *e;
     auto l = query::ReadLinks(db(), id, service_vault());
     if (!l.ok()) return FromStatus(l.status());
     if (!auth::AccountVisible(t.scope, l->view)) return OutOfScope(t, "account " + id);
@@ -453,6 +493,7 @@ struct Api::Impl {
         return std::any_of(hidden.begin(), hidden.end(), [&](const std::string& p) { return f.find(p) != std::string::npos; });
       });
     }
+    if (auto e = Journal(req, t, journal::What::kLinks, {id})) return *e;
     return Json200(query::LinksToJson(*l));
   }
 

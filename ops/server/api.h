@@ -22,6 +22,11 @@
 //   GET  /v1/quarantine                 quarantine  as `ledger quarantine list --format json`
 //   POST /v1/commands                   commands    {"results":[…]} (§7)
 //
+// Every read of a person's data (an account view, a history, links, each
+// search hit, each account /v1/attention lists for a view role) is recorded in
+// the access journal, DATA/access-journal.jsonl (ops/journal: group commits),
+// with the token's name and role and ?reason= (a ticket reference, accepted by
+// those routes), before it is answered; when it cannot be, 503.
 // Roles and scopes: ops/auth/access.h. Errors: {"error":{"code","message"}}
 // with 400 (naming the parameter), 401, 403, 404, 405, 413, 503. Unknown
 // query parameters are refused (400): a typo must not silently answer
@@ -47,7 +52,8 @@ struct ApiOptions {
   size_t max_series_points = 1000;
   size_t max_attention_accounts = 2000;         // listed per establishment (counts cover all)
   std::function<Timestamp()> now;               // the attention cases' clock; system clock when empty
-  std::string data_dir;                         // --data: profile.json, establishments.tsv (/v1/places)
+  std::string data_dir;                         // --data: profile.json, establishments.tsv (/v1/places),
+                                                // access-journal.jsonl
 };
 
 class Api {

@@ -74,6 +74,8 @@ int Main(int argc, char** argv) {
       "second, and the JSON API of ARCHITECTURE.md §7 with roles and scoped tokens (`ledger token\n"
       "add`), Prometheus metrics at /metrics, /healthz and /readyz. While it runs, `ledger` read\n"
       "commands on the same --data still answer; `ledger` write commands refuse, naming its pid.\n"
+      "Every read of a person's data (views, histories, links, search hits, attention lists; ?reason=TICKET)\n"
+      "is recorded in --data's access journal before it is answered (`ledger access-log`), else 503.\n"
       "SIGTERM or SIGINT: stop accepting, answer what is in flight, project what is durable, exit 0."};
   Flags f;
   app.add_option("--data", f.log.data, "Directory of the ledger's files (log, projections, tokens)")

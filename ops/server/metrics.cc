@@ -57,7 +57,11 @@ struct ServerMetrics::Impl {
         request_seconds(BuildHistogram().Name("ledger_http_request_duration_seconds").Help("HTTP request handling time, by route pattern").Register(*registry)),
         store_bytes(BuildGauge().Name("ledger_store_size_bytes").Help("Bytes on disk, by store (log, projections)").Register(*registry)),
         ready(BuildGauge().Name("ledger_ready").Help("1 once the projections have caught up with the log").Register(*registry).Add({})),
-        writer(BuildGauge().Name("ledger_writer").Help("1 while this instance writes the log, 0 as a standby").Register(*registry).Add({})) {
+        writer(BuildGauge().Name("ledger_writer").Help("1 while this instance writes the log, 0 as a standby").Register(*registry).Add({})),
+        journal_entries(BuildCounter().Name("ledger_access_journal_entries_total").Help("Access journal entries made durable (reads of a person's data recorded)").Register(*registry).Add({})),
+        journal_seconds(BuildHistogram().Name("ledger_access_journal_commit_seconds").Help("Lock, write and sync of one access journal group commit").Register(*registry).Add({}, kSeconds)),
+        journal_group(BuildHistogram().Name("ledger_access_journal_commit_entries").Help("Entries per access journal group commit").Register(*registry).Add({}, kCommands)),
+        journal_failures(BuildCounter().Name("ledger_access_journal_failures_total").Help("Access journal entries that could not be written: their reads were refused (503)").Register(*registry).Add({})) {
     for (size_t t = 0; t < kEventTypeCount; ++t)
       event_by_type.emplace(std::string(EventTypeName(t)), &events.Add({{"type", std::string(EventTypeName(t))}}));
     for (const char* o : {"appended", "replayed", "refused"}) command_by_outcome[o] = &commands.Add({{"outcome", o}});
@@ -79,6 +83,10 @@ struct ServerMetrics::Impl {
   Family<Gauge>& store_bytes;
   Gauge& ready;
   Gauge& writer;
+  Counter& journal_entries;
+  Histogram& journal_seconds;
+  Histogram& journal_group;
+  Counter& journal_failures;
   std::map<std::string, Counter*, std::less<>> event_by_type;
   std::map<std::string, Counter*, std::less<>> command_by_outcome;
   std::mutex lag_mu;
@@ -121,6 +129,14 @@ void ServerMetrics::Lag(int32_t partition, int64_t records, double seconds) {
   impl_->lag_records_of[p]->Set(static_cast<double>(records));
   impl_->lag_seconds_of[p]->Set(seconds);
 }
+
+void ServerMetrics::JournalCommitted(size_t entries, double seconds) {
+  impl_->journal_entries.Increment(static_cast<double>(entries));
+  impl_->journal_seconds.Observe(seconds);
+  impl_->journal_group.Observe(static_cast<double>(entries));
+}
+
+void ServerMetrics::JournalFailed(size_t entries) { impl_->journal_failures.Increment(static_cast<double>(entries)); }
 
 void ServerMetrics::RequestServed(std::string_view route, std::string_view method, int status, double seconds) {
   impl_->requests.Add({{"route", std::string(route)}, {"method", std::string(method)}, {"status", std::to_string(status)}})

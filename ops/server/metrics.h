@@ -18,6 +18,10 @@
 //   ledger_ready                                   1 once the projections caught up, else 0
 //   ledger_writer                                  1 while this instance writes the log, 0 as a
 //                                                  standby (several ledgerd on one Kafka topic)
+//   ledger_access_journal_entries_total            access journal entries made durable (reads recorded)
+//   ledger_access_journal_commit_seconds           histogram: lock, write and sync of one journal group
+//   ledger_access_journal_commit_entries           histogram: entries per journal group commit
+//   ledger_access_journal_failures_total           entries that could not be written (their reads got 503)
 //
 // Labels are event types, codes, partitions and route patterns
 // (/v1/accounts/{id}) — never an account id, a login, a name or a token.
@@ -29,11 +33,12 @@
 #include <string_view>
 
 #include "consumers/projector_probe.h"
+#include "ops/journal/group_journal.h"
 #include "ops/service/writer_probe.h"
 
 namespace ledger::server {
 
-class ServerMetrics final : public WriterProbe, public ProjectorProbe {
+class ServerMetrics final : public WriterProbe, public ProjectorProbe, public journal::JournalProbe {
  public:
   ServerMetrics();
   ~ServerMetrics() override;
@@ -45,6 +50,9 @@ class ServerMetrics final : public WriterProbe, public ProjectorProbe {
   // ProjectorProbe
   void BatchCommitted(int32_t partition, int64_t records, int64_t quarantined, double seconds) override;
   void Lag(int32_t partition, int64_t records, double seconds) override;
+  // JournalProbe
+  void JournalCommitted(size_t entries, double seconds) override;
+  void JournalFailed(size_t entries) override;
 
   // One HTTP request answered; `route` is the route's pattern.
   void RequestServed(std::string_view route, std::string_view method, int status, double seconds);

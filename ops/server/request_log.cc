@@ -41,7 +41,7 @@ std::string LogTarget(const HttpRequest& req, int status) {
     out = "/v1/accounts/" + a->first + a->second;
   char sep = '?';
   for (const auto& [k, v] : req.params) {
-    const bool known = SafeParam(k) || k == "login" || k == "ine" || k == "id";
+    const bool known = SafeParam(k) || k == "login" || k == "ine" || k == "id" || k == "reason";
     // Values only of parameters that name no one, and only once accepted (a
     // refused value may be anything a client typed).
     out += sep + (known ? k : std::string("…")) + "=" + (SafeParam(k) && status == 200 ? v : "…");

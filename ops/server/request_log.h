@@ -5,7 +5,8 @@
 // its route pattern ("(another path)" for unknown ones), with an account's id
 // only when the answer was 200 (the id then is the ledger's opaque one);
 // parameter values only for parameters that identify no one (by, as_of,
-// format, from, to, every, verify) and only on a 200; unknown parameter
+// format, from, to, every, verify) and only on a 200 — never a reason= (the
+// access journal keeps it); unknown parameter
 // names as "…"; the method as one of the HTTP verbs or "other". Never a
 // token, a body or a header. Pure; thread-safe.
 #pragma once

@@ -23,6 +23,9 @@ TEST(RequestLogTest, QueryValuesThatCouldIdentifySomeoneAreHidden) {
             "/v1/accounts?ine=…&…=…");
   EXPECT_EQ(LogTarget(Req("/v1/accounts/pup-0001/history", {{"verify", "true"}}), 200),
             "/v1/accounts/pup-0001/history?verify=true");
+  EXPECT_EQ(LogTarget(Req("/v1/accounts/pup-0001", {{"reason", "call from Mme Dupont"}}), 200),
+            "/v1/accounts/pup-0001?reason=…")
+      << "the access journal keeps the reason; the request log only says one was given";
   for (int status : {400, 401, 403, 404, 405, 503})
     EXPECT_EQ(LogTarget(Req("/v1/accounts/123456789AB/links", {}), status), "/v1/accounts/{id}/links")
         << "an id typed by a client shows only once the ledger answered for it";

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ops/journal/entry.h"
+
 namespace ledger::server {
 namespace {
 
@@ -55,6 +57,16 @@ int WeeksParam(const HttpRequest& req, HttpResponse& error) {
   const int weeks = digits ? std::stoi(*w) : 0;
   if (weeks < 1 || weeks > 52) error = BadParam("weeks: a whole number of weeks, 1 to 52");
   return weeks;
+}
+
+std::string ReasonParam(const HttpRequest& req, HttpResponse& error) {
+  const std::string* r = req.Param("reason");
+  if (!r) return "";
+  if (Status s = journal::ValidateReason(*r); !s.ok()) {
+    error = BadParam(s.message());
+    return "";
+  }
+  return *r;
 }
 
 bool IsDepartmentCode(std::string_view d) { return d.size() == 3 && std::all_of(d.begin(), d.end(), IsAlnum); }

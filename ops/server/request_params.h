@@ -43,6 +43,11 @@ std::string FormatParam(const HttpRequest& req, HttpResponse& error);
 // weeks= of /v1/attention: 1 to 52 in decimal digits (at most two); 4 when absent.
 int WeeksParam(const HttpRequest& req, HttpResponse& error);
 
+// reason= of the routes that read a person's data (the access journal's
+// reason: a ticket reference): "" when absent; at most 200 bytes of UTF-8
+// without control characters (ops/journal/entry.h ValidateReason).
+std::string ReasonParam(const HttpRequest& req, HttpResponse& error);
+
 // department= of /v1/places: exactly three ASCII letters or digits ("031", "02A").
 bool IsDepartmentCode(std::string_view d);
 

@@ -66,5 +66,20 @@ TEST(RequestParamsTest, WeeksAndDepartments) {
   EXPECT_FALSE(IsDepartmentCode("\xC3\xA9" "1"));
 }
 
+TEST(RequestParamsTest, AReasonIsATicketReferenceAndABadOneIsRefusedWithoutRepeatingIt) {
+  HttpResponse error;
+  EXPECT_EQ(ReasonParam(With({}), error), "");
+  EXPECT_EQ(ReasonParam(With({{"reason", "GLPI-4711"}}), error), "GLPI-4711");
+  EXPECT_EQ(ReasonParam(With({{"reason", "appel n°12 à 10 h"}}), error), "appel n°12 à 10 h");
+  EXPECT_EQ(error.status, 200);
+  for (const std::string& bad : {std::string("Léa\nMartin"), std::string(201, 'x'), std::string("\xC3")}) {
+    error = HttpResponse();
+    EXPECT_EQ(ReasonParam(With({{"reason", bad}}), error), "");
+    EXPECT_EQ(error.status, 400);
+    EXPECT_NE(error.body.find("reason: "), std::string::npos) << error.body;
+    EXPECT_EQ(error.body.find("Martin"), std::string::npos) << error.body;
+  }
+}
+
 }  // namespace
 }  // namespace ledger::server

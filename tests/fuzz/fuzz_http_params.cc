@@ -4,6 +4,7 @@
 // The input is a request target ("/v1/stats?by=department&as_of=…"), split
 // into a path and decoded parameters by Boost.URL as the server does; the
 // same bytes serve as a Cookie header and a login form body.
+// reason= (the access journal's) is checked too.
 // Checks: nothing throws; each refusal is a 400 INVALID_ARGUMENT whose body
 // is JSON and never repeats a parameter value (values holding '~' or '@',
 // which no message contains, are looked for); each accepted value prints back
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ops/auth/access.h"
+#include "ops/journal/entry.h"
 #include "ops/query/stats.h"
 #include "ops/server/request_params.h"
 #include "ops/server/sessions.h"
@@ -90,6 +92,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int weeks = server::WeeksParam(req, error);
   if (error.status != 200) CheckRefusal(req, error);
   else FUZZ_CHECK(weeks >= 1 && weeks <= 52, "weeks out of 1..52 accepted");
+
+  // reason= goes into the access journal as given: an accepted one makes a line that parses back.
+  error = HttpResponse();
+  const std::string reason = server::ReasonParam(req, error);
+  if (error.status != 200) {
+    CheckRefusal(req, error);
+  } else {
+    FUZZ_CHECK(reason == (req.Param("reason") ? *req.Param("reason") : ""), "an accepted reason= changed");
+    ledger::journal::AccessEntry e{1, ledger::Timestamp{0}, "fuzz", "auditor", ledger::journal::Via::kApi,
+                                   ledger::journal::What::kView, "pup-1", reason, {}, {}};
+    const std::string line = ledger::journal::FormatLine(e);
+    ledger::Result<ledger::journal::AccessEntry> back = ledger::journal::ParseLine(line.substr(0, line.size() - 1));
+    FUZZ_CHECK(back.ok() && *back == e, "an accepted reason= makes a journal line that does not parse back");
+  }
 
   if (const std::string* d = req.Param("department"); d && server::IsDepartmentCode(*d))
     FUZZ_CHECK(d->size() == 3, "a department code that is not three characters");
