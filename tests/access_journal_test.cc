@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "events/testing/temp_dir.h"
+#include "events/testing/text_lines.h"
 #include "tests/ledgerd_runner.h"
 
 namespace ledger::testing {
@@ -23,17 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::vector<std::string> Lines(const fs::path& f) {
-  std::ifstream in(f);
-  std::vector<std::string> v;
-  for (std::string l; std::getline(in, l);) v.push_back(l);
-  return v;
-}
-
-void WriteLines(const fs::path& f, const std::vector<std::string>& lines) {
-  std::ofstream out(f, std::ios::trunc);
-  for (const std::string& l : lines) out << l << '\n';
-}
+using ledger::testing::Lines;
+using ledger::testing::WriteLines;
 
 class AccessJournalTest : public ::testing::Test {
  protected:

@@ -10,6 +10,8 @@
 //    rebuild gives the same answers, the pupils of an erased guardian keep
 //    their data, and erasing twice is a clear refusal.
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -176,7 +178,15 @@ TEST_F(ImportedLedgerTest, NoNameIneBirthDatePhoneOrEmailOfTheSiecleExportsIsSto
 
 TEST_F(ImportedLedgerTest, ErasingAGuardianLeavesNoTraceOfHerDataAndEverythingElseAsItWas) {
   const Person helene = by_first_.at("Hélène"), chloe = by_first_.at("Chloé");
-  const std::string before_day = "2025-06-30";
+  // The day before the erasure (which happens now, on the system clock).
+  const std::string before_day = [] {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - std::chrono::hours(24));
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return std::string(buf);
+  }();
   const std::string table_before =
       Ok({"stats", "--by", "establishment", "--as-of", before_day, "--format", "csv", "--data", Data()});
   const std::string chloe_before = Ok({"history", chloe.account, "--format", "json", "--data", Data()});

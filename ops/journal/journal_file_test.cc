@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "events/testing/temp_dir.h"
+#include "events/testing/text_lines.h"
 
 namespace ledger::journal {
 namespace {
@@ -25,17 +26,8 @@ AccessContext Auditor(std::string reason = "GLPI-4711") {
   return {"aud-031", "auditor", Via::kApi, reason};
 }
 
-std::vector<std::string> Lines(const fs::path& f) {
-  std::ifstream in(f);
-  std::vector<std::string> v;
-  for (std::string l; std::getline(in, l);) v.push_back(l);
-  return v;
-}
-
-void WriteLines(const fs::path& f, const std::vector<std::string>& lines) {
-  std::ofstream out(f, std::ios::trunc);
-  for (const std::string& l : lines) out << l << '\n';
-}
+using ledger::testing::Lines;
+using ledger::testing::WriteLines;
 
 // Read into a vector; the Status when the chain breaks.
 Result<std::vector<AccessEntry>> ReadAll(const AccessJournal& j, JournalHead* head = nullptr) {
