@@ -516,5 +516,51 @@ TEST(LedgerdLimitsTest, SlowHeadersAndBodiesAreAnsweredWithTheReason) {
   EXPECT_EQ(d.Term(), 0);
 }
 
+
+// Erasure through the API (ARCHITECTURE §9): academy support's alone — an
+// assistance token of national or academy scope, as itself; the sign-on
+// service and a department's assistance are refused. Afterwards the
+// account's fields read [erased] through the API; a second erasure is a
+// refusal in the results, not an HTTP error.
+TEST_F(LedgerdTest, AnErasureThroughTheApiIsAcademySupportsAloneAndReadsErasedAfter) {
+  std::string pupil;
+  std::istringstream lines(Cli({"export"}).out);
+  for (std::string line; std::getline(lines, line);) {
+    json e = json::parse(line);
+    if (e["type"] == "AccountCreated" && e["data"]["kind"] == "pupil" && e["data"]["department"] == "031" &&
+        e["stream"] != pupil_of_->at("031"))
+      pupil = e["stream"];
+  }
+  ASSERT_FALSE(pupil.empty());
+  CliRun add = Cli({"token", "add", "--name", "supp", "--role", "assistance", "--scope", "academy:toulouse"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  const std::string supp = add.out.substr(0, add.out.find('\n'));
+  auto erase = [&](const std::string& id, const std::string& actor_id) {
+    return Command(id, "CloseAccount", R"("account":")" + pupil + R"(","reason":"erased","note":"RGPD-77")",
+                   R"({"kind":"academy_support","id":")" + actor_id + R"("})");
+  };
+  EXPECT_EQ(Post(erase("e-1", "svc"), "svc").status, 403);
+  EXPECT_EQ(Post(erase("e-2", "help031"), "help031").status, 403);
+  HttpResult done = Http(server_->url(), "POST", "/v1/commands", supp, erase("e-3", "supp"));
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(json::parse(done.body)["results"][0]["outcome"], "appended") << done.body;
+  // Within a second the projections have it; the key is gone already.
+  json view;
+  for (int i = 0; i < 50; ++i) {
+    view = json::parse(Get("/v1/accounts/" + pupil, "admin").body);
+    if (view["state"] == "closed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(view["state"], "closed");
+  EXPECT_EQ(view["login"], "[erased]");
+  json history = json::parse(Get("/v1/accounts/" + pupil + "/history?verify=true", "aud").body);
+  EXPECT_EQ(history["chain_verified"], true);
+  EXPECT_EQ(history["events"][0]["data"]["last_name"], "[erased]");
+  HttpResult again = Http(server_->url(), "POST", "/v1/commands", supp, erase("e-4", "supp"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(json::parse(again.body)["results"][0]["outcome"], "refused");
+  EXPECT_NE(again.body.find("already erased"), std::string::npos) << again.body;
+}
+
 }  // namespace
 }  // namespace ledger::testing
