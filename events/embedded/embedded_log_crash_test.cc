@@ -209,6 +209,9 @@ TEST(EmbeddedLogCrashTest, FlushedRecordsSurviveSigkillAndNothingTornIsRead) {
 
     EmbeddedLogOptions reopen;
     auto log = EmbeddedEventLog::Open(dir, reopen);
+    // Killed before it had created the log (a loaded machine: the first kill
+    // may come 20 ms after the fork): nothing was acknowledged, nothing to find.
+    if (!log.ok() && log.status().code() == StatusCode::kNotFound && acked.empty()) continue;
     ASSERT_TRUE(log.ok()) << log.status().ToString();
     if (!(*log)->recovery_notes().empty()) ++rounds_with_notes;
     if (torn) {
