@@ -93,7 +93,7 @@ std::vector<std::string> Batches(const std::vector<Command>& commands) {
 
 TEST(FullDiskTest, LedgerdAnswers503NamingTheFileWhileTheDiskIsFullAndWritesAgainOnceFreed) {
   TempDir tmp("full-disk");
-  SmallDisk disk(tmp.path() / "disk", 160);  // RocksDB resumes only with a write buffer (64 MiB) free
+  SmallDisk disk(tmp.path() / "disk", 192);  // RocksDB resumes only with a write buffer (64 MiB) free, next to DATA/keys
   if (!disk.mounted()) GTEST_SKIP() << disk.why_not();
   const fs::path data = tmp.path() / "disk" / "data";
   ASSERT_EQ(RunLedger({"demo", "--rules", "--data", data.string()}, tmp.path()).code, 0);
