@@ -1,5 +1,7 @@
 #include "aggregates/command_handler.h"
 
+#include <set>
+
 #include "events/codec.h"
 #include "events/hash_chain.h"
 #include "events/identifiers.h"
@@ -38,13 +40,15 @@ void CommandHandler::DestroyErasedKeys() {
 
 Status CommandHandler::PrepareKeys(std::span<const Command> commands) {
   if (vault_ == nullptr) return OkStatus();
-  std::vector<std::string> persons;
+  std::vector<AccountToCreate> accounts;
+  std::set<std::string_view> named;  // a batch creating one account twice prepares one key
   for (const Command& c : commands)
     if (const auto* create = std::get_if<CreateAccount>(&c.body);
-        create != nullptr && !commands_.count(c.id.str()) && account(create->account) == nullptr)
-      persons.push_back(create->account.str());
-  if (persons.empty()) return OkStatus();
-  Status s = vault_->PrepareKeys(persons);
+        create != nullptr && !commands_.count(c.id.str()) && account(create->account) == nullptr &&
+        named.insert(create->account.str()).second)
+      accounts.push_back(AccountToCreate{create->account.str(), &create->data});
+  if (accounts.empty()) return OkStatus();
+  Status s = vault_->PrepareKeys(accounts);
   if (!s.ok()) return Unavailable("the key store failed, nothing was appended (retry the same commands): " + s.ToString());
   return OkStatus();
 }

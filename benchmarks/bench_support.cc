@@ -93,6 +93,15 @@ double Percentile(std::vector<double>& samples, double q) {
   return samples[std::min(i, samples.size() - 1)];
 }
 
+uint64_t DirectoryBytes(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  return total;
+}
+
 }  // namespace ledger::bench
 
 namespace ledger::bench {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -42,5 +43,9 @@ inline double Seconds(std::chrono::steady_clock::time_point since) {
 
 // The q-quantile (0..1) of `samples` (sorted in place).
 double Percentile(std::vector<double>& samples, double q);
+
+// Bytes of the regular files under `dir` (recursively): what a log or a store
+// takes on disk. 0 when `dir` does not exist.
+uint64_t DirectoryBytes(const std::filesystem::path& dir);
 
 }  // namespace ledger::bench

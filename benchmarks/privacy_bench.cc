@@ -2,17 +2,22 @@
 // path and the rebuild of the same workload, in clear (schema 1) and sealed
 // (schema 2: a data key per person in DATA/keys on disk, created and synced
 // once per group commit, the fields encrypted with XChaCha20-Poly1305), in
-// the same run, alternated, best of `rounds`, at two sizes to see the figure
-// hold as the data grows. Next to them, the raw limits of the same run: the
-// embedded log's raw append rate and RocksDB's raw batched-write rate.
+// the same run, at two sizes to see the figure hold as the data grows. The
+// machine is noisy (±15 % between two runs of one mode): each round runs every
+// mode once, in turn first, and the cost is the median of the rounds' paired
+// costs, shown with its lowest and highest. Next to them, the raw limits of
+// the same run: the embedded log's raw append rate and RocksDB's raw
+// batched-write rate.
 //
-//   privacy_bench [--families N,M] [--rounds R]   (default 5000,20000 and 2)
+//   privacy_bench [--families N,M] [--rounds R] [--verbose]   (default 5000,20000 and 6)
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <thread>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -28,18 +33,19 @@ using namespace ledger::bench;
 
 namespace {
 
+double CpuSeconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
 struct Run {
   size_t events = 0;
   double write = 0, rebuild = 0;  // events/s
+  double write_cpu = 0;           // CPU µs per event written (both cores)
   double log_bytes = 0;           // per event
 };
-
-uint64_t DirBytes(const std::filesystem::path& dir) {
-  uint64_t n = 0;
-  for (const auto& f : std::filesystem::recursive_directory_iterator(dir))
-    if (f.is_regular_file()) n += f.file_size();
-  return n;
-}
 
 enum class Mode { kClear, kSealed, kSealedKeysInMemory };
 
@@ -57,7 +63,9 @@ Run Once(size_t families, Mode mode) {
     if (!k.ok()) std::abort();
     keys = std::move(*k);
   } else if (mode == Mode::kSealedKeysInMemory) {
-    keys = std::make_unique<privacy::MemoryKeyStore>();  // the crypto and the bytes, without the key store's I/O
+    auto memory = std::make_unique<privacy::MemoryKeyStore>();  // the crypto and the bytes, without the key store's I/O
+    memory->exclusive_writer = true;                                 // as DATA/keys
+    keys = std::move(memory);
   }
   if (keys) vault = std::make_unique<privacy::KeyVault>(*keys, privacy::Secret32::Random());
   // The previous run's files leave the page cache first: each run starts on a quiet disk.
@@ -65,9 +73,11 @@ Run Once(size_t families, Mode mode) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   Run run;
   auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = CpuSeconds();
   run.events = FillWorkload(**log, families, 1, vault.get());
   run.write = static_cast<double>(run.events) / Seconds(t0);
-  run.log_bytes = static_cast<double>(DirBytes(dir.path() / "log")) / static_cast<double>(run.events);
+  run.write_cpu = (CpuSeconds() - cpu0) * 1e6 / static_cast<double>(run.events);
+  run.log_bytes = static_cast<double>(DirectoryBytes(dir.path() / "log")) / static_cast<double>(run.events);
   ::sync();
   t0 = std::chrono::steady_clock::now();
   auto db = ProjectionDb::Open(dir.path() / "db", ProjectionDb::Options::BulkLoad());
@@ -81,11 +91,44 @@ Run Once(size_t families, Mode mode) {
 
 double Cost(double clear, double sealed) { return 100.0 * (clear - sealed) / clear; }
 
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// One mode's runs across the rounds.
+struct Series {
+  std::vector<Run> runs;
+  double Best(double Run::*f) const {
+    double b = 0;
+    for (const Run& r : runs) b = std::max(b, r.*f);
+    return b;
+  }
+  double MedianOf(double Run::*f) const {
+    std::vector<double> v;
+    for (const Run& r : runs) v.push_back(r.*f);
+    return Median(v);
+  }
+};
+
+// The cost of `sealed` against `clear` round by round (each round's runs are
+// neighbours in time, so the machine's drift cancels): median, lowest, highest.
+struct Paired {
+  double median = 0, low = 0, high = 0;
+};
+Paired PairedCost(const Series& clear, const Series& sealed, double Run::*f) {
+  std::vector<double> costs;
+  for (size_t i = 0; i < clear.runs.size(); ++i) costs.push_back(Cost(clear.runs[i].*f, sealed.runs[i].*f));
+  auto [lo, hi] = std::minmax_element(costs.begin(), costs.end());
+  return Paired{Median(costs), *lo, *hi};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<size_t> sizes = {5000, 20000};
-  int rounds = 2;
+  int rounds = 6;
+  bool verbose = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--families") == 0 && i + 1 < argc) {
       sizes.clear();
@@ -93,33 +136,43 @@ int main(int argc, char** argv) {
       for (std::string n; std::getline(ss, n, ',');) sizes.push_back(std::strtoul(n.c_str(), nullptr, 10));
     }
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
+    if (std::strcmp(argv[i], "--verbose") == 0) verbose = true;
   }
   ScratchDir raw_dir("privacy-raw");
-  fmt::print("{:>8} {:>9} | {:>11} {:>11} {:>6} {:>11} {:>6} | {:>11} {:>11} {:>6} | {:>9} {:>9} | {:>10} {:>10}\n",
-             "families", "events", "write clear", "write seal", "cost", "seal, mem", "cost", "rebuild clr",
-             "rebuild seal", "cost", "B/ev clear", "B/ev seal", "raw append", "raw rocksdb");
+  fmt::print("{:>8} {:>9} | {:>10} {:>10} {:>6} {:>13} {:>9} | {:>10} {:>10} | {:>11} {:>11} {:>6} | {:>9} {:>9} | {:>10} {:>10}\n",
+             "families", "events", "write clr", "write seal", "cost", "(lowest,high)", "keys mem", "CPU/ev clr",
+             "CPU/ev seal", "rebuild clr", "rebuild seal", "cost", "B/ev clear", "B/ev seal", "raw append",
+             "raw rocksdb");
   for (size_t families : sizes) {
-    Run clear, sealed, in_memory;
+    Series clear, sealed, in_memory;
     for (int r = 0; r < rounds; ++r) {
-      for (Mode mode : {Mode::kClear, Mode::kSealed, Mode::kSealedKeysInMemory}) {
+      // Each mode goes first in turn: none always meets the disk its predecessor left.
+      std::vector<Mode> order = {Mode::kClear, Mode::kSealed, Mode::kSealedKeysInMemory};
+      std::rotate(order.begin(), order.begin() + r % 3, order.end());
+      for (Mode mode : order) {
         Run x = Once(families, mode);
-        Run& best = mode == Mode::kClear ? clear : mode == Mode::kSealed ? sealed : in_memory;
-        best.events = x.events;
-        best.log_bytes = x.log_bytes;
-        best.write = std::max(best.write, x.write);
-        best.rebuild = std::max(best.rebuild, x.rebuild);
+        if (verbose)
+          fmt::print(stderr, "round {} mode {}: write {:.0f} ({:.2f} CPU us/event) rebuild {:.0f}\n", r,
+                     static_cast<int>(mode), x.write, x.write_cpu, x.rebuild);
+        (mode == Mode::kClear ? clear : mode == Mode::kSealed ? sealed : in_memory).runs.push_back(x);
       }
     }
     const double raw_append = RawLogAppendRate(raw_dir.path() / ("log" + std::to_string(families)), 200000, 300);
     const double raw_rocks = RawRocksDbBatchedWriteRate(raw_dir.path() / ("db" + std::to_string(families)), 300000, 300, 1000);
-    fmt::print("{:>8} {:>9} | {:>11.0f} {:>11.0f} {:>5.1f}% {:>11.0f} {:>5.1f}% | {:>11.0f} {:>11.0f} {:>5.1f}% | {:>9.0f} {:>9.0f} | {:>10.0f} {:>10.0f}\n",
-               families, clear.events, clear.write, sealed.write, Cost(clear.write, sealed.write), in_memory.write,
-               Cost(clear.write, in_memory.write), clear.rebuild,
-               sealed.rebuild, Cost(clear.rebuild, sealed.rebuild), clear.log_bytes, sealed.log_bytes, raw_append,
-               raw_rocks);
+    const Paired write = PairedCost(clear, sealed, &Run::write);
+    const Paired rebuild = PairedCost(clear, sealed, &Run::rebuild);
+    fmt::print("{:>8} {:>9} | {:>10.0f} {:>10.0f} {:>5.1f}% {:>13} {:>8.1f}% | {:>10.2f} {:>11.2f} | {:>11.0f} {:>11.0f} "
+               "{:>5.1f}% | {:>9.0f} {:>9.0f} | {:>10.0f} {:>10.0f}\n",
+               families, clear.runs.front().events, clear.Best(&Run::write), sealed.Best(&Run::write), write.median,
+               fmt::format("({:.0f}%,{:.0f}%)", write.low, write.high), PairedCost(clear, in_memory, &Run::write).median,
+               clear.MedianOf(&Run::write_cpu), sealed.MedianOf(&Run::write_cpu), clear.Best(&Run::rebuild),
+               sealed.Best(&Run::rebuild), rebuild.median, clear.runs.front().log_bytes, sealed.runs.front().log_bytes,
+               raw_append, raw_rocks);
   }
-  fmt::print("(events/s, best of {} alternated rounds; cost = how much slower sealed is; raw: records/s of the "
-             "embedded log's append (300 B, fdatasync every 512) and of RocksDB batched puts (300 B, batches of 1000))\n",
+  fmt::print("(events/s, best of {} rounds; cost: how much slower sealed is, the median of the rounds' paired "
+             "costs, with the lowest and highest; keys mem: the same with the keys held in memory; CPU/ev: median "
+             "CPU µs per event written, both cores; raw: records/s of the embedded log's append (300 B, fdatasync "
+             "every 512) and of RocksDB batched puts (300 B, batches of 1000))\n",
              rounds);
   return 0;
 }

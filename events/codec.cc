@@ -23,6 +23,8 @@ To CastEnum(From v) {
 // re-encode to itself (found by tests/fuzz/fuzz_codec).
 std::string Str(const flatbuffers::String* s) { return s ? std::string(s->c_str()) : std::string(); }
 
+}  // namespace
+
 uint32_t PackDate(const std::optional<Date>& d) {
   return d ? static_cast<uint32_t>(d->year) * 10000 + d->month * 100 + d->day : 0;
 }
@@ -32,6 +34,8 @@ std::optional<Date> UnpackDate(uint32_t v) {
   return Date{static_cast<int32_t>(v / 10000), static_cast<uint8_t>(v / 100 % 100),
               static_cast<uint8_t>(v % 100)};
 }
+
+namespace {
 
 // ---- encoding -------------------------------------------------------------
 

@@ -30,4 +30,9 @@ struct DecodedRecord {
 
 Result<DecodedRecord> DecodeRecord(std::string_view bytes);
 
+// A date as the wire holds it: yyyymmdd, 0 for none (a birth date in
+// AccountCreated and in the sealed PersonalFields).
+uint32_t PackDate(const std::optional<Date>& d);
+std::optional<Date> UnpackDate(uint32_t v);
+
 }  // namespace ledger

@@ -10,12 +10,18 @@
 // paths without one (unit tests of other rules) write schema 1, in clear.
 //
 // Contracts:
-//  - PrepareKeys makes each named person's key exist *durably* before any
-//    event sealed under it is appended, so no durable event ever lacks its key.
+//  - PrepareKeys(accounts) gives each account the next batch creates a fresh
+//    key, *durable* when it returns, before any event sealed under it is
+//    appended: no durable event ever lacks its key. The caller names only
+//    accounts absent from the log it has loaded, so no durable event was
+//    sealed under an earlier key of theirs (an orphan of a batch that crashed
+//    or was refused). The vault may seal `fields` ahead, on more than one
+//    core; Seal then only checks the event carries the same fields.
 //  - Seal(e): for an AccountCreated, moves the personal fields into
 //    `sealed`, fills `login_key`/`ine_key` and sets schema_version 2; the
 //    clear fields stay in `e` for the caller (they are not encoded). Other
-//    events are left alone. Deterministic for a given key and event.
+//    events are left alone. Sealing the same fields twice gives different
+//    ciphertexts (random nonces) that open to the same fields.
 //  - Open(person, a): a sealed AccountCreated read from the log gets its
 //    clear fields back (personal = kClear), or personal = kErased when the
 //    person's key was destroyed. DataLoss when the ciphertext does not
@@ -34,10 +40,17 @@
 
 namespace ledger {
 
+// An account the next batch creates: its id and the fields it is created with
+// (the command's, alive until the batch's Seal calls are done).
+struct AccountToCreate {
+  std::string person;
+  const AccountCreated* fields = nullptr;
+};
+
 class PersonalDataVault {
  public:
   virtual ~PersonalDataVault() = default;
-  virtual Status PrepareKeys(std::span<const std::string> persons) = 0;
+  virtual Status PrepareKeys(std::span<const AccountToCreate> accounts) = 0;
   virtual Status Seal(Event& e) = 0;
   virtual Status Open(const StreamId& person, AccountCreated& a) = 0;
   virtual Status Erase(const std::string& person) = 0;

@@ -257,8 +257,13 @@ namespace ledger {
 namespace {
 
 TEST_F(ImportedLedgerTest, APersonalDataExportIsJournalledWithWhoAndWhy) {
-  Ok({"export", "--format", "jsonl", "--with-personal-data", "--who", "auditeur-7", "--reason", "CNIL-2026-12",
-      "--data", Data()});
+  CliRun r = Run({"export", "--format", "jsonl", "--with-personal-data", "--who", "auditeur-7", "--reason",
+                  "CNIL-2026-12", "--data", Data()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The summary says how many people's fields it opened.
+  EXPECT_NE(r.err.find("(the personal fields of " + std::to_string(People(r.out).size()) + " accounts opened)"),
+            std::string::npos)
+      << r.err;
   const json log = json::parse(Ok({"access-log", "--who", "auditeur-7", "--format", "json", "--data", Data()}));
   const std::string text = log.dump();
   EXPECT_NE(text.find("\"export\""), std::string::npos) << text;

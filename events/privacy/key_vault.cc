@@ -2,8 +2,12 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <thread>
 
+#include "events/codec.h"
 #include "events/event_generated.h"
 
 namespace ledger::privacy {
@@ -12,18 +16,15 @@ namespace {
 constexpr uint8_t kFormat = 1;
 constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+// Random bytes drawn per new account: its key, the wrapping's nonce, the sealing's.
+constexpr size_t kDraw = 32 + 2 * kNonce;
 static_assert(kNonce == 24 && crypto_aead_xchacha20poly1305_ietf_KEYBYTES == 32);
 
 const unsigned char* U(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
-// 0x01 ‖ nonce ‖ ciphertext of `plain` under `key`, the nonce a keyed hash of ad ‖ plain.
-std::string Encrypt(const Secret32& key, std::string_view ad, std::string_view plain) {
-  unsigned char nonce[kNonce];
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, key.data(), key.size(), sizeof nonce);
-  crypto_generichash_update(&st, U(ad), ad.size());
-  crypto_generichash_update(&st, U(plain), plain.size());
-  crypto_generichash_final(&st, nonce, sizeof nonce);
+// 0x01 ‖ nonce ‖ ciphertext of `plain` under `key`. `nonce`: 24 random bytes
+// (XChaCha20's extended nonce makes random nonces safe under one key).
+std::string Encrypt(const Secret32& key, std::string_view ad, std::string_view plain, const uint8_t* nonce) {
   std::string out(1 + kNonce + plain.size() + kTag, '\0');
   out[0] = static_cast<char>(kFormat);
   std::copy(nonce, nonce + kNonce, out.begin() + 1);
@@ -47,10 +48,6 @@ std::optional<std::string> Decrypt(const Secret32& key, std::string_view ad, std
   return plain;
 }
 
-uint32_t PackDate(const std::optional<Date>& d) {
-  return d ? static_cast<uint32_t>(d->year) * 10000 + d->month * 100 + d->day : 0;
-}
-
 std::string EncodeFields(const AccountCreated& a) {
   flatbuffers::FlatBufferBuilder b(256);
   b.Finish(fb::CreatePersonalFieldsDirect(b, a.login.c_str(), a.ine.str().c_str(), PackDate(a.birth_date),
@@ -65,10 +62,7 @@ bool DecodeFields(std::string_view bytes, AccountCreated& a) {
   auto str = [](const flatbuffers::String* s) { return s ? std::string(s->c_str()) : std::string(); };
   a.login = str(f->login());
   a.ine = Ine(str(f->ine()));
-  a.birth_date.reset();
-  if (uint32_t d = f->birth_date(); d != 0)
-    a.birth_date = Date{static_cast<int32_t>(d / 10000), static_cast<uint8_t>(d / 100 % 100),
-                        static_cast<uint8_t>(d % 100)};
+  a.birth_date = UnpackDate(f->birth_date());
   a.last_name = str(f->last_name());
   a.first_name = str(f->first_name());
   a.source_id = str(f->source_id());
@@ -107,7 +101,12 @@ KeyVault::KeyVault(KeyStore& store, const Secret32& master)
 Result<std::optional<Secret32>> KeyVault::DataKey(const std::string& person) {
   LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> wrapped, store_.Get(person));
   if (!wrapped) return std::optional<Secret32>();
-  std::optional<std::string> raw = Decrypt(wrap_, "ledger-key:" + person, *wrapped);
+  LEDGER_ASSIGN_OR_RETURN(Secret32 key, Unwrap(person, *wrapped));
+  return std::optional<Secret32>(key);
+}
+
+Result<Secret32> KeyVault::Unwrap(const std::string& person, const std::string& wrapped) const {
+  std::optional<std::string> raw = Decrypt(wrap_, "ledger-key:" + person, wrapped);
   if (!raw || raw->size() != Secret32::size())
     return DataLoss("the data key of account " + person +
                     " does not open under the master key (a key store or master key file from another "
@@ -115,7 +114,7 @@ Result<std::optional<Secret32>> KeyVault::DataKey(const std::string& person) {
   Secret32 key;
   std::copy(raw->begin(), raw->end(), key.data());
   sodium_memzero(raw->data(), raw->size());
-  return std::optional<Secret32>(key);
+  return key;
 }
 
 Result<bool> KeyVault::HasKey(const std::string& person) {
@@ -123,41 +122,113 @@ Result<bool> KeyVault::HasKey(const std::string& person) {
   return wrapped.has_value();
 }
 
-Status KeyVault::PrepareKeys(std::span<const std::string> persons) {
-  EnsureSodium();
-  fresh_.clear();
-  std::vector<std::pair<std::string, std::string>> created;
-  for (const std::string& person : persons) {
-    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> wrapped, store_.Get(person));
-    if (wrapped) continue;
-    Secret32 key = Secret32::Random();
-    created.emplace_back(person, Encrypt(wrap_, "ledger-key:" + person,
-                                         std::string_view(reinterpret_cast<const char*>(key.data()), key.size())));
-    fresh_.emplace(person, key);
+bool KeyVault::PersonalFields::Same(const AccountCreated& a) const {
+  return login == a.login && ine == a.ine.str() && birth_date == a.birth_date && last_name == a.last_name &&
+         first_name == a.first_name && source_id == a.source_id;
+}
+
+KeyVault::Sealed KeyVault::SealWith(const Secret32& key, const std::string& person, const AccountCreated& a,
+                                    const uint8_t* nonce) const {
+  Sealed out;
+  out.sealed = Encrypt(key, "ledger-personal:" + person, EncodeFields(a), nonce);
+  if (!a.login.empty()) out.login_key = LoginKey(keyer_, a.login);
+  if (!a.ine.empty()) out.ine_key = IneKey(keyer_, a.ine.str());
+  return out;
+}
+
+void KeyVault::SealAhead(std::span<const AccountToCreate> accounts, const std::vector<uint8_t>& random,
+                         std::vector<Prepared>& made, std::atomic<size_t>& next) const {
+  for (size_t i; (i = next.fetch_add(1)) < accounts.size();) {
+    const AccountCreated* f = accounts[i].fields;
+    if (f == nullptr) continue;
+    Prepared& p = made[i];
+    p.fields = PersonalFields{f->login, f->ine.str(), f->birth_date, f->last_name, f->first_name, f->source_id};
+    p.sealed = SealWith(p.key, accounts[i].person, *f, random.data() + i * kDraw + Secret32::size() + kNonce);
+    p.ahead = true;
   }
-  if (created.empty()) return OkStatus();
-  Status s = store_.PutMany(created);
-  if (s.ok()) s = store_.Sync();
-  if (!s.ok()) fresh_.clear();
-  return s;
+}
+
+Status KeyVault::PrepareKeys(std::span<const AccountToCreate> accounts) {
+  EnsureSodium();
+  prepared_.clear();
+  const size_t n = accounts.size();
+  // A shared store may hold a key another writer created: it is kept, not replaced.
+  std::vector<std::optional<std::string>> existing(n);
+  if (!store_.exclusive()) {
+    std::vector<std::string> persons;
+    for (const AccountToCreate& a : accounts) persons.push_back(a.person);
+    LEDGER_ASSIGN_OR_RETURN(existing, store_.GetMany(persons));
+  }
+  // One draw for the batch: per account its key, the wrapping's nonce and the sealing's.
+  std::vector<uint8_t> random(n * kDraw);
+  randombytes_buf(random.data(), random.size());
+  struct Wipe {
+    std::vector<uint8_t>& bytes;
+    ~Wipe() { sodium_memzero(bytes.data(), bytes.size()); }
+  } wipe{random};
+  std::vector<Prepared> made(n);
+  std::vector<std::pair<std::string, std::string>> created;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* draw = random.data() + i * kDraw;
+    if (existing[i]) {
+      LEDGER_ASSIGN_OR_RETURN(made[i].key, Unwrap(accounts[i].person, *existing[i]));
+      continue;
+    }
+    std::copy_n(draw, Secret32::size(), made[i].key.data());
+    created.emplace_back(accounts[i].person,
+                         Encrypt(wrap_, "ledger-key:" + accounts[i].person,
+                                 std::string_view(reinterpret_cast<const char*>(made[i].key.data()), Secret32::size()),
+                                 draw + Secret32::size()));
+  }
+  // A second thread writes and syncs the new keys, then helps this one seal
+  // the accounts ahead (each takes the next account not yet taken): none of
+  // it needs another's result. Small batches (a thread costs tens of
+  // microseconds) do it all here.
+  Status stored;
+  std::atomic<size_t> next{0};
+  auto store_then_seal = [&] {
+    if (!created.empty()) stored = store_.PutMany(created);
+    if (!created.empty() && stored.ok()) stored = store_.Sync();
+    SealAhead(accounts, random, made, next);
+  };
+  constexpr size_t kThreadFrom = 32;
+  if (n >= kThreadFrom) {
+    std::thread second(store_then_seal);
+    SealAhead(accounts, random, made, next);
+    second.join();
+  } else {
+    store_then_seal();
+  }
+  LEDGER_RETURN_IF_ERROR(stored);
+  for (size_t i = 0; i < n; ++i) prepared_.insert_or_assign(accounts[i].person, std::move(made[i]));
+  return OkStatus();
 }
 
 Status KeyVault::Seal(Event& e) {
   auto* a = std::get_if<AccountCreated>(&e.payload);
   if (a == nullptr || !a->sealed.empty()) return OkStatus();
   const std::string person = e.stream.str();
-  std::optional<Secret32> key;
-  if (auto it = fresh_.find(person); it != fresh_.end()) {
-    key = it->second;
-    fresh_.erase(it);
+  Sealed sealed;
+  uint8_t nonce[kNonce];
+  if (auto it = prepared_.find(person); it != prepared_.end()) {
+    Prepared p = std::move(it->second);
+    prepared_.erase(it);
+    if (p.ahead && p.fields.Same(*a)) {
+      sealed = std::move(p.sealed);
+    } else {
+      randombytes_buf(nonce, sizeof nonce);
+      sealed = SealWith(p.key, person, *a, nonce);
+    }
   } else {
-    LEDGER_ASSIGN_OR_RETURN(key, DataKey(person));
+    LEDGER_ASSIGN_OR_RETURN(std::optional<Secret32> key, DataKey(person));
+    if (!key)
+      return Internal("no data key for account " + person + " (its keys were not prepared, or it was erased)");
+    randombytes_buf(nonce, sizeof nonce);
+    sealed = SealWith(*key, person, *a, nonce);
   }
-  if (!key)
-    return Internal("no data key for account " + person + " (its keys were not prepared, or it was erased)");
-  a->sealed = Encrypt(*key, "ledger-personal:" + person, EncodeFields(*a));
-  a->login_key = a->login.empty() ? std::string() : LoginKey(keyer_, a->login);
-  a->ine_key = a->ine.empty() ? std::string() : IneKey(keyer_, a->ine.str());
+  a->sealed = std::move(sealed.sealed);
+  a->login_key = std::move(sealed.login_key);
+  a->ine_key = std::move(sealed.ine_key);
   a->personal = PersonalData::kClear;
   e.schema_version = kSealedSchemaVersion;
   return OkStatus();
@@ -180,7 +251,7 @@ Status KeyVault::Open(const StreamId& person, AccountCreated& a) {
 }
 
 Status KeyVault::Erase(const std::string& person) {
-  fresh_.erase(person);
+  prepared_.erase(person);
   return store_.Erase(person);
 }
 

@@ -33,14 +33,25 @@ Status LogKeyStore::CatchUp() {
 }
 
 Result<std::optional<std::string>> LogKeyStore::Get(const std::string& person) {
+  LEDGER_ASSIGN_OR_RETURN(auto found, GetMany(std::span<const std::string>(&person, 1)));
+  return std::move(found.front());
+}
+
+Result<std::vector<std::optional<std::string>>> LogKeyStore::GetMany(std::span<const std::string> persons) {
   std::lock_guard lock(mu_);
-  auto it = keys_.find(person);
-  if (it == keys_.end()) {
-    LEDGER_RETURN_IF_ERROR(CatchUp().WithContext("key store"));  // another writer's key, created since
-    it = keys_.find(person);
+  bool caught_up = false;
+  std::vector<std::optional<std::string>> out;
+  out.reserve(persons.size());
+  for (const std::string& person : persons) {
+    auto it = keys_.find(person);
+    if (it == keys_.end() && !caught_up) {
+      LEDGER_RETURN_IF_ERROR(CatchUp().WithContext("key store"));  // another writer's keys, created since
+      caught_up = true;
+      it = keys_.find(person);
+    }
+    out.push_back(it == keys_.end() ? std::nullopt : std::optional<std::string>(it->second));
   }
-  if (it == keys_.end()) return std::optional<std::string>();
-  return std::optional<std::string>(it->second);
+  return out;
 }
 
 Status LogKeyStore::Put(const std::string& person, std::string_view wrapped) {

@@ -10,7 +10,7 @@
 // Open reads the whole log into memory (a key is ~90 bytes: 30 M people take
 // ~4 GB on a national deployment — PRIVACY.md notes the limit); Get of an
 // account not held reads what was appended since (another writer's new keys)
-// before answering "none". Put appends (durable at Sync = Flush); Erase
+// before answering "none" (GetMany: one catch-up for all). Put appends (durable at Sync = Flush); Erase
 // appends the tombstone and flushes.
 // Thread-safety: every call from any thread (one mutex; the log is used by
 // one thread at a time through it).
@@ -32,6 +32,7 @@ class LogKeyStore : public KeyStore {
   static Result<std::unique_ptr<LogKeyStore>> Open(std::unique_ptr<EventLog> log);
 
   Result<std::optional<std::string>> Get(const std::string& person) override;
+  Result<std::vector<std::optional<std::string>>> GetMany(std::span<const std::string> persons) override;
   Status Put(const std::string& person, std::string_view wrapped) override;
   Status Sync() override;
   Status Erase(const std::string& person) override;

@@ -47,11 +47,18 @@ Event Created(const std::string& account) {
 
 bool Contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
+// Accounts to prepare keys for, without their fields (nothing sealed ahead).
+std::vector<AccountToCreate> KeysFor(std::initializer_list<std::string> persons) {
+  std::vector<AccountToCreate> out;
+  for (const std::string& p : persons) out.push_back(AccountToCreate{p, nullptr});
+  return out;
+}
+
 TEST(KeyVaultTest, ASealedRecordHoldsNoPersonalFieldAndOpensToTheSameEvent) {
   MemoryKeyStore store;
   KeyVault vault(store, Master(7));
   const std::string who = "acc-1";
-  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{who}).ok());
+  ASSERT_TRUE(vault.PrepareKeys(KeysFor({who})).ok());
   EXPECT_EQ(store.syncs(), 1u);
   Event e = Created(who);
   const AccountCreated clear = std::get<AccountCreated>(e.payload);
@@ -81,14 +88,22 @@ TEST(KeyVaultTest, ASealedRecordHoldsNoPersonalFieldAndOpensToTheSameEvent) {
   EXPECT_EQ(EncodeBody(d->event), d->body);
 }
 
-TEST(KeyVaultTest, SealingIsDeterministicForOneKeyAndBoundToTheAccount) {
+TEST(KeyVaultTest, SealingTwiceDiffersByItsNonceAndIsBoundToTheAccount) {
   MemoryKeyStore store;
   KeyVault vault(store, Master(7));
-  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{"acc-1", "acc-2"}).ok());
+  ASSERT_TRUE(vault.PrepareKeys(KeysFor({"acc-1", "acc-2"})).ok());
   Event a = Created("acc-1"), b = Created("acc-1");
   ASSERT_TRUE(vault.Seal(a).ok());
   ASSERT_TRUE(vault.Seal(b).ok());
-  EXPECT_EQ(std::get<AccountCreated>(a.payload).sealed, std::get<AccountCreated>(b.payload).sealed);
+  const std::string& sa = std::get<AccountCreated>(a.payload).sealed;
+  const std::string& sb = std::get<AccountCreated>(b.payload).sealed;
+  EXPECT_EQ(sa.size(), sb.size());
+  EXPECT_NE(sa.substr(1, 24), sb.substr(1, 24));  // fresh nonces
+  for (Event* e : {&a, &b}) {
+    auto read = std::get<AccountCreated>(DecodeRecord(SealEvent(*e))->event.payload);
+    ASSERT_TRUE(vault.Open(StreamId("acc-1"), read).ok());
+    EXPECT_EQ(read.login, "c.dupontel7");
+  }
   // acc-1's ciphertext pasted into acc-2's event does not open.
   Event c = Created("acc-2");
   ASSERT_TRUE(vault.Seal(c).ok());
@@ -103,7 +118,7 @@ TEST(KeyVaultTest, SealingIsDeterministicForOneKeyAndBoundToTheAccount) {
 TEST(KeyVaultTest, ErasureLeavesTheChainWholeAndTheFieldsErased) {
   MemoryKeyStore store;
   KeyVault vault(store, Master(7));
-  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{"acc-1"}).ok());
+  ASSERT_TRUE(vault.PrepareKeys(KeysFor({"acc-1"})).ok());
   Event e = Created("acc-1");
   ASSERT_TRUE(vault.Seal(e).ok());
   const std::string record = SealEvent(e);
@@ -124,22 +139,90 @@ TEST(KeyVaultTest, ErasureLeavesTheChainWholeAndTheFieldsErased) {
   EXPECT_TRUE(Contains(s.message(), "acc-1"));
 }
 
-TEST(KeyVaultTest, PreparingKeysSyncsOnceAndOnlyWhenOneWasCreated) {
-  MemoryKeyStore store;
+TEST(KeyVaultTest, ASharedStoreKeepsAKeyFoundThereAndSyncsOnlyWhenOneWasCreated) {
+  MemoryKeyStore store;  // shared: another writer may have created a key
   KeyVault vault(store, Master(7));
-  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{"a", "b", "c"}).ok());
+  ASSERT_TRUE(vault.PrepareKeys(KeysFor({"a", "b", "c"})).ok());
   EXPECT_EQ(store.size(), 3u);
   EXPECT_EQ(store.syncs(), 1u);
-  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{"a", "b"}).ok());
+  const std::string a_key = **store.Get("a");
+  ASSERT_TRUE(vault.PrepareKeys(KeysFor({"a", "b"})).ok());
   EXPECT_EQ(store.syncs(), 1u);
+  EXPECT_EQ(**store.Get("a"), a_key);
   store.fail = true;
-  EXPECT_EQ(vault.PrepareKeys(std::vector<std::string>{"d"}).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(vault.PrepareKeys(KeysFor({"d"})).code(), StatusCode::kUnavailable);
+}
+
+TEST(KeyVaultTest, AKeyStoreFailingOnTheSecondThreadFailsPrepareKeys) {
+  MemoryKeyStore store;
+  store.exclusive_writer = true;
+  store.fail = true;
+  KeyVault vault(store, Master(7));
+  std::vector<AccountToCreate> accounts;
+  for (int i = 0; i < 40; ++i) accounts.push_back(AccountToCreate{"acc-" + std::to_string(i), nullptr});
+  // The write fails on the second thread: PrepareKeys says so, and Seal finds no key.
+  EXPECT_EQ(vault.PrepareKeys(accounts).code(), StatusCode::kUnavailable);
+  Event e = Created("acc-3");
+  store.fail = false;
+  EXPECT_EQ(vault.Seal(e).code(), StatusCode::kInternal);
+}
+
+TEST(KeyVaultTest, AnExclusiveStoreReplacesAnOrphanKeyWithoutReadingIt) {
+  MemoryKeyStore store;
+  store.exclusive_writer = true;  // DATA/keys: the log's writer alone
+  KeyVault vault(store, Master(7));
+  ASSERT_TRUE(vault.PrepareKeys(KeysFor({"a"})).ok());
+  const std::string orphan = **store.Get("a");  // a batch that never reached the log
+  ASSERT_TRUE(vault.PrepareKeys(KeysFor({"a"})).ok());
+  EXPECT_EQ(store.syncs(), 2u);
+  EXPECT_NE(**store.Get("a"), orphan);
+  Event e = Created("a");
+  ASSERT_TRUE(vault.Seal(e).ok());
+  auto read = std::get<AccountCreated>(DecodeRecord(SealEvent(e))->event.payload);
+  ASSERT_TRUE(vault.Open(StreamId("a"), read).ok());
+  EXPECT_EQ(read.login, "c.dupontel7");
+}
+
+TEST(KeyVaultTest, SealingAheadOnTwoCoresGivesWhatSealingInlineGives) {
+  MemoryKeyStore store;
+  KeyVault vault(store, Master(7));
+  // Enough accounts for the second core; each with fields of its own.
+  std::vector<Event> events;
+  for (int i = 0; i < 100; ++i) {
+    events.push_back(Created("acc-" + std::to_string(i)));
+    auto& a = std::get<AccountCreated>(events.back().payload);
+    a.login = "login" + std::to_string(i);
+    a.first_name = "Prenom" + std::to_string(i);
+  }
+  std::vector<AccountToCreate> accounts;
+  for (const Event& e : events) accounts.push_back(AccountToCreate{e.stream.str(), &std::get<AccountCreated>(e.payload)});
+  // The event of acc-7 is not what its command said: it is sealed from the event.
+  std::get<AccountCreated>(events[7].payload).first_name = "Autre";
+  ASSERT_TRUE(vault.PrepareKeys(accounts).ok());  // written and synced on a second thread
+  EXPECT_EQ(store.syncs(), 1u);
+  EXPECT_EQ(store.size(), 100u);
+  for (size_t i = 0; i < events.size(); ++i) {
+    Event ahead = events[i];
+    Event inline_sealed = events[i];
+    ASSERT_TRUE(vault.Seal(ahead).ok());          // what PrepareKeys sealed
+    ASSERT_TRUE(vault.Seal(inline_sealed).ok());  // with the key read back from the store
+    for (const Event* e : {&ahead, &inline_sealed}) {
+      const auto& a = std::get<AccountCreated>(e->payload);
+      EXPECT_EQ(a.login_key, LoginKey(vault.keyer(), "login" + std::to_string(i)));
+      EXPECT_EQ(a.ine_key, IneKey(vault.keyer(), "123456789JA"));
+      Event copy = *e;
+      auto read = std::get<AccountCreated>(DecodeRecord(SealEvent(copy))->event.payload);
+      ASSERT_TRUE(vault.Open(e->stream, read).ok()) << i;
+      EXPECT_EQ(read.first_name, i == 7 ? "Autre" : "Prenom" + std::to_string(i));
+      EXPECT_EQ(read.login, "login" + std::to_string(i));
+    }
+  }
 }
 
 TEST(KeyVaultTest, AnotherMasterKeyCannotOpenAndSaysSo) {
   MemoryKeyStore store;
   KeyVault vault(store, Master(7));
-  ASSERT_TRUE(vault.PrepareKeys(std::vector<std::string>{"acc-1"}).ok());
+  ASSERT_TRUE(vault.PrepareKeys(KeysFor({"acc-1"})).ok());
   Event e = Created("acc-1");
   ASSERT_TRUE(vault.Seal(e).ok());
   auto read = std::get<AccountCreated>(DecodeRecord(SealEvent(e))->event.payload);
@@ -231,8 +314,8 @@ TEST(RocksDbKeyStoreTest, KeysSurviveReopenAndErasureLeavesNoCopyInTheFiles) {
     auto store = RocksDbKeyStore::Open(path, /*read_only=*/false);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     KeyVault vault(**store, Master(3));
-    std::vector<std::string> persons;
-    for (int i = 0; i < 200; ++i) persons.push_back("acc-" + std::to_string(i));
+    std::vector<AccountToCreate> persons;
+    for (int i = 0; i < 200; ++i) persons.push_back(AccountToCreate{"acc-" + std::to_string(i), nullptr});
     ASSERT_TRUE(vault.PrepareKeys(persons).ok());
     wrapped_1 = **(*store)->Get("acc-1");
   }

@@ -215,4 +215,12 @@ std::string CommandOutOfScope(const Command& c, const AccessScope& scope, const 
   return account(AccountId(TargetStream(c.body).str()));
 }
 
+std::string ErasureRefused(const Command& c, Role role, const AccessScope& scope) {
+  const auto* close = std::get_if<CloseAccount>(&c.body);
+  if (close == nullptr || close->reason != CloseReason::kErased) return "";
+  const bool academy_support = role == Role::kAssistance && (scope.kind == AccessScope::Kind::kNational ||
+                                                             scope.kind == AccessScope::Kind::kAcademy);
+  return academy_support ? "" : "an erasure is academy support's: an assistance token of national or academy scope";
+}
+
 }  // namespace ledger::auth

@@ -116,4 +116,11 @@ using ViewLookup = std::function<std::optional<AccountView>(const std::string& a
 std::string CommandOutOfScope(const Command& c, const AccessScope& scope, const ViewLookup& views,
                               const Places& places);
 
+// Whether a token of `role` and `scope` may submit `c` as far as erasure
+// goes (ARCHITECTURE §9): an erasure (CloseAccount, reason erased) is
+// academy support's alone — an assistance token of national or academy
+// scope, never the sign-on service nor a department's or establishment's.
+// Empty when allowed (and for every other command), else why not.
+std::string ErasureRefused(const Command& c, Role role, const AccessScope& scope);
+
 }  // namespace ledger::auth

@@ -138,5 +138,21 @@ TEST(AccessTest, AScopedTokenSubmitsCommandsForItsOwnAccountsOnly) {
       << "moving a pupil out of scope";
 }
 
+TEST(AccessTest, AnErasureIsAcademySupportsAlone) {
+  auto cmd = [](CommandBody b) { return Command{CommandId("c"), Timestamp{}, Actor{}, std::move(b)}; };
+  const Command erase = cmd(CloseAccount{AccountId("g1"), CloseReason::kErased, {}, "T-1"});
+  const Command left = cmd(CloseAccount{AccountId("g1"), CloseReason::kLeft, {}, ""});
+  EXPECT_EQ(ErasureRefused(erase, Role::kAssistance, AccessScope{}), "");
+  EXPECT_EQ(ErasureRefused(erase, Role::kAssistance, Scope_("academy:toulouse")), "");
+  const std::string refused = "an erasure is academy support's: an assistance token of national or academy scope";
+  EXPECT_EQ(ErasureRefused(erase, Role::kAssistance, Scope_("department:031")), refused);
+  EXPECT_EQ(ErasureRefused(erase, Role::kAssistance, Scope_("establishment:0310001A")), refused);
+  EXPECT_EQ(ErasureRefused(erase, Role::kService, AccessScope{}), refused);
+  EXPECT_EQ(ErasureRefused(erase, Role::kAdmin, AccessScope{}), refused);
+  // Other commands are not its business.
+  EXPECT_EQ(ErasureRefused(left, Role::kService, AccessScope{}), "");
+  EXPECT_EQ(ErasureRefused(cmd(ChangeClass{AccountId("p1"), "3E1"}), Role::kService, AccessScope{}), "");
+}
+
 }  // namespace
 }  // namespace ledger::auth

@@ -64,8 +64,8 @@ int RunExport(const LogFlags& flags, const std::string& format, const std::strin
   if (out != stdout) std::fclose(out);
   if (!sum.ok()) return Fail(sum.status().WithContext("export stopped"));
   if (out != stdout || !isatty(STDOUT_FILENO))
-    fmt::print(stderr, "exported {} events of {} streams; every hash chain verified\n", sum->events,
-               sum->streams);
+    fmt::print(stderr, "exported {} events of {} streams{}; every hash chain verified\n", sum->events, sum->streams,
+               personal ? fmt::format(" (the personal fields of {} accounts opened)", sum->opened) : "");
   return 0;
 }
 

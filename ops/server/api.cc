@@ -527,14 +527,8 @@ struct Api::Impl {
                                  "\"academy_support\",\"id\":\"" + t.name + "\"}");
       if (std::string why = auth::CommandOutOfScope(c, t.scope, views, places); !why.empty())
         return ErrorResponse(403, "PERMISSION_DENIED", where + ": " + why);
-      // Erasure (ARCHITECTURE §9) is academy support's alone: an assistance
-      // token of national or academy scope, never the sign-on service.
-      if (const auto* close = std::get_if<CloseAccount>(&c.body); close && close->reason == CloseReason::kErased &&
-          (t.role != auth::Role::kAssistance ||
-           (t.scope.kind != auth::AccessScope::Kind::kNational && t.scope.kind != auth::AccessScope::Kind::kAcademy)))
-        return ErrorResponse(403, "PERMISSION_DENIED",
-                             where + ": an erasure is academy support's: an assistance token of national or "
-                                     "academy scope");
+      if (std::string why = auth::ErasureRefused(c, t.role, t.scope); !why.empty())
+        return ErrorResponse(403, "PERMISSION_DENIED", where + ": " + why);
     }
     std::vector<CommandId> ids;
     for (const Command& c : *batch) ids.push_back(c.id);

@@ -37,6 +37,7 @@ class RocksDbKeyStore : public KeyStore {
   Result<std::optional<std::string>> Get(const std::string& person) override;
   Status Put(const std::string& person, std::string_view wrapped) override;
   Status PutMany(const std::vector<std::pair<std::string, std::string>>& keys) override;  // one WriteBatch
+  bool exclusive() const override { return true; }  // RocksDB's LOCK: the log's writer alone
   Status Sync() override;
   Status Erase(const std::string& person) override;
 
