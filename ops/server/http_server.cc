@@ -57,8 +57,9 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
         handler_(std::move(handler)),
         observer_(std::move(observer)),
         ioc_(options_.io_threads),
-        acceptor_(ioc_),
-        accept_pause_(ioc_),
+        accept_strand_(asio::make_strand(ioc_)),
+        acceptor_(accept_strand_),
+        accept_pause_(accept_strand_),
         workers_(static_cast<size_t>(options_.worker_threads)) {}
 
   Status Listen() {
@@ -113,6 +114,10 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   Handler handler_;
   Observer observer_;
   asio::io_context ioc_;
+  // The acceptor, its pause timer and Stop's close run on one strand: with
+  // several I/O threads an accept's handler re-arming the accept would
+  // otherwise race the close on the acceptor.
+  asio::strand<asio::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;
   asio::steady_timer accept_pause_;  // after a failed accept (EMFILE…), instead of retrying at once
   asio::thread_pool workers_;
@@ -441,6 +446,11 @@ void HttpServer::Impl::Stop(std::chrono::milliseconds grace) {
   WaitNoSession(std::chrono::seconds(1));
   ioc_.stop();
   for (auto& t : io_threads_) t.join();
+  // Handlers that completed as the loop stopped (the accept the close
+  // cancelled, a session's last timer) hold the server: run them now, or the
+  // server and everything it owns would never be freed.
+  ioc_.restart();
+  ioc_.poll();
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options, Handler handler,
