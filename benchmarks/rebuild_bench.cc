@@ -2,7 +2,8 @@
 // on disk (or, with --brokers, of a topic on a real Kafka cluster) into a
 // fresh RocksDB store (what `ledger rebuild` does), printed in events/s next
 // to the raw limits measured in the same run on the same disk: the raw RocksDB
-// batched-write rate, and the raw read rate of the log (through its readers).
+// batched-write rate, and the raw read rate of the log (through its readers);
+// then the bytes per event the log and each store take on disk.
 //
 //   rebuild_bench [--families N] [--only-rebuild] [--brokers host:port,…]
 //   (default 10000 families ≈ 106,000 events; on Kafka the topic
@@ -100,6 +101,12 @@ int main(int argc, char** argv) {
                "{:.0f}/s (ratio {:.2f}) | raw log read {:.0f} records/s\n",
                bulk ? "as `ledger rebuild`: bulk load, 2 threads" : "live projector: WAL on, 1 thread", r->applied, secs,
                rate, raw, rate / raw, read_rate);
+    const double per_event = static_cast<double>(DirectoryBytes(db_dir)) / static_cast<double>(r->applied);
+    fmt::print("  projections on disk: {:.0f} bytes per event\n", per_event);
   }
+  if (brokers.empty())
+    fmt::print("log on disk: {:.0f} bytes per event ({:.0f} bytes of event per record)\n",
+               static_cast<double>(DirectoryBytes(dir.path() / "log")) / static_cast<double>(events),
+               static_cast<double>(bytes) / static_cast<double>(std::max<size_t>(records, 1)));
   return 0;
 }

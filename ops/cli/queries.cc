@@ -308,9 +308,16 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   fs::remove_all(RebuildDir(flags, *log), ec);
   auto start = std::chrono::steady_clock::now();
   ProjectionProgress p;
+  double fold_secs = 0;
   {
     LEDGER_ASSIGN_OR_RETURN(auto db, ProjectionDb::Open(RebuildDir(flags, *log), ProjectionDb::Options::BulkLoad()));
     LEDGER_ASSIGN_OR_RETURN(p, CatchUp(*log, *db, "rebuilding", ProjectorOptions{kRebuildBatch, 2}));
+    // Each batch left one merge operand per statistics key: fold them now, or
+    // every table read would merge hundreds of them (the department table now
+    // took 1.5 ms instead of 0.01 at scale 1.0, and grew with the log).
+    const auto fold_start = std::chrono::steady_clock::now();
+    LEDGER_RETURN_IF_ERROR(db->FoldStatistics());
+    fold_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - fold_start).count();
     LEDGER_RETURN_IF_ERROR(db->Close());
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -322,9 +329,11 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   fs::rename(RebuildDir(flags, *log), ProjectionDir(flags, *log), ec);
   if (ec) return Unavailable("cannot move the rebuilt projections into place: " + ec.message());
   fs::remove_all(OldProjectionDir(flags, *log), ec);
-  fmt::print(out, "rebuilt {} from offset 0: {} events applied, {} quarantined, in {:.2f} s ({:.0f} events/s)\n",
+  fmt::print(out,
+             "rebuilt {} from offset 0: {} events applied, {} quarantined, in {:.2f} s ({:.0f} events/s; "
+             "statistics folded in {:.2f} s of it)\n",
              ProjectionDir(flags, *log).string(), p.applied, p.quarantined, secs,
-             secs > 0 ? static_cast<double>(p.done) / secs : 0.0);
+             secs > 0 ? static_cast<double>(p.done) / secs : 0.0, fold_secs);
   return OkStatus();
 }
 

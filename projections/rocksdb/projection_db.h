@@ -123,6 +123,13 @@ class ProjectionDb {
   // values, so a table read is one value per key again. Safe at any time
   // (RocksDB compaction; projectors may keep committing).
   Status CompactStatistics();
+  // Folds the statistics keys at once without compacting the files they
+  // share with every other key: reads each one (RocksDB merges its operands)
+  // and writes the result back as a plain value, which later reads stop at.
+  // A few thousand keys, whatever the store's size. Only while nothing else
+  // commits to the store (the end of a rebuild): a batch committed between
+  // the read and the write of a key would be lost from it.
+  Status FoldStatistics();
 
   // Changes to commit atomically. Accumulates stats deltas in memory so each
   // cell gets one merge per batch.
