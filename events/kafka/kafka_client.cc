@@ -113,8 +113,12 @@ Result<std::vector<int64_t>> ListOffsets(rd_kafka_t* rk, const std::string& topi
     what += failed >= 0 ? std::to_string(failed)
                         : partitions.size() == 1 ? std::to_string(partitions[0]) : "s 0.." + std::to_string(partitions.size() - 1);
     Status s = KafkaStatus(err, what);
-    // A leader moving (NOT_LEADER…) or not yet known: ask again until the deadline.
-    if (s.code() != StatusCode::kUnavailable || Clock::now() >= deadline) return s;
+    // A leader moving (NOT_LEADER…) or not yet known: ask again until the
+    // deadline. So for UNKNOWN_TOPIC_OR_PART: a leader that has not yet
+    // learnt of a topic just created answers it for a moment (a real-cluster
+    // test met it on a key store topic created an instant before).
+    const bool retry = s.code() == StatusCode::kUnavailable || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    if (!retry || Clock::now() >= deadline) return s;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }

@@ -71,9 +71,10 @@ Result<rd_kafka_t*> NewHandle(rd_kafka_type_t type, Conf conf);
 // within `timeout` (ListOffsets through rd_kafka_offsets_for_times, EARLIEST
 // and LATEST). Not rd_kafka_query_watermark_offsets: in librdkafka before
 // 2.3.0 it ignores its timeout and hangs while the leader is down
-// (librdkafka #2588). Leader moves are retried until `timeout`; then the
-// mapped error (Unavailable, LEADER_NOT_AVAILABLE for a partition whose
-// brokers are all down). `partition` must exist.
+// (librdkafka #2588). Leader moves, and UNKNOWN_TOPIC_OR_PART from a leader
+// that has not yet learnt of a topic just created, are retried until
+// `timeout`; then the mapped error (Unavailable, LEADER_NOT_AVAILABLE for a
+// partition whose brokers are all down; NotFound). `partition` must exist.
 Status QueryWatermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition,
                        std::chrono::milliseconds timeout, int64_t* low, int64_t* high);
 // The same request for many partitions at once: each one's first offset

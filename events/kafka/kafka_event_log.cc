@@ -77,7 +77,7 @@ class KafkaEventLog::Impl {
   Result<std::vector<int64_t>> EndOffsets() {
     std::vector<int32_t> all;
     for (int32_t p = 0; p < partitions_; ++p) all.push_back(p);
-    Result<std::vector<int64_t>> ends = kafka::ListOffsets(rk_, options_.topic, all, RD_KAFKA_OFFSET_END, options_.timeout);
+    Result<std::vector<int64_t>> ends = kafka::ListOffsets(rk_, options_.topic, all, RD_KAFKA_OFFSET_END, LeaderWait());
     if (!ends.ok()) return WithCause(ends.status());
     return ends;
   }
@@ -85,6 +85,12 @@ class KafkaEventLog::Impl {
 
   int32_t partition_count() const { return partitions_; }
   const KafkaLogOptions& options() const { return options_; }
+  // How long an offset lookup or a reader waits for a partition's leader: as
+  // long as a delivery may take. A killed leader is noticed after ZooKeeper's
+  // session timeout (6 s) and a new one elected after that; on a loaded
+  // machine that took more than `timeout` (10 s) — a real-cluster test saw
+  // the key store's offsets time out while a broker was down.
+  milliseconds LeaderWait() const { return message_timeout_ + options_.timeout; }
   const std::string& cluster_id() const { return cluster_id_; }
 
  private:
@@ -155,7 +161,7 @@ class KafkaEventLog::Impl {
   std::string cluster_id_;
   bool in_transaction_ = false;  // transactional writer: a transaction is open
   int64_t max_record_bytes_ = 1000000;  // the producer's message.max.bytes
-  milliseconds message_timeout_ = kMessageTimeout;
+  milliseconds message_timeout_ = kMessageTimeout;  // a writer's, as configured; a reader's 30 s
   std::list<std::unique_ptr<Batch>> batches_;  // awaiting reports; opaques point into them
   bool reap_needed_ = false;  // a report left something in batches_ for ReapBatches
   Status poisoned_;
@@ -670,7 +676,7 @@ Result<int64_t> KafkaEventLog::Impl::EndOffset(int32_t partition) {
   LEDGER_RETURN_IF_ERROR(CheckPartition(partition));
   int64_t low = 0;
   int64_t high = 0;
-  Status s = kafka::QueryWatermarks(rk_, options_.topic, partition, options_.timeout, &low, &high);
+  Status s = kafka::QueryWatermarks(rk_, options_.topic, partition, LeaderWait(), &low, &high);
   if (!s.ok()) return WithCause(s);
   return high;
 }
@@ -682,7 +688,7 @@ Result<std::unique_ptr<LogReader>> KafkaEventLog::Impl::OpenReader(int32_t parti
       "Kafka topic " + options_.topic + " partition " + std::to_string(partition);
   int64_t low = 0;
   int64_t high = 0;
-  Status s = kafka::QueryWatermarks(rk_, options_.topic, partition, options_.timeout, &low, &high);
+  Status s = kafka::QueryWatermarks(rk_, options_.topic, partition, LeaderWait(), &low, &high);
   if (!s.ok()) return WithCause(s);
   if (from < 0 || from > high)
     return InvalidArgument(where + ": cannot read from offset " + std::to_string(from) +
@@ -691,7 +697,9 @@ Result<std::unique_ptr<LogReader>> KafkaEventLog::Impl::OpenReader(int32_t parti
     return DataLoss(where + " starts at offset " + std::to_string(low) + ": offsets " +
                     std::to_string(from) + ".." + std::to_string(low - 1) +
                     " are no longer on the brokers (a ledger topic needs retention.ms=-1)");
-  return kafka::OpenPartitionReader(options_, partition, from, high);
+  KafkaLogOptions reader_options = options_;
+  reader_options.timeout = LeaderWait();
+  return kafka::OpenPartitionReader(reader_options, partition, from, high);
 }
 
 Result<std::unique_ptr<KafkaEventLog>> KafkaEventLog::Open(const KafkaLogOptions& options) {

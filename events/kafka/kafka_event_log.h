@@ -30,7 +30,10 @@
 //    every outstanding delivery report, then hands each AppendAsync its first
 //    offset. After Append alone, Flush() only reports: those records are
 //    already acknowledged by the in-sync replicas when Append returns.
-//  - EndOffset() is the partition's high watermark; readers read with
+//  - EndOffset() is the partition's high watermark. Offset lookups and
+//    readers wait for a partition's leader as long as a delivery may take
+//    (message.timeout.ms + `timeout`): a killed leader's successor may take
+//    longer than `timeout` to be elected. Readers read with
 //    isolation.level=read_committed, each on its own consumer (no group
 //    membership, no offset commits).
 //  - Offsets increase but need not be dense: transaction markers and aborted
@@ -151,7 +154,8 @@ class KafkaEventLog final : public EventLog {
   Result<std::vector<int64_t>> EndOffsets() override;
   // InvalidArgument when `from` is outside [0, EndOffset]; DataLoss when the
   // brokers no longer hold offset `from` (retention or deletion). The reader's
-  // Next() never blocks longer than options.timeout (Unavailable then).
+  // Next() never blocks longer than message.timeout.ms + options.timeout
+  // (Unavailable then).
   Result<std::unique_ptr<LogReader>> OpenReader(int32_t partition, int64_t from) override;
 
   const KafkaLogOptions& options() const;

@@ -448,9 +448,16 @@ void HttpServer::Impl::Stop(std::chrono::milliseconds grace) {
   for (auto& t : io_threads_) t.join();
   // Handlers that completed as the loop stopped (the accept the close
   // cancelled, a session's last timer) hold the server: run them now, or the
-  // server and everything it owns would never be freed.
-  ioc_.restart();
-  ioc_.poll();
+  // server and everything it owns would never be freed. So does a session
+  // an accept made after the closings above (its thread slowed by a loaded
+  // machine), its read pending: with no I/O thread left, close what is left
+  // and run the handlers its closing completes, here.
+  for (int round = 0; round < 8; ++round) {
+    ForEachSession([](Session& s) { s.ForceClose(); });
+    ioc_.restart();
+    ioc_.poll();
+    if (connections() == 0) break;
+  }
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options, Handler handler,

@@ -335,7 +335,11 @@ class LedgerService::Impl {
       // The log failed: nothing of this group is known durable. The clients
       // resubmit the same command ids; the reopened writer answers from the log.
       Status s = Unavailable("the log failed, nothing acknowledged (resubmit): " + r.status().message());
-      for (Pending& p : group) p.promise.set_value(s);
+      // The group's requests are answered after the line saying why is
+      // written: whoever reads the log on an answer finds the reason there.
+      auto answer_group = [&] {
+        for (Pending& p : group) p.promise.set_value(s);
+      };
       loaded_ = false;
       handler_.reset();
       if (writer_log_) {
@@ -355,6 +359,7 @@ class LedgerService::Impl {
           // Still holding the lease: whoever fenced it was not granted the
           // role. Give it back, so the group grants it anew.
           if (role_->term() == term_) role_->Resign();
+          answer_group();
           FailQueued(Unavailable(StandbyMessage()));
           return;
         }
@@ -364,6 +369,7 @@ class LedgerService::Impl {
       }
       SetProblem(r.status().ToString());
       Note("the log failed (" + r.status().ToString() + "): reopening it");
+      answer_group();
       FailQueued(s);
       return;
     }

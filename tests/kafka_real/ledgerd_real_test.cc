@@ -129,10 +129,16 @@ TEST_F(LedgerdRealTest, AWriterPausedWhileTheStandbyTakesOverAppendsNothingWhenR
   // came first): a race either way, and nothing of them lands (checked below).
   kill(a.pid(), SIGCONT);
   EXPECT_TRUE(WaitRole(a, "standby", std::chrono::seconds(30))) << a.err();
-  const std::string said = a.err();
-  EXPECT_TRUE(said.find("fenced by another writer") != std::string::npos ||
-              said.find("stepping down as the writer") != std::string::npos)
-      << said;
+  // /readyz says standby as soon as the group has taken the role away; the
+  // writer's own line comes when its held commit fails or it next looks.
+  auto says_why = [&] {
+    const std::string said = a.err();
+    return said.find("fenced by another writer") != std::string::npos ||
+           said.find("stepping down as the writer") != std::string::npos;
+  };
+  for (const auto deadline = Clock::now() + std::chrono::seconds(10); !says_why() && Clock::now() < deadline;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(says_why()) << a.err();
   const std::string one = "[" + CommandToJson(cmds[0]).dump() + "]";  // acknowledged long ago
   HttpResult refused = Http(a.url(), "POST", "/v1/commands", token, one);
   for (const auto deadline = Clock::now() + std::chrono::seconds(10);
