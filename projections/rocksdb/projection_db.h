@@ -1,6 +1,9 @@
 // ProjectionDb: the read models (ARCHITECTURE.md §6) in one RocksDB database.
 //
-// Key space (one default column family; '|' separates parts):
+// Key space ('|' separates parts), in two RocksDB column families: the
+// statistics keys ("s…") in `statistics`, every other key in the default one.
+// A table read then seeks among the statistics' few files alone, not among
+// every view and history of a national store (ProjectionDb::Family):
 //   o|<partition:4>                      next source offset to project (8 bytes LE)
 //   v|<account>                          AccountView (view_codec)
 //   c|<stream>                           an establishment stream's chain head (seq, hash,
@@ -44,6 +47,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "events/hash_chain.h"
@@ -53,6 +57,7 @@
 #include "projections/stats.h"
 
 namespace rocksdb {
+class ColumnFamilyHandle;
 class DB;
 }
 
@@ -81,8 +86,9 @@ struct QuarantineEntry {
 class ProjectionDb {
  public:
   // The layout version this code writes and reads: 2 added the establishment
-  // index and the contact and notice fields of views.
-  static constexpr int kFormat = 2;
+  // index and the contact and notice fields of views; 3 moved the statistics
+  // into their own column family.
+  static constexpr int kFormat = 3;
   struct Options {
     bool create_if_missing = true;
     bool read_only = false;
@@ -119,16 +125,17 @@ class ProjectionDb {
   ~ProjectionDb();
   // Flushes a bulk load to its files. Called by the destructor; call it to see the error.
   Status Close();
-  // Compacts the statistics keys: folds their merge operands into single
+  // Compacts the statistics family: folds their merge operands into single
   // values, so a table read is one value per key again. Safe at any time
   // (RocksDB compaction; projectors may keep committing).
   Status CompactStatistics();
-  // Folds the statistics keys at once without compacting the files they
-  // share with every other key: reads each one (RocksDB merges its operands)
-  // and writes the result back as a plain value, which later reads stop at.
-  // A few thousand keys, whatever the store's size. Only while nothing else
-  // commits to the store (the end of a rebuild): a batch committed between
-  // the read and the write of a key would be lost from it.
+  // Folds the statistics keys at once: reads each one (RocksDB merges its
+  // operands) and writes the result back as a plain value. In a bulk load
+  // (the end of a rebuild) the statistics family is dropped and made again
+  // from those values alone, so no operand is left under them to step over;
+  // otherwise the values are written on top. Only while nothing else commits
+  // to the store: a batch committed between the read and the write of a key
+  // would be lost from it.
   Status FoldStatistics();
 
   // Changes to commit atomically. Accumulates stats deltas in memory so each
@@ -201,7 +208,10 @@ class ProjectionDb {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db, bool bulk_load);
+  ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db,
+               std::vector<rocksdb::ColumnFamilyHandle*> families, bool bulk_load);
+  // The family holding `key`: statistics for "s…", else the default one.
+  rocksdb::ColumnFamilyHandle* Family(std::string_view key) const;
   Result<std::optional<std::string>> Get(const std::string& key) const;
   // Writes the layout version into a new store; refuses another layout.
   Status CheckFormat(bool read_only);
@@ -224,6 +234,10 @@ class ProjectionDb {
 
   std::filesystem::path dir_;
   std::unique_ptr<rocksdb::DB> db_;
+  // The handles of every family opened (destroyed before db_); stats_ is one
+  // of them, null in a store of an earlier layout (refused by CheckFormat).
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+  rocksdb::ColumnFamilyHandle* stats_ = nullptr;
   bool bulk_load_ = false;
   std::mutex fence_mu_;  // serialises fenced commits
   std::atomic<bool> write_failed_{false};  // the last write failed: Resume() before the next

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/table_properties.h>
 
 #include "events/testing/temp_dir.h"
 
@@ -238,6 +239,114 @@ TEST(ProjectionDbFormatTest, AStoreOfAnotherLayoutIsRefusedNamingRebuild) {
   auto dump = (*again)->Dump(false);
   ASSERT_TRUE(dump.ok());
   EXPECT_EQ(dump->at("meta|format"), std::to_string(ProjectionDb::kFormat));
+}
+
+// Layout 3: the statistics keys live in a family of their own, the other
+// keys in the default one; a store of layout 2 (one family) is refused, by
+// the writer as by a reader, and left as it was.
+TEST(ProjectionDbFormatTest, StatisticsLiveInTheirOwnFamilyAndALayout2StoreIsRefused) {
+  testing::TempDir tmp("projdb-families");
+  const std::string store = (tmp.path() / "db").string();
+  {
+    auto db = ProjectionDb::Open(store, {});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ProjectionDb::Batch b;
+    b.AddStats({{kDept, {1, 0, 0}}}, Day("2026-09-02"));
+    b.PutHead("uai:0350001A", ChainHead{1, {}, Day("2026-09-02")});
+    ASSERT_TRUE((*db)->Commit(b).ok());
+    ASSERT_TRUE((*db)->CompactStatistics().ok());  // operands folded into values (readable raw)
+  }
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), store, &names).ok());
+  EXPECT_EQ(names, (std::vector<std::string>{"default", "statistics"}));
+  {
+    rocksdb::Options o;  // no merge operator: the keys alone are read
+    std::vector<rocksdb::ColumnFamilyDescriptor> families{{"default", o}, {"statistics", o}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(o, store, families, &handles, &raw).ok());
+    auto keys = [&](rocksdb::ColumnFamilyHandle* h) {
+      std::vector<std::string> out;
+      std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), h));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) out.push_back(it->key().ToString());
+      return out;
+    };
+    EXPECT_EQ(keys(handles[0]), (std::vector<std::string>{"c|uai:0350001A", "meta|format"}));
+    EXPECT_EQ(keys(handles[1]), (std::vector<std::string>{"sc|department|-", "sd|department|2026-09-02",
+                                                          "sm|department|2026-09", "sy|department|2026"}));
+    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+    delete raw;
+  }
+  // Layout 2: one family, its layout key says 2.
+  const std::string old = (tmp.path() / "old").string();
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, old, &raw).ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "meta|format", "2").ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "sc|department|-", "x").ok());
+    delete raw;
+  }
+  for (auto options : {ProjectionDb::Options{}, ProjectionDb::Options::Reader()}) {
+    auto refused = ProjectionDb::Open(old, options);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(refused.status().message().find("has layout 2, this ledger reads layout 3: run `ledger rebuild`"),
+              std::string::npos)
+        << refused.status().ToString();
+  }
+  names.clear();
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), old, &names).ok());
+  EXPECT_EQ(names, std::vector<std::string>{"default"}) << "the refused store is left as it was";
+}
+
+// A rebuild's fold: the statistics family is made again from the folded
+// values alone — one plain value per key in its files, no operand left — and
+// every table, now and as of any date, is what it was.
+TEST(ProjectionDbBulkTest, FoldingABulkLoadLeavesOneValuePerStatisticsKeyAndTheSameTables) {
+  testing::TempDir tmp("projdb-fold");
+  const auto store = tmp.path() / "db";
+  std::map<std::string, std::string> before;
+  {
+    auto db = ProjectionDb::Open(store, ProjectionDb::Options::BulkLoad());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    for (int i = 0; i < 300; ++i) {
+      ProjectionDb::Batch b;
+      b.AddStats({{kDept, {1, i % 2, 0}}}, Day(i % 3 ? "2026-09-02" : "2027-01-15"));
+      b.PutHead("uai:0350001A", ChainHead{static_cast<uint64_t>(i + 1), {}, Day("2026-09-02")});
+      ASSERT_TRUE((*db)->Commit(b).ok());
+    }
+    before = *(*db)->Dump(true);
+    ASSERT_TRUE((*db)->FoldStatistics().ok());
+    EXPECT_EQ(*(*db)->Dump(true), before);
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  auto reader = ProjectionDb::Open(store, ProjectionDb::Options::Reader());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ(*(*reader)->Dump(true), before);
+  EXPECT_EQ((*reader)->Stats(Scope::kDepartment)->at(kDept), (StatCounts{300, 150, 0}));
+  EXPECT_EQ((*reader)->Stats(Scope::kDepartment, *ParseIsoDate("2026-12-31"))->at(kDept), (StatCounts{200, 100, 0}));
+  reader->reset();
+  // The statistics family's files: 7 keys (the current table, two years, two
+  // months, two days), each once.
+  rocksdb::Options o;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families{{"default", o}, {"statistics", o}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(o, store.string(), families, &handles, &raw).ok());
+  rocksdb::TablePropertiesCollection tables;
+  ASSERT_TRUE(raw->GetPropertiesOfAllTables(handles[1], &tables).ok());
+  uint64_t entries = 0, operands = 0;
+  for (const auto& [file, props] : tables) {
+    entries += props->num_entries;
+    operands += props->num_merge_operands;
+  }
+  EXPECT_EQ(tables.size(), 1u);
+  EXPECT_EQ(entries, 7u);
+  EXPECT_EQ(operands, 0u);
+  for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+  delete raw;
 }
 
 // Damage (README "Damage"): a store with table files, then one of its files
