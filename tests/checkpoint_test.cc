@@ -34,12 +34,16 @@ using ledger::testing::CliRun;
 using ledger::testing::RunLedger;
 using ledger::testing::Slurp;
 
-// One frame of a segment file (events/embedded/frame.h): one key, its values
-// at base, base + 1, …
+// A run of records of one key in a segment file (events/embedded/frame.h):
+// its values at base, base + 1, …, and whether its frame was compressed. A
+// stored frame holds a partition's share of a whole commit (several keys);
+// each run is written back as a frame of its own, which holds the same records
+// at the same offsets.
 struct Frame {
   int64_t base = 0;
   std::string key;
   std::vector<std::string> values;
+  bool compressed = false;
 };
 
 std::vector<Frame> ReadSegment(const fs::path& file) {
@@ -49,21 +53,32 @@ std::vector<Frame> ReadSegment(const fs::path& file) {
     const ledger::embedded::FramePrefix p =
         ledger::embedded::ParsePrefix(std::string_view(bytes).substr(pos));
     std::vector<std::pair<std::string_view, std::string_view>> records;
+    std::string scratch;
     const std::string_view payload = std::string_view(bytes).substr(pos + 12, p.payload_len);
-    EXPECT_EQ(ledger::embedded::DecodeRecords(payload, p.count, &records), "");
-    Frame f{p.base_offset, std::string(records.at(0).first), {}};
-    for (const auto& [key, value] : records) f.values.emplace_back(value);
-    frames.push_back(std::move(f));
+    EXPECT_EQ(ledger::embedded::DecodeRecords(p, payload, &scratch, &records), "");
+    const bool compressed = p.magic == ledger::embedded::kCompressedFrameMagic;
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (i == 0 || records[i].first != records[i - 1].first)
+        frames.push_back(Frame{p.base_offset + static_cast<int64_t>(i),
+                               std::string(records[i].first), {}, compressed});
+      frames.back().values.emplace_back(records[i].second);
+    }
     pos += static_cast<size_t>(p.frame_bytes());
   }
   return frames;
 }
 
-// Writes `frames` as a segment, each frame re-encoded (its crc32 recomputed).
+// Writes `frames` as a segment, each frame re-encoded as it was stored (its
+// crc32 recomputed).
 void WriteSegment(const fs::path& file, const std::vector<Frame>& frames) {
   std::string bytes, frame;
   for (const Frame& f : frames) {
-    ledger::embedded::EncodeFrame(f.base, f.key, f.values, &frame);
+    std::string records;
+    ledger::embedded::AppendRecords(f.key, f.values, &records);
+    ledger::embedded::EncodeFrame(f.base, static_cast<uint32_t>(f.values.size()), records,
+                                  f.compressed ? ledger::embedded::FrameCompression::kZstd
+                                               : ledger::embedded::FrameCompression::kNone,
+                                  &frame);
     bytes += frame;
   }
   std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;

@@ -39,6 +39,10 @@ struct WriterPartition {
   // Segments rolled away from since the last Flush, still to be fdatasync'ed.
   std::vector<std::pair<ScopedFd, fs::path>> rolled_unsynced;
   bool dir_unsynced = false;  // a segment was created since the last Flush
+  // Appended, not yet written: records of whole Appends from pending_first on.
+  std::string pending;
+  int64_t pending_first = 0;
+  uint32_t pending_count = 0;
 };
 
 Result<ScopedFd> LockDir(const fs::path& dir) {
@@ -69,6 +73,14 @@ Result<bool> Exists(const fs::path& path) {
 class EmbeddedEventLog::Impl {
  public:
   Impl(fs::path dir, EmbeddedLogOptions options) : dir_(std::move(dir)), options_(options) {}
+  // Buffered records reach the file as they did when each Append wrote at
+  // once: written, not synced. A failure here is nobody's to report (the
+  // records were never flushed, so never acknowledged).
+  ~Impl() {
+    if (options_.read_only || !poisoned_.ok()) return;
+    for (WriterPartition& part : parts_)
+      if (!WritePending(part).ok()) return;
+  }
 
   Status Open();
   Result<int64_t> Append(std::string_view key, std::span<const std::string> values);
@@ -85,6 +97,8 @@ class EmbeddedEventLog::Impl {
       int32_t partitions) const;
   Status OpenPartition(int32_t p, embedded::RecoveredPartition recovered);
   Status Roll(WriterPartition& part);
+  // Writes the partition's buffered records as one frame (nothing when none).
+  Status WritePending(WriterPartition& part);
   Status Poison(Status s) {
     poisoned_ = s.WithContext("embedded log disabled until reopened after");
     return s;
@@ -104,6 +118,8 @@ Status EmbeddedEventLog::Impl::Open() {
     return InvalidArgument("embedded log: read_only and create_if_missing exclude each other");
   if (options_.segment_bytes <= 0)
     return InvalidArgument("embedded log: segment_bytes must be positive");
+  if (options_.block_bytes < 0 || options_.block_bytes > embedded::kMaxPayloadBytes / 2)
+    return InvalidArgument("embedded log: block_bytes must be in [0, 512 MiB]");
 
   const fs::path meta = dir_ / embedded::kLogMetaFile;
   LEDGER_ASSIGN_OR_RETURN(bool has_meta, Exists(meta));
@@ -174,7 +190,8 @@ Status EmbeddedEventLog::Impl::OpenPartition(int32_t p, embedded::RecoveredParti
 // Starts a new segment named after the partition's end offset. The previous
 // one stays open until the next Flush has synced it.
 Status EmbeddedEventLog::Impl::Roll(WriterPartition& part) {
-  fs::path path = part.dir / embedded::SegmentFileName(part.end_offset);
+  const int64_t base = part.end_offset - part.pending_count;  // the first record not written
+  fs::path path = part.dir / embedded::SegmentFileName(base);
   LEDGER_ASSIGN_OR_RETURN(ScopedFd fd,
                           embedded::OpenFile(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL));
   if (part.active.valid()) {
@@ -187,7 +204,7 @@ Status EmbeddedEventLog::Impl::Roll(WriterPartition& part) {
   part.active_bytes = 0;
   part.active_unsynced = false;
   part.dir_unsynced = true;
-  part.state->AddSegment(embedded::SegmentInfo{part.end_offset, std::move(path), 0, {}});
+  part.state->AddSegment(embedded::SegmentInfo{base, std::move(path), 0, {}});
   return OkStatus();
 }
 
@@ -197,24 +214,61 @@ Result<int64_t> EmbeddedEventLog::Impl::Append(std::string_view key,
   if (!poisoned_.ok()) return poisoned_;
   LEDGER_RETURN_IF_ERROR(embedded::CheckAppend(key, values));
   WriterPartition& part = parts_[static_cast<size_t>(PartitionForKey(key, partition_count()))];
-  // A failed roll wrote nothing: the caller may retry (disk full, too many files).
+  int64_t bytes = 0;
+  for (const std::string& v : values) bytes += 8 + static_cast<int64_t>(key.size() + v.size());
+  // A frame stays within kMaxPayloadBytes and its count within 32 bits.
+  if (part.pending_count > 0 &&
+      (static_cast<int64_t>(part.pending.size()) + bytes > options_.block_bytes ||
+       part.pending_count + values.size() > UINT32_MAX))
+    LEDGER_RETURN_IF_ERROR(WritePending(part));
+  const int64_t first = part.end_offset;
+  const size_t pending_before = part.pending.size();
+  if (part.pending_count == 0) part.pending_first = first;
+  embedded::AppendRecords(key, values, &part.pending);
+  part.pending_count += static_cast<uint32_t>(values.size());
+  part.end_offset += static_cast<int64_t>(values.size());
+  if (static_cast<int64_t>(part.pending.size()) >= options_.block_bytes) {
+    Status written = WritePending(part);
+    if (!written.ok()) {
+      if (poisoned_.ok()) {  // a failed roll: this Append takes its records back
+        part.pending.resize(pending_before);
+        part.pending_count -= static_cast<uint32_t>(values.size());
+        part.end_offset = first;
+      }
+      return written;
+    }
+  }
+  return first;
+}
+
+Status EmbeddedEventLog::Impl::WritePending(WriterPartition& part) {
+  if (part.pending_count == 0) return OkStatus();
+  // A failed roll wrote nothing: the records stay buffered and the caller may
+  // retry (disk full, too many files).
   if (!part.active.valid() || part.active_bytes >= options_.segment_bytes)
     LEDGER_RETURN_IF_ERROR(Roll(part));
-  const int64_t first = part.end_offset;
-  embedded::EncodeFrame(first, key, values, &frame_);
+  embedded::EncodeFrame(part.pending_first, part.pending_count, part.pending,
+                        options_.compression ? embedded::FrameCompression::kZstd
+                                             : embedded::FrameCompression::kNone,
+                        &frame_);
   Status s = embedded::WriteAll(part.active.get(), frame_, part.active_path);
   if (!s.ok()) return Poison(s);
   const int64_t frame_pos = part.active_bytes;
   part.active_bytes += static_cast<int64_t>(frame_.size());
-  part.end_offset += static_cast<int64_t>(values.size());
   part.active_unsynced = true;
-  part.state->Publish(frame_pos, first, part.active_bytes, part.end_offset);
-  return first;
+  part.state->Publish(frame_pos, part.pending_first, part.active_bytes,
+                      part.pending_first + part.pending_count);
+  part.pending.clear();
+  if (part.pending.capacity() > 2 * static_cast<size_t>(options_.block_bytes) + (1 << 20))
+    part.pending.shrink_to_fit();  // after one huge Append
+  part.pending_count = 0;
+  return OkStatus();
 }
 
 Status EmbeddedEventLog::Impl::Flush() {
   if (options_.read_only) return OkStatus();
   if (!poisoned_.ok()) return poisoned_;
+  for (WriterPartition& part : parts_) LEDGER_RETURN_IF_ERROR(WritePending(part));
   for (WriterPartition& part : parts_) {
     if (options_.sync_on_flush) {
       for (auto& [fd, path] : part.rolled_unsynced) {

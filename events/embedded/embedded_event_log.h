@@ -9,11 +9,18 @@
 //    corruption anywhere else is DataLoss naming the file, byte position and
 //    offset, and nothing is truncated. read_only never modifies any file (a torn
 //    tail is then just not read).
-//  - Append() writes one checksummed frame holding all the values, so after a
-//    crash a batch is entirely present or entirely absent.
-//  - Flush() makes every appended frame durable (fdatasync of each touched
-//    segment and, after a roll, of the partition directory) when sync_on_flush.
-//  - Readers see records appended (not necessarily flushed) before each Next().
+//  - Append() gives its values contiguous offsets and keeps them with the
+//    partition's other appends since its last write; they are written as one
+//    checksummed frame (zstd-compressed unless `compression` is off) at the
+//    next Flush(), or at once when they reach `block_bytes`. An Append is never
+//    split between frames, so after a crash a batch is entirely present or
+//    entirely absent. A failed write poisons the log (every later call fails
+//    until it is reopened).
+//  - Flush() writes what is buffered, then makes every frame durable
+//    (fdatasync of each touched segment and, after a roll, of the partition
+//    directory) when sync_on_flush.
+//  - Readers, and EndOffset(), see records once written (before each Next()),
+//    durable or not. Closing the log writes what is buffered, unsynced.
 #pragma once
 
 #include <filesystem>
@@ -31,6 +38,11 @@ struct EmbeddedLogOptions {
   bool read_only = false;
   bool sync_on_flush = true;       // false only for benchmarks/tests that measure without fsync
   int64_t segment_bytes = 64 << 20;  // a segment is rolled once it reaches this size
+  // A partition's appends are written as one frame once they reach this many
+  // bytes of records (or at Flush); 0 writes each Append at once, in a frame of
+  // its own. Bigger frames compress better (README: "Compression").
+  int64_t block_bytes = 1 << 20;
+  bool compression = true;  // zstd; false stores every frame's records as they are
 };
 
 class EmbeddedEventLog final : public EventLog {

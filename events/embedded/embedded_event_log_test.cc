@@ -119,10 +119,14 @@ class EmbeddedLogTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
+  // Each Append written at once in a frame of its own (block_bytes 0), as
+  // the frame-level tests below need; compressed when that saves bytes. The
+  // default buffering has tests of its own (…BufferedAppends…).
   static EmbeddedLogOptions Creating(int64_t segment_bytes = 64 << 20) {
     EmbeddedLogOptions o;
     o.create_if_missing = true;
     o.segment_bytes = segment_bytes;
+    o.block_bytes = 0;
     return o;
   }
   static EmbeddedLogOptions ReadOnly() {
@@ -138,10 +142,12 @@ class EmbeddedLogTest : public ::testing::Test {
   }
 
   // A log of one partition holding offsets 0..4 of key "k" in three frames
-  // (values "v0".."v4"), flushed and closed. Returns the segment's path.
+  // stored as they are (values "v0".."v4"), flushed and closed. Returns the
+  // segment's path.
   fs::path ThreeFrameLog() {
     EmbeddedLogOptions o = Creating();
     o.partitions = 1;
+    o.compression = false;
     auto log = MustOpen(o);
     EXPECT_EQ(*log->Append("k", Values({"v0", "v1"})), 0);
     EXPECT_EQ(*log->Append("k", Values({"v2"})), 2);
@@ -283,6 +289,8 @@ TEST_F(EmbeddedLogTest, SegmentsRollAndAreReadAcrossAndAfterReopen) {
   EXPECT_EQ(Render(ReadAll(*log, 0)), want);
   EXPECT_EQ(Render(ReadAll(*log, 0, 37)), want.substr(want.find("37:")));
   EXPECT_EQ(*log->Append("k", Values({"more"})), 40);
+  EXPECT_EQ(*log->EndOffset(0), 40) << "buffered until the Flush";
+  ASSERT_TRUE(log->Flush().ok());
   EXPECT_EQ(ReadAll(*log, 0, 40).at(0).value, "more");
 }
 
@@ -332,6 +340,7 @@ TEST_F(EmbeddedLogTest, ReaderOnAnotherThreadFollowsTheWriter) {
       }
     }
   });
+  // Records reach readers when written: at each Flush (every 7 appends here).
   for (int i = 0; i < kRecords && ok; i += 2) {
     auto appended = log->Append(
         "k", std::vector<std::string>{"v" + std::to_string(i), "v" + std::to_string(i + 1)});
@@ -339,6 +348,7 @@ TEST_F(EmbeddedLogTest, ReaderOnAnotherThreadFollowsTheWriter) {
       ADD_FAILURE() << appended.status().ToString();
       ok = false;
     }
+    if ((i / 2) % 7 == 6 || i + 2 >= kRecords) ASSERT_TRUE(log->Flush().ok());
   }
   tail.join();
   EXPECT_TRUE(ok);
@@ -443,6 +453,8 @@ std::vector<fs::path> SegmentedLog(const fs::path& dir) {
   o.create_if_missing = true;
   o.segment_bytes = 100;
   o.partitions = 1;
+  o.block_bytes = 0;
+  o.compression = false;
   auto log = EmbeddedEventLog::Open(dir, o);
   EXPECT_TRUE(log.ok()) << log.status().ToString();
   for (int i = 0; log.ok() && i < 6; ++i)
@@ -549,6 +561,7 @@ TEST_F(EmbeddedLogTest, FailedWriteDisablesTheLogAndReopenTruncatesThePartialFra
     if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(10);
     EmbeddedLogOptions o = Creating();
     o.partitions = 1;
+    o.compression = false;  // frames of a known size
     auto log = EmbeddedEventLog::Open(dir_, o);
     if (!log.ok()) _exit(11);
     for (int64_t i = 0; i < whole_frames; ++i)
@@ -593,6 +606,149 @@ TEST_F(EmbeddedLogTest, MalformedLogMetaIsDataLossNamingIt) {
     ASSERT_FALSE(log.ok()) << text;
     EXPECT_EQ(log.status().code(), StatusCode::kDataLoss) << text;
     EXPECT_THAT(log.status().message(), HasSubstr((dir_ / "LOG_META").string() + ": malformed"));
+  }
+}
+
+// The frames of a segment file: (magic, base offset, count) each.
+struct StoredFrame {
+  uint32_t magic;
+  int64_t base;
+  uint32_t count;
+};
+std::vector<StoredFrame> FramesOf(const fs::path& segment) {
+  const std::string bytes = ReadFile(segment);
+  std::vector<StoredFrame> out;
+  for (size_t pos = 0; pos + embedded::kFramePrefixBytes <= bytes.size();) {
+    const embedded::FramePrefix p = embedded::ParsePrefix(std::string_view(bytes).substr(pos));
+    out.push_back({p.magic, p.base_offset, p.count});
+    pos += static_cast<size_t>(p.frame_bytes());
+  }
+  return out;
+}
+
+// A record as the ledger writes them: mostly field names and codes, some hex.
+std::string EventLike(int i) {
+  return "{\"stream\":\"pupil-" + std::to_string(1000 + i % 37) +
+         "\",\"type\":\"AccountNotified\",\"channel\":\"letter\",\"uai\":\"0310" +
+         std::to_string(100 + i % 11) + "X\",\"seq\":" + std::to_string(i) + "}";
+}
+
+TEST_F(EmbeddedLogTest, BufferedAppendsAreWrittenAsOneCompressedFrameAtFlush) {
+  EmbeddedLogOptions o;  // the defaults: buffered, zstd
+  o.create_if_missing = true;
+  o.partitions = 1;
+  auto log = MustOpen(o);
+  std::string want;
+  size_t raw_bytes = 0;
+  for (int i = 0; i < 300; i += 3) {
+    std::vector<std::string> values{EventLike(i), EventLike(i + 1), EventLike(i + 2)};
+    ASSERT_EQ(*log->Append("k", values), i);
+    for (int j = 0; j < 3; ++j) {
+      want += (want.empty() ? "" : " ") + std::to_string(i + j) + ":k=" + values[j];
+      raw_bytes += 4 + 1 + 4 + values[j].size();
+    }
+  }
+  EXPECT_EQ(*log->EndOffset(0), 0) << "nothing written before the Flush";
+  EXPECT_EQ(Render(ReadAll(*log, 0)), "");
+  ASSERT_TRUE(log->Flush().ok());
+  EXPECT_EQ(*log->EndOffset(0), 300);
+  EXPECT_EQ(Render(ReadAll(*log, 0)), want);
+  EXPECT_EQ(Render(ReadAll(*log, 0, 151)), want.substr(want.find("151:")));
+
+  const fs::path seg = Segments(dir_, 0).at(0);
+  const std::vector<StoredFrame> frames = FramesOf(seg);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].magic, embedded::kCompressedFrameMagic);
+  EXPECT_EQ(frames[0].count, 300u);
+  EXPECT_LT(fs::file_size(seg) * 4, raw_bytes) << "zstd keeps less than a quarter";
+  log.reset();
+  EXPECT_EQ(Render(ReadAll(*MustOpen(ReadOnly()), 0)), want) << "and reads back after a reopen";
+}
+
+TEST_F(EmbeddedLogTest, AFullBlockIsWrittenAtOnceAndNoAppendIsSplit) {
+  EmbeddedLogOptions o;
+  o.create_if_missing = true;
+  o.partitions = 1;
+  o.block_bytes = 4096;
+  auto log = MustOpen(o);
+  int64_t appended = 0;
+  while (*log->EndOffset(0) == 0) {  // until a block fills, without any Flush
+    std::vector<std::string> values{EventLike(static_cast<int>(appended)),
+                                    EventLike(static_cast<int>(appended + 1)),
+                                    EventLike(static_cast<int>(appended + 2))};
+    ASSERT_EQ(*log->Append("k", values), appended);
+    appended += 3;
+    ASSERT_LT(appended, 300) << "4 KiB of records hold fewer than 300 of them";
+  }
+  // Written when the next Append would not fit: that one starts the next block.
+  EXPECT_EQ(*log->EndOffset(0), appended - 3);
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(log->Append("k", Values({"v", "w", "x"})).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  const std::vector<StoredFrame> frames = FramesOf(Segments(dir_, 0).at(0));
+  ASSERT_GE(frames.size(), 2u);
+  for (const StoredFrame& f : frames) EXPECT_EQ(f.count % 3, 0u) << "whole Appends only";
+  EXPECT_EQ(ReadAll(*log, 0).size(), static_cast<size_t>(appended + 600));
+}
+
+TEST_F(EmbeddedLogTest, ClosingWritesWhatIsBufferedAndOldFramesReadWithNewOnes) {
+  EmbeddedLogOptions old_style = Creating();  // a log of an earlier version: plain frames
+  old_style.partitions = 1;
+  old_style.compression = false;
+  std::string want;
+  auto add = [&](EmbeddedEventLog& log, int i) {
+    const std::string v = EventLike(i) + EventLike(i);
+    ASSERT_EQ(*log.Append("k", std::vector<std::string>{v}), i);
+    want += (want.empty() ? "" : " ") + std::to_string(i) + ":k=" + v;
+  };
+  {
+    auto log = MustOpen(old_style);
+    for (int i = 0; i < 5; ++i) add(*log, i);
+    ASSERT_TRUE(log->Flush().ok());
+  }
+  {
+    EmbeddedLogOptions o;  // this version's defaults
+    auto log = MustOpen(o);
+    for (int i = 5; i < 10; ++i) add(*log, i);
+    // Closed without a Flush: written (not synced), as each Append once was.
+  }
+  auto log = MustOpen(ReadOnly());
+  EXPECT_EQ(Render(ReadAll(*log, 0)), want);
+  const std::vector<StoredFrame> frames = FramesOf(Segments(dir_, 0).at(0));
+  ASSERT_EQ(frames.size(), 6u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(frames[i].magic, embedded::kFrameMagic);
+  EXPECT_EQ(frames[5].magic, embedded::kCompressedFrameMagic);
+  EXPECT_EQ(frames[5].base, 5);
+  EXPECT_EQ(frames[5].count, 5u);
+}
+
+TEST_F(EmbeddedLogTest, ACompressedFrameThatDoesNotDecompressIsDataLoss) {
+  {
+    EmbeddedLogOptions o;
+    o.create_if_missing = true;
+    o.partitions = 1;
+    auto log = MustOpen(o);
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(log->Append("k", std::vector<std::string>{EventLike(i)}).ok());
+    ASSERT_TRUE(log->Flush().ok());
+    for (int i = 50; i < 60; ++i) ASSERT_TRUE(log->Append("k", std::vector<std::string>{EventLike(i)}).ok());
+    ASSERT_TRUE(log->Flush().ok());
+  }
+  const fs::path seg = Segments(dir_, 0).at(0);
+  ASSERT_EQ(FramesOf(seg).size(), 2u);
+  // Inside the first frame's zstd bytes, with its crc made right again: what
+  // a checksum cannot catch, decoding must.
+  std::string bytes = ReadFile(seg);
+  bytes[40] ^= 0x55;
+  const embedded::FramePrefix p = embedded::ParsePrefix(bytes);
+  const uint32_t crc = embedded::Crc32(std::string_view(bytes).substr(12, p.payload_len));
+  for (int i = 0; i < 4; ++i) bytes[8 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  WriteFile(seg, bytes);
+  for (auto options : {EmbeddedLogOptions{}, ReadOnly()}) {
+    auto log = EmbeddedEventLog::Open(dir_, options);
+    ASSERT_FALSE(log.ok());
+    EXPECT_EQ(log.status().code(), StatusCode::kDataLoss);
+    EXPECT_THAT(log.status().message(),
+                HasSubstr(seg.string() + ": corrupt frame at byte 0 (offset 0): "));
+    EXPECT_THAT(log.status().message(), HasSubstr("decompress"));
   }
 }
 

@@ -76,6 +76,10 @@ EmbeddedLogOptions WriterOptions() {
   if (!opened.ok()) _exit(3);
   EmbeddedEventLog& log = **opened;
   std::mt19937 rng(seed);
+  // The offset each partition's next Append gets (EndOffset counts only what
+  // is written: appends are buffered until the Flush).
+  std::map<int32_t, int64_t> next;
+  for (int32_t p = 0; p < kPartitions; ++p) next[p] = *log.EndOffset(p);
   const auto give_up = Clock::now() + std::chrono::seconds(20);
   while (Clock::now() < give_up) {
     std::map<int32_t, int64_t> unacked;  // partition → last offset appended
@@ -83,12 +87,13 @@ EmbeddedLogOptions WriterOptions() {
     for (int b = 0; b < batches; ++b) {
       const std::string key = "stream-" + std::to_string(rng() % kKeys);
       const int32_t p = PartitionForKey(key, kPartitions);
-      const int64_t first = *log.EndOffset(p);
+      const int64_t first = next[p];
       std::vector<std::string> values;
       const int n = 1 + static_cast<int>(rng() % 5);
       for (int i = 0; i < n; ++i) values.push_back(ExpectedValue(key, first + i));
       auto appended = log.Append(key, values);
       if (!appended.ok() || *appended != first) _exit(4);
+      next[p] = first + n;
       unacked[p] = first + n - 1;
     }
     if (!log.Flush().ok()) _exit(5);

@@ -56,10 +56,13 @@ std::vector<std::string> ValuesOf(EventLog& log) {
   }
 }
 
+// Each Append written at once (block_bytes 0), so that the disk's failures
+// meet the Append that caused them; the last two tests buffer, as by default.
 EmbeddedLogOptions OnePartition() {
   EmbeddedLogOptions o;
   o.partitions = 1;
   o.create_if_missing = true;
+  o.block_bytes = 0;
   return o;
 }
 
@@ -146,6 +149,62 @@ TEST(EmbeddedLogFullDiskTest, ARollOnAFullDiskWritesNothingAndTheSameAppendSucce
   EXPECT_GE(refused, 3) << "appends that met the full disk at a roll";
   disk.full = false;
   ASSERT_TRUE((*log)->Flush().ok());
+  EXPECT_EQ(ValuesOf(**log), written);
+}
+
+TEST(EmbeddedLogFullDiskTest, BufferedAppendsThatMeetAFullDiskFailTheFlushAndReopeningKeepsTheFlushed) {
+  testing::TempDir tmp("log-full-block");
+  FullDisk disk(/*allow_bytes=*/30);
+  EmbeddedLogOptions o = OnePartition();
+  o.block_bytes = 1 << 20;
+  {
+    auto log = EmbeddedEventLog::Open(tmp.path(), o);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*log)->Append("k", One("before-" + std::to_string(i))).ok());
+    ASSERT_TRUE((*log)->Flush().ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*log)->Append("k", One("lost-" + std::to_string(i))).ok());
+    disk.full = true;
+    Status s = (*log)->Flush();
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+    EXPECT_NE(s.message().find(tmp.path().string() + "/p000/00000000000000000000.seg: write failed: "
+                               "No space left on device"),
+              std::string::npos)
+        << s.ToString();
+    disk.full = false;
+    EXPECT_FALSE((*log)->Append("k", One("refused")).ok()) << "poisoned until reopened";
+  }
+  auto reopened = EmbeddedEventLog::Open(tmp.path(), o);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ASSERT_EQ((*reopened)->recovery_notes().size(), 1u) << "the torn block is cut off";
+  ASSERT_TRUE((*reopened)->Append("k", One("after-reopen")).ok());
+  ASSERT_TRUE((*reopened)->Flush().ok());
+  EXPECT_EQ(ValuesOf(**reopened), (std::vector<std::string>{"before-0", "before-1", "before-2", "before-3",
+                                                            "before-4", "after-reopen"}));
+}
+
+TEST(EmbeddedLogFullDiskTest, ABufferedRollOnAFullDiskFailsTheFlushAndTheSameFlushSucceedsLater) {
+  testing::TempDir tmp("log-full-block-roll");
+  FullDisk disk(0, /*creations_only=*/true);
+  EmbeddedLogOptions o = OnePartition();
+  o.block_bytes = 1 << 20;
+  o.segment_bytes = 64;
+  auto log = EmbeddedEventLog::Open(tmp.path(), o);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  std::vector<std::string> written;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 4; ++i) {
+      written.push_back("r" + std::to_string(round) + "-" + std::string(40, 'v') + std::to_string(i));
+      ASSERT_TRUE((*log)->Append("k", One(written.back())).ok());
+    }
+    disk.full = true;  // every Flush needs a new segment (64 bytes each)
+    Status s = (*log)->Flush();
+    ASSERT_FALSE(s.ok()) << "round " << round;
+    EXPECT_NE(s.message().find("open failed: No space left on device"), std::string::npos) << s.ToString();
+    EXPECT_EQ(*(*log)->EndOffset(0), 4 * round) << "nothing of the block was written";
+    disk.full = false;
+    ASSERT_TRUE((*log)->Flush().ok()) << "round " << round;
+  }
   EXPECT_EQ(ValuesOf(**log), written);
 }
 

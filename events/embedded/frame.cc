@@ -1,8 +1,10 @@
 #include "events/embedded/frame.h"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <cstdio>
+#include <memory>
 
 namespace ledger::embedded {
 namespace {
@@ -31,6 +33,54 @@ uint64_t GetU64(std::string_view b, size_t at) {
   return v;
 }
 
+// zstd level 1: on the ledger's records it compresses as well as level 3 (a
+// scale-0.1 year: 521 → 167 bytes per event in blocks of 256 KiB, both) and
+// faster. Contexts are reused per thread (they hold megabytes of tables).
+constexpr int kZstdLevel = 1;
+
+struct ZstdFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+};
+
+ZSTD_CCtx* ThreadCompressor() {
+  thread_local std::unique_ptr<ZSTD_CCtx, ZstdFree> cctx(ZSTD_createCCtx());
+  return cctx.get();
+}
+
+ZSTD_DCtx* ThreadDecompressor() {
+  thread_local std::unique_ptr<ZSTD_DCtx, ZstdFree> dctx(ZSTD_createDCtx());
+  return dctx.get();
+}
+
+void PatchCrc(std::string* frame) {
+  uint32_t crc = Crc32(std::string_view(*frame).substr(kFrameHeaderBytes));
+  for (int i = 0; i < 4; ++i) (*frame)[8 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+}
+
+// The count records laid out in `bytes` from byte `at` on, which they must fill.
+FrameDefect ParseRecords(std::string_view bytes, size_t at, uint32_t count,
+                         std::vector<std::pair<std::string_view, std::string_view>>* out) {
+  out->clear();
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string_view fields[2];
+    for (std::string_view& field : fields) {
+      if (bytes.size() - at < 4)
+        return "record " + std::to_string(i) + " runs past the end of the frame";
+      uint32_t len = GetU32(bytes, at);
+      at += 4;
+      if (bytes.size() - at < len)
+        return "record " + std::to_string(i) + " runs past the end of the frame";
+      field = bytes.substr(at, len);
+      at += len;
+    }
+    out->emplace_back(fields[0], fields[1]);
+  }
+  if (at != bytes.size())
+    return std::to_string(bytes.size() - at) + " stray bytes after the last record";
+  return {};
+}
+
 std::string Hex(uint32_t v) {
   char b[16];
   std::snprintf(b, sizeof b, "0x%08X", v);
@@ -56,25 +106,60 @@ Status CheckAppend(std::string_view key, std::span<const std::string> values) {
   return OkStatus();
 }
 
-void EncodeFrame(int64_t base_offset, std::string_view key, std::span<const std::string> values,
-                 std::string* out) {
+void AppendRecords(std::string_view key, std::span<const std::string> values,
+                   std::string* records) {
+  size_t bytes = 0;
+  for (const std::string& v : values) bytes += 8 + key.size() + v.size();
+  records->reserve(records->size() + bytes);
+  for (const std::string& v : values) {
+    PutU32(records, static_cast<uint32_t>(key.size()));
+    records->append(key);
+    PutU32(records, static_cast<uint32_t>(v.size()));
+    records->append(v);
+  }
+}
+
+void EncodeFrame(int64_t base_offset, uint32_t count, std::string_view records,
+                 FrameCompression compression, std::string* out) {
   out->clear();
-  size_t payload = 12;
-  for (const std::string& v : values) payload += 8 + key.size() + v.size();
-  out->reserve(kFrameHeaderBytes + payload);
+  if (compression == FrameCompression::kZstd) {
+    const size_t bound = ZSTD_compressBound(records.size());
+    out->resize(kFramePrefixBytes + 4 + bound);
+    const size_t packed = ZSTD_compressCCtx(ThreadCompressor(), out->data() + kFramePrefixBytes + 4,
+                                            bound, records.data(), records.size(), kZstdLevel);
+    // Stored as they are when zstd fails (it cannot with a bound-sized buffer)
+    // or would not save anything.
+    if (!ZSTD_isError(packed) && packed + 4 < records.size()) {
+      out->resize(kFramePrefixBytes + 4 + packed);
+      std::string head;
+      PutU32(&head, kCompressedFrameMagic);
+      PutU32(&head, static_cast<uint32_t>(12 + 4 + packed));
+      PutU32(&head, 0);  // crc, patched below
+      PutU64(&head, static_cast<uint64_t>(base_offset));
+      PutU32(&head, count);
+      PutU32(&head, static_cast<uint32_t>(records.size()));
+      out->replace(0, head.size(), head);
+      PatchCrc(out);
+      return;
+    }
+    out->clear();
+  }
+  out->reserve(kFramePrefixBytes + records.size());
   PutU32(out, kFrameMagic);
-  PutU32(out, static_cast<uint32_t>(payload));
+  PutU32(out, static_cast<uint32_t>(12 + records.size()));
   PutU32(out, 0);  // crc, patched below
   PutU64(out, static_cast<uint64_t>(base_offset));
-  PutU32(out, static_cast<uint32_t>(values.size()));
-  for (const std::string& v : values) {
-    PutU32(out, static_cast<uint32_t>(key.size()));
-    out->append(key);
-    PutU32(out, static_cast<uint32_t>(v.size()));
-    out->append(v);
-  }
-  uint32_t crc = Crc32(std::string_view(*out).substr(kFrameHeaderBytes));
-  for (int i = 0; i < 4; ++i) (*out)[8 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  PutU32(out, count);
+  out->append(records);
+  PatchCrc(out);
+}
+
+void EncodeFrame(int64_t base_offset, std::string_view key, std::span<const std::string> values,
+                 std::string* out) {
+  std::string records;
+  AppendRecords(key, values, &records);
+  EncodeFrame(base_offset, static_cast<uint32_t>(values.size()), records, FrameCompression::kNone,
+              out);
 }
 
 FramePrefix ParsePrefix(std::string_view bytes) {
@@ -88,10 +173,12 @@ FramePrefix ParsePrefix(std::string_view bytes) {
 }
 
 FrameDefect CheckPrefix(const FramePrefix& p) {
-  if (p.magic != kFrameMagic) return "bad magic " + Hex(p.magic);
+  if (p.magic != kFrameMagic && p.magic != kCompressedFrameMagic) return "bad magic " + Hex(p.magic);
   if (p.payload_len < kMinPayloadBytes || p.payload_len > kMaxPayloadBytes)
     return "implausible payload length " + std::to_string(p.payload_len);
-  if (p.count == 0 || p.count > (p.payload_len - 12) / 8)
+  // A compressed frame's count is checked against its records' length when decoded.
+  const uint32_t most = p.magic == kFrameMagic ? (p.payload_len - 12) / 8 : kMaxPayloadBytes / 8;
+  if (p.count == 0 || p.count > most)
     return "implausible record count " + std::to_string(p.count) + " for a payload of " +
            std::to_string(p.payload_len) + " bytes";
   if (p.base_offset < 0) return "negative base offset " + std::to_string(p.base_offset);
@@ -104,27 +191,25 @@ uint32_t Crc32(std::string_view bytes) {
   return static_cast<uint32_t>(crc);
 }
 
-FrameDefect DecodeRecords(std::string_view payload, uint32_t count,
+FrameDefect DecodeRecords(const FramePrefix& prefix, std::string_view payload,
+                          std::string* scratch,
                           std::vector<std::pair<std::string_view, std::string_view>>* out) {
   out->clear();
-  size_t at = 12;  // after base_offset and count
-  for (uint32_t i = 0; i < count; ++i) {
-    std::string_view fields[2];
-    for (std::string_view& field : fields) {
-      if (payload.size() - at < 4)
-        return "record " + std::to_string(i) + " runs past the end of the frame";
-      uint32_t len = GetU32(payload, at);
-      at += 4;
-      if (payload.size() - at < len)
-        return "record " + std::to_string(i) + " runs past the end of the frame";
-      field = payload.substr(at, len);
-      at += len;
-    }
-    out->emplace_back(fields[0], fields[1]);
-  }
-  if (at != payload.size())
-    return std::to_string(payload.size() - at) + " stray bytes after the last record";
-  return {};
+  if (prefix.magic != kCompressedFrameMagic) return ParseRecords(payload, 12, prefix.count, out);
+  if (payload.size() < 16) return "compressed frame without its records' length";
+  const uint32_t records_len = GetU32(payload, 12);
+  if (records_len > kMaxPayloadBytes || prefix.count > records_len / 8)
+    return "implausible decompressed length " + std::to_string(records_len) + " for " +
+           std::to_string(prefix.count) + " records";
+  scratch->resize(records_len);
+  const size_t got = ZSTD_decompressDCtx(ThreadDecompressor(), scratch->data(), records_len,
+                                         payload.data() + 16, payload.size() - 16);
+  if (ZSTD_isError(got)) return std::string("zstd cannot decompress the records: ") +
+                                ZSTD_getErrorName(got);
+  if (got != records_len)
+    return "the records decompress to " + std::to_string(got) + " bytes, not the " +
+           std::to_string(records_len) + " announced";
+  return ParseRecords(*scratch, 0, prefix.count, out);
 }
 
 }  // namespace ledger::embedded

@@ -1,18 +1,26 @@
-// The frame: the unit of the embedded log's segment files. One Append() writes
-// one frame holding all its values, so a batch is in the log entirely or not at
-// all. All integers are little-endian.
+// The frame: the unit of the embedded log's segment files. A frame holds the
+// records of one or more whole Append() calls (never part of one), so a batch
+// is in the log entirely or not at all. All integers are little-endian.
 //
 //   byte  size  field
-//   0     4     magic 0x4C45444C (bytes "LDEL")
-//   4     4     payload_len: number of bytes after the crc field (12 + records)
+//   0     4     magic 0x4C45444C (bytes "LDEL": records as they are) or
+//                     0x5A45444C (bytes "LDEZ": records compressed with zstd)
+//   4     4     payload_len: number of bytes after the crc field
 //   8     4     crc32 (zlib) of those payload_len bytes
 //   12    8     base_offset: the partition offset of the first record
 //   20    4     count: number of records, >= 1; they get base_offset .. base_offset+count-1
-//   24    …     count × { key_len u32 | key bytes | value_len u32 | value bytes }
+//   LDEL:
+//   24    …     the records: count × { key_len u32 | key bytes | value_len u32 | value bytes }
+//   LDEZ:
+//   24    4     records_len: the size of the records once decompressed
+//   28    …     one zstd frame whose content is the records, laid out as above
 //
-// A segment file is a sequence of frames with no padding; each frame's
-// base_offset is the previous frame's base_offset + count, and the first one's
-// is the number in the file's name.
+// The crc covers what is stored (for LDEZ, the compressed bytes), so a torn or
+// flipped frame is found without decompressing; a record is then checked again
+// by its own hash chain once decoded. A segment file is a sequence of frames
+// with no padding, either kind in any order; each frame's base_offset is the
+// previous frame's base_offset + count, and the first one's is the number in
+// the file's name.
 //
 // Pure functions; thread-safe.
 #pragma once
@@ -28,7 +36,8 @@
 
 namespace ledger::embedded {
 
-inline constexpr uint32_t kFrameMagic = 0x4C45444C;
+inline constexpr uint32_t kFrameMagic = 0x4C45444C;            // "LDEL"
+inline constexpr uint32_t kCompressedFrameMagic = 0x5A45444C;  // "LDEZ"
 inline constexpr int64_t kFrameHeaderBytes = 12;           // magic, payload_len, crc
 inline constexpr int64_t kFramePrefixBytes = 24;           // header, base_offset, count
 inline constexpr int64_t kMinPayloadBytes = 12 + 8;        // base_offset, count, one empty record
@@ -54,8 +63,21 @@ struct FramePrefix {
 // kMaxRecordFieldBytes and the frame's payload stays within kMaxPayloadBytes.
 Status CheckAppend(std::string_view key, std::span<const std::string> values);
 
-// Replaces *out with the frame of `values` under `key`, first offset
-// `base_offset`. Call CheckAppend first.
+// How a frame's records are stored. kZstd keeps them as they are when
+// compressing would not make the frame smaller.
+enum class FrameCompression { kNone, kZstd };
+
+// Appends the records of `values` under `key` to *records (the layout above).
+void AppendRecords(std::string_view key, std::span<const std::string> values,
+                   std::string* records);
+
+// Replaces *out with the frame of `count` records laid out in `records`, first
+// offset `base_offset`.
+void EncodeFrame(int64_t base_offset, uint32_t count, std::string_view records,
+                 FrameCompression compression, std::string* out);
+
+// The same for the values of one Append under `key`, stored as they are.
+// Call CheckAppend first.
 void EncodeFrame(int64_t base_offset, std::string_view key, std::span<const std::string> values,
                  std::string* out);
 
@@ -69,9 +91,12 @@ FrameDefect CheckPrefix(const FramePrefix& prefix);
 uint32_t Crc32(std::string_view bytes);
 
 // The (key, value) pairs of a frame's payload (the payload_len bytes after the
-// crc field), views into `payload`. A defect when the records do not fill the
-// payload exactly.
-FrameDefect DecodeRecords(std::string_view payload, uint32_t count,
+// crc field), views into `payload` or, for a compressed frame, into *scratch
+// (which holds the decompressed records until its next use). A defect when
+// the records do not decompress to records_len bytes or do not fill them
+// exactly.
+FrameDefect DecodeRecords(const FramePrefix& prefix, std::string_view payload,
+                          std::string* scratch,
                           std::vector<std::pair<std::string_view, std::string_view>>* out);
 
 }  // namespace ledger::embedded

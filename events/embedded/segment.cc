@@ -60,6 +60,7 @@ Result<SegmentScan> ScanSegment(int fd, const std::filesystem::path& path, int64
   scan.end_offset = base_offset;
   FileWindow window(fd, path);
   std::vector<std::pair<std::string_view, std::string_view>> records;
+  std::string scratch;  // a compressed frame's records
   int64_t last_indexed = 0;
   while (scan.valid_bytes < scan.file_bytes) {
     LEDGER_ASSIGN_OR_RETURN(FrameRead f,
@@ -76,7 +77,7 @@ Result<SegmentScan> ScanSegment(int fd, const std::filesystem::path& path, int64
       return scan;
     }
     if (verify == Verify::kChecksum) {
-      scan.defect = DecodeRecords(f.payload, f.prefix.count, &records);
+      scan.defect = DecodeRecords(f.prefix, f.payload, &scratch, &records);
       if (!scan.defect.empty()) return scan;
     }
     if (scan.valid_bytes - last_indexed >= kIndexEveryBytes) {
@@ -91,23 +92,24 @@ Result<SegmentScan> ScanSegment(int fd, const std::filesystem::path& path, int64
 
 Result<bool> IntactFrameFollows(int fd, const std::filesystem::path& path, int64_t pos,
                                 int64_t limit, int64_t after_offset) {
-  static constexpr char kMagic[] = {0x4C, 0x44, 0x45, 0x4C};  // kFrameMagic, little-endian
-  const std::string_view magic(kMagic, sizeof kMagic);
+  // Both magics share their first three bytes ("LDE", little-endian).
+  static constexpr char kStem[] = {0x4C, 0x44, 0x45};
+  const std::string_view stem(kStem, sizeof kStem);
   FileWindow scan(fd, path);
   FileWindow candidate(fd, path);
   int64_t chunk_start = pos + 1;
   while (limit - chunk_start >= kFrameHeaderBytes + kMinPayloadBytes) {
     LEDGER_ASSIGN_OR_RETURN(std::string_view chunk,
                             scan.Read(chunk_start, FileWindow::kChunkBytes, limit));
-    for (size_t at = chunk.find(magic); at != std::string_view::npos;
-         at = chunk.find(magic, at + 1)) {
+    for (size_t at = chunk.find(stem); at != std::string_view::npos;
+         at = chunk.find(stem, at + 1)) {
       LEDGER_ASSIGN_OR_RETURN(
           FrameRead f,
           ReadFrameAt(candidate, chunk_start + static_cast<int64_t>(at), limit, Verify::kChecksum));
       if (f.defect.empty() && f.prefix.base_offset > after_offset) return true;
     }
     if (static_cast<int64_t>(chunk.size()) < static_cast<int64_t>(FileWindow::kChunkBytes)) break;
-    chunk_start += static_cast<int64_t>(chunk.size()) - (magic.size() - 1);  // magic may straddle
+    chunk_start += static_cast<int64_t>(chunk.size()) - (stem.size() - 1);  // may straddle
   }
   return false;
 }

@@ -61,7 +61,7 @@ Result<bool> SegmentReader::ReadNextFrame() {
   std::vector<std::pair<std::string_view, std::string_view>> records;
   if (f.defect.empty() && f.prefix.base_offset != frame_offset_)
     f.defect = "base offset " + std::to_string(f.prefix.base_offset) + " out of sequence";
-  if (f.defect.empty()) f.defect = DecodeRecords(f.payload, f.prefix.count, &records);
+  if (f.defect.empty()) f.defect = DecodeRecords(f.prefix, f.payload, &scratch_, &records);
   if (!f.defect.empty())
     return DataLoss(window_.path().string() + ": corrupt frame at byte " + std::to_string(pos_) +
                     " (offset " + std::to_string(frame_offset_) + "): " + f.defect);

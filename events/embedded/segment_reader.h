@@ -43,6 +43,7 @@ class SegmentReader final : public LogReader {
   int64_t pos_ = 0;           // byte position of the next frame in segment_
   int64_t frame_offset_ = 0;  // base offset the next frame must have
   int64_t committed_ = 0;     // last known published length of segment_
+  std::string scratch_;  // a compressed frame's records
   std::vector<LogRecord> pending_;
   size_t pending_next_ = 0;
   Status failed_;
