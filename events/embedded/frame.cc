@@ -3,6 +3,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -201,14 +202,37 @@ FrameDefect DecodeRecords(const FramePrefix& prefix, std::string_view payload,
   if (records_len > kMaxPayloadBytes || prefix.count > records_len / 8)
     return "implausible decompressed length " + std::to_string(records_len) + " for " +
            std::to_string(prefix.count) + " records";
-  scratch->resize(records_len);
-  const size_t got = ZSTD_decompressDCtx(ThreadDecompressor(), scratch->data(), records_len,
-                                         payload.data() + 16, payload.size() - 16);
-  if (ZSTD_isError(got)) return std::string("zstd cannot decompress the records: ") +
-                                ZSTD_getErrorName(got);
-  if (got != records_len)
-    return "the records decompress to " + std::to_string(got) + " bytes, not the " +
+  // Streamed into a buffer that grows with what comes out, so that a damaged
+  // length costs what the frame really holds, not records_len up front; one
+  // byte past records_len says "more than announced".
+  const std::string_view packed = payload.substr(16);
+  ZSTD_DCtx* dctx = ThreadDecompressor();
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+  const size_t limit = size_t{records_len} + 1;
+  scratch->resize(std::min(limit, 4 * packed.size() + (64u << 10)));
+  ZSTD_inBuffer in{packed.data(), packed.size(), 0};
+  size_t produced = 0;
+  for (;;) {
+    ZSTD_outBuffer sink{scratch->data(), scratch->size(), produced};
+    const size_t left = ZSTD_decompressStream(dctx, &sink, &in);
+    produced = sink.pos;
+    if (ZSTD_isError(left))
+      return std::string("zstd cannot decompress the records: ") + ZSTD_getErrorName(left);
+    if (produced == limit)
+      return "the records decompress to more than the " + std::to_string(records_len) +
+             " bytes announced";
+    if (left == 0) break;  // the zstd frame is complete
+    if (produced == scratch->size())
+      scratch->resize(std::min(limit, 2 * scratch->size()));
+    else if (in.pos == in.size)
+      return "the compressed records end before their zstd frame does";
+  }
+  if (in.pos != in.size)
+    return std::to_string(in.size - in.pos) + " stray bytes after the compressed records";
+  if (produced != records_len)
+    return "the records decompress to " + std::to_string(produced) + " bytes, not the " +
            std::to_string(records_len) + " announced";
+  scratch->resize(produced);
   return ParseRecords(*scratch, 0, prefix.count, out);
 }
 
