@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -24,12 +27,32 @@ Status MigrateKeys(const LogFlags& flags, const LogFlags& target, std::FILE* out
   if (!topic.ok()) return topic.status().WithContext("the key store topic of " + target.log);
   LEDGER_ASSIGN_OR_RETURN(auto into, privacy::LogKeyStore::Open(std::move(*topic)));
   int64_t copied = 0, present = 0;
+  // Looked up a chunk at a time: a miss makes the topic's store catch up with
+  // the topic (end offsets, readers), once per lookup; per key, that made a
+  // scale-0.02 year's 14,000 keys take 100 s on a real cluster.
+  constexpr size_t kChunk = 4096;
+  std::vector<std::pair<std::string, std::string>> chunk;
+  auto copy_chunk = [&]() -> Status {
+    std::vector<std::string> persons;
+    persons.reserve(chunk.size());
+    for (const auto& [person, wrapped] : chunk) persons.push_back(person);
+    LEDGER_ASSIGN_OR_RETURN(auto there, into->GetMany(persons));
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (there[i]) {
+        ++present;
+        continue;
+      }
+      ++copied;
+      LEDGER_RETURN_IF_ERROR(into->Put(chunk[i].first, chunk[i].second));
+    }
+    chunk.clear();
+    return OkStatus();
+  };
   LEDGER_RETURN_IF_ERROR(keys->ForEach([&](const std::string& person, std::string_view wrapped) -> Status {
-    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> there, into->Get(person));
-    if (there) return ++present, OkStatus();
-    ++copied;
-    return into->Put(person, wrapped);
+    chunk.emplace_back(person, std::string(wrapped));
+    return chunk.size() == kChunk ? copy_chunk() : OkStatus();
   }));
+  LEDGER_RETURN_IF_ERROR(copy_chunk());
   LEDGER_RETURN_IF_ERROR(into->Sync());
   fmt::print(out, "copied {} personal data keys to the key store topic ({} already there); run ledgerd with "
                   "the same --master-key-file\n", copied, present);

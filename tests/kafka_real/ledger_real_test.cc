@@ -140,7 +140,7 @@ TEST(LedgerRealTest, MigrateKilledMidRunThenRerunHoldsExactlyTheEmbeddedLog) {
   const std::string topic = testing::UniqueTopic("migrate");
   const std::string uri = "kafka://" + RealCluster::Get().brokers() + "?topic=" + topic;
   const std::vector<std::string> migrate = {"--data", data.string(), "migrate", "--to", uri,
-                                            "--batch", "250"};
+                                            "--batch", "40"};
   pid_t pid = testing::SpawnLedger(migrate, out);
   // SIGKILL once a quarter is in the topic: batches in flight, no clean exit.
   std::unique_ptr<KafkaEventLog> kafka;
