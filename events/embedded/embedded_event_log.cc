@@ -214,8 +214,7 @@ Result<int64_t> EmbeddedEventLog::Impl::Append(std::string_view key,
   if (!poisoned_.ok()) return poisoned_;
   LEDGER_RETURN_IF_ERROR(embedded::CheckAppend(key, values));
   WriterPartition& part = parts_[static_cast<size_t>(PartitionForKey(key, partition_count()))];
-  int64_t bytes = 0;
-  for (const std::string& v : values) bytes += 8 + static_cast<int64_t>(key.size() + v.size());
+  const int64_t bytes = embedded::RecordsBytes(key, values);
   // A frame stays within kMaxPayloadBytes and its count within 32 bits.
   if (part.pending_count > 0 &&
       (static_cast<int64_t>(part.pending.size()) + bytes > options_.block_bytes ||

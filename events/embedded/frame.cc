@@ -54,6 +54,16 @@ ZSTD_DCtx* ThreadDecompressor() {
   return dctx.get();
 }
 
+// The first kFramePrefixBytes of a frame, its crc left 0 for PatchCrc.
+void PutPrefix(std::string* out, uint32_t magic, size_t payload_len, int64_t base_offset,
+               uint32_t count) {
+  PutU32(out, magic);
+  PutU32(out, static_cast<uint32_t>(payload_len));
+  PutU32(out, 0);  // crc
+  PutU64(out, static_cast<uint64_t>(base_offset));
+  PutU32(out, count);
+}
+
 void PatchCrc(std::string* frame) {
   uint32_t crc = Crc32(std::string_view(*frame).substr(kFrameHeaderBytes));
   for (int i = 0; i < 4; ++i) (*frame)[8 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
@@ -107,11 +117,15 @@ Status CheckAppend(std::string_view key, std::span<const std::string> values) {
   return OkStatus();
 }
 
+int64_t RecordsBytes(std::string_view key, std::span<const std::string> values) {
+  int64_t bytes = 0;
+  for (const std::string& v : values) bytes += 8 + static_cast<int64_t>(key.size() + v.size());
+  return bytes;
+}
+
 void AppendRecords(std::string_view key, std::span<const std::string> values,
                    std::string* records) {
-  size_t bytes = 0;
-  for (const std::string& v : values) bytes += 8 + key.size() + v.size();
-  records->reserve(records->size() + bytes);
+  records->reserve(records->size() + static_cast<size_t>(RecordsBytes(key, values)));
   for (const std::string& v : values) {
     PutU32(records, static_cast<uint32_t>(key.size()));
     records->append(key);
@@ -133,11 +147,7 @@ void EncodeFrame(int64_t base_offset, uint32_t count, std::string_view records,
     if (!ZSTD_isError(packed) && packed + 4 < records.size()) {
       out->resize(kFramePrefixBytes + 4 + packed);
       std::string head;
-      PutU32(&head, kCompressedFrameMagic);
-      PutU32(&head, static_cast<uint32_t>(12 + 4 + packed));
-      PutU32(&head, 0);  // crc, patched below
-      PutU64(&head, static_cast<uint64_t>(base_offset));
-      PutU32(&head, count);
+      PutPrefix(&head, kCompressedFrameMagic, 12 + 4 + packed, base_offset, count);
       PutU32(&head, static_cast<uint32_t>(records.size()));
       out->replace(0, head.size(), head);
       PatchCrc(out);
@@ -146,11 +156,7 @@ void EncodeFrame(int64_t base_offset, uint32_t count, std::string_view records,
     out->clear();
   }
   out->reserve(kFramePrefixBytes + records.size());
-  PutU32(out, kFrameMagic);
-  PutU32(out, static_cast<uint32_t>(12 + records.size()));
-  PutU32(out, 0);  // crc, patched below
-  PutU64(out, static_cast<uint64_t>(base_offset));
-  PutU32(out, count);
+  PutPrefix(out, kFrameMagic, 12 + records.size(), base_offset, count);
   out->append(records);
   PatchCrc(out);
 }

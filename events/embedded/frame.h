@@ -67,6 +67,9 @@ Status CheckAppend(std::string_view key, std::span<const std::string> values);
 // compressing would not make the frame smaller.
 enum class FrameCompression { kNone, kZstd };
 
+// The size of the records of `values` under `key`, laid out as above.
+int64_t RecordsBytes(std::string_view key, std::span<const std::string> values);
+
 // Appends the records of `values` under `key` to *records (the layout above).
 void AppendRecords(std::string_view key, std::span<const std::string> values,
                    std::string* records);
