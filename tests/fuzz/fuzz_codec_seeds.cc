@@ -37,7 +37,7 @@ std::vector<std::string> Frames(const std::vector<std::string>& records) {
 
 int main(int argc, char** argv) {
   const bool frames = argc == 3 && std::string(argv[1]) == "--frames";
-  if (argc != 2 && !frames) {
+  if (!frames && (argc != 2 || argv[1][0] == '-')) {  // `--frames` alone lacks its DIR
     std::fprintf(stderr, "usage: fuzz_codec_seeds [--frames] DIR\n");
     return 2;
   }
