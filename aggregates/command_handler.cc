@@ -1,6 +1,5 @@
 #include "aggregates/command_handler.h"
 
-#include <set>
 
 #include "events/codec.h"
 #include "events/hash_chain.h"
@@ -40,15 +39,14 @@ void CommandHandler::DestroyErasedKeys() {
 
 Status CommandHandler::PrepareKeys(std::span<const Command> commands) {
   if (vault_ == nullptr) return OkStatus();
-  std::vector<AccountToCreate> accounts;
-  std::set<std::string_view> named;  // a batch creating one account twice prepares one key
+  // An account the log holds gets no key (a replayed CreateAccount's account
+  // is in the log too); one created twice in the batch, the vault sorts out.
+  to_create_.clear();
   for (const Command& c : commands)
-    if (const auto* create = std::get_if<CreateAccount>(&c.body);
-        create != nullptr && !commands_.count(c.id.str()) && account(create->account) == nullptr &&
-        named.insert(create->account.str()).second)
-      accounts.push_back(AccountToCreate{create->account.str(), &create->data});
-  if (accounts.empty()) return OkStatus();
-  Status s = vault_->PrepareKeys(accounts);
+    if (const auto* create = std::get_if<CreateAccount>(&c.body); create != nullptr && account(create->account) == nullptr)
+      to_create_.push_back(AccountToCreate{create->account.str(), &create->data});
+  if (to_create_.empty()) return OkStatus();
+  Status s = vault_->PrepareKeys(to_create_);
   if (!s.ok()) return Unavailable("the key store failed, nothing was appended (retry the same commands): " + s.ToString());
   return OkStatus();
 }
@@ -161,7 +159,13 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
     e.command_id = c.id;
     e.prev_hash = prev;
     e.payload = std::move(p);
-    if (vault_ != nullptr) LEDGER_RETURN_IF_ERROR(vault_->Seal(e));
+    if (vault_ != nullptr) {
+      Status sealed = vault_->Seal(e);
+      // The key store failed under the batch: its later creations would fail
+      // too, and what depends on them be refused for the wrong reason.
+      if (sealed.code() == StatusCode::kUnavailable) batch_failed_ = sealed;
+      LEDGER_RETURN_IF_ERROR(sealed);
+    }
     records.push_back(SealEvent(e));
     prev = e.hash;
     out.events.push_back(std::move(e));
@@ -208,8 +212,9 @@ std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command
     return results;
   }
   bool appended = false;
+  batch_failed_ = OkStatus();
   for (const Command& c : commands) {
-    results.push_back(Decide(c));
+    results.push_back(batch_failed_.ok() ? Decide(c) : Result<Outcome>(batch_failed_));
     if (results.back().ok() && results.back()->count > 0 && !results.back()->replayed) {
       appended = true;
       if (results.back()->first_offset < 0)  // filled in by the log when the append completes
@@ -230,6 +235,7 @@ std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command
             if (IsErasure(e)) erasures_.push_back(e.stream.str());
     }
   }
+  if (vault_ != nullptr) vault_->FinishBatch();
   if (!erasures_.empty()) DestroyErasedKeys();
   pending_offsets_.clear();
   return results;

@@ -18,8 +18,12 @@
 // returns Unavailable, and the caller reopens (the log is the truth).
 //
 // Personal data (events/personal_data.h): with a vault, each batch first
-// makes the keys of the accounts it creates exist durably (one sync), then
-// every AccountCreated is sealed before it is hashed and appended; after the
+// names the accounts it creates to the vault, which makes their keys (on
+// another core for big batches); every AccountCreated is sealed — once its
+// key is durable — before it is hashed and appended. If the key store fails
+// during a batch, the command whose creation could not be sealed and every
+// later command of the batch get Unavailable (nothing appended for them; the
+// earlier ones are kept and acknowledged); the next batch tries again. After the
 // flush that made an erasure durable, the erased account's key is destroyed
 // (and again at Open for any erasure whose key outlived a crash). A pupil's
 // birth date, needed to activate, is opened on demand from the log. Without
@@ -100,6 +104,8 @@ class CommandHandler {
   PersonalDataVault* vault_;
   std::vector<std::string> erasures_;  // accounts whose key is still to destroy
   Status poisoned_;
+  Status batch_failed_;  // during HandleBatch: the key store failed, the rest is refused
+  std::vector<AccountToCreate> to_create_;  // the batch's new accounts, named to the vault
   size_t event_count_ = 0;
   std::unordered_map<std::string, AccountState> accounts_;
   std::unordered_map<std::string, EstablishmentState> establishments_;

@@ -1,6 +1,7 @@
 #include "aggregates/command_handler.h"
 
 #include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -163,6 +164,57 @@ TEST(CommandHandlerTest, FailedFlushPoisonsTheHandlerUntilReopen) {
     EXPECT_TRUE(r->replayed);
   }
   EXPECT_EQ(TotalRecords(log), 2u);
+}
+
+// A vault whose key store fails for the accounts in `failing` (as a store
+// failing under a worker fails the accounts of a chunk and every later one).
+class FailingVault : public PersonalDataVault {
+ public:
+  std::set<std::string> failing;
+  std::vector<std::string> prepared;
+  int finished = 0;
+  Status PrepareKeys(std::span<const AccountToCreate> accounts) override {
+    for (const AccountToCreate& a : accounts) prepared.emplace_back(a.person);
+    return OkStatus();
+  }
+  Status Seal(Event& e) override {
+    if (std::holds_alternative<AccountCreated>(e.payload) && failing.count(e.stream.str()))
+      return Unavailable("the key store failed (fake)");
+    return OkStatus();  // left in clear: this test is about the handler
+  }
+  void FinishBatch() override { ++finished; }
+  Status Open(const StreamId&, AccountCreated&) override { return OkStatus(); }
+  Status Erase(const std::string&) override { return OkStatus(); }
+  std::string KeyedLookup(std::string_view, std::string_view value) const override { return std::string(value); }
+};
+
+TEST(CommandHandlerTest, AKeyStoreFailingInABatchRefusesTheRestOfItAndKeepsWhatCameBefore) {
+  MemoryEventLog log;
+  FailingVault vault;
+  vault.failing = {"acc-g-2"};
+  auto h = CommandHandler::Open(log, FixedClock(), &vault).value();
+  std::vector<Command> batch = {
+      CreatePupil(), Cmd("c-g2", CreateAccount{AccountId("acc-g-2"), NewGuardian()}, SystemActor()),
+      Cmd("c-g3", CreateAccount{AccountId("acc-g-3"), NewGuardian()}, SystemActor()),
+      Cmd("c-n", NotifyAccount{AccountId("acc-p-1"), NotifyChannel::kLetter, {}, false}, SupportActor())};
+  auto results = h->HandleBatch(batch);
+  EXPECT_EQ(vault.prepared, (std::vector<std::string>{"acc-p-1", "acc-g-2", "acc-g-3"}));
+  ASSERT_TRUE(results[0].ok()) << results[0].status().ToString();
+  for (size_t i = 1; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].status().code(), StatusCode::kUnavailable) << i;
+    EXPECT_NE(results[i].status().message().find("key store"), std::string::npos);
+  }
+  EXPECT_EQ(TotalRecords(log), 1u);  // the pupil's creation, flushed and acknowledged
+  EXPECT_EQ(vault.finished, 1);
+  // The handler is not poisoned: the same commands again, the store back.
+  vault.failing.clear();
+  auto again = h->HandleBatch(batch);
+  ASSERT_TRUE(again[0].ok());
+  EXPECT_TRUE(again[0]->replayed);
+  for (size_t i = 1; i < again.size(); ++i) EXPECT_TRUE(again[i].ok()) << again[i].status().ToString();
+  EXPECT_EQ(TotalRecords(log), 4u);
+  // An account already in the log is not named to the vault again.
+  EXPECT_EQ(vault.prepared, (std::vector<std::string>{"acc-p-1", "acc-g-2", "acc-g-3", "acc-g-2", "acc-g-3"}));
 }
 
 TEST(CommandHandlerTest, BatchCommandsSeeEachOther) {

@@ -14,19 +14,25 @@
 
 namespace ledger::bench {
 
-size_t FillWorkload(EventLog& log, size_t families, uint32_t seed, PersonalDataVault* vault) {
+std::vector<Command> Workload(size_t families, uint32_t seed) {
+  return testing::GenerateWorkload({families, seed, "b"});
+}
+
+size_t WriteCommands(EventLog& log, std::span<const Command> commands, PersonalDataVault* vault) {
   auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; }, vault);
   if (!h.ok()) std::abort();
-  std::vector<Command> cmds = testing::GenerateWorkload({families, seed, "b"});
   size_t events = 0;
-  for (size_t i = 0; i < cmds.size(); i += 5000) {
-    std::span<const Command> chunk(cmds.data() + i, std::min<size_t>(5000, cmds.size() - i));
-    for (const auto& r : (*h)->HandleBatch(chunk)) {
+  for (size_t i = 0; i < commands.size(); i += 5000) {
+    for (const auto& r : (*h)->HandleBatch(commands.subspan(i, std::min<size_t>(5000, commands.size() - i)))) {
       if (!r.ok()) std::abort();
       events += r->count;
     }
   }
   return events;
+}
+
+size_t FillWorkload(EventLog& log, size_t families, uint32_t seed, PersonalDataVault* vault) {
+  return WriteCommands(log, Workload(families, seed), vault);
 }
 
 void FillLongHistory(EventLog& log, const std::string& account, size_t events) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,15 @@ namespace ledger::bench {
 
 using ScratchDir = testing::TempDir;
 
-// Writes the workload of `families` families through the write path (sealing
-// personal data with `vault` when given); returns the number of events appended.
+// The workload of `families` families as commands (aggregates/testing/workload.h).
+std::vector<Command> Workload(size_t families, uint32_t seed = 1);
+
+// Writes `commands` through the write path in group commits of 5,000 (sealing
+// personal data with `vault` when given); returns the number of events
+// appended. Aborts on any refusal: a benchmark's workload is all accepted.
+size_t WriteCommands(EventLog& log, std::span<const Command> commands, PersonalDataVault* vault = nullptr);
+
+// Workload() then WriteCommands().
 size_t FillWorkload(EventLog& log, size_t families, uint32_t seed = 1, PersonalDataVault* vault = nullptr);
 
 // Appends one pupil with `events` events (creation, notification, activation,

@@ -11,12 +11,17 @@
 //
 // Contracts:
 //  - PrepareKeys(accounts) gives each account the next batch creates a fresh
-//    key, *durable* when it returns, before any event sealed under it is
-//    appended: no durable event ever lacks its key. The caller names only
-//    accounts absent from the log it has loaded, so no durable event was
-//    sealed under an earlier key of theirs (an orphan of a batch that crashed
-//    or was refused). The vault may seal `fields` ahead, on more than one
-//    core; Seal then only checks the event carries the same fields.
+//    key, *durable* before Seal of that account returns — so before any
+//    event sealed under it is appended: no durable event ever lacks its key.
+//    The vault may do the work on another core while the caller decides
+//    (then Seal waits for the account's key, and a store failing then makes
+//    Seal return Unavailable); a non-OK PrepareKeys means no key of the batch
+//    is to be relied on. The caller names only accounts absent from the log
+//    it has loaded, so no durable event was sealed under an earlier key of
+//    theirs (an orphan of a batch that crashed or was refused). The vault may
+//    seal `fields` ahead; Seal then only checks the event carries the same
+//    fields. The fields stay alive until FinishBatch.
+//  - FinishBatch(): the batch is decided; the vault stops using its fields.
 //  - Seal(e): for an AccountCreated, moves the personal fields into
 //    `sealed`, fills `login_key`/`ine_key` and sets schema_version 2; the
 //    clear fields stay in `e` for the caller (they are not encoded). Other
@@ -34,6 +39,7 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "events/event.h"
 #include "events/status.h"
@@ -41,9 +47,9 @@
 namespace ledger {
 
 // An account the next batch creates: its id and the fields it is created with
-// (the command's, alive until the batch's Seal calls are done).
+// (the command's: both alive until FinishBatch).
 struct AccountToCreate {
-  std::string person;
+  std::string_view person;
   const AccountCreated* fields = nullptr;
 };
 
@@ -52,6 +58,7 @@ class PersonalDataVault {
   virtual ~PersonalDataVault() = default;
   virtual Status PrepareKeys(std::span<const AccountToCreate> accounts) = 0;
   virtual Status Seal(Event& e) = 0;
+  virtual void FinishBatch() {}
   virtual Status Open(const StreamId& person, AccountCreated& a) = 0;
   virtual Status Erase(const std::string& person) = 0;
   virtual std::string KeyedLookup(std::string_view domain, std::string_view value) const = 0;

@@ -3,8 +3,9 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "events/codec.h"
@@ -105,10 +106,10 @@ Result<std::optional<Secret32>> KeyVault::DataKey(const std::string& person) {
   return std::optional<Secret32>(key);
 }
 
-Result<Secret32> KeyVault::Unwrap(const std::string& person, const std::string& wrapped) const {
-  std::optional<std::string> raw = Decrypt(wrap_, "ledger-key:" + person, wrapped);
+Result<Secret32> KeyVault::Unwrap(std::string_view person, const std::string& wrapped) const {
+  std::optional<std::string> raw = Decrypt(wrap_, "ledger-key:" + std::string(person), wrapped);
   if (!raw || raw->size() != Secret32::size())
-    return DataLoss("the data key of account " + person +
+    return DataLoss("the data key of account " + std::string(person) +
                     " does not open under the master key (a key store or master key file from another "
                     "deployment, or a damaged key store)");
   Secret32 key;
@@ -127,81 +128,163 @@ bool KeyVault::PersonalFields::Same(const AccountCreated& a) const {
          first_name == a.first_name && source_id == a.source_id;
 }
 
-KeyVault::Sealed KeyVault::SealWith(const Secret32& key, const std::string& person, const AccountCreated& a,
+KeyVault::Sealed KeyVault::SealWith(const Secret32& key, std::string_view person, const AccountCreated& a,
                                     const uint8_t* nonce) const {
   Sealed out;
-  out.sealed = Encrypt(key, "ledger-personal:" + person, EncodeFields(a), nonce);
+  out.sealed = Encrypt(key, "ledger-personal:" + std::string(person), EncodeFields(a), nonce);
   if (!a.login.empty()) out.login_key = LoginKey(keyer_, a.login);
   if (!a.ine.empty()) out.ine_key = IneKey(keyer_, a.ine.str());
   return out;
 }
 
-void KeyVault::SealAhead(std::span<const AccountToCreate> accounts, const std::vector<uint8_t>& random,
-                         std::vector<Prepared>& made, std::atomic<size_t>& next) const {
-  for (size_t i; (i = next.fetch_add(1)) < accounts.size();) {
-    const AccountCreated* f = accounts[i].fields;
-    if (f == nullptr) continue;
-    Prepared& p = made[i];
+// One PrepareKeys's accounts (the caller's, alive until FinishBatch). The
+// writer builds it, then reads made[i] once `ready` > i; the worker fills
+// made[] in order.
+struct KeyVault::Batch {
+  std::vector<AccountToCreate> accounts;
+  std::vector<std::optional<std::string>> existing;  // a shared store's keys, kept
+  std::vector<uint8_t> random;  // kDraw bytes per account: key, wrapping nonce, sealing nonce
+  std::vector<Prepared> made;
+  std::vector<size_t> superseded;  // the worker's: i -> the index of the person's last mention
+  size_t cursor = 0;               // the writer's: where the next Seal's account is looked for
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t ready = 0;  // under mu: made[0, ready) is durable and sealed ahead
+  Status failed;     // under mu: why the accounts from `ready` on have no key
+  std::thread worker;
+
+  ~Batch() {
+    if (worker.joinable()) worker.join();
+    sodium_memzero(random.data(), random.size());
+  }
+  void Publish(size_t upto, Status s) {
+    std::lock_guard lock(mu);
+    if (s.ok()) ready = upto;
+    else failed = std::move(s);
+    cv.notify_all();
+  }
+  // Blocks until made[i] is ready: OK, or why it never will be.
+  Status WaitFor(size_t i) {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return ready > i || !failed.ok(); });
+    return ready > i ? OkStatus() : failed;
+  }
+};
+
+KeyVault::~KeyVault() = default;
+
+Status KeyVault::PrepareRange(Batch& b, size_t lo, size_t hi) const {
+  std::vector<std::pair<std::string, std::string>> created;
+  for (size_t i = lo; i < hi; ++i) {
+    const std::string_view person = b.accounts[i].person;
+    const uint8_t* draw = b.random.data() + i * kDraw;
+    if (b.made[i].superseded) continue;  // named again later: that mention's key is the one kept
+    if (b.existing[i]) {
+      LEDGER_ASSIGN_OR_RETURN(b.made[i].key, Unwrap(person, *b.existing[i]));
+      continue;
+    }
+    std::copy_n(draw, Secret32::size(), b.made[i].key.data());
+    created.emplace_back(std::string(person),
+                         Encrypt(wrap_, "ledger-key:" + std::string(person),
+                                 std::string_view(reinterpret_cast<const char*>(b.made[i].key.data()),
+                                                  Secret32::size()),
+                                 draw + Secret32::size()));
+  }
+  if (!created.empty()) LEDGER_RETURN_IF_ERROR(store_.PutMany(created));
+  // Sealing ahead needs the key, not its durability: done before the sync.
+  for (size_t i = lo; i < hi; ++i) {
+    const AccountCreated* f = b.accounts[i].fields;
+    Prepared& p = b.made[i];
+    if (f == nullptr || p.superseded) continue;
     p.fields = PersonalFields{f->login, f->ine.str(), f->birth_date, f->last_name, f->first_name, f->source_id};
-    p.sealed = SealWith(p.key, accounts[i].person, *f, random.data() + i * kDraw + Secret32::size() + kNonce);
+    p.sealed = SealWith(p.key, b.accounts[i].person, *f, b.random.data() + i * kDraw + Secret32::size() + kNonce);
     p.ahead = true;
   }
+  if (!created.empty()) LEDGER_RETURN_IF_ERROR(store_.Sync());
+  return OkStatus();
+}
+
+void KeyVault::MarkSuperseded(Batch& b) {
+  std::unordered_map<std::string_view, size_t> last;
+  last.reserve(b.accounts.size());
+  for (size_t i = 0; i < b.accounts.size(); ++i) {
+    auto [it, fresh] = last.try_emplace(b.accounts[i].person, i);
+    if (!fresh) {
+      b.made[it->second].superseded = i;
+      it->second = i;
+    }
+  }
+}
+
+void KeyVault::Work(Batch& b) const {
+  const size_t n = b.accounts.size();
+  for (size_t lo = 0, chunk = 64; lo < n; lo += chunk, chunk = std::min<size_t>(chunk * 2, 1024)) {
+    const size_t hi = std::min(n, lo + chunk);
+    Status s = PrepareRange(b, lo, hi);
+    if (!s.ok()) {
+      b.Publish(lo, Unavailable("the key store failed while preparing the keys of new accounts (nothing "
+                                "sealed under them was appended; retry the same commands): " + s.ToString()));
+      return;
+    }
+    b.Publish(hi, OkStatus());
+  }
+}
+
+void KeyVault::FinishBatch() {
+  batch_.reset();  // joins the worker; the accounts named may go now
 }
 
 Status KeyVault::PrepareKeys(std::span<const AccountToCreate> accounts) {
   EnsureSodium();
-  prepared_.clear();
+  FinishBatch();
+  auto b = std::make_unique<Batch>();
   const size_t n = accounts.size();
+  b->accounts.assign(accounts.begin(), accounts.end());
   // A shared store may hold a key another writer created: it is kept, not replaced.
-  std::vector<std::optional<std::string>> existing(n);
+  b->existing.resize(n);
   if (!store_.exclusive()) {
-    std::vector<std::string> persons;
-    for (const AccountToCreate& a : accounts) persons.push_back(a.person);
-    LEDGER_ASSIGN_OR_RETURN(existing, store_.GetMany(persons));
+    std::vector<std::string> persons(accounts.size());
+    for (size_t i = 0; i < n; ++i) persons[i] = accounts[i].person;
+    LEDGER_ASSIGN_OR_RETURN(b->existing, store_.GetMany(persons));
   }
   // One draw for the batch: per account its key, the wrapping's nonce and the sealing's.
-  std::vector<uint8_t> random(n * kDraw);
-  randombytes_buf(random.data(), random.size());
-  struct Wipe {
-    std::vector<uint8_t>& bytes;
-    ~Wipe() { sodium_memzero(bytes.data(), bytes.size()); }
-  } wipe{random};
-  std::vector<Prepared> made(n);
-  std::vector<std::pair<std::string, std::string>> created;
-  for (size_t i = 0; i < n; ++i) {
-    const uint8_t* draw = random.data() + i * kDraw;
-    if (existing[i]) {
-      LEDGER_ASSIGN_OR_RETURN(made[i].key, Unwrap(accounts[i].person, *existing[i]));
-      continue;
-    }
-    std::copy_n(draw, Secret32::size(), made[i].key.data());
-    created.emplace_back(accounts[i].person,
-                         Encrypt(wrap_, "ledger-key:" + accounts[i].person,
-                                 std::string_view(reinterpret_cast<const char*>(made[i].key.data()), Secret32::size()),
-                                 draw + Secret32::size()));
-  }
-  // A second thread writes and syncs the new keys, then helps this one seal
-  // the accounts ahead (each takes the next account not yet taken): none of
-  // it needs another's result. Small batches (a thread costs tens of
-  // microseconds) do it all here.
-  Status stored;
-  std::atomic<size_t> next{0};
-  auto store_then_seal = [&] {
-    if (!created.empty()) stored = store_.PutMany(created);
-    if (!created.empty() && stored.ok()) stored = store_.Sync();
-    SealAhead(accounts, random, made, next);
-  };
-  constexpr size_t kThreadFrom = 32;
-  if (n >= kThreadFrom) {
-    std::thread second(store_then_seal);
-    SealAhead(accounts, random, made, next);
-    second.join();
+  b->random.resize(n * kDraw);
+  randombytes_buf(b->random.data(), b->random.size());
+  b->made.resize(n);
+  // A person named twice gets the key of their last mention (the one the
+  // store keeps: the worker writes in order).
+  MarkSuperseded(*b);
+  if (n < kWorkerFrom) {
+    // A thread costs more than such a batch: done here, durable on return.
+    LEDGER_RETURN_IF_ERROR(PrepareRange(*b, 0, n));
+    b->ready = n;
   } else {
-    store_then_seal();
+    b->worker = std::thread([this, raw = b.get()] { Work(*raw); });
   }
-  LEDGER_RETURN_IF_ERROR(stored);
-  for (size_t i = 0; i < n; ++i) prepared_.insert_or_assign(accounts[i].person, std::move(made[i]));
+  batch_ = std::move(b);
   return OkStatus();
+}
+
+Result<std::optional<KeyVault::Prepared>> KeyVault::TakePrepared(std::string_view person) {
+  if (!batch_) return std::optional<Prepared>();
+  Batch& b = *batch_;
+  const size_t n = b.accounts.size();
+  // Accounts are sealed in the order they were named: look from the cursor on, then before it.
+  size_t i = n;
+  for (size_t k = 0; k < n && i == n; ++k) {
+    const size_t j = (b.cursor + k) % n;
+    if (b.accounts[j].person == person && !b.made[j].taken) i = j;
+  }
+  if (i == n) return std::optional<Prepared>();
+  b.cursor = i + 1;
+  b.made[i].taken = true;  // a second Seal of this person reads the store
+  LEDGER_RETURN_IF_ERROR(b.WaitFor(i));
+  while (b.made[i].superseded) {
+    i = *b.made[i].superseded;
+    b.made[i].taken = true;
+    LEDGER_RETURN_IF_ERROR(b.WaitFor(i));
+  }
+  return std::optional<Prepared>(std::move(b.made[i]));
 }
 
 Status KeyVault::Seal(Event& e) {
@@ -210,14 +293,13 @@ Status KeyVault::Seal(Event& e) {
   const std::string person = e.stream.str();
   Sealed sealed;
   uint8_t nonce[kNonce];
-  if (auto it = prepared_.find(person); it != prepared_.end()) {
-    Prepared p = std::move(it->second);
-    prepared_.erase(it);
-    if (p.ahead && p.fields.Same(*a)) {
-      sealed = std::move(p.sealed);
+  LEDGER_ASSIGN_OR_RETURN(std::optional<Prepared> p, TakePrepared(person));
+  if (p) {
+    if (p->ahead && p->fields.Same(*a)) {
+      sealed = std::move(p->sealed);
     } else {
       randombytes_buf(nonce, sizeof nonce);
-      sealed = SealWith(p.key, person, *a, nonce);
+      sealed = SealWith(p->key, person, *a, nonce);
     }
   } else {
     LEDGER_ASSIGN_OR_RETURN(std::optional<Secret32> key, DataKey(person));
@@ -251,7 +333,7 @@ Status KeyVault::Open(const StreamId& person, AccountCreated& a) {
 }
 
 Status KeyVault::Erase(const std::string& person) {
-  prepared_.erase(person);
+  FinishBatch();  // the worker is the store's writer until then; its keys are used no more
   return store_.Erase(person);
 }
 

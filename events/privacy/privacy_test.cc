@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include <gtest/gtest.h>
 
@@ -47,10 +48,24 @@ Event Created(const std::string& account) {
 
 bool Contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
-// Accounts to prepare keys for, without their fields (nothing sealed ahead).
-std::vector<AccountToCreate> KeysFor(std::initializer_list<std::string> persons) {
+// Accounts to prepare keys for, without their fields (nothing sealed ahead),
+// from names that outlive the batch (literals, or Names()).
+std::vector<AccountToCreate> KeysFor(std::initializer_list<std::string_view> persons) {
   std::vector<AccountToCreate> out;
-  for (const std::string& p : persons) out.push_back(AccountToCreate{p, nullptr});
+  for (std::string_view p : persons) out.push_back(AccountToCreate{p, nullptr});
+  return out;
+}
+
+// "acc-0" … "acc-<n-1>", for KeysOf.
+std::vector<std::string> Names(int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back("acc-" + std::to_string(i));
+  return out;
+}
+
+std::vector<AccountToCreate> KeysOf(const std::vector<std::string>& names) {
+  std::vector<AccountToCreate> out;
+  for (const std::string& p : names) out.push_back(AccountToCreate{p, nullptr});
   return out;
 }
 
@@ -153,18 +168,78 @@ TEST(KeyVaultTest, ASharedStoreKeepsAKeyFoundThereAndSyncsOnlyWhenOneWasCreated)
   EXPECT_EQ(vault.PrepareKeys(KeysFor({"d"})).code(), StatusCode::kUnavailable);
 }
 
-TEST(KeyVaultTest, AKeyStoreFailingOnTheSecondThreadFailsPrepareKeys) {
+TEST(KeyVaultTest, AKeyStoreFailingUnderTheWorkerMakesSealUnavailable) {
   MemoryKeyStore store;
   store.exclusive_writer = true;
   store.fail = true;
   KeyVault vault(store, Master(7));
-  std::vector<AccountToCreate> accounts;
-  for (int i = 0; i < 40; ++i) accounts.push_back(AccountToCreate{"acc-" + std::to_string(i), nullptr});
-  // The write fails on the second thread: PrepareKeys says so, and Seal finds no key.
-  EXPECT_EQ(vault.PrepareKeys(accounts).code(), StatusCode::kUnavailable);
+  const std::vector<std::string> names = Names(40);
+  const std::vector<AccountToCreate> accounts = KeysOf(names);
+  // The batch goes to the worker: PrepareKeys returns, the write fails there,
+  // and Seal of one of its accounts says so instead of sealing without a durable key.
+  ASSERT_TRUE(vault.PrepareKeys(accounts).ok());
   Event e = Created("acc-3");
+  Status s = vault.Seal(e);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(Contains(s.message(), "key store")) << s.message();
+  EXPECT_TRUE(std::get<AccountCreated>(e.payload).sealed.empty());
+  vault.FinishBatch();
+  // The next batch tries again.
   store.fail = false;
-  EXPECT_EQ(vault.Seal(e).code(), StatusCode::kInternal);
+  ASSERT_TRUE(vault.PrepareKeys(KeysFor({"acc-3"})).ok());
+  EXPECT_TRUE(vault.Seal(e).ok());
+}
+
+// A store whose Sync waits until the test opens it.
+class GatedStore : public MemoryKeyStore {
+ public:
+  Status Sync() override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return open_; });
+    ++synced_;
+    return MemoryKeyStore::Sync();
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  int synced() {
+    std::lock_guard lock(mu_);
+    return synced_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+  int synced_ = 0;
+};
+
+TEST(KeyVaultTest, SealWaitsUntilTheAccountsKeyIsDurable) {
+  GatedStore store;
+  store.exclusive_writer = true;
+  KeyVault vault(store, Master(7));
+  std::vector<Event> events;
+  for (int i = 0; i < 100; ++i) events.push_back(Created("acc-" + std::to_string(i)));
+  std::vector<AccountToCreate> accounts;
+  for (const Event& e : events) accounts.push_back(AccountToCreate{e.stream.str(), &std::get<AccountCreated>(e.payload)});
+  ASSERT_TRUE(vault.PrepareKeys(accounts).ok());  // returns before any sync
+  EXPECT_EQ(store.synced(), 0);
+  // The writer's Seal (here on a thread of its own) blocks while the sync has not returned…
+  auto sealed = std::async(std::launch::async, [&] { return vault.Seal(events[0]); });
+  EXPECT_EQ(sealed.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  EXPECT_TRUE(std::get<AccountCreated>(events[0].payload).sealed.empty());
+  // …and returns once it has.
+  store.Open();
+  ASSERT_TRUE(sealed.get().ok());
+  EXPECT_GE(store.synced(), 1);
+  EXPECT_FALSE(std::get<AccountCreated>(events[0].payload).sealed.empty());
+  // The last account, in the last chunk, was synced before Seal returned too.
+  ASSERT_TRUE(vault.Seal(events[99]).ok());
+  EXPECT_EQ(store.synced(), 2);  // chunks of 64 then 36
+  EXPECT_EQ(store.size(), 100u);
+  vault.FinishBatch();
 }
 
 TEST(KeyVaultTest, AnExclusiveStoreReplacesAnOrphanKeyWithoutReadingIt) {
@@ -183,7 +258,7 @@ TEST(KeyVaultTest, AnExclusiveStoreReplacesAnOrphanKeyWithoutReadingIt) {
   EXPECT_EQ(read.login, "c.dupontel7");
 }
 
-TEST(KeyVaultTest, SealingAheadOnTwoCoresGivesWhatSealingInlineGives) {
+TEST(KeyVaultTest, SealingAheadOnTheWorkerGivesWhatSealingInlineGives) {
   MemoryKeyStore store;
   KeyVault vault(store, Master(7));
   // Enough accounts for the second core; each with fields of its own.
@@ -198,9 +273,7 @@ TEST(KeyVaultTest, SealingAheadOnTwoCoresGivesWhatSealingInlineGives) {
   for (const Event& e : events) accounts.push_back(AccountToCreate{e.stream.str(), &std::get<AccountCreated>(e.payload)});
   // The event of acc-7 is not what its command said: it is sealed from the event.
   std::get<AccountCreated>(events[7].payload).first_name = "Autre";
-  ASSERT_TRUE(vault.PrepareKeys(accounts).ok());  // written and synced on a second thread
-  EXPECT_EQ(store.syncs(), 1u);
-  EXPECT_EQ(store.size(), 100u);
+  ASSERT_TRUE(vault.PrepareKeys(accounts).ok());  // written and synced by the worker
   for (size_t i = 0; i < events.size(); ++i) {
     Event ahead = events[i];
     Event inline_sealed = events[i];
@@ -216,6 +289,28 @@ TEST(KeyVaultTest, SealingAheadOnTwoCoresGivesWhatSealingInlineGives) {
       EXPECT_EQ(read.first_name, i == 7 ? "Autre" : "Prenom" + std::to_string(i));
       EXPECT_EQ(read.login, "login" + std::to_string(i));
     }
+  }
+  vault.FinishBatch();
+  EXPECT_EQ(store.syncs(), 2u);  // chunks of 64 and 36
+  EXPECT_EQ(store.size(), 100u);
+}
+
+TEST(KeyVaultTest, APersonNamedTwiceInABatchIsSealedUnderTheKeyTheStoreKeeps) {
+  for (int n : {3, 100}) {  // on the writer's thread, and on the worker
+    MemoryKeyStore store;
+    store.exclusive_writer = true;
+    KeyVault vault(store, Master(7));
+    std::vector<std::string> names = Names(n);
+    names[n - 1] = names[1];  // acc-1 first at index 1, again last
+    ASSERT_TRUE(vault.PrepareKeys(KeysOf(names)).ok());
+    Event e = Created("acc-1");
+    ASSERT_TRUE(vault.Seal(e).ok());
+    vault.FinishBatch();
+    EXPECT_EQ(store.size(), static_cast<size_t>(n - 1));
+    // What the store holds opens what was sealed.
+    auto read = std::get<AccountCreated>(DecodeRecord(SealEvent(e))->event.payload);
+    ASSERT_TRUE(vault.Open(StreamId("acc-1"), read).ok()) << n;
+    EXPECT_EQ(read.last_name, "DUPONTEL");
   }
 }
 
@@ -314,9 +409,10 @@ TEST(RocksDbKeyStoreTest, KeysSurviveReopenAndErasureLeavesNoCopyInTheFiles) {
     auto store = RocksDbKeyStore::Open(path, /*read_only=*/false);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     KeyVault vault(**store, Master(3));
-    std::vector<AccountToCreate> persons;
-    for (int i = 0; i < 200; ++i) persons.push_back(AccountToCreate{"acc-" + std::to_string(i), nullptr});
+    const std::vector<std::string> names = Names(200);
+    const std::vector<AccountToCreate> persons = KeysOf(names);
     ASSERT_TRUE(vault.PrepareKeys(persons).ok());
+    vault.FinishBatch();  // the worker's writes are done
     wrapped_1 = **(*store)->Get("acc-1");
   }
   auto reader = RocksDbKeyStore::Open(path, /*read_only=*/true);
