@@ -213,8 +213,19 @@ std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command
   }
   bool appended = false;
   batch_failed_ = OkStatus();
+  // The vault's batch ends with this call, however it ends (its worker reads the commands).
+  struct EndBatch {
+    PersonalDataVault* vault;
+    void Now() {
+      if (vault != nullptr) vault->FinishBatch();
+      vault = nullptr;
+    }
+    ~EndBatch() { Now(); }
+  } end_batch{vault_};
   for (const Command& c : commands) {
-    results.push_back(batch_failed_.ok() ? Decide(c) : Result<Outcome>(batch_failed_));
+    // After a key store failure, a replay still gets its recorded outcome.
+    const bool decide = batch_failed_.ok() || commands_.count(c.id.str()) > 0;
+    results.push_back(decide ? Decide(c) : Result<Outcome>(batch_failed_));
     if (results.back().ok() && results.back()->count > 0 && !results.back()->replayed) {
       appended = true;
       if (results.back()->first_offset < 0)  // filled in by the log when the append completes
@@ -235,7 +246,7 @@ std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command
             if (IsErasure(e)) erasures_.push_back(e.stream.str());
     }
   }
-  if (vault_ != nullptr) vault_->FinishBatch();
+  end_batch.Now();  // before the erasures destroy keys
   if (!erasures_.empty()) DestroyErasedKeys();
   pending_offsets_.clear();
   return results;

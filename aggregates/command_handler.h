@@ -23,7 +23,9 @@
 // key is durable — before it is hashed and appended. If the key store fails
 // during a batch, the command whose creation could not be sealed and every
 // later command of the batch get Unavailable (nothing appended for them; the
-// earlier ones are kept and acknowledged); the next batch tries again. After the
+// earlier ones are kept and acknowledged, replays still answered from the
+// log); the next batch tries again. The vault's batch ends (FinishBatch) when
+// HandleBatch returns or throws: its worker reads the commands. After the
 // flush that made an erasure durable, the erased account's key is destroyed
 // (and again at Open for any erasure whose key outlived a crash). A pupil's
 // birth date, needed to activate, is opened on demand from the log. Without

@@ -222,8 +222,11 @@ void KeyVault::Work(Batch& b) const {
     const size_t hi = std::min(n, lo + chunk);
     Status s = PrepareRange(b, lo, hi);
     if (!s.ok()) {
-      b.Publish(lo, Unavailable("the key store failed while preparing the keys of new accounts (nothing "
-                                "sealed under them was appended; retry the same commands): " + s.ToString()));
+      // A key that does not unwrap (another deployment's store) is DataLoss, not a retry.
+      b.Publish(lo, s.code() == StatusCode::kDataLoss
+                        ? s
+                        : Unavailable("the key store failed while preparing the keys of new accounts (nothing "
+                                      "sealed under them was appended; retry the same commands): " + s.ToString()));
       return;
     }
     b.Publish(hi, OkStatus());
