@@ -98,6 +98,33 @@ class RealCluster {
     return ok;
   }
 
+  // Waits until some partition of `topic` holds a record (a writer is past
+  // opening its topics). False after `timeout`.
+  bool WaitForRecords(const std::string& topic, std::chrono::seconds timeout) const {
+    rd_kafka_t* rk = Client(brokers_);
+    if (rk == nullptr) return false;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool found = false;
+    while (!found && std::chrono::steady_clock::now() < deadline) {
+      int partitions = 0;
+      const rd_kafka_metadata_t* md = nullptr;
+      if (rd_kafka_metadata(rk, 1, nullptr, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int t = 0; t < md->topic_cnt; ++t)
+          if (topic == md->topics[t].topic) partitions = md->topics[t].partition_cnt;
+        rd_kafka_metadata_destroy(md);
+      }
+      for (int p = 0; p < partitions && !found; ++p) {
+        int64_t low = 0, high = 0;
+        found = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, 2000) ==
+                    RD_KAFKA_RESP_ERR_NO_ERROR &&
+                high > 0;
+      }
+      if (!found) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    rd_kafka_destroy(rk);
+    return found;
+  }
+
  private:
   RealCluster() {
     const char* state = std::getenv("KAFKA_REAL_STATE");
