@@ -1,6 +1,5 @@
 #include "aggregates/command_handler.h"
 
-
 #include "events/codec.h"
 #include "events/hash_chain.h"
 #include "events/identifiers.h"

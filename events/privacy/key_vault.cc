@@ -76,6 +76,12 @@ std::string Trimmed(std::string_view v) {
   return std::string(v);
 }
 
+// Whether `a` and `b` carry the same personal fields (those sealed).
+bool SamePersonalFields(const AccountCreated& a, const AccountCreated& b) {
+  return a.login == b.login && a.ine == b.ine && a.birth_date == b.birth_date && a.last_name == b.last_name &&
+         a.first_name == b.first_name && a.source_id == b.source_id;
+}
+
 }  // namespace
 
 std::string NormalizeLogin(std::string_view login) {
@@ -123,11 +129,6 @@ Result<bool> KeyVault::HasKey(const std::string& person) {
   return wrapped.has_value();
 }
 
-bool KeyVault::PersonalFields::Same(const AccountCreated& a) const {
-  return login == a.login && ine == a.ine.str() && birth_date == a.birth_date && last_name == a.last_name &&
-         first_name == a.first_name && source_id == a.source_id;
-}
-
 KeyVault::Sealed KeyVault::SealWith(const Secret32& key, std::string_view person, const AccountCreated& a,
                                     const uint8_t* nonce) const {
   Sealed out;
@@ -145,7 +146,6 @@ struct KeyVault::Batch {
   std::vector<std::optional<std::string>> existing;  // a shared store's keys, kept
   std::vector<uint8_t> random;  // kDraw bytes per account: key, wrapping nonce, sealing nonce
   std::vector<Prepared> made;
-  std::vector<size_t> superseded;  // the worker's: i -> the index of the person's last mention
   size_t cursor = 0;               // the writer's: where the next Seal's account is looked for
   std::mutex mu;
   std::condition_variable cv;
@@ -196,7 +196,7 @@ Status KeyVault::PrepareRange(Batch& b, size_t lo, size_t hi) const {
     const AccountCreated* f = b.accounts[i].fields;
     Prepared& p = b.made[i];
     if (f == nullptr || p.superseded) continue;
-    p.fields = PersonalFields{f->login, f->ine.str(), f->birth_date, f->last_name, f->first_name, f->source_id};
+    p.from = f;
     p.sealed = SealWith(p.key, b.accounts[i].person, *f, b.random.data() + i * kDraw + Secret32::size() + kNonce);
     p.ahead = true;
   }
@@ -298,7 +298,7 @@ Status KeyVault::Seal(Event& e) {
   uint8_t nonce[kNonce];
   LEDGER_ASSIGN_OR_RETURN(std::optional<Prepared> p, TakePrepared(person));
   if (p) {
-    if (p->ahead && p->fields.Same(*a)) {
+    if (p->ahead && SamePersonalFields(*p->from, *a)) {
       sealed = std::move(p->sealed);
     } else {
       randombytes_buf(nonce, sizeof nonce);

@@ -68,13 +68,6 @@ class KeyVault : public PersonalDataVault {
   KeyStore& store() { return store_; }
 
  private:
-  // The personal fields an AccountCreated is sealed from.
-  struct PersonalFields {
-    std::string login, ine;
-    std::optional<Date> birth_date;
-    std::string last_name, first_name, source_id;
-    bool Same(const AccountCreated& a) const;
-  };
   struct Sealed {
     std::string sealed, login_key, ine_key;
   };
@@ -84,7 +77,7 @@ class KeyVault : public PersonalDataVault {
     bool ahead = false;
     bool taken = false;                 // Seal took it (the writer's)
     std::optional<size_t> superseded;  // the person's next mention in the batch, whose key counts
-    PersonalFields fields;
+    const AccountCreated* from = nullptr;  // the command's fields sealed ahead (alive until FinishBatch)
     Sealed sealed;
   };
 

@@ -269,8 +269,11 @@ TEST(KeyVaultTest, SealingAheadOnTheWorkerGivesWhatSealingInlineGives) {
     a.login = "login" + std::to_string(i);
     a.first_name = "Prenom" + std::to_string(i);
   }
+  // The commands' fields, apart from the events.
+  const std::vector<Event> commands = events;
   std::vector<AccountToCreate> accounts;
-  for (const Event& e : events) accounts.push_back(AccountToCreate{e.stream.str(), &std::get<AccountCreated>(e.payload)});
+  for (const Event& c : commands)
+    accounts.push_back(AccountToCreate{c.stream.str(), &std::get<AccountCreated>(c.payload)});
   // The event of acc-7 is not what its command said: it is sealed from the event.
   std::get<AccountCreated>(events[7].payload).first_name = "Autre";
   ASSERT_TRUE(vault.PrepareKeys(accounts).ok());  // written and synced by the worker
