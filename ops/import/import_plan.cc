@@ -405,6 +405,14 @@ class Planner {
       Make(closes_, CloseAccount{AccountId(a), CloseReason::kLeft, AccountId()}, "");
       ++summary_.leavers;
     }
+    // A leaver closed by an interrupted import whose unlinks did not all reach
+    // the log (a group commit spans partitions, each written on its own, and
+    // a crash can land between them): the links still active go now, under
+    // the commands' own ids. After an uninterrupted import there are none.
+    for (const std::string& a : index_.LeaversFrom(imported_uais_))
+      for (const auto& [g, link] : index_.LinksOf(a))
+        if (link->active())
+          Make(closes_, UnlinkGuardian{AccountId(g), AccountId(a), UnlinkReason::kPupilLeft}, a);
   }
 
   const std::vector<ExportSet>& sets_;

@@ -224,6 +224,40 @@ TEST_F(PlanTest, ARunStoppedAfterATransferIsFinishedByTheRerunLinksIncluded) {
   for (const auto& [g, link] : index.LinksOf(anais)) EXPECT_EQ(link->placement.uai.str(), kLycee) << g;
 }
 
+// A kill in the middle of a group commit's flush: the partitions are written
+// one after the other, so a leaver's closure can be in the log while the
+// unlinks planned before it are not. The rerun removes the links still
+// active, under the commands' own ids (found by the CLI's import crash test).
+TEST_F(PlanTest, ALeaverClosedWithoutItsUnlinksHasThemFinishedByTheRerun) {
+  PlanAndApply(YearOne(), Date{2022, 9, 1});
+  const std::string elise = Index().PupilByIne("9876543210C");
+  const Date date{2023, 9, 1};
+  const std::vector<ExportSet> y2 = YearTwo();
+  auto plan = PlanImport(y2, dir_, Index(), PlanOptions{date, std::nullopt, "run-" + FormatIsoDate(date)});
+  ASSERT_TRUE(plan.ok());
+  auto h = CommandHandler::Open(log_, [] { return Timestamp{1'800'000'000'000'000}; });
+  ASSERT_TRUE(h.ok());
+  std::vector<std::string> skipped;
+  for (const Command& c : plan->commands) {
+    const auto* u = std::get_if<UnlinkGuardian>(&c.body);
+    if (u != nullptr && u->pupil.str() == elise) {
+      skipped.push_back(c.id.str());
+      continue;
+    }
+    ASSERT_TRUE((*h)->Handle(c).ok()) << CommandName(c.body);
+  }
+  ASSERT_FALSE(skipped.empty()) << "Élise's guardians are linked to her";
+  ASSERT_EQ(Index().Find(elise)->state, ViewState::kClosed);
+
+  const ImportPlan rerun = PlanAndApply(y2, date);
+  std::vector<std::string> ids;
+  for (const Command& c : rerun.commands) ids.push_back(c.id.str());
+  EXPECT_EQ(ids, skipped);
+  const LedgerIndex index = Index();
+  for (const auto& [g, link] : index.LinksOf(elise)) EXPECT_FALSE(link->active()) << g;
+  EXPECT_TRUE(PlanAndApply(y2, date).commands.empty());
+}
+
 TEST_F(PlanTest, AnAdultMatchingTwoAccountsIsReportedAndLeftOut) {
   // Two accounts for the same adult exist (created by two separate runs with
   // different contacts); a third export carries both contacts.

@@ -108,6 +108,15 @@ std::map<std::string, std::vector<std::string>> LedgerIndex::PupilsAt(
   return out;
 }
 
+std::vector<std::string> LedgerIndex::LeaversFrom(const std::set<std::string>& uais) const {
+  std::vector<std::string> out;
+  for (const auto& [id, v] : views_)
+    if (v.kind == AccountKind::kPupil && v.state == ViewState::kClosed && v.closed_reason == "left" &&
+        uais.count(v.placement.uai.str()) > 0)
+      out.push_back(id);
+  return out;
+}
+
 std::map<std::string, const LinkView*> LedgerIndex::LinksOf(const std::string& pupil) const {
   std::map<std::string, const LinkView*> out;
   auto it = guardians_of_.find(pupil);

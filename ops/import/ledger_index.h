@@ -50,6 +50,8 @@ class LedgerIndex {
 
   // Open pupil accounts schooled at each of `uais` (one pass over the index).
   std::map<std::string, std::vector<std::string>> PupilsAt(const std::set<std::string>& uais) const;
+  // Pupil accounts closed as leavers ("left") last schooled at one of `uais`.
+  std::vector<std::string> LeaversFrom(const std::set<std::string>& uais) const;
   // Guardians with a link (active or not) to `pupil`: guardian id → link.
   std::map<std::string, const LinkView*> LinksOf(const std::string& pupil) const;
 
