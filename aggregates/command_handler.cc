@@ -18,10 +18,14 @@ bool IsErasure(const Event& e) {
 }  // namespace
 
 Result<std::unique_ptr<CommandHandler>> CommandHandler::Open(EventLog& log, Clock clock,
-                                                             PersonalDataVault* vault) {
-  std::unique_ptr<CommandHandler> h(new CommandHandler(log, std::move(clock), vault));
+                                                             PersonalDataVault* vault,
+                                                             WriteStateOptions state) {
+  if (state.store != nullptr && state.cache_streams == 0)
+    return InvalidArgument("the write path's cache needs room for at least one stream");
+  std::unique_ptr<CommandHandler> h(new CommandHandler(log, std::move(clock), vault, state));
   LEDGER_RETURN_IF_ERROR(h->Load());
   h->DestroyErasedKeys();  // an erasure durable in the log whose key outlived a crash
+  LEDGER_RETURN_IF_ERROR(h->CommitState());
   return h;
 }
 
@@ -52,7 +56,7 @@ Status CommandHandler::PrepareKeys(std::span<const Command> commands) {
 
 // A sealed account's birth date, opened from its AccountCreated in the log.
 Status CommandHandler::OpenBirthDate(const std::string& id) {
-  AccountState& s = accounts_.at(id);
+  AccountState& s = accounts_.at(id).state;
   if (vault_ == nullptr || s.birth_date || s.created_offset < 0 || !s.is_pupil()) return OkStatus();
   const int32_t partition = PartitionForKey(id, log_.partition_count());
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, log_.OpenReader(partition, s.created_offset));
@@ -68,56 +72,212 @@ Status CommandHandler::OpenBirthDate(const std::string& id) {
 }
 
 Status CommandHandler::Load() {
-  return ScanLog(log_, [this](const LogRecord& rec, const DecodedRecord& d) { return ApplyLoaded(rec, d); });
+  if (store_ == nullptr)
+    return ScanLog(log_, [this](const LogRecord& rec, const DecodedRecord& d) { return ApplyLoaded(rec, d); });
+  LEDGER_RETURN_IF_ERROR(LoadMeta());
+  std::string last_command;  // a command's events may straddle a commit of the fold
+  return ScanLog(log_, folded_, [&](const LogRecord& rec, const DecodedRecord& d) {
+    LEDGER_RETURN_IF_ERROR(ApplyLoaded(rec, d));
+    folded_[rec.partition] = rec.offset + 1;
+    tails_[rec.partition] = d.event.hash;
+    last_command = d.event.command_id.str();
+    return dirty_.size() >= cache_streams_ ? CommitState(&last_command) : OkStatus();
+  });
+}
+
+// How far the store has folded the log. A store that is not the fold of a
+// prefix of this log (ahead of it, or of another partition count) is cleared:
+// the state is rebuilt from the log, which is the truth.
+Status CommandHandler::LoadMeta() {
+  LEDGER_ASSIGN_OR_RETURN(std::vector<int64_t> ends, log_.EndOffsets());
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_->Get("m"));
+  WriteStateMeta meta;
+  if (bytes) {
+    LEDGER_ASSIGN_OR_RETURN(meta, DecodeWriteStateMeta(*bytes));
+  }
+  LEDGER_ASSIGN_OR_RETURN(bool follows, StoreFollowsLog(meta, ends));
+  if (!follows) {
+    if (bytes) LEDGER_RETURN_IF_ERROR(store_->Clear());
+    meta = WriteStateMeta{};
+    meta.folded.assign(ends.size(), 0);
+    meta.tails.assign(ends.size(), Hash{});
+  }
+  folded_ = std::move(meta.folded);
+  tails_ = std::move(meta.tails);
+  event_count_ = meta.event_count;
+  stream_count_ = meta.stream_count;
+  erasures_ = std::move(meta.pending_erasures);
+  return OkStatus();
+}
+
+Result<bool> CommandHandler::StoreFollowsLog(const WriteStateMeta& meta, const std::vector<int64_t>& ends) {
+  if (meta.folded.size() != ends.size() || meta.tails.size() != ends.size()) return false;
+  for (size_t p = 0; p < ends.size(); ++p) {
+    if (meta.folded[p] > ends[p]) return false;
+    if (meta.folded[p] == 0) continue;
+    const int32_t partition = static_cast<int32_t>(p);
+    LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, log_.OpenReader(partition, meta.folded[p] - 1));
+    LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());
+    if (!rec) return false;
+    Result<DecodedRecord> d = DecodeLogRecord(*rec);
+    if (!d.ok()) return d.status().WithContext(LogPosition(partition, rec->offset));
+    if (d->event.hash != meta.tails[p]) return false;
+  }
+  return true;
 }
 
 Status CommandHandler::ApplyLoaded(const LogRecord& rec, const DecodedRecord& d) {
   const Event& e = d.event;
-  const bool est = IsEstablishmentStream(e.stream.str());
-  StreamPosition& pos = est ? establishments_[e.stream.str()].position
-                            : accounts_[e.stream.str()].position;
+  const std::string& stream = e.stream.str();
+  const bool est = IsEstablishmentStream(stream);
+  AccountState* acc = nullptr;
+  EstablishmentState* es = nullptr;
+  if (est) {
+    LEDGER_ASSIGN_OR_RETURN(es, ToWrite(establishments_, stream));
+  } else {
+    LEDGER_ASSIGN_OR_RETURN(acc, ToWrite(accounts_, stream));
+  }
+  StreamPosition& pos = est ? es->position : acc->position;
   ChainHead head{pos.seq, pos.last_hash, pos.last_at};
   LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(head, d));
   if (est) {
-    Apply(establishments_[e.stream.str()], e);
+    Apply(*es, e);
   } else {
-    AccountState& s = accounts_[e.stream.str()];
-    Apply(s, e);
-    if (std::holds_alternative<AccountCreated>(e.payload)) s.created_offset = rec.offset;
-    if (IsErasure(e)) erasures_.push_back(e.stream.str());
+    Apply(*acc, e);
+    if (std::holds_alternative<AccountCreated>(e.payload)) acc->created_offset = rec.offset;
+    if (IsErasure(e)) erasures_.push_back(stream);
   }
-  CommandRecord& cr = commands_[e.command_id.str()];
-  if (cr.count == 0) cr = CommandRecord{e.stream, e.seq, 0, rec.partition, rec.offset};
+  if (e.seq == 1) ++stream_count_;
+  auto [it, inserted] = commands_.try_emplace(e.command_id.str());
+  CommandRecord& cr = it->second;
+  if (inserted) cr = CommandRecord{e.stream, e.seq, 0, rec.partition, rec.offset};
   ++cr.count;
   ++event_count_;
   return OkStatus();
 }
 
-const AccountState* CommandHandler::account(const AccountId& id) const {
-  auto it = accounts_.find(id.str());
-  return it == accounts_.end() ? nullptr : &it->second;
+template <typename State>
+Result<State*> CommandHandler::Find(Cache<State>& cache, const std::string& stream) {
+  if (auto it = cache.find(stream); it != cache.end()) {
+    if (store_ != nullptr) lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return &it->second.state;
+  }
+  if (store_ == nullptr) return static_cast<State*>(nullptr);
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_->Get("s" + stream));
+  if (!bytes) return static_cast<State*>(nullptr);
+  Result<State> decoded = [&] {
+    if constexpr (std::is_same_v<State, AccountState>) {
+      return DecodeAccountState(*bytes);
+    } else {
+      return DecodeEstablishmentState(*bytes);
+    }
+  }();
+  if (!decoded.ok()) return decoded.status().WithContext("the write state of " + stream);
+  lru_.push_front(stream);
+  auto& cached = cache[stream];
+  cached = Cached<State>{std::move(*decoded), lru_.begin()};
+  return &cached.state;
 }
 
-const EstablishmentState* CommandHandler::establishment(const Uai& uai) const {
-  auto it = establishments_.find(EstablishmentStream(uai).str());
-  return it == establishments_.end() ? nullptr : &it->second;
+template <typename State>
+Result<State*> CommandHandler::ToWrite(Cache<State>& cache, const std::string& stream) {
+  LEDGER_ASSIGN_OR_RETURN(State * found, Find(cache, stream));
+  if (store_ != nullptr) dirty_.insert(stream);
+  if (found != nullptr) return found;
+  auto& cached = cache[stream];
+  if (store_ != nullptr) {
+    lru_.push_front(stream);
+    cached.lru = lru_.begin();
+  }
+  return &cached.state;
 }
 
-DecideContext CommandHandler::ContextFor(const Command& c) const {
+Result<std::optional<CommandRecord>> CommandHandler::FindCommand(const std::string& id) {
+  if (auto it = commands_.find(id); it != commands_.end()) return std::optional<CommandRecord>(it->second);
+  if (store_ == nullptr) return std::optional<CommandRecord>();
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_->Get("c" + id));
+  if (!bytes) return std::optional<CommandRecord>();
+  Result<CommandRecord> decoded = DecodeCommandRecord(*bytes);
+  if (!decoded.ok()) return decoded.status().WithContext("the write state of command " + id);
+  return std::optional<CommandRecord>(std::move(*decoded));
+}
+
+Status CommandHandler::CommitState(const std::string* keep) {
+  if (store_ == nullptr) return OkStatus();
+  std::vector<std::pair<std::string, std::string>> puts;
+  puts.reserve(dirty_.size() + commands_.size() + 1);
+  for (const std::string& stream : dirty_) {
+    if (IsEstablishmentStream(stream)) {
+      puts.emplace_back("s" + stream, EncodeEstablishmentState(establishments_.at(stream).state));
+    } else {
+      puts.emplace_back("s" + stream, EncodeAccountState(accounts_.at(stream).state, vault_ == nullptr));
+    }
+  }
+  for (const auto& [id, record] : commands_) puts.emplace_back("c" + id, EncodeCommandRecord(record));
+  puts.emplace_back("m", EncodeWriteStateMeta(WriteStateMeta{folded_, tails_, event_count_, stream_count_, erasures_}));
+  if (Status s = store_->Write(puts); !s.ok()) {
+    poisoned_ = Unavailable("writing the write path's state failed, reopen the ledger: " + s.ToString());
+    return poisoned_;
+  }
+  dirty_.clear();
+  std::optional<CommandRecord> kept;
+  if (keep != nullptr)
+    if (auto it = commands_.find(*keep); it != commands_.end()) kept = it->second;
+  commands_.clear();
+  if (kept) commands_.emplace(*keep, *kept);
+  Evict();
+  return OkStatus();
+}
+
+void CommandHandler::Evict() {
+  while (lru_.size() > cache_streams_) {
+    const std::string& stream = lru_.back();
+    if (IsEstablishmentStream(stream)) {
+      establishments_.erase(stream);
+    } else {
+      accounts_.erase(stream);
+    }
+    lru_.pop_back();
+  }
+}
+
+const AccountState* CommandHandler::account(const AccountId& id) {
+  Result<AccountState*> found = Find(accounts_, id.str());
+  return found.ok() ? *found : nullptr;
+}
+
+const EstablishmentState* CommandHandler::establishment(const Uai& uai) {
+  Result<EstablishmentState*> found = Find(establishments_, EstablishmentStream(uai).str());
+  return found.ok() ? *found : nullptr;
+}
+
+Result<DecideContext> CommandHandler::ContextFor(const Command& c) {
   DecideContext ctx;
-  if (const auto* l = std::get_if<LinkGuardian>(&c.body)) ctx.pupil = account(l->pupil);
-  if (const auto* u = std::get_if<UpdateGuardianLink>(&c.body)) ctx.pupil = account(u->pupil);
-  if (const auto* m = std::get_if<CloseAccount>(&c.body)) ctx.merge_target = account(m->merged_into);
-  if (c.actor.kind == ActorKind::kStaff || c.actor.kind == ActorKind::kEstablishmentHead)
-    ctx.establishment = establishment(c.actor.uai);
+  auto account_of = [this](const AccountId& id) -> Result<const AccountState*> {
+    LEDGER_ASSIGN_OR_RETURN(AccountState * s, Find(accounts_, id.str()));
+    return s;
+  };
+  if (const auto* l = std::get_if<LinkGuardian>(&c.body)) {
+    LEDGER_ASSIGN_OR_RETURN(ctx.pupil, account_of(l->pupil));
+  }
+  if (const auto* u = std::get_if<UpdateGuardianLink>(&c.body)) {
+    LEDGER_ASSIGN_OR_RETURN(ctx.pupil, account_of(u->pupil));
+  }
+  if (const auto* m = std::get_if<CloseAccount>(&c.body)) {
+    LEDGER_ASSIGN_OR_RETURN(ctx.merge_target, account_of(m->merged_into));
+  }
+  if (c.actor.kind == ActorKind::kStaff || c.actor.kind == ActorKind::kEstablishmentHead) {
+    LEDGER_ASSIGN_OR_RETURN(ctx.establishment, Find(establishments_, EstablishmentStream(c.actor.uai).str()));
+  }
   return ctx;
 }
 
 Result<Outcome> CommandHandler::Decide(const Command& c) {
   if (!poisoned_.ok()) return poisoned_;
   if (c.id.empty()) return InvalidArgument("a command needs a command id (for idempotency)");
-  if (auto it = commands_.find(c.id.str()); it != commands_.end()) {
-    const CommandRecord& r = it->second;
+  LEDGER_ASSIGN_OR_RETURN(std::optional<CommandRecord> replayed, FindCommand(c.id.str()));
+  if (replayed) {
+    const CommandRecord& r = *replayed;
     return Outcome{r.stream, r.first_seq, r.count, /*replayed=*/true, {}, r.partition, r.first_offset};
   }
   const StreamId stream = TargetStream(c.body);
@@ -125,8 +285,13 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
   // Look up without inserting: a rejected command must leave no trace.
   static const AccountState kNoAccount;
   static const EstablishmentState kNoEstablishment;
-  const AccountState* acc = est ? nullptr : account(AccountId(stream.str()));
-  const EstablishmentState* es = est ? establishment(Uai(stream.str().substr(4))) : nullptr;
+  AccountState* acc = nullptr;
+  EstablishmentState* es = nullptr;
+  if (est) {
+    LEDGER_ASSIGN_OR_RETURN(es, Find(establishments_, stream.str()));
+  } else {
+    LEDGER_ASSIGN_OR_RETURN(acc, Find(accounts_, stream.str()));
+  }
   const StreamPosition& pos = est ? (es ? es->position : kNoEstablishment.position)
                                   : (acc ? acc->position : kNoAccount.position);
   if (c.at < pos.last_at)
@@ -135,9 +300,12 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
                               FormatRfc3339(pos.last_at) + ")");
   if (acc != nullptr && std::holds_alternative<ActivateAccount>(c.body))
     LEDGER_RETURN_IF_ERROR(OpenBirthDate(stream.str()));
+  DecideContext ctx;
+  if (!est) {
+    LEDGER_ASSIGN_OR_RETURN(ctx, ContextFor(c));
+  }
   Result<std::vector<Payload>> decided =
-      est ? DecideEstablishment(es ? *es : kNoEstablishment, c)
-          : DecideAccount(acc ? *acc : kNoAccount, c, ContextFor(c));
+      est ? DecideEstablishment(es ? *es : kNoEstablishment, c) : DecideAccount(acc ? *acc : kNoAccount, c, ctx);
   if (!decided.ok()) return decided.status();
   Outcome out;
   out.stream = stream;
@@ -169,28 +337,48 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
     prev = e.hash;
     out.events.push_back(std::move(e));
   }
+  // The state to change, taken now: the append's callback may run at once.
+  if (est) {
+    LEDGER_ASSIGN_OR_RETURN(es, ToWrite(establishments_, stream.str()));
+  } else {
+    LEDGER_ASSIGN_OR_RETURN(acc, ToWrite(accounts_, stream.str()));
+  }
+  // Where an AccountCreated lands: a sealed birth date is opened from there
+  // (OpenBirthDate) once the clear one is gone — evicted, or after a reopen.
+  int64_t created_index = -1;
+  for (size_t i = 0; i < out.events.size(); ++i)
+    if (std::holds_alternative<AccountCreated>(out.events[i].payload)) created_index = static_cast<int64_t>(i);
   // The offset is known once the append completes (at the latest at Flush):
   // the callback fills it in both the command's record and the batch's results.
   const std::string cmd_id = c.id.str();
-  Status queued = log_.AppendAsync(stream.str(), records, [this, cmd_id](int64_t first) {
-    commands_[cmd_id].first_offset = first;
-    if (auto it = pending_offsets_.find(cmd_id); it != pending_offsets_.end()) *it->second = first;
-  });
+  const int32_t partition = PartitionForKey(stream.str(), log_.partition_count());
+  const int64_t appended = static_cast<int64_t>(records.size());
+  Status queued = log_.AppendAsync(
+      stream.str(), records, [this, cmd_id, partition, appended, prev, acc, created_index](int64_t first) {
+        commands_[cmd_id].first_offset = first;
+        if (acc != nullptr && created_index >= 0) acc->created_offset = first + created_index;
+        if (store_ != nullptr && first + appended >= folded_[partition]) {
+          folded_[partition] = first + appended;
+          tails_[partition] = prev;
+        }
+        if (auto it = pending_offsets_.find(cmd_id); it != pending_offsets_.end()) *it->second = first;
+      });
   if (!queued.ok()) {
     poisoned_ = Unavailable("append to the log failed, reopen the ledger: " + queued.ToString());
     return poisoned_;
   }
   out.first_seq = out.events.front().seq;
   out.count = out.events.size();
-  out.partition = PartitionForKey(stream.str(), log_.partition_count());
+  out.partition = partition;
   out.first_offset = commands_.count(cmd_id) ? commands_[cmd_id].first_offset : -1;
   for (const Event& e : out.events) {
     if (est) {
-      Apply(establishments_[stream.str()], e);
+      Apply(*es, e);
     } else {
-      Apply(accounts_[stream.str()], e);
+      Apply(*acc, e);
     }
   }
+  if (out.first_seq == 1) ++stream_count_;
   event_count_ += out.count;
   CommandRecord& rec = commands_[cmd_id];  // may already hold the offset (synchronous adapters)
   rec = CommandRecord{stream, out.first_seq, out.count, out.partition, rec.first_offset};
@@ -223,7 +411,10 @@ std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command
   } end_batch{vault_};
   for (const Command& c : commands) {
     // After a key store failure, a replay still gets its recorded outcome.
-    const bool decide = batch_failed_.ok() || commands_.count(c.id.str()) > 0;
+    const bool decide = batch_failed_.ok() || [&] {
+      Result<std::optional<CommandRecord>> replay = FindCommand(c.id.str());
+      return !replay.ok() || replay->has_value();  // a store failure is Decide's to report
+    }();
     results.push_back(decide ? Decide(c) : Result<Outcome>(batch_failed_));
     if (results.back().ok() && results.back()->count > 0 && !results.back()->replayed) {
       appended = true;
@@ -248,6 +439,12 @@ std::vector<Result<Outcome>> CommandHandler::HandleBatch(std::span<const Command
   end_batch.Now();  // before the erasures destroy keys
   if (!erasures_.empty()) DestroyErasedKeys();
   pending_offsets_.clear();
+  // The batch is durable in the log and answered as such even if its state
+  // cannot be stored (the handler is then poisoned: the next call reopens).
+  if (poisoned_.ok() && (appended || !dirty_.empty())) {
+    Status committed = CommitState();  // poisons the handler when it fails
+    (void)committed;
+  }
   return results;
 }
 

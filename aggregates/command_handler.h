@@ -7,10 +7,19 @@
 // this process or by an earlier one before a crash or restart — is answered
 // from the log (`replayed`) and never yields a second event.
 //
-// State is held in memory, built at Open by folding the whole log (every
-// partition from offset 0, verifying each stream's sequence and hash chain).
-// A log that does not verify is not written to: Open fails with DataLoss
-// naming the partition and offset.
+// State: without a StateStore, every stream's state and every command id are
+// held in memory, built at Open by folding the whole log (every partition
+// from offset 0). With one (write_state.h), memory holds a cache of at most
+// `cache_streams` streams between batches (least recently used evicted; a
+// batch may touch more, evicted once it is durable); the rest is read from
+// the store, which is written after each flush, and Open folds only the log
+// past what the store holds (committing every `cache_streams` streams, so a
+// first fold of a national log stays bounded too). Either way each stream's
+// sequence and hash chain are verified as they are folded: a log that does
+// not verify is not written to (Open fails with DataLoss naming the
+// partition and offset). A store that fails makes the handler poisoned, like
+// the log (the batch whose store write failed is durable in the log and
+// answered as such).
 //
 // Durability: Handle() returns only after EventLog::Flush(); HandleBatch()
 // appends a whole batch then flushes once (group commit) before returning.
@@ -35,13 +44,16 @@
 #pragma once
 
 #include <functional>
+#include <list>
 #include <memory>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "aggregates/account.h"
 #include "aggregates/command.h"
 #include "aggregates/establishment.h"
+#include "aggregates/write_state.h"
 #include "events/codec.h"
 #include "events/event_log.h"
 #include "events/personal_data.h"
@@ -61,10 +73,16 @@ struct Outcome {
   int64_t first_offset = -1;
 };
 
+struct WriteStateOptions {
+  StateStore* store = nullptr;  // null: the whole state in memory
+  size_t cache_streams = 100'000;  // with a store: streams kept in memory between batches
+};
+
 class CommandHandler {
  public:
   static Result<std::unique_ptr<CommandHandler>> Open(EventLog& log, Clock clock,
-                                                      PersonalDataVault* vault = nullptr);
+                                                      PersonalDataVault* vault = nullptr,
+                                                      WriteStateOptions state = {});
 
   // Decides and appends one command, durably. Rejections: the Status of the
   // rule that refused (nothing appended). Unavailable if the log failed.
@@ -75,42 +93,70 @@ class CommandHandler {
   // flush fails, every accepted command's result becomes that error.
   std::vector<Result<Outcome>> HandleBatch(std::span<const Command> commands);
 
-  // Current state, or null. Owned by the handler; valid until the next call.
-  const AccountState* account(const AccountId& id) const;
-  const EstablishmentState* establishment(const Uai& uai) const;
+  // Current state, or null (also when the store cannot be read). Owned by
+  // the handler; valid until the next call.
+  const AccountState* account(const AccountId& id);
+  const EstablishmentState* establishment(const Uai& uai);
 
   size_t event_count() const { return event_count_; }
-  size_t stream_count() const { return accounts_.size() + establishments_.size(); }
+  size_t stream_count() const { return stream_count_; }
+  // Streams whose state is in memory now (with a store: <= cache_streams between batches).
+  size_t cached_streams() const { return accounts_.size() + establishments_.size(); }
 
  private:
-  CommandHandler(EventLog& log, Clock clock, PersonalDataVault* vault)
-      : log_(log), clock_(std::move(clock)), vault_(vault) {}
+  template <typename State>
+  struct Cached {
+    State state;
+    std::list<std::string>::iterator lru;  // with a store: its place in lru_
+  };
+  template <typename State>
+  using Cache = std::unordered_map<std::string, Cached<State>>;
+
+  CommandHandler(EventLog& log, Clock clock, PersonalDataVault* vault, WriteStateOptions state)
+      : log_(log), clock_(std::move(clock)), vault_(vault), store_(state.store),
+        cache_streams_(state.cache_streams) {}
   Status Load();
+  Status LoadMeta();
+  // True when the store's last folded event of each partition is the log's.
+  Result<bool> StoreFollowsLog(const WriteStateMeta& meta, const std::vector<int64_t>& ends);
   Status PrepareKeys(std::span<const Command> commands);
   Status OpenBirthDate(const std::string& account);
   void DestroyErasedKeys();
   Status ApplyLoaded(const LogRecord& rec, const DecodedRecord& d);
   Result<Outcome> Decide(const Command& c);  // and append, without flush
-  DecideContext ContextFor(const Command& c) const;
+  Result<DecideContext> ContextFor(const Command& c);
 
-  struct CommandRecord {
-    StreamId stream;
-    uint64_t first_seq = 0;
-    size_t count = 0;
-    int32_t partition = -1;
-    int64_t first_offset = -1;
-  };
+  // The cache, read through to the store: null when the stream has no state.
+  template <typename State>
+  Result<State*> Find(Cache<State>& cache, const std::string& stream);
+  // The stream's state to change (created when new), marked to be stored.
+  template <typename State>
+  Result<State*> ToWrite(Cache<State>& cache, const std::string& stream);
+  Result<std::optional<CommandRecord>> FindCommand(const std::string& id);
+  // With a store: writes what changed since the last commit, with how far
+  // the log is folded, then evicts down to cache_streams. `keep`: a command
+  // whose record stays in memory (one being folded across the commit).
+  Status CommitState(const std::string* keep = nullptr);
+  void Evict();
 
   EventLog& log_;
   Clock clock_;
   PersonalDataVault* vault_;
+  StateStore* store_;
+  size_t cache_streams_;
+  std::list<std::string> lru_;  // with a store: cached streams, most recently used first
+  std::unordered_set<std::string> dirty_;  // with a store: streams changed since the commit
+  std::vector<int64_t> folded_;  // with a store: per partition, the next offset not in the state
+  std::vector<Hash> tails_;      // with a store: per partition, the hash of the event before it
+  size_t stream_count_ = 0;
   std::vector<std::string> erasures_;  // accounts whose key is still to destroy
   Status poisoned_;
   Status batch_failed_;  // during HandleBatch: the key store failed, the rest is refused
   std::vector<AccountToCreate> to_create_;  // the batch's new accounts, named to the vault
   size_t event_count_ = 0;
-  std::unordered_map<std::string, AccountState> accounts_;
-  std::unordered_map<std::string, EstablishmentState> establishments_;
+  Cache<AccountState> accounts_;
+  Cache<EstablishmentState> establishments_;
+  // Every command id (without a store), or those since the last commit.
   std::unordered_map<std::string, CommandRecord> commands_;
   // During HandleBatch: command id -> where its result's first_offset goes.
   std::unordered_map<std::string, int64_t*> pending_offsets_;

@@ -1,6 +1,7 @@
 #include "events/log_scan.h"
 
 #include <string>
+#include <vector>
 
 namespace ledger {
 
@@ -17,8 +18,12 @@ Result<DecodedRecord> DecodeLogRecord(const LogRecord& rec) {
 }
 
 Status ScanLog(EventLog& log, const RecordVisitor& visit) {
+  return ScanLog(log, std::vector<int64_t>(log.partition_count(), 0), visit);
+}
+
+Status ScanLog(EventLog& log, std::span<const int64_t> from, const RecordVisitor& visit) {
   for (int32_t p = 0; p < log.partition_count(); ++p) {
-    LEDGER_ASSIGN_OR_RETURN(auto reader, log.OpenReader(p, 0));
+    LEDGER_ASSIGN_OR_RETURN(auto reader, log.OpenReader(p, from[p]));
     while (true) {
       LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());
       if (!rec) break;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 
 #include "events/codec.h"
 #include "events/event_log.h"
@@ -18,6 +19,8 @@ namespace ledger {
 using RecordVisitor = std::function<Status(const LogRecord& rec, const DecodedRecord& decoded)>;
 
 Status ScanLog(EventLog& log, const RecordVisitor& visit);
+// The same from `from[p]` in each partition p (one offset per partition).
+Status ScanLog(EventLog& log, std::span<const int64_t> from, const RecordVisitor& visit);
 
 // Decodes `rec` and checks its key against the event's stream (DataLoss if they differ).
 Result<DecodedRecord> DecodeLogRecord(const LogRecord& rec);

@@ -17,8 +17,9 @@ std::string When(Timestamp t) {
 
 }  // namespace
 
-Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out, PersonalDataVault* vault) {
-  LEDGER_ASSIGN_OR_RETURN(auto handler, CommandHandler::Open(log, clock, vault));
+Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out, PersonalDataVault* vault,
+                            WriteStateOptions state) {
+  LEDGER_ASSIGN_OR_RETURN(auto handler, CommandHandler::Open(log, clock, vault, state));
   const std::vector<DemoStep> steps = DemoScenario();
   DemoSummary sum;
   std::set<std::string> types;

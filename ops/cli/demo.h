@@ -26,6 +26,7 @@ struct DemoSummary {
 };
 
 // `vault` seals personal data (events/personal_data.h); null writes it in clear.
-Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out, PersonalDataVault* vault = nullptr);
+Result<DemoSummary> RunDemo(EventLog& log, const Clock& clock, std::FILE* out, PersonalDataVault* vault = nullptr,
+                            WriteStateOptions state = {});
 
 }  // namespace ledger

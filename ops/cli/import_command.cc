@@ -84,11 +84,12 @@ Status ImportSets(const LogFlags& flags, const ImportRequest& request,
     fmt::print(out, "dry run: {} commands planned, nothing appended\n", plan.commands.size());
     return OkStatus();
   }
+  LEDGER_ASSIGN_OR_RETURN(OpenedWriteState state, OpenWriteState(flags, *log));
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<CommandHandler> handler,
-                          CommandHandler::Open(*log, now, vault.vault.get()));
+                          CommandHandler::Open(*log, now, vault.vault.get(), state.options()));
   const Submitted sent = SubmitInGroupCommits(*handler, plan.commands, kGroupCommit, "importing");
   if (!sent.failure.ok()) {
-    const Command& failed = plan.commands[sent.failure_index];
+    const Command& failed = *sent.failed_command;  // the commands are in memory: never a read failure
     return sent.failure.WithContext(
         fmt::format("import stopped at command {} of {} ({} on {}); what was appended is kept: "
                     "run the same import again to resume",

@@ -79,7 +79,9 @@ int RunDemoCommand(const LogFlags& flags) {
                flags.log, EmbeddedLogDir(flags).string());
     Result<OpenedVault> vault = OpenVault(flags, VaultAccess::kWrite);
     if (!vault.ok()) return Fail(vault.status());
-    Result<DemoSummary> sum = RunDemo(**log, SystemNow, stdout, vault->vault.get());
+    Result<OpenedWriteState> state = OpenWriteState(flags, **log);
+    if (!state.ok()) return Fail(state.status());
+    Result<DemoSummary> sum = RunDemo(**log, SystemNow, stdout, vault->vault.get(), state->options());
     if (!sum.ok()) return Fail(sum.status());
     fmt::print("\n{} commands: {} accepted ({} events appended), {} replayed from an earlier run\n"
                "(nothing appended), {} refused by the rules.\n",

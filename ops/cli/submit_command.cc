@@ -49,7 +49,8 @@ Status SubmitLocally(const LogFlags& flags, const std::vector<Command>& cmds, si
                      std::FILE* out, Totals& t) {
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kWrite));
   LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, OpenVault(flags, VaultAccess::kWrite));
-  LEDGER_ASSIGN_OR_RETURN(auto handler, CommandHandler::Open(*log, clock, vault.vault.get()));
+  LEDGER_ASSIGN_OR_RETURN(OpenedWriteState state, OpenWriteState(flags, *log));
+  LEDGER_ASSIGN_OR_RETURN(auto handler, CommandHandler::Open(*log, clock, vault.vault.get(), state.options()));
   ProgressBar bar("submitting", static_cast<int64_t>(cmds.size()));
   for (size_t i = 0; i < cmds.size(); i += batch) {
     std::span<const Command> group(cmds.data() + i, std::min(batch, cmds.size() - i));

@@ -23,14 +23,33 @@ void AddLogFlags(CLI::App& app, LogFlags& flags) {
                  "0600 by the first write; keep a backup apart from the data: PRIVACY.md)");
 }
 
-std::filesystem::path ProjectionDir(const LogFlags& flags, const EventLog& log) {
+namespace {
+
+// DATA/<what> for the embedded log, DATA/<what>-<log identity> for a Kafka topic.
+std::filesystem::path PerLogDir(const LogFlags& flags, const EventLog& log, const std::string& what) {
   std::filesystem::path base = std::filesystem::path(flags.data);
   const std::string identity = log.Identity();
-  if (identity.empty()) return base / "projections";
-  std::string name = "projections-";
+  if (identity.empty()) return base / what;
+  std::string name = what + "-";
   for (char c : identity)
     name.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_');
   return base / name;
+}
+
+}  // namespace
+
+std::filesystem::path ProjectionDir(const LogFlags& flags, const EventLog& log) {
+  return PerLogDir(flags, log, "projections");
+}
+
+std::filesystem::path WriteStateDir(const LogFlags& flags, const EventLog& log) {
+  return PerLogDir(flags, log, "write-state");
+}
+
+Result<OpenedWriteState> OpenWriteState(const LogFlags& flags, const EventLog& log) {
+  OpenedWriteState state;
+  LEDGER_ASSIGN_OR_RETURN(state.db, StateDb::Open(WriteStateDir(flags, log)));
+  return state;
 }
 
 std::filesystem::path RebuildDir(const LogFlags& f, const EventLog& log) {

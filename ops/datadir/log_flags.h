@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 
+#include "aggregates/command_handler.h"
+#include "aggregates/rocksdb/state_db.h"
 #include "events/event_log.h"
 
 namespace CLI {
@@ -55,6 +57,19 @@ std::filesystem::path ProjectionDir(const LogFlags& flags, const EventLog& log);
 std::filesystem::path RebuildDir(const LogFlags& flags, const EventLog& log);
 std::filesystem::path OldProjectionDir(const LogFlags& flags, const EventLog& log);
 void RecoverProjectionSwap(const LogFlags& flags, const EventLog& log);
+
+// The write path's state (aggregates/write_state.h) of `log`: DATA/write-state
+// for the embedded log, DATA/write-state-kafka-<cluster id>-<topic> for a
+// topic. Derived from the log alone: deleting it costs one fold of the log at
+// the next write. Every writer of the directory (ledgerd, `ledger import`,
+// `submit`, `simulate`, `demo`) opens it, after the log's writer lock.
+std::filesystem::path WriteStateDir(const LogFlags& flags, const EventLog& log);
+struct OpenedWriteState {
+  std::unique_ptr<StateDb> db;
+  // For CommandHandler::Open: the store, a cache of the default size.
+  WriteStateOptions options() const { return WriteStateOptions{db.get()}; }
+};
+Result<OpenedWriteState> OpenWriteState(const LogFlags& flags, const EventLog& log);
 
 // NotFound naming the directory when reading a ledger that does not exist;
 // InvalidArgument for an unknown --log. A log created by kWrite gets

@@ -264,7 +264,11 @@ class LedgerService::Impl {
       LEDGER_ASSIGN_OR_RETURN(writer_log_, ledger::OpenLog(flags_, LogAccess::kServeWriter));
       Note("transactional writer open: every earlier writer of the topic is fenced");
     }
-    LEDGER_ASSIGN_OR_RETURN(handler_, CommandHandler::Open(WriteLog(), clock_, vault_.vault.get()));
+    if (!write_state_.db) {  // kept across reopens (it is the same log)
+      LEDGER_ASSIGN_OR_RETURN(write_state_, OpenWriteState(flags_, WriteLog()));
+    }
+    LEDGER_ASSIGN_OR_RETURN(handler_,
+                            CommandHandler::Open(WriteLog(), clock_, vault_.vault.get(), write_state_.options()));
     Note("writer ready: " + std::to_string(handler_->event_count()) + " events in " +
          std::to_string(handler_->stream_count()) + " streams loaded in " +
          std::to_string(static_cast<int>(Since(start) * 1000)) + " ms");
@@ -503,6 +507,7 @@ class LedgerService::Impl {
 
   // The writer thread's (replaced when the log fails).
   std::unique_ptr<EventLog> log_;
+  OpenedWriteState write_state_;  // the handler's store (declared first: outlives it)
   std::unique_ptr<CommandHandler> handler_;
   std::unique_ptr<EventLog> writer_log_;  // Kafka: the transactional writer (else log_ writes)
   std::unique_ptr<WriterRole> role_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include <fmt/core.h>
@@ -24,8 +25,9 @@ struct Group {
 
 class Year {
  public:
-  Year(const Profile& p, const Population& pop, uint64_t seed, YearFacts* facts)
-      : p_(p), pop_(pop), seed_(seed), rng_(seed ^ 0x5C0017EA5ULL), facts_(facts) {
+  Year(const Profile& p, const Population& pop, uint64_t seed, YearFacts* facts,
+       std::function<void(Command)> sink)
+      : p_(p), pop_(pop), seed_(seed), rng_(seed ^ 0x5C0017EA5ULL), facts_(facts), sink_(std::move(sink)) {
     t0_ = StartOfDay(p.rentree).micros;
     first_end_ = StartOfDay(p.first_date).micros + kDay - kMinute;
     second_end_ = StartOfDay(p.second_date).micros + kDay - kMinute;
@@ -35,16 +37,14 @@ class Year {
     for (const Department& d : p.departments) dept_[d.code] = &d;
   }
 
-  std::vector<Command> Run() {
+  // Emits the year's commands in the order they are drawn (not yet by time).
+  void Run() {
     Delegations();
     DecideMoves();
     Import();
     Pupils();
     Guardians();
     Moves();
-    std::stable_sort(out_.begin(), out_.end(),
-                     [](const Command& a, const Command& b) { return a.at < b.at; });
-    return std::move(out_);
   }
 
  private:
@@ -63,8 +63,8 @@ class Year {
     return Actor{ActorKind::kAcademySupport, "support-" + p_.academy + "-1", {}, {}, true};
   }
   void Emit(int64_t at, Actor actor, CommandBody body) {
-    out_.push_back(Command{CommandId(fmt::format("{}-s{}-c{}", p_.id_prefix, seed_, out_.size())),
-                           Timestamp{at}, std::move(actor), std::move(body)});
+    sink_(Command{CommandId(fmt::format("{}-s{}-c{}", p_.id_prefix, seed_, emitted_++)), Timestamp{at},
+                  std::move(actor), std::move(body)});
   }
   int64_t Day(int64_t from, int64_t to) { return from + rng_.Between(0, (to - from) / kDay) * kDay; }
   int64_t Clock(int64_t day) { return day - day % kDay + 7 * kHour + rng_.Between(0, 12 * 60) * kMinute; }
@@ -372,7 +372,8 @@ class Year {
   std::vector<int64_t> move_at_;
   std::vector<bool> leaves_, stays_;
   std::vector<int64_t> activated_at_;
-  std::vector<Command> out_;
+  std::function<void(Command)> sink_;
+  size_t emitted_ = 0;
 };
 
 }  // namespace
@@ -380,7 +381,21 @@ class Year {
 std::vector<Command> SchoolYear(const Profile& profile, const Population& pop, uint64_t seed,
                                 YearFacts* facts) {
   YearFacts ignored;
-  return Year(profile, pop, seed, facts ? facts : &ignored).Run();
+  std::vector<Command> out;
+  Year(profile, pop, seed, facts ? facts : &ignored, [&](Command c) { out.push_back(std::move(c)); }).Run();
+  std::stable_sort(out.begin(), out.end(), [](const Command& a, const Command& b) { return a.at < b.at; });
+  return out;
+}
+
+Status SchoolYearInto(const Profile& profile, const Population& pop, uint64_t seed, YearFacts* facts,
+                      CommandSpill& spill) {
+  YearFacts ignored;
+  Status first;
+  Year(profile, pop, seed, facts ? facts : &ignored, [&](Command c) {
+    if (first.ok()) first = spill.Add(std::move(c));
+  }).Run();
+  LEDGER_RETURN_IF_ERROR(first);
+  return spill.Finish();
 }
 
 }  // namespace ledger::sim

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "aggregates/command.h"
+#include "ops/simulate/command_spill.h"
 #include "ops/simulate/population.h"
 #include "ops/simulate/profile.h"
 
@@ -38,5 +39,10 @@ struct YearFacts {
 
 std::vector<Command> SchoolYear(const Profile& profile, const Population& pop, uint64_t seed,
                                 YearFacts* facts);
+
+// The same commands in the same order, through `spill` (finished on return):
+// the year in bounded memory, read back with CommandSpill::Next.
+Status SchoolYearInto(const Profile& profile, const Population& pop, uint64_t seed, YearFacts* facts,
+                      CommandSpill& spill);
 
 }  // namespace ledger::sim

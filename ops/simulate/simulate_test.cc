@@ -1,11 +1,15 @@
 // The simulator's pure parts: profiles, populations and school years are
 // deterministic, sized by the scale, and shaped as documented.
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
 #include <gtest/gtest.h>
 
+#include "aggregates/command_json.h"
 #include "events/identifiers.h"
+#include "events/testing/temp_dir.h"
 #include "ops/simulate/population.h"
 #include "ops/simulate/profile.h"
 #include "ops/simulate/school_year.h"
@@ -114,6 +118,80 @@ TEST(SchoolYearTest, EveryKindOfCommandAndEveryActivationPathAndResetChannel) {
   EXPECT_GT(facts.erroneous_links, 0u);
   EXPECT_GT(facts.delegations_revoked, 0u);
   EXPECT_FALSE(facts.audited_pupil.str().empty());
+}
+
+// The year through the spill (runs far smaller than the year, so the merge
+// has many): the same commands in the same order as the sorted vector, and
+// the run files hold none of the people's names in clear.
+TEST(CommandSpillTest, TheSpilledYearComesOutAsTheSortedYearWithoutClearNamesOnDisk) {
+  const Profile p = Toulouse();
+  Result<Population> pop = MakePopulation(p, 4, 0.01);
+  ASSERT_TRUE(pop.ok());
+  const std::vector<Command> year = SchoolYear(p, *pop, 4, nullptr);
+  testing::TempDir tmp("spill");
+  auto spill = CommandSpill::Create(tmp.path() / "spill", 1000).value();
+  YearFacts facts;
+  ASSERT_TRUE(SchoolYearInto(p, *pop, 4, &facts, *spill).ok());
+  EXPECT_EQ(spill->size(), year.size());
+  EXPECT_GT(spill->runs(), 5u);
+  // What is on disk: no pupil's name, INE or login in clear.
+  std::string disk;
+  for (const auto& f : std::filesystem::directory_iterator(tmp.path() / "spill")) {
+    std::ifstream in(f.path(), std::ios::binary);
+    disk.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  EXPECT_GT(disk.size(), 10'000u);
+  for (size_t i = 0; i < 50 && i < pop->pupils.size(); ++i) {
+    EXPECT_EQ(disk.find(pop->pupils[i].ine), std::string::npos);
+    EXPECT_EQ(disk.find(pop->pupils[i].login), std::string::npos);
+  }
+  size_t at = 0;
+  for (std::vector<Command> part; !(part = spill->Next(333).value()).empty();) {
+    for (const Command& c : part) {
+      ASSERT_LT(at, year.size());
+      ASSERT_EQ(CommandToJson(c).dump(), CommandToJson(year[at]).dump()) << at;
+      ++at;
+    }
+  }
+  EXPECT_EQ(at, year.size());
+  EXPECT_TRUE(spill->Next(10).value().empty());
+  spill.reset();
+  EXPECT_FALSE(std::filesystem::exists(tmp.path() / "spill")) << "removed with the spill";
+}
+
+TEST(CommandSpillTest, AnAlteredRunIsDataLossNamingTheFileAndChunk) {
+  testing::TempDir tmp("spill");
+  auto spill = CommandSpill::Create(tmp.path() / "spill", 600).value();
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_TRUE(spill->Add(Command{CommandId("c" + std::to_string(i)), Timestamp{1'700'000'000'000'000 - i},
+                                   Actor{ActorKind::kSystem, "siecle", {}, {}, false},
+                                   CloseAccount{AccountId("a" + std::to_string(i)), CloseReason::kLeft, {}}})
+                    .ok());
+  // The first run is on disk: flip a byte of its second chunk.
+  const auto run0 = tmp.path() / "spill" / "run-0";
+  std::fstream f(run0, std::ios::in | std::ios::out | std::ios::binary);
+  uint32_t first = 0;
+  f.read(reinterpret_cast<char*>(&first), 4);
+  f.seekp(4 + first + 4 + 40);
+  f.put('\x5a');
+  f.close();
+  ASSERT_TRUE(spill->Finish().ok());
+  Status failed;
+  for (int guard = 0; guard < 100 && failed.ok(); ++guard) {
+    auto part = spill->Next(100);
+    if (!part.ok()) failed = part.status();
+    else if (part->empty()) break;
+  }
+  EXPECT_EQ(failed.code(), StatusCode::kDataLoss);
+  EXPECT_NE(failed.message().find("run-0 chunk 1: does not authenticate"), std::string::npos) << failed.ToString();
+}
+
+TEST(CommandSpillTest, AnExistingDirectoryIsRefused) {
+  testing::TempDir tmp("spill");
+  auto spill = CommandSpill::Create(tmp.path(), 10);
+  ASSERT_FALSE(spill.ok());
+  EXPECT_EQ(spill.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(std::filesystem::exists(tmp.path())) << "an existing directory is left alone";
 }
 
 }  // namespace

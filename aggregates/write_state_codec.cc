@@ -1,0 +1,276 @@
+// The bytes of the write path's durable state (write_state.h).
+#include <cstring>
+
+#include "aggregates/write_state.h"
+
+namespace ledger {
+namespace {
+
+constexpr uint8_t kFormat = 1;
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) { out_.push_back(static_cast<char>(kFormat)); }
+  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void U64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
+  }
+  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void Str(std::string_view s) {
+    U64(s.size());
+    out_.append(s);
+  }
+  void Bytes(const Hash& h) { out_.append(reinterpret_cast<const char*>(h.data()), h.size()); }
+  void Place(const Placement& p) {
+    Str(p.uai.str());
+    Str(p.department);
+    Str(p.academy);
+    U8(static_cast<uint8_t>(p.level));
+    Str(p.class_name);
+  }
+  void Position(const StreamPosition& p) {
+    U64(p.seq);
+    Bytes(p.last_hash);
+    I64(p.last_at.micros);
+  }
+
+ private:
+  std::string& out_;
+};
+
+// Reads what Writer wrote; the first short or out-of-range read sets `bad`
+// and every later read returns zeros.
+class Reader {
+ public:
+  Reader(std::string_view in, const char* what) : in_(in), what_(what) {
+    if (U8(255) != kFormat) Fail("an unknown format");
+  }
+  uint8_t U8(uint8_t max) {
+    if (!Need(1)) return 0;
+    const uint8_t v = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    if (v > max) Fail("a value out of range");
+    return bad_ ? 0 : v;
+  }
+  bool Bool() { return U8(1) != 0; }
+  uint64_t U64() {
+    if (!Need(8)) return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[i])) << (8 * i);
+    in_.remove_prefix(8);
+    return v;
+  }
+  int64_t I64() { return static_cast<int64_t>(U64()); }
+  std::string Str() {
+    const uint64_t n = U64();
+    if (!Need(n)) return {};
+    std::string s(in_.substr(0, n));
+    in_.remove_prefix(n);
+    return s;
+  }
+  void Bytes(Hash& h) {
+    if (!Need(h.size())) return;
+    std::memcpy(h.data(), in_.data(), h.size());
+    in_.remove_prefix(h.size());
+  }
+  Placement Place() {
+    Placement p;
+    p.uai = Uai(Str());
+    p.department = Str();
+    p.academy = Str();
+    p.level = static_cast<Level>(U8(static_cast<uint8_t>(Level::kOther)));
+    p.class_name = Str();
+    return p;
+  }
+  StreamPosition Position() {
+    StreamPosition p;
+    p.seq = U64();
+    Bytes(p.last_hash);
+    p.last_at = Timestamp{I64()};
+    return p;
+  }
+  bool ok() const { return !bad_; }
+  // OK once everything was read and nothing was left over.
+  Status Done() {
+    if (!bad_ && !in_.empty()) Fail("bytes left over");
+    return bad_ ? DataLoss(std::string("write state: cannot read ") + what_ + ": " + why_) : OkStatus();
+  }
+
+ private:
+  bool Need(uint64_t n) {
+    if (!bad_ && in_.size() < n) Fail("it is cut short");
+    return !bad_;
+  }
+  void Fail(const char* why) {
+    if (!bad_) why_ = why;
+    bad_ = true;
+  }
+  std::string_view in_;
+  const char* what_;
+  const char* why_ = "";
+  bool bad_ = false;
+};
+
+}  // namespace
+
+std::string EncodeAccountState(const AccountState& s, bool with_birth_date) {
+  std::string out;
+  Writer w(out);
+  w.Position(s.position);
+  w.U8(static_cast<uint8_t>(s.kind));
+  w.U8(static_cast<uint8_t>(s.lifecycle));
+  w.Place(s.placement);
+  const bool date = with_birth_date && s.birth_date.has_value();
+  w.U8(date);
+  if (date) {
+    w.U64(static_cast<uint32_t>(s.birth_date->year));
+    w.U8(s.birth_date->month);
+    w.U8(s.birth_date->day);
+  }
+  w.U8(s.has_mobile);
+  w.U8(s.has_email);
+  w.U64(s.match_keys.size());
+  for (const std::string& k : s.match_keys) w.Str(k);
+  w.U8(s.letter_expires_at.has_value());
+  if (s.letter_expires_at) w.I64(s.letter_expires_at->micros);
+  w.U8(s.has_ledger_password);
+  w.U8(s.activation_method.has_value());
+  if (s.activation_method) w.U8(static_cast<uint8_t>(*s.activation_method));
+  w.U8(s.reset_pending);
+  w.U64(s.links.size());
+  for (const auto& [pupil, link] : s.links) {
+    w.Str(pupil);
+    w.Place(link.pupil_placement);
+    w.U8(static_cast<uint8_t>(link.rank));
+    w.U8(static_cast<uint8_t>(link.status));
+  }
+  w.Str(s.closed_reason);
+  w.I64(s.created_offset);
+  return out;
+}
+
+Result<AccountState> DecodeAccountState(std::string_view bytes) {
+  Reader r(bytes, "an account's state");
+  AccountState s;
+  s.position = r.Position();
+  s.kind = static_cast<AccountKind>(r.U8(static_cast<uint8_t>(AccountKind::kGuardian)));
+  s.lifecycle = static_cast<AccountLifecycle>(r.U8(static_cast<uint8_t>(AccountLifecycle::kClosed)));
+  s.placement = r.Place();
+  if (r.Bool()) {
+    Date d;
+    d.year = static_cast<int32_t>(r.U64());
+    d.month = r.U8(12);
+    d.day = r.U8(31);
+    s.birth_date = d;
+  }
+  s.has_mobile = r.Bool();
+  s.has_email = r.Bool();
+  for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) s.match_keys.push_back(r.Str());
+  if (r.Bool()) s.letter_expires_at = Timestamp{r.I64()};
+  s.has_ledger_password = r.Bool();
+  if (r.Bool())
+    s.activation_method = static_cast<ActivationMethod>(r.U8(static_cast<uint8_t>(ActivationMethod::kProvisionalPassword)));
+  s.reset_pending = r.Bool();
+  for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) {
+    std::string pupil = r.Str();
+    LinkState& link = s.links[pupil];
+    link.pupil_placement = r.Place();
+    link.rank = static_cast<LinkRank>(r.U8(static_cast<uint8_t>(LinkRank::kEnCharge)));
+    link.status = static_cast<LinkStatus>(r.U8(static_cast<uint8_t>(LinkStatus::kDisputed)));
+  }
+  s.closed_reason = r.Str();
+  s.created_offset = r.I64();
+  LEDGER_RETURN_IF_ERROR(r.Done());
+  return s;
+}
+
+std::string EncodeEstablishmentState(const EstablishmentState& s) {
+  std::string out;
+  Writer w(out);
+  w.Position(s.position);
+  w.Str(s.uai.str());
+  w.U64(s.delegations.size());
+  for (const auto& [key, d] : s.delegations) {
+    w.Str(key.first);
+    w.U8(static_cast<uint8_t>(key.second));
+    w.Str(d.granted_by.str());
+    w.I64(d.granted_at.micros);
+    w.I64(d.valid_until.micros);
+    w.U8(d.revoked);
+    w.Str(d.reason);
+  }
+  return out;
+}
+
+Result<EstablishmentState> DecodeEstablishmentState(std::string_view bytes) {
+  Reader r(bytes, "an establishment's state");
+  EstablishmentState s;
+  s.position = r.Position();
+  s.uai = Uai(r.Str());
+  for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) {
+    std::string staff = r.Str();
+    const auto module = static_cast<Module>(r.U8(static_cast<uint8_t>(Module::kPupilSupport)));
+    DelegationState& d = s.delegations[{std::move(staff), module}];
+    d.granted_by = StaffId(r.Str());
+    d.granted_at = Timestamp{r.I64()};
+    d.valid_until = Timestamp{r.I64()};
+    d.revoked = r.Bool();
+    d.reason = r.Str();
+  }
+  LEDGER_RETURN_IF_ERROR(r.Done());
+  return s;
+}
+
+std::string EncodeCommandRecord(const CommandRecord& c) {
+  std::string out;
+  Writer w(out);
+  w.Str(c.stream.str());
+  w.U64(c.first_seq);
+  w.U64(c.count);
+  w.I64(c.partition);
+  w.I64(c.first_offset);
+  return out;
+}
+
+Result<CommandRecord> DecodeCommandRecord(std::string_view bytes) {
+  Reader r(bytes, "a command's record");
+  CommandRecord c;
+  c.stream = StreamId(r.Str());
+  c.first_seq = r.U64();
+  c.count = r.U64();
+  c.partition = static_cast<int32_t>(r.I64());
+  c.first_offset = r.I64();
+  LEDGER_RETURN_IF_ERROR(r.Done());
+  return c;
+}
+
+std::string EncodeWriteStateMeta(const WriteStateMeta& m) {
+  std::string out;
+  Writer w(out);
+  w.U64(m.folded.size());
+  for (size_t p = 0; p < m.folded.size(); ++p) {
+    w.I64(m.folded[p]);
+    w.Bytes(p < m.tails.size() ? m.tails[p] : Hash{});
+  }
+  w.U64(m.event_count);
+  w.U64(m.stream_count);
+  w.U64(m.pending_erasures.size());
+  for (const std::string& a : m.pending_erasures) w.Str(a);
+  return out;
+}
+
+Result<WriteStateMeta> DecodeWriteStateMeta(std::string_view bytes) {
+  Reader r(bytes, "the write state's positions");
+  WriteStateMeta m;
+  for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) {
+    m.folded.push_back(r.I64());
+    r.Bytes(m.tails.emplace_back());
+  }
+  m.event_count = r.U64();
+  m.stream_count = r.U64();
+  for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) m.pending_erasures.push_back(r.Str());
+  LEDGER_RETURN_IF_ERROR(r.Done());
+  return m;
+}
+
+}  // namespace ledger
