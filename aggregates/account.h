@@ -50,6 +50,9 @@ struct AccountState {
   // Where the account's AccountCreated is in the log (its partition is the
   // stream's): the write path reads it back to open a sealed birth date.
   int64_t created_offset = -1;
+  // With a state store and sealed personal data: the AccountCreated's sealed
+  // fields (ciphertext, as in the log), opened there instead of read back.
+  std::string sealed_creation;
 
   bool exists() const { return position.seq > 0; }
   bool closed() const { return lifecycle == AccountLifecycle::kClosed; }

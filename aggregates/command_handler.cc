@@ -57,7 +57,16 @@ Status CommandHandler::PrepareKeys(std::span<const Command> commands) {
 // A sealed account's birth date, opened from its AccountCreated in the log.
 Status CommandHandler::OpenBirthDate(const std::string& id) {
   AccountState& s = accounts_.at(id).state;
-  if (vault_ == nullptr || s.birth_date || s.created_offset < 0 || !s.is_pupil()) return OkStatus();
+  if (vault_ == nullptr || s.birth_date || !s.is_pupil()) return OkStatus();
+  if (!s.sealed_creation.empty()) {  // kept with the state: no read of the log
+    AccountCreated created;
+    created.personal = PersonalData::kSealed;
+    created.sealed = s.sealed_creation;
+    LEDGER_RETURN_IF_ERROR(vault_->Open(StreamId(id), created));
+    s.birth_date = created.birth_date;
+    return OkStatus();
+  }
+  if (s.created_offset < 0) return OkStatus();
   const int32_t partition = PartitionForKey(id, log_.partition_count());
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, log_.OpenReader(partition, s.created_offset));
   LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());
@@ -144,7 +153,10 @@ Status CommandHandler::ApplyLoaded(const LogRecord& rec, const DecodedRecord& d)
     Apply(*es, e);
   } else {
     Apply(*acc, e);
-    if (std::holds_alternative<AccountCreated>(e.payload)) acc->created_offset = rec.offset;
+    if (const auto* created = std::get_if<AccountCreated>(&e.payload)) {
+      acc->created_offset = rec.offset;
+      if (store_ != nullptr) acc->sealed_creation = created->sealed;
+    }
     if (IsErasure(e)) erasures_.push_back(stream);
   }
   if (e.seq == 1) ++stream_count_;
@@ -376,6 +388,8 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
       Apply(*es, e);
     } else {
       Apply(*acc, e);
+      if (const auto* created = std::get_if<AccountCreated>(&e.payload); created != nullptr && store_ != nullptr)
+        acc->sealed_creation = created->sealed;
     }
   }
   if (out.first_seq == 1) ++stream_count_;

@@ -75,7 +75,7 @@ struct Outcome {
 
 struct WriteStateOptions {
   StateStore* store = nullptr;  // null: the whole state in memory
-  size_t cache_streams = 100'000;  // with a store: streams kept in memory between batches
+  size_t cache_streams = 200'000;  // with a store: streams kept in memory between batches
 };
 
 class CommandHandler {

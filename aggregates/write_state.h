@@ -21,8 +21,10 @@
 //                key is still to destroy
 //
 // What is never stored: the clear personal fields the write path holds for a
-// moment (a login, a birth date opened from the log to check an activation);
-// with a personal-data vault they are opened again from the log when needed.
+// moment (a login, a birth date to check an activation). With a personal-data
+// vault an account's state keeps its creation's sealed fields (the log's
+// ciphertext, erased with the person's key), and an activation opens the
+// birth date from them.
 //
 // The codec: little-endian, length-prefixed strings, a leading format byte;
 // Decode* returns DataLoss naming what it could not read. Pure.

@@ -146,6 +146,7 @@ std::string EncodeAccountState(const AccountState& s, bool with_birth_date) {
   }
   w.Str(s.closed_reason);
   w.I64(s.created_offset);
+  w.Str(s.sealed_creation);
   return out;
 }
 
@@ -180,6 +181,7 @@ Result<AccountState> DecodeAccountState(std::string_view bytes) {
   }
   s.closed_reason = r.Str();
   s.created_offset = r.I64();
+  s.sealed_creation = r.Str();
   LEDGER_RETURN_IF_ERROR(r.Done());
   return s;
 }

@@ -11,6 +11,7 @@
 #include "aggregates/testing/workload.h"
 #include "aggregates/write_state.h"
 #include "events/hash_chain.h"
+#include "events/identifiers.h"
 #include "events/privacy/key_store.h"
 #include "events/privacy/key_vault.h"
 #include "events/privacy/secret.h"
@@ -216,10 +217,10 @@ TEST(WriteStateTest, AStoreOfAnotherLogBehindThisOneIsClearedAndRebuilt) {
   EXPECT_EQ(Records(log), Records(ref->log));
 }
 
-// With sealed personal data the store keeps no birth date: a pupil's
-// activation reads it back from the AccountCreated in the log — after its
-// state was evicted, and after a reopen (found by the CLI's crash test).
-TEST(WriteStateTest, ASealedBirthDateIsOpenedFromTheLogOnceTheClearOneIsGone) {
+// With sealed personal data the store keeps no birth date in clear: a
+// pupil's activation opens it again from the creation's ciphertext — after
+// its state was evicted, and after a reopen (found by the CLI's crash test).
+TEST(WriteStateTest, ASealedBirthDateIsOpenedAgainOnceTheClearOneIsGone) {
   MemoryEventLog log;
   privacy::MemoryKeyStore keys;
   privacy::KeyVault vault(keys, privacy::Secret32::Random());
@@ -252,6 +253,14 @@ TEST(WriteStateTest, ASealedBirthDateIsOpenedFromTheLogOnceTheClearOneIsGone) {
     if (key.rfind("sacc-", 0) != 0) continue;
     EXPECT_FALSE(DecodeAccountState(value).value().birth_date.has_value()) << key;
   }
+  // The state keeps the creation's ciphertext: the log is not read again.
+  // (acc-p-2's creation is damaged; its notification after it is the
+  // partition's tail, which the reopen checks.)
+  const int32_t p2 = PartitionForKey("acc-p-2", log.partition_count());
+  ASSERT_GE(log.records(p2).size(), 2u);
+  ASSERT_EQ(log.records(p2).back().key, "acc-p-2");
+  for (LogRecord& r : log.records(p2))
+    if (r.key == "acc-p-2" && &r != &log.records(p2).back()) r.value = "damaged";
   auto h = CommandHandler::Open(log, FixedClock(), &vault, {&store, 1}).value();
   auto right = h->Handle(activate("a-2", "acc-p-2", Date{2011, 3, 14}));
   EXPECT_TRUE(right.ok()) << right.status().ToString();
@@ -275,6 +284,7 @@ TEST(WriteStateTest, AccountStatesRoundTripAndNeverKeepTheLoginOrASealedBirthDat
   s.links["acc-p-2"] = LinkState{Ecole(), LinkRank::kLegal2, LinkStatus::kConfirmed};
   s.closed_reason = "merged_into";
   s.created_offset = 77;
+  s.sealed_creation = std::string("\x01nonce+ciphertext\0", 19);
 
   AccountState back = DecodeAccountState(EncodeAccountState(s, true)).value();
   EXPECT_EQ(back.login, "") << "a login is never stored";
@@ -288,6 +298,7 @@ TEST(WriteStateTest, AccountStatesRoundTripAndNeverKeepTheLoginOrASealedBirthDat
   EXPECT_EQ(back.match_keys, s.match_keys);
   EXPECT_EQ(back.activation_method, ActivationMethod::kSelfRegistration);
   EXPECT_EQ(back.created_offset, 77);
+  EXPECT_EQ(back.sealed_creation, s.sealed_creation);
 
   AccountState sealed = DecodeAccountState(EncodeAccountState(s, false)).value();
   EXPECT_FALSE(sealed.birth_date.has_value()) << "with sealed personal data the date is opened from the log";
