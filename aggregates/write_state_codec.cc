@@ -1,6 +1,5 @@
 // The bytes of the write path's durable state (write_state.h).
-#include <cstring>
-
+#include "aggregates/byte_io.h"
 #include "aggregates/write_state.h"
 
 namespace ledger {
@@ -8,118 +7,29 @@ namespace {
 
 constexpr uint8_t kFormat = 1;
 
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out) { out_.push_back(static_cast<char>(kFormat)); }
-  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void U64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
-  }
-  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
-  void Str(std::string_view s) {
-    U64(s.size());
-    out_.append(s);
-  }
-  void Bytes(const Hash& h) { out_.append(reinterpret_cast<const char*>(h.data()), h.size()); }
-  void Place(const Placement& p) {
-    Str(p.uai.str());
-    Str(p.department);
-    Str(p.academy);
-    U8(static_cast<uint8_t>(p.level));
-    Str(p.class_name);
-  }
-  void Position(const StreamPosition& p) {
-    U64(p.seq);
-    Bytes(p.last_hash);
-    I64(p.last_at.micros);
-  }
+void PutPosition(ByteWriter& w, const StreamPosition& p) {
+  w.U64(p.seq);
+  w.Bytes(p.last_hash);
+  w.I64(p.last_at.micros);
+}
 
- private:
-  std::string& out_;
-};
-
-// Reads what Writer wrote; the first short or out-of-range read sets `bad`
-// and every later read returns zeros.
-class Reader {
- public:
-  Reader(std::string_view in, const char* what) : in_(in), what_(what) {
-    if (U8(255) != kFormat) Fail("an unknown format");
-  }
-  uint8_t U8(uint8_t max) {
-    if (!Need(1)) return 0;
-    const uint8_t v = static_cast<uint8_t>(in_[0]);
-    in_.remove_prefix(1);
-    if (v > max) Fail("a value out of range");
-    return bad_ ? 0 : v;
-  }
-  bool Bool() { return U8(1) != 0; }
-  uint64_t U64() {
-    if (!Need(8)) return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[i])) << (8 * i);
-    in_.remove_prefix(8);
-    return v;
-  }
-  int64_t I64() { return static_cast<int64_t>(U64()); }
-  std::string Str() {
-    const uint64_t n = U64();
-    if (!Need(n)) return {};
-    std::string s(in_.substr(0, n));
-    in_.remove_prefix(n);
-    return s;
-  }
-  void Bytes(Hash& h) {
-    if (!Need(h.size())) return;
-    std::memcpy(h.data(), in_.data(), h.size());
-    in_.remove_prefix(h.size());
-  }
-  Placement Place() {
-    Placement p;
-    p.uai = Uai(Str());
-    p.department = Str();
-    p.academy = Str();
-    p.level = static_cast<Level>(U8(static_cast<uint8_t>(Level::kOther)));
-    p.class_name = Str();
-    return p;
-  }
-  StreamPosition Position() {
-    StreamPosition p;
-    p.seq = U64();
-    Bytes(p.last_hash);
-    p.last_at = Timestamp{I64()};
-    return p;
-  }
-  bool ok() const { return !bad_; }
-  // OK once everything was read and nothing was left over.
-  Status Done() {
-    if (!bad_ && !in_.empty()) Fail("bytes left over");
-    return bad_ ? DataLoss(std::string("write state: cannot read ") + what_ + ": " + why_) : OkStatus();
-  }
-
- private:
-  bool Need(uint64_t n) {
-    if (!bad_ && in_.size() < n) Fail("it is cut short");
-    return !bad_;
-  }
-  void Fail(const char* why) {
-    if (!bad_) why_ = why;
-    bad_ = true;
-  }
-  std::string_view in_;
-  const char* what_;
-  const char* why_ = "";
-  bool bad_ = false;
-};
+StreamPosition GetPosition(ByteReader& r) {
+  StreamPosition p;
+  p.seq = r.U64();
+  r.Bytes(p.last_hash);
+  p.last_at = Timestamp{r.I64()};
+  return p;
+}
 
 }  // namespace
 
 std::string EncodeAccountState(const AccountState& s, bool with_birth_date) {
   std::string out;
-  Writer w(out);
-  w.Position(s.position);
+  ByteWriter w(out, kFormat);
+  PutPosition(w, s.position);
   w.U8(static_cast<uint8_t>(s.kind));
   w.U8(static_cast<uint8_t>(s.lifecycle));
-  w.Place(s.placement);
+  w.Field(s.placement);
   const bool date = with_birth_date && s.birth_date.has_value();
   w.U8(date);
   if (date) {
@@ -140,7 +50,7 @@ std::string EncodeAccountState(const AccountState& s, bool with_birth_date) {
   w.U64(s.links.size());
   for (const auto& [pupil, link] : s.links) {
     w.Str(pupil);
-    w.Place(link.pupil_placement);
+    w.Field(link.pupil_placement);
     w.U8(static_cast<uint8_t>(link.rank));
     w.U8(static_cast<uint8_t>(link.status));
   }
@@ -151,12 +61,12 @@ std::string EncodeAccountState(const AccountState& s, bool with_birth_date) {
 }
 
 Result<AccountState> DecodeAccountState(std::string_view bytes) {
-  Reader r(bytes, "an account's state");
+  ByteReader r(bytes, kFormat, "an account's state (write state)");
   AccountState s;
-  s.position = r.Position();
+  s.position = GetPosition(r);
   s.kind = static_cast<AccountKind>(r.U8(static_cast<uint8_t>(AccountKind::kGuardian)));
   s.lifecycle = static_cast<AccountLifecycle>(r.U8(static_cast<uint8_t>(AccountLifecycle::kClosed)));
-  s.placement = r.Place();
+  r.Field(s.placement);
   if (r.Bool()) {
     Date d;
     d.year = static_cast<int32_t>(r.U64());
@@ -175,7 +85,7 @@ Result<AccountState> DecodeAccountState(std::string_view bytes) {
   for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) {
     std::string pupil = r.Str();
     LinkState& link = s.links[pupil];
-    link.pupil_placement = r.Place();
+    r.Field(link.pupil_placement);
     link.rank = static_cast<LinkRank>(r.U8(static_cast<uint8_t>(LinkRank::kEnCharge)));
     link.status = static_cast<LinkStatus>(r.U8(static_cast<uint8_t>(LinkStatus::kDisputed)));
   }
@@ -188,8 +98,8 @@ Result<AccountState> DecodeAccountState(std::string_view bytes) {
 
 std::string EncodeEstablishmentState(const EstablishmentState& s) {
   std::string out;
-  Writer w(out);
-  w.Position(s.position);
+  ByteWriter w(out, kFormat);
+  PutPosition(w, s.position);
   w.Str(s.uai.str());
   w.U64(s.delegations.size());
   for (const auto& [key, d] : s.delegations) {
@@ -205,9 +115,9 @@ std::string EncodeEstablishmentState(const EstablishmentState& s) {
 }
 
 Result<EstablishmentState> DecodeEstablishmentState(std::string_view bytes) {
-  Reader r(bytes, "an establishment's state");
+  ByteReader r(bytes, kFormat, "an establishment's state (write state)");
   EstablishmentState s;
-  s.position = r.Position();
+  s.position = GetPosition(r);
   s.uai = Uai(r.Str());
   for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) {
     std::string staff = r.Str();
@@ -225,7 +135,7 @@ Result<EstablishmentState> DecodeEstablishmentState(std::string_view bytes) {
 
 std::string EncodeCommandRecord(const CommandRecord& c) {
   std::string out;
-  Writer w(out);
+  ByteWriter w(out, kFormat);
   w.Str(c.stream.str());
   w.U64(c.first_seq);
   w.U64(c.count);
@@ -235,7 +145,7 @@ std::string EncodeCommandRecord(const CommandRecord& c) {
 }
 
 Result<CommandRecord> DecodeCommandRecord(std::string_view bytes) {
-  Reader r(bytes, "a command's record");
+  ByteReader r(bytes, kFormat, "a command's record (write state)");
   CommandRecord c;
   c.stream = StreamId(r.Str());
   c.first_seq = r.U64();
@@ -248,7 +158,7 @@ Result<CommandRecord> DecodeCommandRecord(std::string_view bytes) {
 
 std::string EncodeWriteStateMeta(const WriteStateMeta& m) {
   std::string out;
-  Writer w(out);
+  ByteWriter w(out, kFormat);
   w.U64(m.folded.size());
   for (size_t p = 0; p < m.folded.size(); ++p) {
     w.I64(m.folded[p]);
@@ -262,7 +172,7 @@ std::string EncodeWriteStateMeta(const WriteStateMeta& m) {
 }
 
 Result<WriteStateMeta> DecodeWriteStateMeta(std::string_view bytes) {
-  Reader r(bytes, "the write state's positions");
+  ByteReader r(bytes, kFormat, "the write state's positions (write state)");
   WriteStateMeta m;
   for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) {
     m.folded.push_back(r.I64());

@@ -53,6 +53,16 @@ void Submit(CommandHandler& h, std::span<const Command> commands, size_t batch, 
   }
 }
 
+// `again` (the first commands submitted a second time) answered from the
+// log: each one that appended is now a replay of the same events.
+void ExpectReplays(const std::vector<std::string>& again, const std::vector<std::string>& first) {
+  for (size_t i = 0; i < again.size(); ++i) {
+    if (first[i] != "ok 0+0" && first[i].rfind("ok", 0) == 0) {
+      EXPECT_EQ(again[i], first[i] + " replayed") << i;
+    }
+  }
+}
+
 std::unique_ptr<Reference> Unbounded(std::span<const Command> commands, size_t batch) {
   auto ref = std::make_unique<Reference>();
   auto h = CommandHandler::Open(ref->log, FixedClock()).value();
@@ -102,11 +112,7 @@ TEST(WriteStateTest, AReopenFoldsOnlyWhatTheStoreLacksAndAnswersReplaysFromIt) {
   // The first half again: every command answered as a replay, nothing appended.
   std::vector<std::string> again;
   Submit(*h, std::span<const Command>(commands).first(half), 10, again);
-  for (size_t i = 0; i < half; ++i) {
-    if (ref->results[i] != "ok 0+0" && ref->results[i].rfind("ok", 0) == 0) {
-      EXPECT_EQ(again[i], ref->results[i] + " replayed") << i;
-    }
-  }
+  ExpectReplays(again, ref->results);
   Submit(*h, std::span<const Command>(commands).subspan(half), 10, results);
   EXPECT_EQ(results, ref->results);
   EXPECT_EQ(Records(log), Records(ref->log));
@@ -162,10 +168,7 @@ TEST(WriteStateTest, AFirstOpenOnALongLogCommitsAsItFoldsAndStaysBounded) {
   // Replays of commands whose events straddled a commit of the fold are whole.
   std::vector<std::string> again;
   Submit(*h, std::span<const Command>(commands).first(cut), 25, again);
-  for (size_t i = 0; i < cut; ++i) {
-    if (ref->results[i] == "ok 0+0" || ref->results[i].rfind("ok", 0) != 0) continue;
-    EXPECT_EQ(again[i], ref->results[i] + " replayed") << i;
-  }
+  ExpectReplays(again, ref->results);
   Submit(*h, std::span<const Command>(commands).subspan(cut), 25, results);
   EXPECT_EQ(results, ref->results);
   EXPECT_EQ(Records(log), Records(ref->log));

@@ -96,16 +96,12 @@ class PlanTest : public ::testing::Test {
  protected:
   // Plans `sets` on the current log, handles every command (all must pass).
   ImportPlan PlanAndApply(const std::vector<ExportSet>& sets, Date date) {
-    auto index = LedgerIndex::Load(log_);
-    EXPECT_TRUE(index.ok()) << index.status().ToString();
-    PlanOptions o{date, std::nullopt, "run-" + FormatIsoDate(date)};
-    auto plan = PlanImport(sets, dir_, *index, o);
+    auto plan = Plan(sets, date);
     EXPECT_TRUE(plan.ok()) << plan.status().ToString();
     if (!plan.ok()) return {};
-    auto h = CommandHandler::Open(log_, [] { return Timestamp{1'800'000'000'000'000}; });
-    EXPECT_TRUE(h.ok());
+    auto h = Handler();
     for (const Command& c : plan->commands) {
-      auto r = (*h)->Handle(c);
+      auto r = h->Handle(c);
       EXPECT_TRUE(r.ok()) << CommandName(c.body) << " on " << TargetStream(c.body).str() << ": "
                           << r.status().ToString();
       if (r.ok()) {
@@ -122,6 +118,13 @@ class PlanTest : public ::testing::Test {
   }
 
   LedgerIndex Index() { return *LedgerIndex::Load(log_); }
+  // The plan of `sets` on the current log, as a run on `date` makes it.
+  Result<ImportPlan> Plan(const std::vector<ExportSet>& sets, Date date) {
+    return PlanImport(sets, dir_, Index(), PlanOptions{date, std::nullopt, "run-" + FormatIsoDate(date)});
+  }
+  std::unique_ptr<CommandHandler> Handler() {
+    return CommandHandler::Open(log_, [] { return Timestamp{1'800'000'000'000'000}; }).value();
+  }
 
   MemoryEventLog log_;
   Directory dir_ = TestDirectory();
@@ -204,13 +207,12 @@ TEST_F(PlanTest, ARunStoppedAfterATransferIsFinishedByTheRerunLinksIncluded) {
   const std::string anais = Index().PupilByIne("1234567890A");
   const Date date{2023, 9, 1};
   const std::vector<ExportSet> y2 = YearTwo();
-  auto plan = PlanImport(y2, dir_, Index(), PlanOptions{date, std::nullopt, "run-" + FormatIsoDate(date)});
+  auto plan = Plan(y2, date);
   ASSERT_TRUE(plan.ok());
-  auto h = CommandHandler::Open(log_, [] { return Timestamp{1'800'000'000'000'000}; });
-  ASSERT_TRUE(h.ok());
+  auto h = Handler();
   size_t done = 0;
   for (; done < plan->commands.size() && CommandName(plan->commands[done].body) != "UpdateGuardianLink"; ++done)
-    ASSERT_TRUE((*h)->Handle(plan->commands[done]).ok());
+    ASSERT_TRUE(h->Handle(plan->commands[done]).ok());
   ASSERT_LT(done, plan->commands.size()) << "the plan moves links";
   std::vector<std::string> rest;
   for (size_t i = done; i < plan->commands.size(); ++i) rest.push_back(plan->commands[i].id.str());
@@ -233,10 +235,9 @@ TEST_F(PlanTest, ALeaverClosedWithoutItsUnlinksHasThemFinishedByTheRerun) {
   const std::string elise = Index().PupilByIne("9876543210C");
   const Date date{2023, 9, 1};
   const std::vector<ExportSet> y2 = YearTwo();
-  auto plan = PlanImport(y2, dir_, Index(), PlanOptions{date, std::nullopt, "run-" + FormatIsoDate(date)});
+  auto plan = Plan(y2, date);
   ASSERT_TRUE(plan.ok());
-  auto h = CommandHandler::Open(log_, [] { return Timestamp{1'800'000'000'000'000}; });
-  ASSERT_TRUE(h.ok());
+  auto h = Handler();
   std::vector<std::string> skipped;
   for (const Command& c : plan->commands) {
     const auto* u = std::get_if<UnlinkGuardian>(&c.body);
@@ -244,7 +245,7 @@ TEST_F(PlanTest, ALeaverClosedWithoutItsUnlinksHasThemFinishedByTheRerun) {
       skipped.push_back(c.id.str());
       continue;
     }
-    ASSERT_TRUE((*h)->Handle(c).ok()) << CommandName(c.body);
+    ASSERT_TRUE(h->Handle(c).ok()) << CommandName(c.body);
   }
   ASSERT_FALSE(skipped.empty()) << "Élise's guardians are linked to her";
   ASSERT_EQ(Index().Find(elise)->state, ViewState::kClosed);

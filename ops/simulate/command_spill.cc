@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "aggregates/command_json.h"
+#include "aggregates/command_bytes.h"
 
 namespace ledger::sim {
 namespace {
@@ -69,17 +69,17 @@ Status CommandSpill::SpillRun() {
   run->file = dir_ / ("run-" + std::to_string(runs_.size()));
   std::ofstream out(run->file, std::ios::binary | std::ios::trunc);
   for (size_t i = 0; i < pending_.size() && out; i += kChunk) {
-    Json chunk = Json::array();
-    for (size_t k = i; k < std::min(pending_.size(), i + kChunk); ++k) chunk.push_back(CommandToJson(pending_[k]));
-    const std::vector<uint8_t> plain = Json::to_cbor(chunk);
+    std::string plain;
+    for (size_t k = i; k < std::min(pending_.size(), i + kChunk); ++k) AppendCommandBytes(pending_[k], plain);
     std::string sealed(kNonce + plain.size() + kTag, '\0');
     unsigned char* nonce = reinterpret_cast<unsigned char*>(sealed.data());
     std::memset(nonce, 0, kNonce);
     const uint64_t counter = ++nonce_counter_;  // one key per spill, a nonce per chunk
     std::memcpy(nonce, &counter, sizeof counter);
     unsigned long long len = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + kNonce, &len, plain.data(), plain.size(), nullptr, 0,
+    crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + kNonce, &len, U(plain), plain.size(), nullptr, 0,
                                                nullptr, nonce, key_.data());
+    sodium_memzero(plain.data(), plain.size());
     const uint32_t size = static_cast<uint32_t>(sealed.size());
     out.write(reinterpret_cast<const char*>(&size), sizeof size);
     out.write(sealed.data(), static_cast<std::streamsize>(sealed.size()));
@@ -103,17 +103,24 @@ Status CommandSpill::Refill(Run& run) {
   if (size < kNonce + kTag || size > (64u << 20)) return DataLoss(where + ": a chunk of " + std::to_string(size) + " bytes");
   std::string sealed(size, '\0');
   if (!run.in.read(sealed.data(), size)) return DataLoss(where + ": cut short");
-  std::vector<uint8_t> plain(size - kNonce - kTag);
+  std::string plain(size - kNonce - kTag, '\0');
   unsigned long long len = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), &len, nullptr, U(sealed) + kNonce, size - kNonce,
-                                                 nullptr, 0, U(sealed), key_.data()) != 0)
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(plain.data()), &len, nullptr,
+                                                 U(sealed) + kNonce, size - kNonce, nullptr, 0, U(sealed),
+                                                 key_.data()) != 0)
     return DataLoss(where + ": does not authenticate");
-  const Json chunk = Json::from_cbor(plain.begin(), plain.end(), true, false);
-  if (!chunk.is_array() || chunk.empty()) return DataLoss(where + ": not a chunk of commands");
-  for (size_t k = 0; k < chunk.size(); ++k) {
-    LEDGER_ASSIGN_OR_RETURN(Command c, CommandFromJson(chunk[k], where + "[" + std::to_string(k) + "]"));
-    run.chunk.push_back(std::move(c));
+  Status read;
+  for (std::string_view in = plain; !in.empty() && read.ok();) {
+    Result<Command> c = ReadCommandBytes(in);
+    if (c.ok()) {
+      run.chunk.push_back(std::move(*c));
+    } else {
+      read = c.status().WithContext(where);
+    }
   }
+  sodium_memzero(plain.data(), plain.size());
+  if (!read.ok()) return read;
+  if (run.chunk.empty()) return DataLoss(where + ": no command in it");
   ++run.chunks_read;
   return OkStatus();
 }

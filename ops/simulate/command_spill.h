@@ -7,8 +7,9 @@
 // sort of all of them by `at` would give (equal times keep the order they
 // were added in), holding one chunk per run in memory.
 //
-// The files hold commands with personal data (a CreateAccount carries names,
-// birth date, INE): each chunk of `kChunk` commands is sealed (libsodium
+// The files hold commands (aggregates/command_bytes.h) with personal data (a
+// CreateAccount carries names, birth date, INE): each chunk of `kChunk`
+// commands is sealed (libsodium
 // XChaCha20-Poly1305) under a key drawn at Create and kept in memory only, so
 // the files are unreadable once the process is gone; the destructor removes
 // `dir`. Bytes that do not open or decode are DataLoss naming the run file

@@ -1,0 +1,159 @@
+// ByteWriter / ByteReader: the compact binary forms of the write path's own
+// files (write_state.h, command_bytes.h). Little-endian integers, strings as
+// u64 length + bytes, a leading format byte. A reader never reads past its
+// bytes: the first short or out-of-range read marks it bad, later reads give
+// zeros, and Done() names what could not be read (DataLoss).
+//
+// Field(x) reads or writes `x` by its type, so one template function can
+// describe a value's fields for both directions (command_bytes.cc); a writer
+// only reads the fields it is given. Pure; value types.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "events/event.h"
+#include "events/status.h"
+
+namespace ledger {
+
+class ByteWriter {
+ public:
+  ByteWriter(std::string& out, uint8_t format) : out_(out) { U8(format); }
+  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void U64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
+  }
+  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void Str(std::string_view s) {
+    U64(s.size());
+    out_.append(s);
+  }
+  void Bytes(const Hash& h) { out_.append(reinterpret_cast<const char*>(h.data()), h.size()); }
+
+  void Field(const std::string& s) { Str(s); }
+  void Field(const bool& b) { U8(b); }
+  void Field(const int64_t& v) { I64(v); }
+  template <typename Tag>
+  void Field(const StrongId<Tag>& id) { Str(id.str()); }
+  void Field(const Timestamp& t) { I64(t.micros); }
+  void Field(const Date& d) {
+    U64(static_cast<uint32_t>(d.year));
+    U8(d.month);
+    U8(d.day);
+  }
+  void Field(const Placement& p) {
+    Field(p.uai);
+    Str(p.department);
+    Str(p.academy);
+    Enum(p.level, Level::kOther);
+    Str(p.class_name);
+  }
+  template <typename T>
+  void Field(const std::optional<T>& v) {
+    U8(v.has_value());
+    if (v) Field(*v);
+  }
+  void Field(const std::vector<std::string>& v) {
+    U64(v.size());
+    for (const std::string& s : v) Str(s);
+  }
+  template <typename E>
+  void Enum(const E& e, E /*max*/) { U8(static_cast<uint8_t>(e)); }
+
+ private:
+  std::string& out_;
+};
+
+class ByteReader {
+ public:
+  ByteReader(std::string_view in, uint8_t format, const char* what) : in_(in), what_(what) {
+    if (U8(255) != format) Fail("an unknown format");
+  }
+  uint8_t U8(uint8_t max) {
+    if (!Need(1)) return 0;
+    const uint8_t v = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    if (v > max) Fail("a value out of range");
+    return bad_ ? 0 : v;
+  }
+  bool Bool() { return U8(1) != 0; }
+  uint64_t U64() {
+    if (!Need(8)) return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[i])) << (8 * i);
+    in_.remove_prefix(8);
+    return v;
+  }
+  int64_t I64() { return static_cast<int64_t>(U64()); }
+  std::string Str() {
+    const uint64_t n = U64();
+    if (!Need(n)) return {};
+    std::string s(in_.substr(0, n));
+    in_.remove_prefix(n);
+    return s;
+  }
+  void Bytes(Hash& h) {
+    if (!Need(h.size())) return;
+    std::memcpy(h.data(), in_.data(), h.size());
+    in_.remove_prefix(h.size());
+  }
+
+  void Field(std::string& s) { s = Str(); }
+  void Field(bool& b) { b = Bool(); }
+  void Field(int64_t& v) { v = I64(); }
+  template <typename Tag>
+  void Field(StrongId<Tag>& id) { id = StrongId<Tag>(Str()); }
+  void Field(Timestamp& t) { t = Timestamp{I64()}; }
+  void Field(Date& d) {
+    d.year = static_cast<int32_t>(U64());
+    d.month = U8(12);
+    d.day = U8(31);
+  }
+  void Field(Placement& p) {
+    Field(p.uai);
+    p.department = Str();
+    p.academy = Str();
+    Enum(p.level, Level::kOther);
+    p.class_name = Str();
+  }
+  template <typename T>
+  void Field(std::optional<T>& v) {
+    v.reset();
+    if (Bool()) Field(v.emplace());
+  }
+  void Field(std::vector<std::string>& v) {
+    v.clear();
+    for (uint64_t n = U64(), i = 0; i < n && ok(); ++i) v.push_back(Str());
+  }
+  template <typename E>
+  void Enum(E& e, E max) { e = static_cast<E>(U8(static_cast<uint8_t>(max))); }
+
+  bool ok() const { return !bad_; }
+  // OK once everything was read and nothing was left over.
+  Status Done() {
+    if (!bad_ && !in_.empty()) Fail("bytes left over");
+    return bad_ ? DataLoss(std::string("cannot read ") + what_ + ": " + why_) : OkStatus();
+  }
+
+ private:
+  bool Need(uint64_t n) {
+    if (!bad_ && in_.size() < n) Fail("it is cut short");
+    return !bad_;
+  }
+  void Fail(const char* why) {
+    if (!bad_) why_ = why;
+    bad_ = true;
+  }
+  std::string_view in_;
+  const char* what_;
+  const char* why_ = "";
+  bool bad_ = false;
+};
+
+}  // namespace ledger
