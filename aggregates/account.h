@@ -48,10 +48,12 @@ struct AccountState {
   std::map<std::string, LinkState> links;  // guardians: pupil account id -> link
   std::string closed_reason;
   // Where the account's AccountCreated is in the log (its partition is the
-  // stream's): the write path reads it back to open a sealed birth date.
+  // stream's), when the state was folded from the log: without a state store
+  // the write path reads it back to open a sealed birth date. (A creation
+  // decided by the running handler keeps its birth date in clear in memory.)
   int64_t created_offset = -1;
   // With a state store and sealed personal data: the AccountCreated's sealed
-  // fields (ciphertext, as in the log), opened there instead of read back.
+  // fields (ciphertext, as in the log), opened instead of reading the log.
   std::string sealed_creation;
 
   bool exists() const { return position.seq > 0; }

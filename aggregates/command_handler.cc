@@ -349,26 +349,19 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
     prev = e.hash;
     out.events.push_back(std::move(e));
   }
-  // The state to change, taken now: the append's callback may run at once.
   if (est) {
     LEDGER_ASSIGN_OR_RETURN(es, ToWrite(establishments_, stream.str()));
   } else {
     LEDGER_ASSIGN_OR_RETURN(acc, ToWrite(accounts_, stream.str()));
   }
-  // Where an AccountCreated lands: a sealed birth date is opened from there
-  // (OpenBirthDate) once the clear one is gone — evicted, or after a reopen.
-  int64_t created_index = -1;
-  for (size_t i = 0; i < out.events.size(); ++i)
-    if (std::holds_alternative<AccountCreated>(out.events[i].payload)) created_index = static_cast<int64_t>(i);
   // The offset is known once the append completes (at the latest at Flush):
   // the callback fills it in both the command's record and the batch's results.
   const std::string cmd_id = c.id.str();
   const int32_t partition = PartitionForKey(stream.str(), log_.partition_count());
   const int64_t appended = static_cast<int64_t>(records.size());
   Status queued = log_.AppendAsync(
-      stream.str(), records, [this, cmd_id, partition, appended, prev, acc, created_index](int64_t first) {
+      stream.str(), records, [this, cmd_id, partition, appended, prev](int64_t first) {
         commands_[cmd_id].first_offset = first;
-        if (acc != nullptr && created_index >= 0) acc->created_offset = first + created_index;
         if (store_ != nullptr && first + appended >= folded_[partition]) {
           folded_[partition] = first + appended;
           tails_[partition] = prev;
@@ -382,7 +375,6 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
   out.first_seq = out.events.front().seq;
   out.count = out.events.size();
   out.partition = partition;
-  out.first_offset = commands_.count(cmd_id) ? commands_[cmd_id].first_offset : -1;
   for (const Event& e : out.events) {
     if (est) {
       Apply(*es, e);
