@@ -398,21 +398,22 @@ class Planner {
     for (const auto& [uai, pupils] : index_.PupilsAt(imported_uais_))
       for (const std::string& a : pupils)
         if (placed.count(a) == 0) leavers.insert(a);
+    // A leaver closed by an interrupted import whose unlinks did not all reach
+    // the log (a group commit spans partitions, each written on its own, and
+    // a crash can land between them): its links still active go now, in the
+    // place and under the ids the first run gave them, so the log ends as an
+    // uninterrupted import's. After an uninterrupted import there are none.
+    std::set<std::string> closed;
+    for (const std::string& a : index_.LeaversFrom(imported_uais_))
+      if (leavers.insert(a).second) closed.insert(a);
     for (const std::string& a : leavers) {
       for (const auto& [g, link] : index_.LinksOf(a))
         if (link->active())
           Make(closes_, UnlinkGuardian{AccountId(g), AccountId(a), UnlinkReason::kPupilLeft}, a);
+      if (closed.count(a) > 0) continue;
       Make(closes_, CloseAccount{AccountId(a), CloseReason::kLeft, AccountId()}, "");
       ++summary_.leavers;
     }
-    // A leaver closed by an interrupted import whose unlinks did not all reach
-    // the log (a group commit spans partitions, each written on its own, and
-    // a crash can land between them): the links still active go now, under
-    // the commands' own ids. After an uninterrupted import there are none.
-    for (const std::string& a : index_.LeaversFrom(imported_uais_))
-      for (const auto& [g, link] : index_.LinksOf(a))
-        if (link->active())
-          Make(closes_, UnlinkGuardian{AccountId(g), AccountId(a), UnlinkReason::kPupilLeft}, a);
   }
 
   const std::vector<ExportSet>& sets_;
