@@ -17,7 +17,8 @@ endfunction()
 
 # A GoogleTest binary whose cases are registered one by one with CTest and
 # labelled (unit, integration, kafka, kafka-real) so that `ctest -L unit`
-# selects them; PROPERTIES adds CTest properties to every case.
+# selects them; PROPERTIES adds CTest properties to every case. With
+# LEDGER_TEST_LABELS set (a list), binaries of other labels are left out.
 function(ledger_cc_test)
   cmake_parse_arguments(T "" "NAME;LABEL" "SRCS;DEPS;PROPERTIES" ${ARGN})
   if(NOT T_LABEL)
@@ -28,6 +29,12 @@ function(ledger_cc_test)
   target_link_libraries(${target} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_options(${target} PRIVATE ${LEDGER_WARNINGS})
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
+  if(LEDGER_TEST_LABELS AND NOT T_LABEL IN_LIST LEDGER_TEST_LABELS)
+    # Not built by default nor registered (a build for some labels only, as
+    # .ci/sanitize's); `cmake --build … --target NAME` still builds it.
+    set_target_properties(${target} PROPERTIES EXCLUDE_FROM_ALL TRUE)
+    return()
+  endif()
   gtest_discover_tests(${target}
     PROPERTIES LABELS ${T_LABEL} ${T_PROPERTIES}
     DISCOVERY_TIMEOUT 60)

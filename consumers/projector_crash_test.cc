@@ -37,7 +37,10 @@ std::unique_ptr<EmbeddedEventLog> OpenLog(const fs::path& dir, bool create) {
 int64_t Remaining(const fs::path& log_dir, const fs::path& db_dir) {
   auto log = OpenLog(log_dir, false);
   auto db = ProjectionDb::Open(db_dir, {});
-  if (!db.ok()) return -1;
+  if (!db.ok()) {
+    ADD_FAILURE() << "the projection store does not open after a kill: " << db.status().ToString();
+    return -1;
+  }
   int64_t left = 0;
   for (int32_t p = 0; p < log->partition_count(); ++p)
     left += *log->EndOffset(p) - (*db)->NextOffset(p)->value_or(0);
@@ -71,6 +74,7 @@ TEST(ProjectorCrashTest, KilledAtTwentyRandomPointsEndsEqualToACleanRebuild) {
     if (pid == 0) {
       auto log = OpenLog(log_dir, false);
       auto db = ProjectionDb::Open(db_dir, {});
+      if (!db.ok()) std::fprintf(stderr, "projector's open: %s\n", db.status().ToString().c_str());
       if (!log || !db.ok()) _exit(3);
       Projector p(*log, **db, ProjectorOptions{500});
       _exit(p.CatchUp().ok() ? 0 : 4);
@@ -80,7 +84,7 @@ TEST(ProjectorCrashTest, KilledAtTwentyRandomPointsEndsEqualToACleanRebuild) {
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     if (WIFEXITED(status)) {
-      ASSERT_EQ(WEXITSTATUS(status), 0) << "the projector failed on its own";
+      ASSERT_EQ(WEXITSTATUS(status), 0) << "the projector failed on its own (round " << rounds << ")";
     }
     int64_t left = Remaining(log_dir, db_dir);
     ASSERT_GE(left, 0);

@@ -365,6 +365,18 @@ Status ProjectionDb::CheckFormat(bool read_only) {
                               (format ? *format : std::string("1")) + ", this ledger reads layout " + want +
                               ": run `ledger rebuild` (the log is untouched; the projections are made again from it)");
   if (read_only) return OkStatus();  // an empty store a writer has just created
+  if (stats_ == nullptr) {
+    // A creation killed after RocksDB made the store and before it added the
+    // statistics family: the store is empty, it is finished now (before the
+    // layout key, which says the store is whole).
+    // Both families are opened with the same options (merge operator included).
+    rocksdb::ColumnFamilyDescriptor like;
+    LEDGER_RETURN_IF_ERROR(FromRocks(db_->DefaultColumnFamily()->GetDescriptor(&like), dir_));
+    rocksdb::ColumnFamilyHandle* h = nullptr;
+    LEDGER_RETURN_IF_ERROR(FromRocks(db_->CreateColumnFamily(like.options, kStatsFamily, &h), dir_));
+    families_.push_back(h);
+    stats_ = h;
+  }
   rocksdb::WriteOptions wo;
   return FromRocks(db_->Put(wo, kFormatKey, want), dir_);
 }

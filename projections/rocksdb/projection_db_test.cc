@@ -301,6 +301,41 @@ TEST(ProjectionDbFormatTest, StatisticsLiveInTheirOwnFamilyAndALayout2StoreIsRef
   EXPECT_EQ(names, std::vector<std::string>{"default"}) << "the refused store is left as it was";
 }
 
+// A writer killed while it created the store, after RocksDB made it and
+// before the statistics family was added (found by ProjectorCrashTest: every
+// later open said "damaged"): the empty store is finished by the next open.
+TEST(ProjectionDbFormatTest, AStoreWhoseCreationWasKilledBeforeItsStatisticsFamilyIsFinished) {
+  testing::TempDir tmp("projdb-half-made");
+  const std::string store = (tmp.path() / "db").string();
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, store, &raw).ok());
+    delete raw;
+  }
+  {
+    auto db = ProjectionDb::Open(store, {});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ProjectionDb::Batch b;
+    b.AddStats({{kDept, {1, 0, 0}}}, Day("2026-09-02"));
+    b.AddStats({{kDept, {1, 1, 0}}}, Day("2026-09-03"));
+    b.SetNextOffset(0, 2);
+    ASSERT_TRUE((*db)->Commit(b).ok());
+  }
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), store, &names).ok());
+  EXPECT_EQ(names, (std::vector<std::string>{"default", "statistics"}));
+  auto db = ProjectionDb::Open(store, {});
+  ASSERT_TRUE(db.ok()) << "reopened: " << db.status().ToString();
+  auto next = (*db)->NextOffset(0);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, std::optional<int64_t>(2));
+  auto table = (*db)->Stats(Scope::kDepartment);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ(table->at(kDept), (StatCounts{2, 1, 0}));
+}
+
 // A rebuild's fold: the statistics family is made again from the folded
 // values alone — one plain value per key in its files, no operand left — and
 // every table, now and as of any date, is what it was.
