@@ -3,7 +3,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "aggregates/byte_io.h"
+#include "events/byte_io.h"
 
 namespace ledger {
 namespace {

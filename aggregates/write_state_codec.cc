@@ -1,5 +1,5 @@
 // The bytes of the write path's durable state (write_state.h).
-#include "aggregates/byte_io.h"
+#include "events/byte_io.h"
 #include "aggregates/write_state.h"
 
 namespace ledger {

@@ -18,8 +18,9 @@ std::vector<Command> Workload(size_t families, uint32_t seed) {
   return testing::GenerateWorkload({families, seed, "b"});
 }
 
-size_t WriteCommands(EventLog& log, std::span<const Command> commands, PersonalDataVault* vault) {
-  auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; }, vault);
+size_t WriteCommands(EventLog& log, std::span<const Command> commands, PersonalDataVault* vault,
+                     WriteStateOptions state) {
+  auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; }, vault, state);
   if (!h.ok()) std::abort();
   size_t events = 0;
   for (size_t i = 0; i < commands.size(); i += 5000) {

@@ -1,5 +1,6 @@
 // ByteWriter / ByteReader: the compact binary forms of the write path's own
-// files (write_state.h, command_bytes.h). Little-endian integers, strings as
+// files (aggregates/write_state.h, aggregates/command_bytes.h) and of the
+// projection store's views and links (projections/view_codec.h). Little-endian integers, strings as
 // u64 length + bytes, a leading format byte. A reader never reads past its
 // bytes: the first short or out-of-range read marks it bad, later reads give
 // zeros, and Done() names what could not be read (DataLoss).
@@ -39,6 +40,8 @@ class ByteWriter {
   void Field(const std::string& s) { Str(s); }
   void Field(const bool& b) { U8(b); }
   void Field(const int64_t& v) { I64(v); }
+  void Field(const uint64_t& v) { U64(v); }
+  void Field(const Hash& h) { Bytes(h); }
   template <typename Tag>
   void Field(const StrongId<Tag>& id) { Str(id.str()); }
   void Field(const Timestamp& t) { I64(t.micros); }
@@ -107,6 +110,8 @@ class ByteReader {
   void Field(std::string& s) { s = Str(); }
   void Field(bool& b) { b = Bool(); }
   void Field(int64_t& v) { v = I64(); }
+  void Field(uint64_t& v) { v = U64(); }
+  void Field(Hash& h) { Bytes(h); }
   template <typename Tag>
   void Field(StrongId<Tag>& id) { id = StrongId<Tag>(Str()); }
   void Field(Timestamp& t) { t = Timestamp{I64()}; }
