@@ -6,26 +6,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/byte_io.h"
+
 namespace ledger {
 namespace {
 
 using nlohmann::json;
 
-json PlacementToCbor(const Placement& p) {
-  return json::array({p.uai.str(), p.department, p.academy, static_cast<int>(p.level), p.class_name});
-}
 Placement PlacementFromCbor(const json& j) {
   return Placement{Uai(j.at(0).get<std::string>()), j.at(1).get<std::string>(),
                    j.at(2).get<std::string>(), static_cast<Level>(j.at(3).get<int>()),
                    j.at(4).get<std::string>()};
 }
 
-json LinkToCbor(const LinkView& l) {
-  return json::array({l.guardian, l.pupil, PlacementToCbor(l.placement), static_cast<int>(l.rank),
-                      l.relationship, static_cast<int>(l.source_system), l.source_ids, l.source_file,
-                      static_cast<int>(l.status), l.removed_reason, l.linked_at.micros, l.linked_by,
-                      l.changed_at.micros, l.changed_by, l.last_change});
-}
 LinkView LinkFromCbor(const json& j) {
   LinkView l;
   l.guardian = j.at(0).get<std::string>();
@@ -57,6 +50,87 @@ Result<T> Decode(std::string_view bytes, const char* what, F from) {
   }
 }
 
+// The binary form (byte_io.h; layout 3 stores written since 2026-12-02): one
+// template per type for both directions (a writer is handed the value
+// const_cast, and only reads it). Its leading byte tells it from the CBOR
+// arrays written before (0x8f for a link, 0x95/0x96 for a view), still read.
+constexpr uint8_t kBinaryForm = 1;
+
+template <typename IO>
+void LinkFields(IO& io, LinkView& l) {
+  io.Field(l.guardian);
+  io.Field(l.pupil);
+  io.Field(l.placement);
+  io.Enum(l.rank, LinkRank::kEnCharge);
+  io.Field(l.relationship);
+  io.Enum(l.source_system, SourceSystem::kManual);
+  io.Field(l.source_ids);
+  io.Field(l.source_file);
+  io.Enum(l.status, LinkViewStatus::kRemoved);
+  io.Field(l.removed_reason);
+  io.Field(l.linked_at);
+  io.Field(l.linked_by);
+  io.Field(l.changed_at);
+  io.Field(l.changed_by);
+  io.Field(l.last_change);
+}
+
+// An optional enum: a presence byte, then the value.
+template <typename E>
+void OptionalEnum(ByteWriter& w, const std::optional<E>& e, E /*max*/) {
+  w.U8(e.has_value());
+  if (e) w.U8(static_cast<uint8_t>(*e));
+}
+template <typename E>
+void OptionalEnum(ByteReader& r, std::optional<E>& e, E max) {
+  e.reset();
+  if (r.Bool()) r.Enum(e.emplace(), max);
+}
+
+void Links(ByteWriter& w, std::map<std::string, LinkView>& links) {
+  w.U64(links.size());
+  for (auto& [_, l] : links) LinkFields(w, l);
+}
+void Links(ByteReader& r, std::map<std::string, LinkView>& links) {
+  links.clear();
+  for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) {
+    LinkView l;
+    LinkFields(r, l);
+    std::string pupil = l.pupil;
+    links.emplace(std::move(pupil), std::move(l));
+  }
+}
+
+template <typename IO>
+void ViewFields(IO& io, AccountView& v) {
+  io.Field(v.id);
+  io.Enum(v.kind, AccountKind::kGuardian);
+  io.Enum(v.state, ViewState::kClosed);
+  io.Field(v.reset_pending);
+  io.Field(v.login);
+  io.Field(v.sealed);
+  io.Enum(v.source_system, SourceSystem::kManual);
+  io.Field(v.placement);
+  OptionalEnum(io, v.activation_method, ActivationMethod::kProvisionalPassword);
+  io.Field(v.has_mobile);
+  io.Field(v.has_email);
+  OptionalEnum(io, v.notified_by, NotifyChannel::kEmail);
+  io.Field(v.notice_expires_at);
+  io.Field(v.created_at);
+  io.Field(v.notified_at);
+  io.Field(v.activated_at);
+  io.Field(v.closed_at);
+  io.Field(v.updated_at);
+  io.Field(v.closed_reason);
+  io.Field(v.seq);
+  io.Field(v.last_hash);
+  Links(io, v.links);
+}
+
+bool IsBinaryForm(std::string_view bytes) {
+  return !bytes.empty() && static_cast<uint8_t>(bytes[0]) == kBinaryForm;
+}
+
 std::string Time(Timestamp t) { return t.micros == 0 ? std::string() : FormatRfc3339(t); }
 
 Json PlacementJson(const Placement& p) {
@@ -69,22 +143,22 @@ Json PlacementJson(const Placement& p) {
 }  // namespace
 
 std::string EncodeView(const AccountView& v) {
-  json links = json::array();
-  for (const auto& [_, l] : v.links) links.push_back(LinkToCbor(l));
-  json j = json::array({v.id, static_cast<int>(v.kind), static_cast<int>(v.state), v.reset_pending,
-                        v.login, static_cast<int>(v.source_system), PlacementToCbor(v.placement),
-                        v.activation_method ? static_cast<int>(*v.activation_method) : -1,
-                        v.created_at.micros, v.notified_at.micros, v.activated_at.micros,
-                        v.closed_at.micros, v.updated_at.micros, v.closed_reason, v.seq, links,
-                        json::binary(std::vector<uint8_t>(v.last_hash.begin(), v.last_hash.end())),
-                        v.has_mobile, v.has_email, v.notified_by ? static_cast<int>(*v.notified_by) : -1,
-                        v.notice_expires_at.micros,
-                        json::binary(std::vector<uint8_t>(v.sealed.begin(), v.sealed.end()))});
-  std::vector<uint8_t> out = json::to_cbor(j);
-  return std::string(out.begin(), out.end());
+  std::string out;
+  out.reserve(256 + v.sealed.size() + 160 * v.links.size());
+  ByteWriter w(out, kBinaryForm);
+  ViewFields(w, const_cast<AccountView&>(v));  // ByteWriter only reads it
+  return out;
 }
 
 Result<AccountView> DecodeView(std::string_view bytes) {
+  if (IsBinaryForm(bytes)) {
+    ByteReader r(bytes, kBinaryForm, "an account view");
+    AccountView v;
+    ViewFields(r, v);
+    LEDGER_RETURN_IF_ERROR(r.Done());
+    if (!v.sealed.empty()) v.personal = PersonalData::kSealed;
+    return v;
+  }
   return Decode<AccountView>(bytes, "account view", [](const json& j) {
     AccountView v;
     v.id = j.at(0).get<std::string>();
@@ -123,11 +197,21 @@ Result<AccountView> DecodeView(std::string_view bytes) {
 }
 
 std::string EncodeLink(const LinkView& l) {
-  std::vector<uint8_t> out = json::to_cbor(LinkToCbor(l));
-  return std::string(out.begin(), out.end());
+  std::string out;
+  out.reserve(160);
+  ByteWriter w(out, kBinaryForm);
+  LinkFields(w, const_cast<LinkView&>(l));  // ByteWriter only reads it
+  return out;
 }
 
 Result<LinkView> DecodeLink(std::string_view bytes) {
+  if (IsBinaryForm(bytes)) {
+    ByteReader r(bytes, kBinaryForm, "a link");
+    LinkView l;
+    LinkFields(r, l);
+    LEDGER_RETURN_IF_ERROR(r.Done());
+    return l;
+  }
   return Decode<LinkView>(bytes, "link", [](const json& j) { return LinkFromCbor(j); });
 }
 

@@ -1,7 +1,10 @@
 // Storage and display forms of the read models.
 //
-// Encode*/Decode*: the bytes a store keeps (CBOR via nlohmann-json, enums as
-// numbers, compact); Decode* returns DataLoss on bytes it cannot read.
+// Encode*/Decode*: the bytes a store keeps — a binary form (events/byte_io.h:
+// a format byte 1, then every field in order, enums as numbers); Decode* also
+// reads the CBOR arrays that stores written before it hold (the same fields),
+// and returns DataLoss on bytes it cannot read (cut short, a value out of
+// range, bytes left over).
 // *ToJson: the display form for `--format json` and the HTTP API, enums by
 // name, times in RFC 3339; never names of people (views hold none).
 #pragma once
