@@ -154,7 +154,7 @@ int Main(int argc, char** argv) {
                  "The rule tour instead: four real establishments, every event type, 13 commands "
                  "the rules refuse, each printed with its reason");
   demo->add_option("--scale", demo_opts.scale, "Simulation scale")->capture_default_str()->check(
-      CLI::Range(0.0001, 10.0));
+      CLI::Range(0.0001, 20.0));
   demo->add_option("--seed", demo_opts.seed, "Simulation seed")->capture_default_str();
   bool demo_serve = false;
   std::string demo_listen = "127.0.0.1:8080";
@@ -341,7 +341,7 @@ int Main(int argc, char** argv) {
                        "Population size relative to the real one (1.0 ≈ 250,000 pupils for "
                        "toulouse-2022)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0001, 10.0));
+      ->check(CLI::Range(0.0001, 20.0));
 
   SubmitRequest submit_req;
   CLI::App* submit = app.add_subcommand(

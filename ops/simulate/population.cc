@@ -49,9 +49,11 @@ const char* const kAdultFirstNames[] = {
     "Philippe", "Christophe", "Stephane", "Frederic", "Laurent", "Olivier", "Nicolas", "Sebastien",
     "Julien", "David", "Thierry", "Eric", "Pascal", "Vincent", "Jerome", "Franck"};
 
+// An index into `pool`, drawn.
 template <size_t N>
-const char* Pick(Rng& rng, const char* const (&pool)[N]) {
-  return pool[rng.Next() % N];
+uint16_t Pick(Rng& rng, const char* const (&pool)[N]) {
+  static_assert(N <= 65535);
+  return static_cast<uint16_t>(rng.Next() % N);
 }
 
 std::string Lower(std::string s) {
@@ -61,9 +63,15 @@ std::string Lower(std::string s) {
   return out;
 }
 
+std::string LoginBase(const std::string& first, const std::string& last) {
+  return Lower(first).substr(0, 1) + "." + Lower(last);
+}
+
 class Builder {
  public:
-  Builder(const Profile& p, uint64_t seed, double scale) : p_(p), seed_(seed), scale_(scale), rng_(seed) {}
+  Builder(const Profile& p, uint64_t seed, double scale) : p_(p), scale_(scale), rng_(seed) {
+    pop_.names = std::make_shared<const PopulationNames>(PopulationNames{p.id_prefix, seed});
+  }
 
   Population Run() {
     if (p_.establishments.empty()) SyntheticSchools();
@@ -125,45 +133,50 @@ class Builder {
     return -1;
   }
 
-  std::string Login(const std::string& first, const std::string& last) {
-    std::string base = Lower(first).substr(0, 1) + "." + Lower(last);
-    return base + std::to_string(++logins_[base]);
+  // The n of a new login "<first initial>.<last name><n>" (unique in the population).
+  uint32_t Login(const std::string& first, const std::string& last) {
+    return static_cast<uint32_t>(++logins_[LoginBase(first, last)]);
   }
 
   void NewFamily(int first_school) {
     const int f = static_cast<int>(pop_.families.size());
     Family fam;
-    const std::string last = Pick(rng_, kLastNames);
+    const uint16_t last = Pick(rng_, kLastNames);
     const int children = rng_.Chance(0.55) ? 1 : rng_.Chance(0.75) ? 2 : 3;
+    fam.children.first = static_cast<int>(pop_.pupils.size());
     for (int k = 0; k < children; ++k) {
       int s = k == 0 ? first_school : SiblingSchool(pop_.schools[first_school].department);
       if (s < 0) break;
       --remaining_[s];
-      fam.children.push_back(NewPupil(s, f, last));
+      NewPupil(s, f, last);
+      ++fam.children.count;
     }
     const int guardians = rng_.Chance(0.8) ? 2 : 1;
+    fam.guardians.first = static_cast<int>(pop_.guardians.size());
     for (int g = 0; g < guardians; ++g) {
       Guardian gd;
-      gd.id = AccountId(fmt::format("{}-g{}", p_.id_prefix, pop_.guardians.size()));
-      gd.last_name = last;
-      gd.first_name = Pick(rng_, kAdultFirstNames);
-      gd.login = Login(gd.first_name, gd.last_name);
+      gd.names = pop_.names.get();
+      gd.index = static_cast<int>(pop_.guardians.size());
+      gd.last = last;
+      gd.first = static_cast<uint8_t>(Pick(rng_, kAdultFirstNames));
+      gd.login_n = Login(kAdultFirstNames[gd.first], kLastNames[gd.last]);
       gd.mobile = rng_.Chance(0.88);
       gd.email = rng_.Chance(0.75);
       gd.family = f;
-      fam.guardians.push_back(static_cast<int>(pop_.guardians.size()));
-      pop_.guardians.push_back(std::move(gd));
+      ++fam.guardians.count;
+      pop_.guardians.push_back(gd);
     }
     pop_.families.push_back(std::move(fam));
   }
 
-  int NewPupil(int s, int family, const std::string& last) {
+  int NewPupil(int s, int family, uint16_t last) {
     static const char* kEcole[] = {"CP", "CE1", "CE2", "CM1", "CM2"};
     static const char* kLycee[] = {"2NDE", "1ERE", "TLE"};
     const School& school = pop_.schools[s];
     Pupil p;
     const int i = static_cast<int>(pop_.pupils.size());
-    p.id = AccountId(fmt::format("{}-p{}", p_.id_prefix, i));
+    p.names = pop_.names.get();
+    p.index = i;
     p.school = s;
     int born = 0;
     if (school.level == Level::kEcole) {
@@ -180,11 +193,9 @@ class Builder {
       born = p_.rentree.year - 15 - g;
     }
     p.birth = Date{born, static_cast<uint8_t>(rng_.Between(1, 12)), static_cast<uint8_t>(rng_.Between(1, 28))};
-    p.ine = fmt::format("{:09d}{}{}", i, static_cast<char>('A' + seed_ % 26),
-                        static_cast<char>('A' + (seed_ / 26 + static_cast<uint64_t>(i) / 1000000000) % 26));
-    p.last_name = last;
-    p.first_name = Pick(rng_, kFirstNames);
-    p.login = Login(p.first_name, p.last_name);
+    p.last = last;
+    p.first = static_cast<uint8_t>(Pick(rng_, kFirstNames));
+    p.login_n = Login(kFirstNames[p.first], kLastNames[p.last]);
     p.email = rng_.Chance(0.2);
     p.family = family;
     pop_.pupils.push_back(std::move(p));
@@ -192,7 +203,6 @@ class Builder {
   }
 
   const Profile& p_;
-  uint64_t seed_;
   double scale_;
   Rng rng_;
   Population pop_;
@@ -203,9 +213,26 @@ class Builder {
 
 }  // namespace
 
+AccountId Pupil::id() const { return AccountId(fmt::format("{}-p{}", names->id_prefix, index)); }
+std::string Pupil::ine() const {
+  const uint64_t seed = names->seed;
+  return fmt::format("{:09d}{}{}", index, static_cast<char>('A' + seed % 26),
+                     static_cast<char>('A' + (seed / 26 + static_cast<uint64_t>(index) / 1000000000) % 26));
+}
+std::string Pupil::last_name() const { return kLastNames[last]; }
+std::string Pupil::first_name() const { return kFirstNames[first]; }
+std::string Pupil::login() const { return LoginBase(kFirstNames[first], kLastNames[last]) + std::to_string(login_n); }
+
+AccountId Guardian::id() const { return AccountId(fmt::format("{}-g{}", names->id_prefix, index)); }
+std::string Guardian::last_name() const { return kLastNames[last]; }
+std::string Guardian::first_name() const { return kAdultFirstNames[first]; }
+std::string Guardian::login() const {
+  return LoginBase(kAdultFirstNames[first], kLastNames[last]) + std::to_string(login_n);
+}
+
 Result<Population> MakePopulation(const Profile& profile, uint64_t seed, double scale) {
-  if (!(scale > 0 && scale <= 10))
-    return InvalidArgument("--scale " + fmt::format("{}", scale) + ": expected a number in (0, 10]");
+  if (!(scale > 0 && scale <= 20))
+    return InvalidArgument("--scale " + fmt::format("{}", scale) + ": expected a number in (0, 20]");
   return Builder(profile, seed, scale).Run();
 }
 

@@ -143,11 +143,11 @@ class Year {
       const School& s = pop_.schools[p.school];
       const bool onde = s.level == Level::kEcole;
       Emit(create, Import(p.school),
-           CreateAccount{p.id, AccountCreated{AccountKind::kPupil, p.login,
+           CreateAccount{p.id(), AccountCreated{AccountKind::kPupil, p.login(),
                                               onde ? SourceSystem::kOnde : SourceSystem::kSiecle,
                                               fmt::format("{}", i), onde ? "onde_eleves.csv" : "ElevesSansAdresses.xml",
-                                              PlaceOf(p.school, p.class_name), Ine(p.ine), p.birth,
-                                              p.last_name, p.first_name, false, p.email, {}}});
+                                              PlaceOf(p.school, p.class_name), Ine(p.ine()), p.birth,
+                                              p.last_name(), p.first_name(), false, p.email, {}}});
     }
     for (size_t fi = 0; fi < pop_.families.size(); ++fi) {
       const Family& f = pop_.families[fi];
@@ -156,14 +156,14 @@ class Year {
       for (size_t k = 0; k < f.guardians.size(); ++k) {
         const Guardian& g = pop_.guardians[f.guardians[k]];
         Emit(create, Import(school),
-             CreateAccount{g.id, AccountCreated{AccountKind::kGuardian, g.login,
+             CreateAccount{g.id(), AccountCreated{AccountKind::kGuardian, g.login(),
                                                 onde ? SourceSystem::kOnde : SourceSystem::kSiecle,
                                                 fmt::format("{}", f.guardians[k]),
                                                 onde ? "onde_responsables.csv" : "ResponsablesAvecAdresses.xml",
-                                                {}, {}, {}, g.last_name, g.first_name, g.mobile, g.email, {}}});
+                                                {}, {}, {}, g.last_name(), g.first_name(), g.mobile, g.email, {}}});
         for (int c : f.children)
           Emit(link, Import(pop_.pupils[c].school),
-               LinkGuardian{g.id, pop_.pupils[c].id, k == 0 ? LinkRank::kLegal1 : LinkRank::kLegal2,
+               LinkGuardian{g.id(), pop_.pupils[c].id(), k == 0 ? LinkRank::kLegal1 : LinkRank::kLegal2,
                             k == 0 ? "20" : "10", onde ? SourceSystem::kOnde : SourceSystem::kSiecle,
                             fmt::format("ELEVE_ID={};PERSONNE_ID={}", c, f.guardians[k]),
                             onde ? "onde_responsables.csv" : "ResponsablesAvecAdresses.xml"});
@@ -176,17 +176,17 @@ class Year {
       if (pop_.pupils[wrong].family == static_cast<int>(fi) || !stays_[wrong] || !stays_[f.children[0]]) continue;
       const Guardian& g = pop_.guardians[f.guardians[0]];
       Emit(link, Import(school),
-           LinkGuardian{g.id, pop_.pupils[wrong].id, LinkRank::kLegal2, "10", SourceSystem::kSiecle,
+           LinkGuardian{g.id(), pop_.pupils[wrong].id(), LinkRank::kLegal2, "10", SourceSystem::kSiecle,
                         fmt::format("ELEVE_ID={};PERSONNE_ID={}", wrong, f.guardians[0]),
                         "ResponsablesAvecAdresses.xml"});
       const int64_t disputed = Clock(Day(t0_ + 12 * kDay, t0_ + 60 * kDay));
-      Emit(disputed, Owner(ActorKind::kGuardian, g.id), DisputeLink{g.id, pop_.pupils[wrong].id});
+      Emit(disputed, Owner(ActorKind::kGuardian, g.id()), DisputeLink{g.id(), pop_.pupils[wrong].id()});
       ++facts_->erroneous_links;
       if (rng_.Chance(0.8) || !facts_->disputed_guardian.str().empty()) {
         Emit(disputed + rng_.Between(2, 20) * kDay, Support(),
-             UnlinkGuardian{g.id, pop_.pupils[wrong].id, UnlinkReason::kErroneousLinkFixed});
+             UnlinkGuardian{g.id(), pop_.pupils[wrong].id(), UnlinkReason::kErroneousLinkFixed});
       } else {
-        facts_->disputed_guardian = g.id;
+        facts_->disputed_guardian = g.id();
       }
     }
   }
@@ -235,7 +235,7 @@ class Year {
       const Pupil& p = pop_.pupils[i];
       if (pop_.schools[p.school].level == Level::kEcole) continue;
       // Letters on 1 September (Day() still draws once: existing seeds keep their ledgers).
-      int64_t notified = Notify(p.id, p.school, Clock(Day(staff_from_, staff_from_)), NotifyChannel::kLetter);
+      int64_t notified = Notify(p.id(), p.school, Clock(Day(staff_from_, staff_from_)), NotifyChannel::kLetter);
       int64_t act = 0;
       if (early[i]) {
         act = Clock(Day(early_from, first_end_ - 8 * kHour));
@@ -247,20 +247,20 @@ class Year {
       if (act == 0) continue;
       if (act - notified > kLetterLife) {  // the first letter expired: a new one
         const int64_t at = act - rng_.Between(2, 30) * kDay;
-        notified = Notify(p.id, SchoolAt(static_cast<int>(i), at), at, NotifyChannel::kLetter);
+        notified = Notify(p.id(), SchoolAt(static_cast<int>(i), at), at, NotifyChannel::kLetter);
       }
       activated_at_[i] = act;
-      Emit(act, Owner(ActorKind::kPupil, p.id), ActivateAccount{p.id, ActivationMethod::kProvisionalPassword, p.birth});
+      Emit(act, Owner(ActorKind::kPupil, p.id()), ActivateAccount{p.id(), ActivationMethod::kProvisionalPassword, p.birth});
       if (!stays_[i]) continue;
       const int64_t reset = act + rng_.Between(5, 60) * kDay;
       if (reset >= year_end_) continue;
       if (rng_.Chance(0.06)) {
-        Emit(reset, Staff(pop_.schools[p.school].uai), ResetPassword{p.id, ResetChannel::kStaff});
-        Emit(reset + rng_.Between(1, 3) * kDay, Owner(ActorKind::kPupil, p.id), CompletePasswordReset{p.id});
-        if (facts_->audited_pupil.str().empty()) facts_->audited_pupil = p.id;
+        Emit(reset, Staff(pop_.schools[p.school].uai), ResetPassword{p.id(), ResetChannel::kStaff});
+        Emit(reset + rng_.Between(1, 3) * kDay, Owner(ActorKind::kPupil, p.id()), CompletePasswordReset{p.id()});
+        if (facts_->audited_pupil.str().empty()) facts_->audited_pupil = p.id();
       } else if (p.email && rng_.Chance(0.15)) {
         // Self-service: the e-mailed link sets the new password; nothing to complete.
-        Emit(reset, Owner(ActorKind::kPupil, p.id), ResetPassword{p.id, ResetChannel::kEmail});
+        Emit(reset, Owner(ActorKind::kPupil, p.id()), ResetPassword{p.id(), ResetChannel::kEmail});
       }
     }
   }
@@ -288,11 +288,11 @@ class Year {
       const Family& f = pop_.families[g.family];
       const int first = f.children[0];
       const bool gone = leaves_[first];
-      const Actor self = Owner(ActorKind::kGuardian, g.id);
+      const Actor self = Owner(ActorKind::kGuardian, g.id());
       const bool activate = chosen[i] || (gone && rng_.Chance(0.5)) || rng_.Chance(0.03);
       if (!activate) {
         if (rng_.Chance(0.6))
-          Notify(g.id, pop_.pupils[first].school, Clock(Day(staff_from_, staff_from_ + 14 * kDay)),
+          Notify(g.id(), pop_.pupils[first].school, Clock(Day(staff_from_, staff_from_ + 14 * kDay)),
                  g.email && rng_.Chance(0.4) ? NotifyChannel::kEmail : NotifyChannel::kLetter);
         continue;
       }
@@ -307,7 +307,7 @@ class Year {
       bool mobile = g.mobile;
       if (!mobile && rng_.Chance(0.3)) {
         Emit(std::max(t0_ + 8 * kHour, act - rng_.Between(1, 5) * kDay), Import(pop_.pupils[first].school),
-             UpdateContact{g.id, true, g.email, {}});
+             UpdateContact{g.id(), true, g.email, {}});
         mobile = true;
       }
       ActivationMethod m = !mobile  ? ActivationMethod::kProvisionalPassword
@@ -316,18 +316,18 @@ class Year {
                                       : ActivationMethod::kProvisionalPassword;
       if (m == ActivationMethod::kProvisionalPassword) {
         const int64_t notified = std::max(Clock(staff_from_), act - rng_.Between(1, 20) * kDay);
-        Notify(g.id, SchoolAt(first, notified), notified, g.email && rng_.Chance(0.5) ? NotifyChannel::kEmail : NotifyChannel::kLetter);
+        Notify(g.id(), SchoolAt(first, notified), notified, g.email && rng_.Chance(0.5) ? NotifyChannel::kEmail : NotifyChannel::kLetter);
         if (act <= notified) act = notified + kHour;
       }
-      Emit(act, self, ActivateAccount{g.id, m, {}});
+      Emit(act, self, ActivateAccount{g.id(), m, {}});
       if (!gone && rng_.Chance(0.15))
-        Emit(act + rng_.Between(1, 10) * kDay, self, ConfirmLink{g.id, pop_.pupils[first].id});
+        Emit(act + rng_.Between(1, 10) * kDay, self, ConfirmLink{g.id(), pop_.pupils[first].id()});
       const int64_t reset = act + rng_.Between(10, 150) * kDay;
       if (reset >= year_end_) continue;
       if (m == ActivationMethod::kSelfRegistration && rng_.Chance(0.1)) {  // mobile on file
-        Emit(reset, self, ResetPassword{g.id, ResetChannel::kSms});
+        Emit(reset, self, ResetPassword{g.id(), ResetChannel::kSms});
       } else if (m == ActivationMethod::kProvisionalPassword && g.email && rng_.Chance(0.1)) {
-        Emit(reset, self, ResetPassword{g.id, ResetChannel::kEmail});
+        Emit(reset, self, ResetPassword{g.id(), ResetChannel::kEmail});
       }
     }
   }
@@ -339,22 +339,22 @@ class Year {
       const Family& f = pop_.families[p.family];
       if (moved_to_[i] >= 0) {
         const int64_t at = move_at_[i];
-        Emit(at, Import(moved_to_[i]), TransferPupil{p.id, PlaceOf(moved_to_[i], p.class_name)});
+        Emit(at, Import(moved_to_[i]), TransferPupil{p.id(), PlaceOf(moved_to_[i], p.class_name)});
         for (int g : f.guardians)
-          Emit(at + kMinute, Import(moved_to_[i]), UpdateGuardianLink{pop_.guardians[g].id, p.id});
+          Emit(at + kMinute, Import(moved_to_[i]), UpdateGuardianLink{pop_.guardians[g].id(), p.id()});
         ++facts_->transfers;
         // Not activated yet and the first letter long expired: the new school sends one.
         if (activated_at_[i] == 0 && rng_.Chance(0.5))
-          Notify(p.id, moved_to_[i], at + kDay, NotifyChannel::kLetter);
+          Notify(p.id(), moved_to_[i], at + kDay, NotifyChannel::kLetter);
       } else if (leaves_[i]) {
         const int64_t at = std::max(Clock(Day(t0_ + 35 * kDay, t0_ + 270 * kDay)), activated_at_[i] + kDay);
-        Emit(at, Import(p.school), CloseAccount{p.id, CloseReason::kLeft, {}});
+        Emit(at, Import(p.school), CloseAccount{p.id(), CloseReason::kLeft, {}});
         for (int g : f.guardians)
-          Emit(at + kMinute, Import(p.school), UnlinkGuardian{pop_.guardians[g].id, p.id, UnlinkReason::kPupilLeft});
+          Emit(at + kMinute, Import(p.school), UnlinkGuardian{pop_.guardians[g].id(), p.id(), UnlinkReason::kPupilLeft});
         ++facts_->leavers;
       } else if (pop_.schools[p.school].level != Level::kEcole && rng_.Chance(0.03)) {
         Emit(Clock(Day(t0_ + 35 * kDay, t0_ + 210 * kDay)), Import(p.school),
-             ChangeClass{p.id, p.class_name + "-B"});
+             ChangeClass{p.id(), p.class_name + "-B"});
       }
     }
   }
