@@ -130,12 +130,7 @@ void Envelope(IO& io, Command& c) {
   io.Enum(c.actor.kind, ActorKind::kAcademySupport);
   io.Field(c.actor.id);
   io.Field(c.actor.uai);
-  if constexpr (std::is_same_v<IO, ByteWriter>) {
-    io.U8(c.actor.module.has_value());
-    if (c.actor.module) io.Enum(*c.actor.module, Module::kPupilSupport);
-  } else if (io.Bool()) {
-    io.Enum(c.actor.module.emplace(), Module::kPupilSupport);
-  }
+  io.OptionalEnum(c.actor.module, Module::kPupilSupport);
   io.Field(c.actor.strong_auth);
 }
 

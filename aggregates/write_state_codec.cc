@@ -41,11 +41,9 @@ std::string EncodeAccountState(const AccountState& s, bool with_birth_date) {
   w.U8(s.has_email);
   w.U64(s.match_keys.size());
   for (const std::string& k : s.match_keys) w.Str(k);
-  w.U8(s.letter_expires_at.has_value());
-  if (s.letter_expires_at) w.I64(s.letter_expires_at->micros);
+  w.Field(s.letter_expires_at);
   w.U8(s.has_ledger_password);
-  w.U8(s.activation_method.has_value());
-  if (s.activation_method) w.U8(static_cast<uint8_t>(*s.activation_method));
+  w.OptionalEnum(s.activation_method, ActivationMethod::kProvisionalPassword);
   w.U8(s.reset_pending);
   w.U64(s.links.size());
   for (const auto& [pupil, link] : s.links) {
@@ -77,10 +75,9 @@ Result<AccountState> DecodeAccountState(std::string_view bytes) {
   s.has_mobile = r.Bool();
   s.has_email = r.Bool();
   for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) s.match_keys.push_back(r.Str());
-  if (r.Bool()) s.letter_expires_at = Timestamp{r.I64()};
+  r.Field(s.letter_expires_at);
   s.has_ledger_password = r.Bool();
-  if (r.Bool())
-    s.activation_method = static_cast<ActivationMethod>(r.U8(static_cast<uint8_t>(ActivationMethod::kProvisionalPassword)));
+  r.OptionalEnum(s.activation_method, ActivationMethod::kProvisionalPassword);
   s.reset_pending = r.Bool();
   for (uint64_t n = r.U64(), i = 0; i < n && r.ok(); ++i) {
     std::string pupil = r.Str();

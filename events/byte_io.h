@@ -68,6 +68,12 @@ class ByteWriter {
   }
   template <typename E>
   void Enum(const E& e, E /*max*/) { U8(static_cast<uint8_t>(e)); }
+  // A presence byte, then the value when present (as Field(optional) does).
+  template <typename E>
+  void OptionalEnum(const std::optional<E>& e, E max) {
+    U8(e.has_value());
+    if (e) Enum(*e, max);
+  }
 
  private:
   std::string& out_;
@@ -138,6 +144,11 @@ class ByteReader {
   }
   template <typename E>
   void Enum(E& e, E max) { e = static_cast<E>(U8(static_cast<uint8_t>(max))); }
+  template <typename E>
+  void OptionalEnum(std::optional<E>& e, E max) {
+    e.reset();
+    if (Bool()) Enum(e.emplace(), max);
+  }
 
   bool ok() const { return !bad_; }
   // OK once everything was read and nothing was left over.

@@ -75,18 +75,6 @@ void LinkFields(IO& io, LinkView& l) {
   io.Field(l.last_change);
 }
 
-// An optional enum: a presence byte, then the value.
-template <typename E>
-void OptionalEnum(ByteWriter& w, const std::optional<E>& e, E /*max*/) {
-  w.U8(e.has_value());
-  if (e) w.U8(static_cast<uint8_t>(*e));
-}
-template <typename E>
-void OptionalEnum(ByteReader& r, std::optional<E>& e, E max) {
-  e.reset();
-  if (r.Bool()) r.Enum(e.emplace(), max);
-}
-
 void Links(ByteWriter& w, std::map<std::string, LinkView>& links) {
   w.U64(links.size());
   for (auto& [_, l] : links) LinkFields(w, l);
@@ -111,10 +99,10 @@ void ViewFields(IO& io, AccountView& v) {
   io.Field(v.sealed);
   io.Enum(v.source_system, SourceSystem::kManual);
   io.Field(v.placement);
-  OptionalEnum(io, v.activation_method, ActivationMethod::kProvisionalPassword);
+  io.OptionalEnum(v.activation_method, ActivationMethod::kProvisionalPassword);
   io.Field(v.has_mobile);
   io.Field(v.has_email);
-  OptionalEnum(io, v.notified_by, NotifyChannel::kEmail);
+  io.OptionalEnum(v.notified_by, NotifyChannel::kEmail);
   io.Field(v.notice_expires_at);
   io.Field(v.created_at);
   io.Field(v.notified_at);
