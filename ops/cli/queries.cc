@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "consumers/bulk_rebuild.h"
 #include "consumers/projector.h"
 #include "ops/cli/access_journal.h"
 #include "ops/console/progress.h"
@@ -28,7 +29,6 @@ namespace fs = std::filesystem;
 
 // A rebuild commits bigger batches (fewer writes per stream; a crash
 // mid-rebuild discards the whole rebuild anyway) on two threads.
-constexpr size_t kRebuildBatch = 32768;
 
 Result<ProjectionProgress> CatchUp(EventLog& log, ProjectionDb& db, const char* label,
                                    ProjectorOptions options = {}) {
@@ -305,13 +305,34 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   RecoverProjectionSwap(flags, *log);
   LEDGER_RETURN_IF_ERROR(CheckPreviousStore(*log, ProjectionDir(flags, *log), out));
   std::error_code ec;
+  // The sort's runs and table files, beside the new store (the files are moved into it).
+  const fs::path sort_dir = RebuildDir(flags, *log).string() + ".sort";
   fs::remove_all(RebuildDir(flags, *log), ec);
+  fs::remove_all(sort_dir, ec);
   auto start = std::chrono::steady_clock::now();
   ProjectionProgress p;
   double fold_secs = 0;
+  std::string phases;
   {
     LEDGER_ASSIGN_OR_RETURN(auto db, ProjectionDb::Open(RebuildDir(flags, *log), ProjectionDb::Options::BulkLoad()));
-    LEDGER_ASSIGN_OR_RETURN(p, CatchUp(*log, *db, "rebuilding", ProjectorOptions{kRebuildBatch, 2}));
+    // Key order (consumers/bulk_rebuild.h): the log sorted by stream, each
+    // stream folded once, the store written as table files.
+    std::unique_ptr<ProgressBar> bar;
+    std::string phase;
+    auto r = BulkRebuild(*log, *db, BulkRebuildOptions{sort_dir}, [&](const char* now, int64_t done, int64_t total) {
+      if (phase != now) {
+        if (bar) bar->Finish();
+        phase = now;
+        bar = std::make_unique<ProgressBar>(now, total);
+      }
+      bar->Update(done);
+    });
+    if (bar) bar->Finish();
+    fs::remove_all(sort_dir, ec);
+    LEDGER_RETURN_IF_ERROR(r.status());
+    p = r->progress;
+    phases = fmt::format("read and sorted in {:.2f} s, folded in {:.2f} s, written in {:.2f} s; ", r->read_seconds,
+                         r->fold_seconds, r->load_seconds);
     // Each batch left one merge operand per statistics key: fold them now, or
     // every table read would merge hundreds of them (the department table now
     // took 1.5 ms instead of 0.01 at scale 1.0, and grew with the log). In a
@@ -333,9 +354,9 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   fs::remove_all(OldProjectionDir(flags, *log), ec);
   fmt::print(out,
              "rebuilt {} from offset 0: {} events applied, {} quarantined, in {:.2f} s ({:.0f} events/s; "
-             "statistics folded in {:.2f} s of it)\n",
+             "{}statistics folded in {:.2f} s)\n",
              ProjectionDir(flags, *log).string(), p.applied, p.quarantined, secs,
-             secs > 0 ? static_cast<double>(p.done) / secs : 0.0, fold_secs);
+             secs > 0 ? static_cast<double>(p.done) / secs : 0.0, phases, fold_secs);
   return OkStatus();
 }
 

@@ -15,6 +15,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -471,6 +472,97 @@ Status ProjectionDb::Commit(Batch& batch, std::optional<std::pair<int32_t, int64
   batch.places_.clear();
   batch.members_.clear();
   return OkStatus();
+}
+
+Status ProjectionDb::Batch::Take(const EntryFn& put, const EntryFn& history) {
+  for (const auto& [k, v] : puts_) LEDGER_RETURN_IF_ERROR(put(k, v));
+  for (const auto& [k, member] : members_)
+    if (member) LEDGER_RETURN_IF_ERROR(put(k, ""));
+  for (const auto& [stream, c] : history_)
+    LEDGER_RETURN_IF_ERROR(history(HistoryPrefix(stream) + Fixed(static_cast<int64_t>(c.first_seq), 20), c.bytes));
+  puts_.clear();
+  members_.clear();
+  history_.clear();
+  return OkStatus();
+}
+
+struct ProjectionDb::TableFiles::Writer {
+  Writer(const rocksdb::Options& o) : sst(rocksdb::EnvOptions(o), o) {}
+  rocksdb::SstFileWriter sst;
+};
+
+namespace {
+constexpr uint64_t kTableFileBytes = uint64_t{256} << 20;
+
+// A key's kind: up to and including its first '|' (all of it if none).
+std::string_view KindOf(std::string_view key) {
+  const size_t bar = key.find('|');
+  return bar == std::string_view::npos ? key : key.substr(0, bar + 1);
+}
+}  // namespace
+
+ProjectionDb::TableFiles::TableFiles(const ProjectionDb& db, std::filesystem::path dir, std::string name)
+    : db_(db), dir_(std::move(dir)), name_(std::move(name)) {}
+ProjectionDb::TableFiles::~TableFiles() = default;
+
+std::unique_ptr<ProjectionDb::TableFiles> ProjectionDb::NewTableFiles(const std::filesystem::path& dir,
+                                                                      const std::string& name) const {
+  return std::unique_ptr<TableFiles>(new TableFiles(*this, dir, name));
+}
+
+Status ProjectionDb::TableFiles::Add(std::string_view key, std::string_view value) {
+  if (db_.Family(key) != db_.db_->DefaultColumnFamily())
+    return InvalidArgument("a statistics key cannot be loaded as a table file");
+  if (pending_) {
+    if (key == pending_key_) {
+      pending_value_.assign(value);
+      return OkStatus();
+    }
+    if (std::string_view(pending_key_) > key)
+      return InvalidArgument("table file " + name_ + ": keys out of order");
+    LEDGER_RETURN_IF_ERROR(Write(pending_key_, pending_value_));
+  }
+  pending_key_.assign(key);
+  pending_value_.assign(value);
+  pending_ = true;
+  return OkStatus();
+}
+
+Status ProjectionDb::TableFiles::Write(std::string_view key, std::string_view value) {
+  const std::filesystem::path& store = db_.dir_;
+  if (writer_ && (KindOf(key) != kind_ || writer_->sst.FileSize() >= kTableFileBytes)) {
+    LEDGER_RETURN_IF_ERROR(FromRocks(writer_->sst.Finish(), store));
+    writer_.reset();
+  }
+  if (!writer_) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    writer_ = std::make_unique<Writer>(db_.db_->GetOptions(db_.db_->DefaultColumnFamily()));
+    files_.push_back((dir_ / (name_ + "-" + std::to_string(files_.size()) + ".sst")).string());
+    LEDGER_RETURN_IF_ERROR(FromRocks(writer_->sst.Open(files_.back()), store));
+    kind_.assign(KindOf(key));
+  }
+  ++entries_;
+  return FromRocks(writer_->sst.Put(rocksdb::Slice(key.data(), key.size()),
+                                    rocksdb::Slice(value.data(), value.size())), store);
+}
+
+Status ProjectionDb::TableFiles::Finish() {
+  if (pending_) LEDGER_RETURN_IF_ERROR(Write(pending_key_, pending_value_));
+  pending_ = false;
+  if (!writer_) return OkStatus();
+  Status s = FromRocks(writer_->sst.Finish(), db_.dir_);
+  writer_.reset();
+  return s;
+}
+
+Status ProjectionDb::IngestTableFiles(const std::vector<const TableFiles*>& writers) {
+  std::vector<std::string> files;
+  for (const TableFiles* w : writers) files.insert(files.end(), w->files().begin(), w->files().end());
+  if (files.empty()) return OkStatus();
+  rocksdb::IngestExternalFileOptions o;
+  o.move_files = true;  // a hard link: the same file system
+  return FromRocks(db_->IngestExternalFile(db_->DefaultColumnFamily(), files, o), dir_);
 }
 
 Result<std::optional<std::string>> ProjectionDb::Get(const std::string& key) const {

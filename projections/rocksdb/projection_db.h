@@ -42,6 +42,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -157,6 +158,13 @@ class ProjectionDb {
     // Adds or removes `account` from the establishment index of `uai`.
     void SetMember(const std::string& uai, const std::string& account, bool member);
     size_t puts() const { return puts_.size(); }
+    // For a bulk load written as table files (TableFiles): hands over, and
+    // removes, every view, head, link, search, member and quarantine entry
+    // (`put`) and every history chunk (`history`), each as its key and value;
+    // statistics, places and offsets stay for Commit. A member removed is
+    // dropped: a fresh store has nothing to remove.
+    using EntryFn = std::function<Status(std::string_view key, std::string_view value)>;
+    Status Take(const EntryFn& put, const EntryFn& history);
 
    private:
     friend class ProjectionDb;
@@ -178,6 +186,46 @@ class ProjectionDb {
   // then refuses every write until resumed, which the next Commit asks for
   // first, so committing again once space is freed succeeds.
   Status Commit(Batch& batch, std::optional<std::pair<int32_t, int64_t>> expect_next = std::nullopt);
+
+  // A bulk load written straight into table files, past the memtable, the
+  // write-ahead log and compactions (`ledger rebuild`'s key-order fold,
+  // consumers/bulk_rebuild.h). Keys come in strictly increasing bytewise
+  // order, but for an equal key given again, which replaces the value (the
+  // last wins, as with Put). A file holds keys of one kind only (the key up
+  // to its first '|': "h|", "v|", "lp|", …), so writers that each write whole
+  // kinds, or disjoint ranges of one, make files that never overlap, and
+  // IngestTableFiles puts them all at the bottom level: nothing is compacted.
+  // Statistics keys are refused (they are merges: Commit them).
+  class TableFiles {
+   public:
+    ~TableFiles();
+    Status Add(std::string_view key, std::string_view value);
+    // Writes the last file; Add may not be called after.
+    Status Finish();
+    const std::vector<std::string>& files() const { return files_; }
+    int64_t entries() const { return entries_; }
+
+   private:
+    friend class ProjectionDb;
+    TableFiles(const ProjectionDb& db, std::filesystem::path dir, std::string name);
+    Status Write(std::string_view key, std::string_view value);
+    const ProjectionDb& db_;
+    std::filesystem::path dir_;
+    std::string name_;
+    struct Writer;
+    std::unique_ptr<Writer> writer_;
+    std::string kind_;  // the open file's kind of key
+    std::string pending_key_, pending_value_;
+    bool pending_ = false;
+    std::vector<std::string> files_;
+    int64_t entries_ = 0;
+  };
+  // Table files of a bulk load, written under `dir` (a directory on the
+  // store's file system, for the files are moved in) as `name`-N.sst.
+  std::unique_ptr<TableFiles> NewTableFiles(const std::filesystem::path& dir, const std::string& name) const;
+  // Moves the finished files of every writer into the store in one step.
+  // Their keys must be new to the store (a fresh store from a bulk load).
+  Status IngestTableFiles(const std::vector<const TableFiles*>& writers);
 
   Result<std::optional<int64_t>> NextOffset(int32_t partition) const;
   Result<std::optional<AccountView>> View(const std::string& account) const;

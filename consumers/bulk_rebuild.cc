@@ -1,0 +1,359 @@
+#include "consumers/bulk_rebuild.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "consumers/external_sorter.h"
+#include "consumers/record_fold.h"
+
+namespace ledger {
+namespace {
+
+constexpr size_t kPositionBytes = 1 + 4 + 8;   // '|', partition, offset (big-endian)
+constexpr int64_t kCommitEvery = 65536;         // records folded between commits of statistics
+
+void AppendBigEndian(std::string& s, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t ReadBigEndian(std::string_view s) {
+  uint64_t v = 0;
+  for (char c : s) v = (v << 8) | static_cast<unsigned char>(c);
+  return v;
+}
+
+// "<stream>|<partition:4><offset:8>": with '|' right after the stream, two
+// streams sort as their "h|<stream>|…" history keys do (unless one of them
+// holds a '|' itself: see HistoryInOrder).
+std::string SortKey(const LogRecord& rec) {
+  std::string k;
+  k.reserve(rec.key.size() + kPositionBytes);
+  k.append(rec.key);
+  k.push_back('|');
+  AppendBigEndian(k, static_cast<uint32_t>(rec.partition), 4);
+  AppendBigEndian(k, static_cast<uint64_t>(rec.offset), 8);
+  return k;
+}
+
+// Whether a stream's history keys keep the sort's order: not if its name has
+// a '|', for then "a|" may sort before "a|b|" while "h|a|0…" sorts after
+// "h|a|b|…". Such histories take the second sorter's way.
+bool HistoryInOrder(std::string_view stream) { return stream.find('|') == std::string_view::npos; }
+
+struct PartitionEnds {
+  std::vector<int64_t> end;   // the log's end when the rebuild started
+  std::vector<int64_t> next;  // one past the last record read (-1: none)
+};
+
+// Phase 1: partitions t, t + threads, … of the log into sorters[t].
+Status ReadPartitions(EventLog& log, PartitionEnds& ends, std::vector<std::unique_ptr<ExternalSorter>>& sorters,
+                      int64_t total, const BulkProgressFn& progress) {
+  const int threads = static_cast<int>(sorters.size());
+  const int32_t partitions = static_cast<int32_t>(ends.end.size());
+  std::vector<Status> errors(threads);
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> read{0};
+  std::mutex progress_mu;
+  auto work = [&](int t) {
+    for (int32_t p = t; p < partitions && !stop; p += threads) {
+      if (ends.end[p] == 0) continue;
+      Status s = [&]() -> Status {
+        LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, log.OpenReader(p, 0));
+        int64_t n = 0;
+        while (!stop) {
+          LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());
+          if (!rec || rec->offset >= ends.end[p]) break;
+          rec->partition = p;
+          LEDGER_RETURN_IF_ERROR(sorters[t]->Add(SortKey(*rec), rec->value));
+          ends.next[p] = rec->offset + 1;
+          if (++n % 65536 == 0 && progress) {
+            const int64_t done = read += 65536;
+            std::lock_guard<std::mutex> lock(progress_mu);
+            progress("reading", done, total);
+          }
+        }
+        read += n % 65536;
+        return OkStatus();
+      }();
+      if (!s.ok()) {
+        errors[t] = s.WithContext("rebuilding: reading partition " + std::to_string(p));
+        stop = true;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  for (const Status& e : errors) LEDGER_RETURN_IF_ERROR(e);
+  if (progress) progress("reading", read, total);
+  return OkStatus();
+}
+
+// Phase 2: the fold of one stream at a time, into the table files of
+// histories and the sorter of everything else.
+class StreamFolder {
+ public:
+  StreamFolder(ProjectionDb& db, ProjectionDb::TableFiles& histories, ExternalSorter& entries, size_t chunk_bytes)
+      : db_(db), histories_(histories), entries_(entries), chunk_bytes_(chunk_bytes) {
+    to_entries_ = [this](std::string_view k, std::string_view v) { return entries_.Add(k, v); };
+    to_histories_ = [this](std::string_view k, std::string_view v) {
+      return in_order_ ? histories_.Add(k, v) : entries_.Add(k, v);
+    };
+  }
+
+  Status Add(std::string_view sort_key, std::string_view value) {
+    const std::string_view stream = sort_key.substr(0, sort_key.size() - kPositionBytes);
+    if (!fold_ || stream != stream_) {
+      LEDGER_RETURN_IF_ERROR(EndStream());
+      stream_.assign(stream);
+      in_order_ = HistoryInOrder(stream_);
+      fold_ = std::make_unique<RecordFold>(nullptr, &stats_);
+    }
+    rec_.partition = static_cast<int32_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 12, 4)));
+    rec_.offset = static_cast<int64_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 8)));
+    rec_.key = stream_;
+    rec_.value.assign(value);
+    if (fold_->Add(batch_, rec_.partition, rec_)) ++progress_.applied;
+    else ++progress_.quarantined;
+    ++progress_.done;
+    stream_bytes_ += value.size();
+    if (stream_bytes_ >= chunk_bytes_) {  // a long stream: its history so far, as one chunk
+      LEDGER_RETURN_IF_ERROR(batch_.Take(to_entries_, to_histories_));
+      stream_bytes_ = 0;
+    }
+    return OkStatus();
+  }
+
+  // The last stream's changes, and (with `ends`) each partition's next offset.
+  Status Finish(const PartitionEnds* ends) {
+    LEDGER_RETURN_IF_ERROR(EndStream());
+    if (ends != nullptr) {
+      for (size_t p = 0; p < ends->next.size(); ++p)
+        if (ends->next[p] >= 0) batch_.SetNextOffset(static_cast<int32_t>(p), ends->next[p]);
+    }
+    // The offsets are puts: Take hands them to the sorter with the rest.
+    LEDGER_RETURN_IF_ERROR(batch_.Take(to_entries_, to_histories_));
+    return Commit();
+  }
+
+  const ProjectionProgress& progress() const { return progress_; }
+
+ private:
+  Status EndStream() {
+    if (!fold_) return OkStatus();
+    fold_->WriteTo(batch_);
+    fold_.reset();
+    stream_bytes_ = 0;
+    LEDGER_RETURN_IF_ERROR(batch_.Take(to_entries_, to_histories_));
+    if (progress_.done - committed_at_ < kCommitEvery) return OkStatus();
+    committed_at_ = progress_.done;
+    return Commit();
+  }
+
+  // What is left in the batch (places) and the statistics, as merges.
+  Status Commit() {
+    for (const auto& [day, table] : stats_) batch_.AddStats(table, StartOfDay(day));
+    stats_.clear();
+    return db_.Commit(batch_);
+  }
+
+  ProjectionDb& db_;
+  ProjectionDb::TableFiles& histories_;
+  ExternalSorter& entries_;
+  const size_t chunk_bytes_;
+  ProjectionDb::Batch::EntryFn to_entries_, to_histories_;
+  ProjectionDb::Batch batch_;  // places between commits
+  std::map<Date, StatTable> stats_;  // by day, between commits
+  std::unique_ptr<RecordFold> fold_;
+  std::string stream_;
+  bool in_order_ = true;
+  size_t stream_bytes_ = 0;
+  int64_t committed_at_ = 0;
+  LogRecord rec_;
+  ProjectionProgress progress_;
+};
+
+// Whole streams' records, copied out of the merge for a folder.
+struct Chunk {
+  struct Entry {
+    size_t at;
+    uint32_t key, value;
+  };
+  std::string bytes;
+  std::vector<Entry> entries;
+  std::string_view Key(const Entry& e) const { return std::string_view(bytes).substr(e.at, e.key); }
+  std::string_view Value(const Entry& e) const { return std::string_view(bytes).substr(e.at + e.key, e.value); }
+};
+constexpr size_t kChunkBytes = size_t{4} << 20;
+
+// A folder's inbox: a few chunks at most, so the merge never runs far ahead.
+class ChunkQueue {
+ public:
+  bool Push(std::unique_ptr<Chunk> c) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return closed_ || q_.size() < 3; });
+    if (closed_) return false;
+    q_.push_back(std::move(c));
+    cv_.notify_all();
+    return true;
+  }
+  std::unique_ptr<Chunk> Pop() {  // null once closed and empty
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return closed_ || !q_.empty(); });
+    if (q_.empty()) return nullptr;
+    std::unique_ptr<Chunk> c = std::move(q_.front());
+    q_.pop_front();
+    cv_.notify_all();
+    return c;
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Chunk>> q_;
+  bool closed_ = false;
+};
+
+// The sorted records in chunks of about kChunkBytes, cut between streams
+// only, dealt to the queues in turn. Stops early if a queue is closed (a
+// folder failed).
+Status DealChunks(SortedEntries& sorted, std::vector<std::unique_ptr<ChunkQueue>>& queues) {
+  size_t next = 0;
+  auto chunk = std::make_unique<Chunk>();
+  std::string last_stream;
+  for (;;) {
+    LEDGER_ASSIGN_OR_RETURN(bool more, sorted.Next());
+    const std::string_view key = more ? sorted.key() : std::string_view();
+    const std::string_view stream = more ? key.substr(0, key.size() - kPositionBytes) : std::string_view();
+    if (!chunk->entries.empty() && (!more || (chunk->bytes.size() >= kChunkBytes && stream != last_stream))) {
+      if (!queues[next]->Push(std::move(chunk))) return OkStatus();
+      next = (next + 1) % queues.size();
+      chunk = std::make_unique<Chunk>();
+      chunk->bytes.reserve(kChunkBytes + (kChunkBytes >> 2));
+    }
+    if (!more) return OkStatus();
+    if (stream != last_stream) last_stream.assign(stream);
+    const std::string_view value = sorted.value();
+    chunk->entries.push_back({chunk->bytes.size(), static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size())});
+    chunk->bytes.append(key);
+    chunk->bytes.append(value);
+  }
+}
+
+}  // namespace
+
+Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const BulkRebuildOptions& options,
+                                      const BulkProgressFn& progress) {
+  BulkRebuildResult result;
+  auto clock = std::chrono::steady_clock::now();
+  auto lap = [&clock] {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - clock).count();
+    clock = now;
+    return s;
+  };
+  const int32_t partitions = log.partition_count();
+  PartitionEnds ends{std::vector<int64_t>(partitions), std::vector<int64_t>(partitions, -1)};
+  int64_t total = 0;
+  for (int32_t p = 0; p < partitions; ++p) {
+    LEDGER_ASSIGN_OR_RETURN(ends.end[p], log.EndOffset(p));
+    total += ends.end[p];
+  }
+  const int threads = std::max(1, std::min<int>(options.threads, partitions));
+  // Half the memory to the log's records, half to the entries made from them
+  // (the records are sorted and merged before the entries' sorter fills).
+  const size_t per_reader = options.memory_bytes / 2 / static_cast<size_t>(threads);
+  std::vector<std::unique_ptr<ExternalSorter>> records;
+  for (int t = 0; t < threads; ++t)
+    records.push_back(std::make_unique<ExternalSorter>(options.tmp_dir, "records" + std::to_string(t), per_reader));
+  LEDGER_RETURN_IF_ERROR(ReadPartitions(log, ends, records, total, progress));
+  result.read_seconds = lap();
+
+  std::vector<ExternalSorter*> inputs;
+  for (auto& r : records) inputs.push_back(r.get());
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<SortedEntries> sorted, ExternalSorter::Merge(inputs));
+  // Phase 2 on `threads` folders; this thread merges the runs and deals out
+  // chunks of whole streams, the n-th to folder n % threads.
+  std::vector<std::unique_ptr<ExternalSorter>> entries;
+  std::vector<std::unique_ptr<ProjectionDb::TableFiles>> histories;
+  std::vector<std::unique_ptr<StreamFolder>> folders;
+  std::vector<std::unique_ptr<ChunkQueue>> queues;
+  for (int t = 0; t < threads; ++t) {
+    entries.push_back(std::make_unique<ExternalSorter>(options.tmp_dir, "entries" + std::to_string(t),
+                                                       options.memory_bytes / 2 / static_cast<size_t>(threads)));
+    histories.push_back(db.NewTableFiles(options.tmp_dir, "histories" + std::to_string(t)));
+    folders.push_back(std::make_unique<StreamFolder>(db, *histories.back(), *entries.back(), options.history_chunk_bytes));
+    queues.push_back(std::make_unique<ChunkQueue>());
+  }
+  std::vector<Status> errors(threads);
+  std::atomic<int64_t> folded{0};
+  std::mutex progress_mu;
+  auto fold = [&](int t) {
+    while (std::unique_ptr<Chunk> chunk = queues[t]->Pop()) {
+      for (const Chunk::Entry& e : chunk->entries) {
+        Status s = folders[t]->Add(chunk->Key(e), chunk->Value(e));
+        if (!s.ok()) {
+          errors[t] = s;
+          for (auto& q : queues) q->Close();
+          return;
+        }
+      }
+      const int64_t done = folded += static_cast<int64_t>(chunk->entries.size());
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mu);
+        progress("folding", done, total);
+      }
+    }
+    errors[t] = folders[t]->Finish(t == 0 ? &ends : nullptr);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(fold, t);
+  Status dealt = DealChunks(*sorted, queues);
+  for (auto& q : queues) q->Close();
+  for (auto& th : pool) th.join();
+  LEDGER_RETURN_IF_ERROR(dealt);
+  for (const Status& e : errors) LEDGER_RETURN_IF_ERROR(e);
+  sorted.reset();
+  records.clear();
+  for (auto& h : histories) LEDGER_RETURN_IF_ERROR(h->Finish());
+  result.fold_seconds = lap();
+
+  std::unique_ptr<ProjectionDb::TableFiles> rest = db.NewTableFiles(options.tmp_dir, "entries");
+  std::vector<ExternalSorter*> entry_sorters;
+  for (auto& e : entries) entry_sorters.push_back(e.get());
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<SortedEntries> sorted_entries, ExternalSorter::Merge(entry_sorters));
+  for (;;) {
+    LEDGER_ASSIGN_OR_RETURN(bool more, sorted_entries->Next());
+    if (!more) break;
+    LEDGER_RETURN_IF_ERROR(rest->Add(sorted_entries->key(), sorted_entries->value()));
+  }
+  LEDGER_RETURN_IF_ERROR(rest->Finish());
+  // One ingestion each: a history whose stream has a '|' may make the second
+  // writer's files overlap the first's; RocksDB then puts them a level up.
+  for (auto& h : histories) LEDGER_RETURN_IF_ERROR(db.IngestTableFiles({h.get()}));
+  LEDGER_RETURN_IF_ERROR(db.IngestTableFiles({rest.get()}));
+  std::error_code ec;
+  std::filesystem::remove_all(options.tmp_dir, ec);
+  for (auto& f : folders) {
+    result.progress.applied += f->progress().applied;
+    result.progress.quarantined += f->progress().quarantined;
+    result.progress.done += f->progress().done;
+  }
+  result.progress.total = total;
+  result.load_seconds = lap();
+  return result;
+}
+
+}  // namespace ledger

@@ -1,0 +1,68 @@
+// BulkRebuild: the projections of a whole log made in key order into a fresh
+// store — what `ledger rebuild` runs (the Projector's batches are for a store
+// that serves while it follows the log).
+//
+// 1. Read: every record up to each partition's end when called (partitions
+//    shared among `threads` threads) goes into sorters (external_sorter.h)
+//    keyed by stream, then partition, then offset: a stream's records come
+//    together, in log order.
+// 2. Fold: the calling thread merges the sorted runs and deals chunks of
+//    whole streams (~4 MiB) to `threads` folders in turn. A folder takes one
+//    stream at a time, from nothing (RecordFold with no store to read). Its
+//    history goes straight into the folder's table files, for the sort's
+//    order is the order of "h|<stream>|<seq>" keys (each folder's files are
+//    in order; two folders' files overlap and are ingested one folder at a
+//    time, a level apart); its view, head, links, search entries and
+//    memberships, whose keys are in another order, into the folder's sorter;
+//    statistics (by day) and places accumulate and are committed (as merges,
+//    without the write-ahead log) every 65,536 records.
+// 3. Load: the second sorter's entries into table files, every file moved
+//    into the store's bottom level (ProjectionDb::IngestTableFiles), and each
+//    partition's next offset committed.
+// The store is never read while it is made, the bulk of it never goes
+// through a memtable, and nothing is compacted. Memory: `memory_bytes` for
+// the sorters, whatever the log's size; their runs go to `tmp_dir`, which
+// must be on the store's file system (the table files are moved from it).
+//
+// The store equals the Projector's from offset 0 (ProjectionDb::Dump, tested):
+// the same records applied and quarantined with the same reasons, since a
+// record's fate depends on its own stream's earlier records only. (A stream
+// whose records are spread over partitions — a forged log — is folded in
+// partition order here; the Projector's result then depends on how its
+// threads interleaved.) A failure leaves a store to discard: the caller
+// rebuilds into a directory it swaps in only on success.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+
+#include "consumers/projector.h"
+#include "events/event_log.h"
+#include "projections/rocksdb/projection_db.h"
+
+namespace ledger {
+
+struct BulkRebuildOptions {
+  std::filesystem::path tmp_dir;          // sort runs and table files, removed at the end
+  size_t memory_bytes = size_t{384} << 20;  // for all the sorters together
+  int threads = 2;                        // readers of the log, then folders
+  size_t history_chunk_bytes = size_t{1} << 20;  // a long stream's history is cut into chunks of about this
+};
+
+// `phase` is "reading" (done = records read) then "folding" (done = records
+// folded); total = the records of the log. Called from one thread at a time.
+using BulkProgressFn = std::function<void(const char* phase, int64_t done, int64_t total)>;
+
+struct BulkRebuildResult {
+  ProjectionProgress progress;
+  double read_seconds = 0;  // phase 1: the log read and sorted
+  double fold_seconds = 0;  // phase 2
+  double load_seconds = 0;  // phase 3
+};
+
+// `db` must be fresh (opened with ProjectionDb::Options::BulkLoad()).
+Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const BulkRebuildOptions& options,
+                                       const BulkProgressFn& progress = {});
+
+}  // namespace ledger

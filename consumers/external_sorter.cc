@@ -1,0 +1,196 @@
+#include "consumers/external_sorter.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace ledger {
+namespace {
+
+constexpr size_t kHeader = 8;  // u32 key length, u32 value length
+constexpr size_t kFileBuffer = size_t{1} << 20;
+
+std::string_view KeyAt(const char* entry) {
+  uint32_t k;
+  std::memcpy(&k, entry, 4);
+  return {entry + kHeader, k};
+}
+
+Status FileError(const std::filesystem::path& f, const char* what) {
+  return Unavailable(std::string("sort file ") + f.string() + ": " + what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+// A sorted run read back from its file, which it removes when done.
+class ExternalSorter::RunReader final : public SortedEntries {
+ public:
+  explicit RunReader(std::filesystem::path path) : path_(std::move(path)), io_(kFileBuffer) {}
+  ~RunReader() override {
+    if (f_ != nullptr) std::fclose(f_);
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+  Result<bool> Next() override {
+    if (f_ == nullptr) {
+      f_ = std::fopen(path_.c_str(), "rb");
+      if (f_ == nullptr) return FileError(path_, "cannot open");
+      std::setvbuf(f_, io_.data(), _IOFBF, io_.size());
+    }
+    char header[kHeader];
+    const size_t got = std::fread(header, 1, kHeader, f_);
+    if (got == 0 && std::feof(f_)) return false;
+    if (got != kHeader) return FileError(path_, "cut short");
+    uint32_t k, v;
+    std::memcpy(&k, header, 4);
+    std::memcpy(&v, header + 4, 4);
+    entry_.resize(size_t{k} + v);
+    if (std::fread(entry_.data(), 1, entry_.size(), f_) != entry_.size()) return FileError(path_, "cut short");
+    key_size_ = k;
+    return true;
+  }
+  std::string_view key() const override { return std::string_view(entry_).substr(0, key_size_); }
+  std::string_view value() const override { return std::string_view(entry_).substr(key_size_); }
+
+ private:
+  std::filesystem::path path_;
+  std::vector<char> io_;
+  std::FILE* f_ = nullptr;
+  std::string entry_;
+  size_t key_size_ = 0;
+};
+
+// The last buffer, sorted in memory and never written.
+class ExternalSorter::MemoryReader final : public SortedEntries {
+ public:
+  MemoryReader(std::vector<char> buffer, std::vector<uint64_t> at) : buffer_(std::move(buffer)), at_(std::move(at)) {}
+  Result<bool> Next() override { return ++i_ < at_.size(); }
+  std::string_view key() const override { return KeyAt(buffer_.data() + at_[i_]); }
+  std::string_view value() const override {
+    const char* e = buffer_.data() + at_[i_];
+    uint32_t k, v;
+    std::memcpy(&k, e, 4);
+    std::memcpy(&v, e + 4, 4);
+    return {e + kHeader + k, v};
+  }
+
+ private:
+  std::vector<char> buffer_;
+  std::vector<uint64_t> at_;
+  size_t i_ = static_cast<size_t>(-1);
+};
+
+// Several sorted inputs as one: a heap of their current entries, ties to the
+// earlier input.
+class ExternalSorter::Merger final : public SortedEntries {
+ public:
+  explicit Merger(std::vector<std::unique_ptr<SortedEntries>> in) : in_(std::move(in)) {}
+  Result<bool> Next() override {
+    if (!started_) {
+      started_ = true;
+      for (size_t i = 0; i < in_.size(); ++i) {
+        LEDGER_ASSIGN_OR_RETURN(bool more, in_[i]->Next());
+        if (more) Push(i);
+      }
+    } else if (!heap_.empty()) {
+      const size_t top = heap_.front();
+      std::pop_heap(heap_.begin(), heap_.end(), After{this});
+      heap_.pop_back();
+      LEDGER_ASSIGN_OR_RETURN(bool more, in_[top]->Next());
+      if (more) Push(top);
+      else in_[top].reset();  // a run's file goes as soon as it is read
+    }
+    return !heap_.empty();
+  }
+  std::string_view key() const override { return in_[heap_.front()]->key(); }
+  std::string_view value() const override { return in_[heap_.front()]->value(); }
+
+ private:
+  struct After {  // the heap's order: the greatest key (then the later input) sinks
+    const Merger* m;
+    bool operator()(size_t a, size_t b) const {
+      const int c = m->in_[a]->key().compare(m->in_[b]->key());
+      return c != 0 ? c > 0 : a > b;
+    }
+  };
+  void Push(size_t i) {
+    heap_.push_back(i);
+    std::push_heap(heap_.begin(), heap_.end(), After{this});
+  }
+  std::vector<std::unique_ptr<SortedEntries>> in_;
+  std::vector<size_t> heap_;
+  bool started_ = false;
+};
+
+ExternalSorter::ExternalSorter(std::filesystem::path dir, std::string name, size_t memory_bytes)
+    : dir_(std::move(dir)), name_(std::move(name)), memory_bytes_(memory_bytes) {
+  buffer_.reserve(memory_bytes_);
+}
+
+ExternalSorter::~ExternalSorter() {
+  std::error_code ec;
+  for (const auto& r : runs_) std::filesystem::remove(r, ec);
+}
+
+Status ExternalSorter::Add(std::string_view key, std::string_view value) {
+  const size_t need = kHeader + key.size() + value.size();
+  if (!buffer_.empty() && buffer_.size() + need > memory_bytes_) LEDGER_RETURN_IF_ERROR(Spill());
+  const size_t at = buffer_.size();
+  buffer_.resize(at + need);
+  const uint32_t k = static_cast<uint32_t>(key.size()), v = static_cast<uint32_t>(value.size());
+  char* e = buffer_.data() + at;
+  std::memcpy(e, &k, 4);
+  std::memcpy(e + 4, &v, 4);
+  std::memcpy(e + kHeader, key.data(), k);
+  std::memcpy(e + kHeader + k, value.data(), v);
+  entries_at_.push_back(at);
+  ++entries_;
+  return OkStatus();
+}
+
+void ExternalSorter::SortBuffer() {
+  const char* base = buffer_.data();
+  std::stable_sort(entries_at_.begin(), entries_at_.end(),
+                   [base](uint64_t a, uint64_t b) { return KeyAt(base + a) < KeyAt(base + b); });
+}
+
+Status ExternalSorter::Spill() {
+  SortBuffer();
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  const std::filesystem::path path = dir_ / (name_ + "-" + std::to_string(runs_.size()) + ".run");
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return FileError(path, "cannot create");
+  runs_.push_back(path);
+  std::vector<char> io(kFileBuffer);
+  std::setvbuf(f, io.data(), _IOFBF, io.size());
+  bool ok = true;
+  for (uint64_t at : entries_at_) {
+    const char* e = buffer_.data() + at;
+    uint32_t k, v;
+    std::memcpy(&k, e, 4);
+    std::memcpy(&v, e + 4, 4);
+    ok = ok && std::fwrite(e, 1, kHeader + k + v, f) == kHeader + k + v;
+  }
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok) return FileError(path, "cannot write");
+  buffer_.clear();
+  entries_at_.clear();
+  return OkStatus();
+}
+
+Result<std::unique_ptr<SortedEntries>> ExternalSorter::Merge(std::vector<ExternalSorter*> sorters) {
+  std::vector<std::unique_ptr<SortedEntries>> in;
+  for (ExternalSorter* s : sorters) {
+    for (auto& r : s->runs_) in.push_back(std::make_unique<RunReader>(std::move(r)));
+    s->runs_.clear();
+    s->SortBuffer();
+    in.push_back(std::make_unique<MemoryReader>(std::move(s->buffer_), std::move(s->entries_at_)));
+    s->buffer_ = {};
+    s->entries_at_ = {};
+  }
+  return std::unique_ptr<SortedEntries>(std::make_unique<Merger>(std::move(in)));
+}
+
+}  // namespace ledger

@@ -1,0 +1,187 @@
+#include "consumers/record_fold.h"
+
+#include <set>
+#include <unordered_map>
+
+#include "events/log_scan.h"
+#include "projections/search_key.h"
+#include "projections/stats.h"
+
+namespace ledger {
+namespace {
+
+
+bool IsEstablishmentStream(const std::string& s) { return s.rfind("uai:", 0) == 0; }
+
+// Events that can move an account's statistics contribution.
+bool MovesStats(const Payload& p) {
+  return std::holds_alternative<AccountCreated>(p) || std::holds_alternative<AccountNotified>(p) ||
+         std::holds_alternative<AccountActivated>(p) || std::holds_alternative<GuardianLinked>(p) ||
+         std::holds_alternative<GuardianLinkUpdated>(p) ||
+         std::holds_alternative<GuardianUnlinked>(p) || std::holds_alternative<PupilTransferred>(p) ||
+         std::holds_alternative<ClassChanged>(p) || std::holds_alternative<AccountClosed>(p);
+}
+
+const AccountId* LinkedPupil(const Payload& p) {
+  if (auto* e = std::get_if<GuardianLinked>(&p)) return &e->pupil;
+  if (auto* e = std::get_if<GuardianLinkUpdated>(&p)) return &e->pupil;
+  if (auto* e = std::get_if<GuardianUnlinked>(&p)) return &e->pupil;
+  if (auto* e = std::get_if<LinkConfirmed>(&p)) return &e->pupil;
+  if (auto* e = std::get_if<LinkDisputed>(&p)) return &e->pupil;
+  return nullptr;
+}
+
+// The search entries and establishment places an event adds (indexes of
+// projection_db.h): logins and INEs at creation, placements wherever events carry them.
+void Index(ProjectionDb::Batch& b, const Event& e) {
+  const std::string& account = e.stream.str();
+  if (const auto* c = std::get_if<AccountCreated>(&e.payload)) {
+    if (c->sealed.empty()) {  // schema 1: the values themselves
+      b.PutSearchEntry(SearchIndex::kLogin, SearchKey(SearchIndex::kLogin, c->login), account);
+      b.PutSearchEntry(SearchIndex::kIne, SearchKey(SearchIndex::kIne, c->ine.str()), account);
+    } else {  // schema 2: their keyed hashes, as the event carries them
+      b.PutSearchEntry(SearchIndex::kLogin, KeyedSearchKey(c->login_key), account);
+      b.PutSearchEntry(SearchIndex::kIne, KeyedSearchKey(c->ine_key), account);
+    }
+    b.PutPlace(c->placement);
+  } else if (const auto* t = std::get_if<PupilTransferred>(&e.payload)) {
+    b.PutPlace(t->to);
+  } else if (const auto* l = std::get_if<GuardianLinked>(&e.payload)) {
+    b.PutPlace(l->pupil_placement);
+  } else if (const auto* u = std::get_if<GuardianLinkUpdated>(&e.payload)) {
+    b.PutPlace(u->pupil_placement);
+  }
+}
+
+// The establishments an account belongs to in the store's index
+// (projection_db.h "e|"): none once closed.
+std::set<std::string> Memberships(const AccountView& v) {
+  std::set<std::string> out;
+  if (!v.exists() || v.state == ViewState::kClosed) return out;
+  if (v.kind == AccountKind::kPupil) {
+    if (!v.placement.uai.empty()) out.insert(v.placement.uai.str());
+  } else {
+    for (const auto& [_, l] : v.links)
+      if (l.active() && !l.placement.uai.empty()) out.insert(l.placement.uai.str());
+  }
+  return out;
+}
+
+}  // namespace
+
+// The state one batch reads and changes, loaded from the store on first use.
+class BatchState {
+ public:
+  // With no store, every stream starts empty (a fresh store: nothing to read).
+  // With `stats_by_day`, statistics deltas are added there rather than kept for WriteTo.
+  BatchState(const ProjectionDb* db, std::map<Date, StatTable>* stats_by_day)
+      : db_(db), stats_(stats_by_day != nullptr ? *stats_by_day : own_stats_) {}
+
+  Result<ChainHead*> Head(const std::string& stream) {
+    auto it = heads_.find(stream);
+    if (it != heads_.end()) return &it->second;
+    std::optional<ChainHead> h;
+    if (db_ != nullptr) {
+      LEDGER_ASSIGN_OR_RETURN(h, db_->Head(stream));
+    }
+    return &heads_.emplace(stream, h.value_or(ChainHead{})).first->second;
+  }
+  Result<AccountView*> View(const std::string& account) {
+    auto it = views_.find(account);
+    if (it != views_.end()) return &it->second;
+    std::optional<AccountView> v;
+    if (db_ != nullptr) {
+      LEDGER_ASSIGN_OR_RETURN(v, db_->View(account));
+    }
+    AccountView& view = views_.emplace(account, v.value_or(AccountView{})).first->second;
+    members_before_.emplace(account, Memberships(view));
+    return &view;
+  }
+  void Dirty(const std::string& stream) { dirty_streams_.insert(stream); }
+  void DirtyLink(const std::string& guardian, const std::string& pupil) {
+    dirty_links_.emplace(guardian, pupil);
+  }
+  void AddStats(const StatTable& delta, Timestamp at) { Accumulate(stats_[DateOf(at)], delta); }
+
+  void WriteTo(ProjectionDb::Batch& b) {
+    for (const std::string& s : dirty_streams_) {
+      if (auto it = views_.find(s); it != views_.end()) {
+        b.PutView(it->second);  // an account's chain head is part of its view
+        const std::set<std::string>& before = members_before_.at(s);
+        const std::set<std::string> after = Memberships(it->second);
+        for (const std::string& uai : before)
+          if (!after.count(uai)) b.SetMember(uai, s, false);
+        for (const std::string& uai : after)
+          if (!before.count(uai)) b.SetMember(uai, s, true);
+      } else {
+        b.PutHead(s, heads_.at(s));
+      }
+    }
+    for (const auto& [g, p] : dirty_links_) b.PutLink(views_.at(g).links.at(p));
+    if (&stats_ != &own_stats_) return;  // the caller's
+    for (const auto& [day, table] : stats_) b.AddStats(table, StartOfDay(day));
+  }
+
+ private:
+  const ProjectionDb* db_;
+  std::unordered_map<std::string, ChainHead> heads_;
+  std::unordered_map<std::string, AccountView> views_;
+  std::unordered_map<std::string, std::set<std::string>> members_before_;
+  std::set<std::string> dirty_streams_;
+  std::set<std::pair<std::string, std::string>> dirty_links_;
+  std::map<Date, StatTable> own_stats_;
+  std::map<Date, StatTable>& stats_;
+};
+
+namespace {
+
+// Folds one decoded record; a chain failure is returned for quarantine.
+Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, const LogRecord& rec,
+                   const DecodedRecord& d) {
+  const Event& e = d.event;
+  const std::string& stream = e.stream.str();
+  if (IsEstablishmentStream(stream)) {
+    LEDGER_ASSIGN_OR_RETURN(ChainHead * head, st.Head(stream));
+    ChainHead next = *head;
+    LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(next, d));
+    *head = next;
+    st.Dirty(stream);
+    b.PutHistory(stream, e.seq, rec.value);
+    return OkStatus();
+  }
+  LEDGER_ASSIGN_OR_RETURN(AccountView * v, st.View(stream));
+  ChainHead head{v->seq, v->last_hash, v->exists() ? v->updated_at : Timestamp{INT64_MIN}};
+  LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(head, d));
+  st.Dirty(stream);
+  b.PutHistory(stream, e.seq, rec.value);
+  if (MovesStats(e.payload)) {
+    StatTable before = Contribution(*v);
+    ApplyToView(*v, e);
+    StatTable delta;
+    AddDelta(delta, before, Contribution(*v));
+    st.AddStats(delta, e.occurred_at);
+  } else {
+    ApplyToView(*v, e);
+  }
+  if (const AccountId* pupil = LinkedPupil(e.payload)) st.DirtyLink(stream, pupil->str());
+  Index(b, e);
+  return OkStatus();
+}
+
+}  // namespace
+
+RecordFold::RecordFold(const ProjectionDb* db, std::map<Date, StatTable>* stats_by_day)
+    : st_(std::make_unique<BatchState>(db, stats_by_day)) {}
+RecordFold::~RecordFold() = default;
+
+bool RecordFold::Add(ProjectionDb::Batch& b, int32_t partition, const LogRecord& rec) {
+  Result<DecodedRecord> d = DecodeLogRecord(rec);
+  Status s = d.ok() ? ApplyRecord(*st_, b, rec, *d) : d.status();
+  if (s.ok()) return true;
+  b.PutQuarantine(QuarantineEntry{partition, rec.offset, rec.key, s.message(), rec.value.size()});
+  return false;
+}
+
+void RecordFold::WriteTo(ProjectionDb::Batch& b) { st_->WriteTo(b); }
+
+}  // namespace ledger

@@ -1,0 +1,45 @@
+// RecordFold: the fold of log records into the read models' changes — the
+// core both ways of projecting share: PartitionBatch (a batch of one
+// partition, state read from the store) and the key-order fold of `ledger
+// rebuild` (bulk_rebuild.h: one stream at a time, from nothing).
+//
+// Add() decodes a record (verifier on; its key must be its event's stream),
+// checks it continues its stream's chain (seq, prev_hash, recomputed hash,
+// time not going back), folds it into the stream's view or head, and puts its
+// history, search entries, places and statistics deltas into the batch — or
+// puts it in quarantine there, with its partition, offset and reason.
+// WriteTo() adds the views, heads, links and establishment memberships the
+// records changed, and the statistics accumulated by day.
+// Thread-safety: one thread per RecordFold.
+#pragma once
+
+#include <map>
+#include <memory>
+
+#include "events/event_log.h"
+#include "projections/rocksdb/projection_db.h"
+
+namespace ledger {
+
+class BatchState;
+
+class RecordFold {
+ public:
+  // `db`: where the state of a stream not seen yet is read; null when every
+  // stream starts empty (a fresh store). With `stats_by_day`, the statistics
+  // deltas are added there (by the day of their events) as records are
+  // folded, instead of to the batch by WriteTo: a caller folding many
+  // streams one by one turns them into the batch's keys once, later
+  // (Batch::AddStats).
+  explicit RecordFold(const ProjectionDb* db, std::map<Date, StatTable>* stats_by_day = nullptr);
+  ~RecordFold();
+
+  // True when applied, false when quarantined.
+  bool Add(ProjectionDb::Batch& b, int32_t partition, const LogRecord& rec);
+  void WriteTo(ProjectionDb::Batch& b);
+
+ private:
+  std::unique_ptr<BatchState> st_;
+};
+
+}  // namespace ledger
