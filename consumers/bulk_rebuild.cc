@@ -277,7 +277,8 @@ Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const Bul
   const size_t per_reader = options.memory_bytes / 2 / static_cast<size_t>(threads);
   std::vector<std::unique_ptr<ExternalSorter>> records;
   for (int t = 0; t < threads; ++t)
-    records.push_back(std::make_unique<ExternalSorter>(options.tmp_dir, "records" + std::to_string(t), per_reader));
+    records.push_back(std::make_unique<ExternalSorter>(options.tmp_dir, "records" + std::to_string(t), per_reader,
+                                                       total >= options.compress_runs_from));
   LEDGER_RETURN_IF_ERROR(ReadPartitions(log, ends, records, total, progress));
   result.read_seconds = lap();
 

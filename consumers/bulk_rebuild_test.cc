@@ -66,7 +66,7 @@ TEST_F(BulkRebuildTest, MakesTheProjectorsStoreWithBadRecordsAndTinyMemory) {
   const Dump want = ByProjector(log, "projector");
   auto db = Open("bulk", ProjectionDb::Options::BulkLoad());
   std::vector<std::string> phases;
-  auto r = BulkRebuild(log, *db, {tmp_.path() / "sort", 16 << 10, 2, 256},
+  auto r = BulkRebuild(log, *db, {tmp_.path() / "sort", 16 << 10, 2, 256, /*compress_runs_from=*/0},
                        [&](const char* phase, int64_t, int64_t) {
                          if (phases.empty() || phases.back() != phase) phases.push_back(phase);
                        });

@@ -29,14 +29,18 @@ size_t FilesIn(const std::filesystem::path& dir) {
   return n;
 }
 
-TEST(ExternalSorterTest, SortsMoreThanItsMemoryThroughRunsAndRemovesThem) {
+class ExternalSorterRunsTest : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(Lz4, ExternalSorterRunsTest, ::testing::Bool());
+
+TEST_P(ExternalSorterRunsTest, SortsMoreThanItsMemoryThroughRunsAndRemovesThem) {
   testing::TempDir tmp("sorter");
-  ExternalSorter sorter(tmp.path() / "sort", "t", 4096);  // a few dozen entries per run
+  ExternalSorter sorter(tmp.path() / "sort", "t", 4096, GetParam());  // a few dozen entries per run
   std::mt19937 rng(7);
   std::multimap<std::string, std::string> want;
   for (int i = 0; i < 5000; ++i) {
     std::string key = "k" + std::to_string(rng() % 1000);  // duplicates
     std::string value(rng() % 64, static_cast<char>('a' + i % 26));
+    if (i % 500 == 0) value.assign(200 * 1024, 'x');  // an entry bigger than a block
     value += std::to_string(i);
     ASSERT_TRUE(sorter.Add(key, value).ok());
     want.emplace(key, value);  // multimap keeps equal keys in insertion order
@@ -68,9 +72,9 @@ TEST(ExternalSorterTest, MergesSeveralSortersTiesToTheFirstAndComparesBytesUnsig
   EXPECT_EQ(ReadAll(**merged), want);
 }
 
-TEST(ExternalSorterTest, ARunCutShortIsAnErrorNamingItsFile) {
+TEST_P(ExternalSorterRunsTest, ARunCutShortIsAnErrorNamingItsFile) {
   testing::TempDir tmp("sorter");
-  ExternalSorter sorter(tmp.path(), "cut", 32);
+  ExternalSorter sorter(tmp.path(), "cut", 32, GetParam());
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(sorter.Add("key" + std::to_string(i), "value-value").ok());
   ASSERT_GT(sorter.runs(), 0u);
   std::filesystem::resize_file(tmp.path() / "cut-0.run", 5);

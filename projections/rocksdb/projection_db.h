@@ -134,7 +134,8 @@ class ProjectionDb {
   // operands) and writes the result back as a plain value. In a bulk load
   // (the end of a rebuild) the statistics family is dropped and made again
   // from those values alone, so no operand is left under them to step over;
-  // otherwise the values are written on top. Only while nothing else commits
+  // otherwise the values are written on top. The bulk load's fold streams
+  // (table files), the other reads them all first. Only while nothing else commits
   // to the store: a batch committed between the read and the write of a key
   // would be lost from it.
   Status FoldStatistics();
@@ -195,7 +196,8 @@ class ProjectionDb {
   // to its first '|': "h|", "v|", "lp|", …), so writers that each write whole
   // kinds, or disjoint ranges of one, make files that never overlap, and
   // IngestTableFiles puts them all at the bottom level: nothing is compacted.
-  // Statistics keys are refused (they are merges: Commit them).
+  // Statistics keys are refused (they are merges: Commit them; a bulk
+  // load's FoldStatistics writes its folded values through TableFiles too).
   class TableFiles {
    public:
     ~TableFiles();
@@ -207,7 +209,7 @@ class ProjectionDb {
 
    private:
     friend class ProjectionDb;
-    TableFiles(const ProjectionDb& db, std::filesystem::path dir, std::string name);
+    TableFiles(const ProjectionDb& db, std::filesystem::path dir, std::string name, bool statistics = false);
     Status Write(std::string_view key, std::string_view value);
     const ProjectionDb& db_;
     std::filesystem::path dir_;
@@ -219,6 +221,7 @@ class ProjectionDb {
     bool pending_ = false;
     std::vector<std::string> files_;
     int64_t entries_ = 0;
+    bool statistics_ = false;  // of the statistics family (FoldStatistics), else of the default one
   };
   // Table files of a bulk load, written under `dir` (a directory on the
   // store's file system, for the files are moved in) as `name`-N.sst.
@@ -263,6 +266,7 @@ class ProjectionDb {
   Result<std::optional<std::string>> Get(const std::string& key) const;
   // Writes the layout version into a new store; refuses another layout.
   Status CheckFormat(bool read_only);
+  Status FoldStatisticsIntoFiles();
   static Result<std::unique_ptr<ProjectionDb>> OpenOnce(const std::filesystem::path& dir, const Options& options,
                                                         rocksdb::Options o);
   // Periods of one tier between lo and hi (strings: "2026", "2026-09", "2026-09-14").

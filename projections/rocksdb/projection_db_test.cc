@@ -364,7 +364,8 @@ TEST(ProjectionDbBulkTest, FoldingABulkLoadLeavesOneValuePerStatisticsKeyAndTheS
   EXPECT_EQ((*reader)->Stats(Scope::kDepartment, *ParseIsoDate("2026-12-31"))->at(kDept), (StatCounts{200, 100, 0}));
   reader->reset();
   // The statistics family's files: 7 keys (the current table, two years, two
-  // months, two days), each once.
+  // months, two days), each once, in one table file per tier (TableFiles
+  // starts a file at each kind of key: "sc|", "sd|", "sm|", "sy|").
   rocksdb::Options o;
   std::vector<rocksdb::ColumnFamilyDescriptor> families{{"default", o}, {"statistics", o}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -377,7 +378,7 @@ TEST(ProjectionDbBulkTest, FoldingABulkLoadLeavesOneValuePerStatisticsKeyAndTheS
     entries += props->num_entries;
     operands += props->num_merge_operands;
   }
-  EXPECT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables.size(), 4u);
   EXPECT_EQ(entries, 7u);
   EXPECT_EQ(operands, 0u);
   for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
