@@ -29,7 +29,7 @@
 
 #include "aggregates/rocksdb/state_db.h"
 #include "benchmarks/bench_support.h"
-#include "consumers/projector.h"
+#include "consumers/bulk_rebuild.h"
 #include "events/embedded/embedded_event_log.h"
 #include "events/privacy/key_vault.h"
 #include "events/privacy/rocksdb/rocksdb_key_store.h"
@@ -96,10 +96,9 @@ Run Once(std::span<const Command> workload, Mode mode) {
   t0 = std::chrono::steady_clock::now();
   auto db = ProjectionDb::Open(dir.path() / "db", ProjectionDb::Options::BulkLoad());
   if (!db.ok()) std::abort();
-  Projector projector(**log, **db, ProjectorOptions{32768u, 2});  // as `ledger rebuild`
-  auto r = projector.CatchUp();
-  if (!r.ok() || !(*db)->Close().ok()) std::abort();
-  run.rebuild = static_cast<double>(r->applied) / Seconds(t0);
+  auto r = BulkRebuild(**log, **db, BulkRebuildOptions{dir.path() / "sort"});  // as `ledger rebuild`
+  if (!r.ok() || !(*db)->FoldStatistics().ok() || !(*db)->Close().ok()) std::abort();
+  run.rebuild = static_cast<double>(r->progress.applied) / Seconds(t0);
   return run;
 }
 

@@ -110,17 +110,17 @@ class StreamFolder {
 
   Status Add(std::string_view sort_key, std::string_view value) {
     const std::string_view stream = sort_key.substr(0, sort_key.size() - kPositionBytes);
-    if (!fold_ || stream != stream_) {
+    if (!folding_ || stream != stream_) {
       LEDGER_RETURN_IF_ERROR(EndStream());
       stream_.assign(stream);
       in_order_ = HistoryInOrder(stream_);
-      fold_ = std::make_unique<RecordFold>(nullptr, &stats_);
+      folding_ = true;
     }
     rec_.partition = static_cast<int32_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 12, 4)));
     rec_.offset = static_cast<int64_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 8)));
     rec_.key = stream_;
     rec_.value.assign(value);
-    if (fold_->Add(batch_, rec_.partition, rec_)) ++progress_.applied;
+    if (fold_.Add(batch_, rec_.partition, rec_)) ++progress_.applied;
     else ++progress_.quarantined;
     ++progress_.done;
     stream_bytes_ += value.size();
@@ -147,9 +147,10 @@ class StreamFolder {
 
  private:
   Status EndStream() {
-    if (!fold_) return OkStatus();
-    fold_->WriteTo(batch_);
-    fold_.reset();
+    if (!folding_) return OkStatus();
+    fold_.WriteTo(batch_);
+    fold_.Clear();
+    folding_ = false;
     stream_bytes_ = 0;
     LEDGER_RETURN_IF_ERROR(batch_.Take(to_entries_, to_histories_));
     if (progress_.done - committed_at_ < kCommitEvery) return OkStatus();
@@ -171,7 +172,8 @@ class StreamFolder {
   ProjectionDb::Batch::EntryFn to_entries_, to_histories_;
   ProjectionDb::Batch batch_;  // places between commits
   std::map<Date, StatTable> stats_;  // by day, between commits
-  std::unique_ptr<RecordFold> fold_;
+  RecordFold fold_{nullptr, &stats_};  // one stream's at a time (Clear between two)
+  bool folding_ = false;
   std::string stream_;
   bool in_order_ = true;
   size_t stream_bytes_ = 0;

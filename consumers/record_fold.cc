@@ -103,6 +103,15 @@ class BatchState {
   }
   void AddStats(const StatTable& delta, Timestamp at) { Accumulate(stats_[DateOf(at)], delta); }
 
+  void Clear() {
+    heads_.clear();
+    views_.clear();
+    members_before_.clear();
+    dirty_streams_.clear();
+    dirty_links_.clear();
+    own_stats_.clear();
+  }
+
   void WriteTo(ProjectionDb::Batch& b) {
     for (const std::string& s : dirty_streams_) {
       if (auto it = views_.find(s); it != views_.end()) {
@@ -183,5 +192,6 @@ bool RecordFold::Add(ProjectionDb::Batch& b, int32_t partition, const LogRecord&
 }
 
 void RecordFold::WriteTo(ProjectionDb::Batch& b) { st_->WriteTo(b); }
+void RecordFold::Clear() { st_->Clear(); }
 
 }  // namespace ledger

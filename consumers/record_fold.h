@@ -37,6 +37,9 @@ class RecordFold {
   // True when applied, false when quarantined.
   bool Add(ProjectionDb::Batch& b, int32_t partition, const LogRecord& rec);
   void WriteTo(ProjectionDb::Batch& b);
+  // Forgets every stream's state (after WriteTo), keeping the containers'
+  // memory for the next: the key-order fold takes one stream at a time.
+  void Clear();
 
  private:
   std::unique_ptr<BatchState> st_;
