@@ -31,12 +31,13 @@ namespace {
 
 int main(int argc, char** argv) {
   size_t families = 10000;
-  bool only_bulk = false;
+  bool only_bulk = false, only_live = false;
   std::string brokers;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--brokers") == 0 && i + 1 < argc) brokers = argv[++i];
     if (std::strcmp(argv[i], "--families") == 0 && i + 1 < argc) families = std::strtoul(argv[++i], nullptr, 10);
     if (std::strcmp(argv[i], "--only-rebuild") == 0) only_bulk = true;  // for profiling
+    if (std::strcmp(argv[i], "--only-live") == 0) only_live = true;
   }
 
   ScratchDir dir("rebuild");
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
   // (consumers/bulk_rebuild.h, what it does now, statistics folded as it does).
   enum class Way { kLive, kBatches, kKeyOrder };
   for (Way way : {Way::kLive, Way::kBatches, Way::kKeyOrder}) {
-    if (only_bulk && way != Way::kKeyOrder) continue;
+    if ((only_bulk && way != Way::kKeyOrder) || (only_live && way != Way::kLive)) continue;
     const char* names[] = {"live projector: WAL on, 1 thread", "batches into a bulk load, 2 threads",
                            "as `ledger rebuild`: key-order fold, 2 threads"};
     std::filesystem::path db_dir = dir.path() / ("store" + std::to_string(static_cast<int>(way)));

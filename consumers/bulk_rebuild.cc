@@ -1,6 +1,7 @@
 #include "consumers/bulk_rebuild.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -30,7 +31,7 @@ uint64_t ReadBigEndian(std::string_view s) {
 
 // "<stream>|<partition:4><offset:8>": with '|' right after the stream, two
 // streams sort as their "h|<stream>|…" history keys do (unless one of them
-// holds a '|' itself: see HistoryInOrder).
+// holds a '|' itself: see EntrySink).
 std::string SortKey(const LogRecord& rec) {
   std::string k;
   k.reserve(rec.key.size() + kPositionBytes);
@@ -40,11 +41,6 @@ std::string SortKey(const LogRecord& rec) {
   AppendBigEndian(k, static_cast<uint64_t>(rec.offset), 8);
   return k;
 }
-
-// Whether a stream's history keys keep the sort's order: not if its name has
-// a '|', for then "a|" may sort before "a|b|" while "h|a|0…" sorts after
-// "h|a|b|…". Such histories take the second sorter's way.
-bool HistoryInOrder(std::string_view stream) { return stream.find('|') == std::string_view::npos; }
 
 struct PartitionEnds {
   std::vector<int64_t> end;   // the log's end when the rebuild started
@@ -96,16 +92,60 @@ Status ReadPartitions(EventLog& log, PartitionEnds& ends, std::vector<std::uniqu
   return OkStatus();
 }
 
-// Phase 2: the fold of one stream at a time, into the table files of
-// histories and the sorter of everything else.
+// Where a folder's entries go. Those whose keys come in the streams' order
+// — histories ("h|<stream>|<seq>"), views ("v|<account>"), chain heads
+// ("c|<stream>") and a guardian's links ("lg|<guardian>|<pupil>") — straight
+// into table files, one writer per kind; the others (search entries,
+// memberships, a pupil's links, …) into the sorter. So does an entry of the
+// first kinds that would come before the last one its writer took: a stream
+// whose name makes its keys sort elsewhere than its records ("a" comes after
+// "a1" in the sort, for "a|" > "a1|", but "v|a" < "v|a1").
+class EntrySink {
+ public:
+  EntrySink(ProjectionDb& db, const std::filesystem::path& dir, const std::string& name, ExternalSorter& sorter)
+      : sorter_(sorter) {
+    for (Ordered& o : ordered_) o.files = db.NewTableFiles(dir, name + "-" + std::string(o.kind, 0, o.kind.size() - 1));
+  }
+
+  Status Put(std::string_view key, std::string_view value) {
+    for (Ordered& o : ordered_) {
+      if (!key.starts_with(o.kind)) continue;
+      if (o.any && key < std::string_view(o.last)) break;
+      o.any = true;
+      o.last.assign(key);
+      return o.files->Add(key, value);
+    }
+    return sorter_.Add(key, value);
+  }
+
+  Status Finish() {
+    for (Ordered& o : ordered_) LEDGER_RETURN_IF_ERROR(o.files->Finish());
+    return OkStatus();
+  }
+  // The writers' files: of different kinds, so no two of them overlap.
+  std::vector<const ProjectionDb::TableFiles*> files() const {
+    std::vector<const ProjectionDb::TableFiles*> out;
+    for (const Ordered& o : ordered_) out.push_back(o.files.get());
+    return out;
+  }
+
+ private:
+  struct Ordered {
+    std::string_view kind;
+    std::unique_ptr<ProjectionDb::TableFiles> files;
+    std::string last;
+    bool any = false;
+  };
+  std::array<Ordered, 4> ordered_{Ordered{"h|"}, Ordered{"v|"}, Ordered{"c|"}, Ordered{"lg|"}};
+  ExternalSorter& sorter_;
+};
+
+// Phase 2: the fold of one stream at a time, into an EntrySink.
 class StreamFolder {
  public:
-  StreamFolder(ProjectionDb& db, ProjectionDb::TableFiles& histories, ExternalSorter& entries, size_t chunk_bytes)
-      : db_(db), histories_(histories), entries_(entries), chunk_bytes_(chunk_bytes) {
-    to_entries_ = [this](std::string_view k, std::string_view v) { return entries_.Add(k, v); };
-    to_histories_ = [this](std::string_view k, std::string_view v) {
-      return in_order_ ? histories_.Add(k, v) : entries_.Add(k, v);
-    };
+  StreamFolder(ProjectionDb& db, EntrySink& sink, size_t chunk_bytes)
+      : db_(db), sink_(sink), chunk_bytes_(chunk_bytes) {
+    to_sink_ = [this](std::string_view k, std::string_view v) { return sink_.Put(k, v); };
   }
 
   Status Add(std::string_view sort_key, std::string_view value) {
@@ -113,7 +153,6 @@ class StreamFolder {
     if (!folding_ || stream != stream_) {
       LEDGER_RETURN_IF_ERROR(EndStream());
       stream_.assign(stream);
-      in_order_ = HistoryInOrder(stream_);
       folding_ = true;
     }
     rec_.partition = static_cast<int32_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 12, 4)));
@@ -125,7 +164,7 @@ class StreamFolder {
     ++progress_.done;
     stream_bytes_ += value.size();
     if (stream_bytes_ >= chunk_bytes_) {  // a long stream: its history so far, as one chunk
-      LEDGER_RETURN_IF_ERROR(batch_.Take(to_entries_, to_histories_));
+      LEDGER_RETURN_IF_ERROR(batch_.Take(to_sink_, to_sink_));
       stream_bytes_ = 0;
     }
     return OkStatus();
@@ -139,7 +178,7 @@ class StreamFolder {
         if (ends->next[p] >= 0) batch_.SetNextOffset(static_cast<int32_t>(p), ends->next[p]);
     }
     // The offsets are puts: Take hands them to the sorter with the rest.
-    LEDGER_RETURN_IF_ERROR(batch_.Take(to_entries_, to_histories_));
+    LEDGER_RETURN_IF_ERROR(batch_.Take(to_sink_, to_sink_));
     return Commit();
   }
 
@@ -152,7 +191,7 @@ class StreamFolder {
     fold_.Clear();
     folding_ = false;
     stream_bytes_ = 0;
-    LEDGER_RETURN_IF_ERROR(batch_.Take(to_entries_, to_histories_));
+    LEDGER_RETURN_IF_ERROR(batch_.Take(to_sink_, to_sink_));
     if (progress_.done - committed_at_ < kCommitEvery) return OkStatus();
     committed_at_ = progress_.done;
     return Commit();
@@ -160,22 +199,21 @@ class StreamFolder {
 
   // What is left in the batch (places) and the statistics, as merges.
   Status Commit() {
-    for (const auto& [day, table] : stats_) batch_.AddStats(table, StartOfDay(day));
-    stats_.clear();
+    std::map<Date, StatTable> by_day;
+    stats_.Drain(by_day);
+    for (const auto& [day, table] : by_day) batch_.AddStats(table, StartOfDay(day));
     return db_.Commit(batch_);
   }
 
   ProjectionDb& db_;
-  ProjectionDb::TableFiles& histories_;
-  ExternalSorter& entries_;
+  EntrySink& sink_;
   const size_t chunk_bytes_;
-  ProjectionDb::Batch::EntryFn to_entries_, to_histories_;
+  ProjectionDb::Batch::EntryFn to_sink_;
   ProjectionDb::Batch batch_;  // places between commits
-  std::map<Date, StatTable> stats_;  // by day, between commits
+  StatAccumulator stats_;  // by day, between commits
   RecordFold fold_{nullptr, &stats_};  // one stream's at a time (Clear between two)
   bool folding_ = false;
   std::string stream_;
-  bool in_order_ = true;
   size_t stream_bytes_ = 0;
   int64_t committed_at_ = 0;
   LogRecord rec_;
@@ -290,14 +328,14 @@ Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const Bul
   // Phase 2 on `threads` folders; this thread merges the runs and deals out
   // chunks of whole streams, the n-th to folder n % threads.
   std::vector<std::unique_ptr<ExternalSorter>> entries;
-  std::vector<std::unique_ptr<ProjectionDb::TableFiles>> histories;
+  std::vector<std::unique_ptr<EntrySink>> sinks;
   std::vector<std::unique_ptr<StreamFolder>> folders;
   std::vector<std::unique_ptr<ChunkQueue>> queues;
   for (int t = 0; t < threads; ++t) {
     entries.push_back(std::make_unique<ExternalSorter>(options.tmp_dir, "entries" + std::to_string(t),
                                                        options.memory_bytes / 2 / static_cast<size_t>(threads)));
-    histories.push_back(db.NewTableFiles(options.tmp_dir, "histories" + std::to_string(t)));
-    folders.push_back(std::make_unique<StreamFolder>(db, *histories.back(), *entries.back(), options.history_chunk_bytes));
+    sinks.push_back(std::make_unique<EntrySink>(db, options.tmp_dir, "folder" + std::to_string(t), *entries.back()));
+    folders.push_back(std::make_unique<StreamFolder>(db, *sinks.back(), options.history_chunk_bytes));
     queues.push_back(std::make_unique<ChunkQueue>());
   }
   std::vector<Status> errors(threads);
@@ -330,7 +368,7 @@ Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const Bul
   for (const Status& e : errors) LEDGER_RETURN_IF_ERROR(e);
   sorted.reset();
   records.clear();
-  for (auto& h : histories) LEDGER_RETURN_IF_ERROR(h->Finish());
+  for (auto& sink : sinks) LEDGER_RETURN_IF_ERROR(sink->Finish());
   result.fold_seconds = lap();
 
   std::unique_ptr<ProjectionDb::TableFiles> rest = db.NewTableFiles(options.tmp_dir, "entries");
@@ -343,9 +381,10 @@ Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const Bul
     LEDGER_RETURN_IF_ERROR(rest->Add(sorted_entries->key(), sorted_entries->value()));
   }
   LEDGER_RETURN_IF_ERROR(rest->Finish());
-  // One ingestion each: a history whose stream has a '|' may make the second
-  // writer's files overlap the first's; RocksDB then puts them a level up.
-  for (auto& h : histories) LEDGER_RETURN_IF_ERROR(db.IngestTableFiles({h.get()}));
+  // One ingestion per folder: the folders' files of a kind overlap (they
+  // took chunks in turn), so RocksDB puts the second's a level above the
+  // first's; the sorted rest may overlap both (EntrySink), and goes above.
+  for (auto& sink : sinks) LEDGER_RETURN_IF_ERROR(db.IngestTableFiles(sink->files()));
   LEDGER_RETURN_IF_ERROR(db.IngestTableFiles({rest.get()}));
   std::error_code ec;
   std::filesystem::remove_all(options.tmp_dir, ec);

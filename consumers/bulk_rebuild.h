@@ -9,12 +9,15 @@
 // 2. Fold: the calling thread merges the sorted runs and deals chunks of
 //    whole streams (~4 MiB) to `threads` folders in turn. A folder takes one
 //    stream at a time, from nothing (RecordFold with no store to read). Its
-//    history goes straight into the folder's table files, for the sort's
-//    order is the order of "h|<stream>|<seq>" keys (each folder's files are
-//    in order; two folders' files overlap and are ingested one folder at a
-//    time, a level apart); its view, head, links, search entries and
-//    memberships, whose keys are in another order, into the folder's sorter;
-//    statistics (by day) and places accumulate and are committed (as merges,
+//    history, view, chain head and links by guardian go straight into the
+//    folder's table files, one writer per kind, for the sort's order is the
+//    order of their keys ("h|<stream>|<seq>", "v|<stream>", …; each folder's
+//    files are in order; two folders' files overlap and are ingested one
+//    folder at a time, a level apart); its search entries, memberships and
+//    links by pupil, whose keys are in another order, into the folder's
+//    sorter — as does an entry of the first kinds out of order (a stream
+//    name with a '|' or a prefix of another). Statistics (by day,
+//    StatAccumulator) and places accumulate and are committed (as merges,
 //    without the write-ahead log) every 65,536 records.
 // 3. Load: the second sorter's entries into table files, every file moved
 //    into the store's bottom level (ProjectionDb::IngestTableFiles), and each

@@ -5,7 +5,7 @@
 
 #include "events/log_scan.h"
 #include "projections/search_key.h"
-#include "projections/stats.h"
+#include "projections/stat_accumulator.h"
 
 namespace ledger {
 namespace {
@@ -73,9 +73,9 @@ std::set<std::string> Memberships(const AccountView& v) {
 class BatchState {
  public:
   // With no store, every stream starts empty (a fresh store: nothing to read).
-  // With `stats_by_day`, statistics deltas are added there rather than kept for WriteTo.
-  BatchState(const ProjectionDb* db, std::map<Date, StatTable>* stats_by_day)
-      : db_(db), stats_(stats_by_day != nullptr ? *stats_by_day : own_stats_) {}
+  // With `stats`, statistics deltas are added there rather than kept for WriteTo.
+  BatchState(const ProjectionDb* db, StatAccumulator* stats)
+      : db_(db), stats_(stats != nullptr ? *stats : own_stats_) {}
 
   Result<ChainHead*> Head(const std::string& stream) {
     auto it = heads_.find(stream);
@@ -101,7 +101,24 @@ class BatchState {
   void DirtyLink(const std::string& guardian, const std::string& pupil) {
     dirty_links_.emplace(guardian, pupil);
   }
-  void AddStats(const StatTable& delta, Timestamp at) { Accumulate(stats_[DateOf(at)], delta); }
+  // Applies `e` to `v`, adding the change of v's contribution to the
+  // statistics. The contribution after one event is kept as the next one's
+  // before (the key-order fold applies a stream's events one after another).
+  void ApplyCounted(AccountView* v, const Event& e) {
+    if (counted_ != v) {
+      stats_.ContributionOf(*v, before_);
+      counted_ = v;
+    }
+    ApplyToView(*v, e);
+    stats_.ContributionOf(*v, after_);
+    stats_.AddChange(before_, after_, e.occurred_at);
+    std::swap(before_, after_);
+  }
+  // Applies an event that does not move `v`'s contribution.
+  void ApplyUncounted(AccountView* v, const Event& e) {
+    ApplyToView(*v, e);
+    if (counted_ == v) counted_ = nullptr;  // as if it might have
+  }
 
   void Clear() {
     heads_.clear();
@@ -109,7 +126,8 @@ class BatchState {
     members_before_.clear();
     dirty_streams_.clear();
     dirty_links_.clear();
-    own_stats_.clear();
+    counted_ = nullptr;
+    own_stats_.DropSums();
   }
 
   void WriteTo(ProjectionDb::Batch& b) {
@@ -128,7 +146,9 @@ class BatchState {
     }
     for (const auto& [g, p] : dirty_links_) b.PutLink(views_.at(g).links.at(p));
     if (&stats_ != &own_stats_) return;  // the caller's
-    for (const auto& [day, table] : stats_) b.AddStats(table, StartOfDay(day));
+    std::map<Date, StatTable> by_day;
+    own_stats_.Drain(by_day);
+    for (const auto& [day, table] : by_day) b.AddStats(table, StartOfDay(day));
   }
 
  private:
@@ -138,8 +158,10 @@ class BatchState {
   std::unordered_map<std::string, std::set<std::string>> members_before_;
   std::set<std::string> dirty_streams_;
   std::set<std::pair<std::string, std::string>> dirty_links_;
-  std::map<Date, StatTable> own_stats_;
-  std::map<Date, StatTable>& stats_;
+  StatAccumulator own_stats_;
+  StatAccumulator& stats_;
+  const AccountView* counted_ = nullptr;  // the view whose contribution before_ is
+  CellSet before_, after_;
 };
 
 namespace {
@@ -163,15 +185,8 @@ Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, const LogRecord& rec,
   LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(head, d));
   st.Dirty(stream);
   b.PutHistory(stream, e.seq, rec.value);
-  if (MovesStats(e.payload)) {
-    StatTable before = Contribution(*v);
-    ApplyToView(*v, e);
-    StatTable delta;
-    AddDelta(delta, before, Contribution(*v));
-    st.AddStats(delta, e.occurred_at);
-  } else {
-    ApplyToView(*v, e);
-  }
+  if (MovesStats(e.payload)) st.ApplyCounted(v, e);
+  else st.ApplyUncounted(v, e);
   if (const AccountId* pupil = LinkedPupil(e.payload)) st.DirtyLink(stream, pupil->str());
   Index(b, e);
   return OkStatus();
@@ -179,8 +194,8 @@ Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, const LogRecord& rec,
 
 }  // namespace
 
-RecordFold::RecordFold(const ProjectionDb* db, std::map<Date, StatTable>* stats_by_day)
-    : st_(std::make_unique<BatchState>(db, stats_by_day)) {}
+RecordFold::RecordFold(const ProjectionDb* db, StatAccumulator* stats)
+    : st_(std::make_unique<BatchState>(db, stats)) {}
 RecordFold::~RecordFold() = default;
 
 bool RecordFold::Add(ProjectionDb::Batch& b, int32_t partition, const LogRecord& rec) {

@@ -18,6 +18,7 @@
 
 #include "events/event_log.h"
 #include "projections/rocksdb/projection_db.h"
+#include "projections/stat_accumulator.h"
 
 namespace ledger {
 
@@ -26,12 +27,12 @@ class BatchState;
 class RecordFold {
  public:
   // `db`: where the state of a stream not seen yet is read; null when every
-  // stream starts empty (a fresh store). With `stats_by_day`, the statistics
+  // stream starts empty (a fresh store). With `stats`, the statistics
   // deltas are added there (by the day of their events) as records are
   // folded, instead of to the batch by WriteTo: a caller folding many
   // streams one by one turns them into the batch's keys once, later
-  // (Batch::AddStats).
-  explicit RecordFold(const ProjectionDb* db, std::map<Date, StatTable>* stats_by_day = nullptr);
+  // (StatAccumulator::Drain, Batch::AddStats).
+  explicit RecordFold(const ProjectionDb* db, StatAccumulator* stats = nullptr);
   ~RecordFold();
 
   // True when applied, false when quarantined.

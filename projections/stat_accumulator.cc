@@ -1,0 +1,116 @@
+#include "projections/stat_accumulator.h"
+
+#include <algorithm>
+
+namespace ledger {
+namespace {
+
+constexpr int64_t kMicrosPerDay = int64_t{86'400'000'000};
+
+int64_t DayNumber(Timestamp t) {
+  return t.micros >= 0 ? t.micros / kMicrosPerDay : -((-t.micros + kMicrosPerDay - 1) / kMicrosPerDay);
+}
+
+// A cell number: the interned scope id, the profile, the level.
+uint32_t Pack(uint32_t id, AccountKind kind, StatLevel level) {
+  return (id << 4) | (kind == AccountKind::kGuardian ? 8u : 0u) | static_cast<uint32_t>(level);
+}
+
+}  // namespace
+
+uint32_t StatAccumulator::Cell(Scope scope, const std::string& id, AccountKind kind, StatLevel level) {
+  key_.assign(1, static_cast<char>(scope));
+  key_.append(id);
+  auto it = numbers_.find(key_);
+  if (it == numbers_.end()) {
+    it = numbers_.emplace(key_, static_cast<uint32_t>(ids_.size())).first;
+    ids_.push_back({scope, id});
+  }
+  return Pack(it->second, kind, level);
+}
+
+void StatAccumulator::ContributionOf(const AccountView& v, CellSet& out) {
+  out.clear();
+  if (!v.exists() || v.state == ViewState::kClosed) return;
+  out.one = StatCounts{1, v.state == ViewState::kNotified ? 1 : 0, v.state == ViewState::kActivated ? 1 : 0};
+  auto add = [&](Scope scope, const std::string& id, StatLevel level) {
+    const uint32_t all = Cell(scope, id, v.kind, StatLevel::kAll);
+    out.cells.push_back(all);
+    out.cells.push_back((all & ~7u) | static_cast<uint32_t>(level));
+  };
+  static const std::string national = kNationalScopeId;
+  if (v.kind == AccountKind::kPupil) {
+    const Placement& p = v.placement;
+    const StatLevel level = StatLevelOf(p.level);
+    add(Scope::kNational, national, level);
+    add(Scope::kAcademy, p.academy, level);
+    add(Scope::kDepartment, p.department, level);
+    const std::string& uai = p.uai.str();
+    add(Scope::kEstablishment, uai, level);
+    std::string cls;
+    cls.reserve(uai.size() + 1 + p.class_name.size());
+    cls.append(uai).append(1, '/').append(p.class_name);
+    add(Scope::kClass, cls, level);
+  } else {
+    const uint32_t all = Cell(Scope::kNational, national, v.kind, StatLevel::kAll);
+    out.cells.push_back(all);
+    for (const auto& [pupil, l] : v.links) {
+      if (!l.active()) continue;
+      const StatLevel level = StatLevelOf(l.placement.level);
+      out.cells.push_back((all & ~7u) | static_cast<uint32_t>(level));
+      add(Scope::kAcademy, l.placement.academy, level);
+      add(Scope::kDepartment, l.placement.department, level);
+      add(Scope::kEstablishment, l.placement.uai.str(), level);
+    }
+  }
+  // A guardian counts once per distinct cell.
+  std::sort(out.cells.begin(), out.cells.end());
+  out.cells.erase(std::unique(out.cells.begin(), out.cells.end()), out.cells.end());
+}
+
+void StatAccumulator::Add(int64_t day, uint32_t cell, const StatCounts& c) {
+  if (c.zero()) return;
+  const uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(day)) << 32) | cell;
+  sums_[key] += c;
+}
+
+void StatAccumulator::AddChange(const CellSet& before, const CellSet& after, Timestamp at) {
+  const int64_t day = DayNumber(at);
+  const StatCounts minus{-before.one.accounts, -before.one.notified, -before.one.activated};
+  StatCounts both = after.one;
+  both += minus;
+  auto b = before.cells.begin(), a = after.cells.begin();
+  while (b != before.cells.end() || a != after.cells.end()) {
+    if (a == after.cells.end() || (b != before.cells.end() && *b < *a)) {
+      Add(day, *b++, minus);
+    } else if (b == before.cells.end() || *a < *b) {
+      Add(day, *a++, after.one);
+    } else {
+      Add(day, *a, both);
+      ++a, ++b;
+    }
+  }
+}
+
+void StatAccumulator::Drain(std::map<Date, StatTable>& out) {
+  int64_t last_day = INT64_MIN;
+  StatTable* table = nullptr;
+  for (const auto& [key, c] : sums_) {
+    if (c.zero()) continue;
+    const int64_t day = static_cast<int32_t>(static_cast<uint32_t>(key >> 32));
+    if (day != last_day) {
+      last_day = day;
+      table = &out[DateOf(Timestamp{day * kMicrosPerDay})];
+    }
+    const uint32_t cell = static_cast<uint32_t>(key);
+    const Interned& id = ids_[cell >> 4];
+    const StatCell sc{id.scope, id.id, (cell & 8u) != 0 ? AccountKind::kGuardian : AccountKind::kPupil,
+                      static_cast<StatLevel>(cell & 7u)};
+    auto it = table->try_emplace(sc).first;
+    it->second += c;
+    if (it->second.zero()) table->erase(it);
+  }
+  sums_.clear();
+}
+
+}  // namespace ledger

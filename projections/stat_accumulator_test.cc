@@ -1,0 +1,105 @@
+#include "projections/stat_accumulator.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace ledger {
+namespace {
+
+const Placement kPlaces[] = {
+    {Uai("0350033W"), "035", "rennes", Level::kCollege, "4E1"},
+    {Uai("0350033W"), "035", "rennes", Level::kCollege, "3E2"},
+    {Uai("0350122T"), "035", "rennes", Level::kEcole, ""},
+    {Uai("0940389M"), "094", "creteil", Level::kEcole, ""},
+    {Uai("0310024H"), "031", "toulouse", Level::kLycee, "2NDE1"},
+    {Uai("0311111A"), "031", "toulouse", Level::kOther, "X"},
+};
+
+// A random account: a pupil somewhere, or a guardian with 0-4 links, some removed.
+AccountView RandomView(std::mt19937& rng) {
+  AccountView v;
+  v.id = "a";
+  v.seq = rng() % 4;  // 0: not created
+  v.kind = rng() % 2 ? AccountKind::kPupil : AccountKind::kGuardian;
+  const ViewState states[] = {ViewState::kCreated, ViewState::kNotified, ViewState::kActivated, ViewState::kClosed};
+  v.state = states[rng() % 4];
+  v.placement = kPlaces[rng() % std::size(kPlaces)];
+  if (v.kind == AccountKind::kGuardian) {
+    const int n = static_cast<int>(rng() % 5);
+    for (int i = 0; i < n; ++i) {
+      LinkView l;
+      l.pupil = "p" + std::to_string(i);
+      l.placement = kPlaces[rng() % std::size(kPlaces)];
+      l.status = rng() % 4 == 0 ? LinkViewStatus::kRemoved : LinkViewStatus::kConfirmed;
+      v.links[l.pupil] = l;
+    }
+  }
+  return v;
+}
+
+TEST(StatAccumulatorTest, ContributionIsTheSameCellsAsContribution) {
+  std::mt19937 rng(7);
+  StatAccumulator acc;
+  CellSet set;
+  for (int i = 0; i < 2000; ++i) {
+    const AccountView v = RandomView(rng);
+    acc.ContributionOf(v, set);
+    acc.AddChange(CellSet{}, set, StartOfDay(Date{2023, 9, 1}));
+    std::map<Date, StatTable> drained;
+    acc.Drain(drained);
+    const StatTable expected = Contribution(v);
+    if (expected.empty()) {
+      EXPECT_TRUE(drained.empty()) << i;
+    } else {
+      ASSERT_EQ(drained.size(), 1u) << i;
+      EXPECT_EQ(drained.begin()->second, expected) << i;
+    }
+  }
+}
+
+TEST(StatAccumulatorTest, SummedChangesByDayEqualAddDeltaThenAccumulate) {
+  std::mt19937 rng(11);
+  StatAccumulator acc;
+  std::map<Date, StatTable> expected;
+  std::map<Date, StatTable> drained;
+  CellSet before, after;
+  for (int i = 0; i < 20000; ++i) {
+    const AccountView b = RandomView(rng), a = RandomView(rng);
+    // Days around the epoch's and a school year's, some before 1970.
+    const Date day{rng() % 8 == 0 ? 1969 : 2023, static_cast<uint8_t>(1 + rng() % 12),
+                   static_cast<uint8_t>(1 + rng() % 28)};
+    const Timestamp at{StartOfDay(day).micros + static_cast<int64_t>(rng() % 86'400'000'000)};
+    StatTable delta;
+    AddDelta(delta, Contribution(b), Contribution(a));
+    Accumulate(expected[DateOf(at)], delta);
+    acc.ContributionOf(b, before);
+    acc.ContributionOf(a, after);
+    acc.AddChange(before, after, at);
+    if (i % 3000 == 0) acc.Drain(drained);  // draining in the middle changes nothing
+  }
+  acc.Drain(drained);
+  EXPECT_TRUE(acc.empty());
+  for (auto it = expected.begin(); it != expected.end();)
+    it = it->second.empty() ? expected.erase(it) : std::next(it);
+  for (auto it = drained.begin(); it != drained.end();)
+    it = it->second.empty() ? drained.erase(it) : std::next(it);
+  EXPECT_EQ(drained, expected);
+  EXPECT_GT(expected.size(), 100u);
+}
+
+TEST(StatAccumulatorTest, AChangeThatMovesNothingLeavesNothing) {
+  StatAccumulator acc;
+  std::mt19937 rng(3);
+  CellSet set;
+  for (int i = 0; i < 100; ++i) {
+    acc.ContributionOf(RandomView(rng), set);
+    acc.AddChange(set, set, StartOfDay(Date{2023, 9, 1}));
+  }
+  std::map<Date, StatTable> drained;
+  acc.Drain(drained);
+  EXPECT_TRUE(drained.empty());
+}
+
+}  // namespace
+}  // namespace ledger
