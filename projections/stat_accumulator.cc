@@ -33,36 +33,19 @@ void StatAccumulator::ContributionOf(const AccountView& v, CellSet& out) {
   out.clear();
   if (!v.exists() || v.state == ViewState::kClosed) return;
   out.one = StatCounts{1, v.state == ViewState::kNotified ? 1 : 0, v.state == ViewState::kActivated ? 1 : 0};
-  auto add = [&](Scope scope, const std::string& id, StatLevel level) {
-    const uint32_t all = Cell(scope, id, v.kind, StatLevel::kAll);
-    out.cells.push_back(all);
-    out.cells.push_back((all & ~7u) | static_cast<uint32_t>(level));
-  };
-  static const std::string national = kNationalScopeId;
-  if (v.kind == AccountKind::kPupil) {
-    const Placement& p = v.placement;
-    const StatLevel level = StatLevelOf(p.level);
-    add(Scope::kNational, national, level);
-    add(Scope::kAcademy, p.academy, level);
-    add(Scope::kDepartment, p.department, level);
-    const std::string& uai = p.uai.str();
-    add(Scope::kEstablishment, uai, level);
-    std::string cls;
-    cls.reserve(uai.size() + 1 + p.class_name.size());
-    cls.append(uai).append(1, '/').append(p.class_name);
-    add(Scope::kClass, cls, level);
-  } else {
-    const uint32_t all = Cell(Scope::kNational, national, v.kind, StatLevel::kAll);
-    out.cells.push_back(all);
-    for (const auto& [pupil, l] : v.links) {
-      if (!l.active()) continue;
-      const StatLevel level = StatLevelOf(l.placement.level);
-      out.cells.push_back((all & ~7u) | static_cast<uint32_t>(level));
-      add(Scope::kAcademy, l.placement.academy, level);
-      add(Scope::kDepartment, l.placement.department, level);
-      add(Scope::kEstablishment, l.placement.uai.str(), level);
+  // A scope's cell at `all` comes right before its cell at a level, with the
+  // same id object: one lookup for both.
+  const std::string* last_id = nullptr;
+  Scope last_scope = Scope::kNational;
+  uint32_t last = 0;
+  ForEachCell(v, [&](Scope scope, const std::string& id, StatLevel level) {
+    if (&id != last_id || scope != last_scope) {
+      last = Cell(scope, id, v.kind, StatLevel::kAll);
+      last_id = &id;
+      last_scope = scope;
     }
-  }
+    out.cells.push_back((last & ~7u) | static_cast<uint32_t>(level));
+  });
   // A guardian counts once per distinct cell.
   std::sort(out.cells.begin(), out.cells.end());
   out.cells.erase(std::unique(out.cells.begin(), out.cells.end()), out.cells.end());

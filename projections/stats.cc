@@ -48,30 +48,10 @@ StatTable Contribution(const AccountView& v) {
   if (!v.exists() || v.state == ViewState::kClosed) return t;
   const StatCounts one{1, v.state == ViewState::kNotified ? 1 : 0,
                        v.state == ViewState::kActivated ? 1 : 0};
-  auto add = [&](Scope scope, const std::string& id, StatLevel level) {
-    t[StatCell{scope, id, v.kind, StatLevel::kAll}] = one;
+  // Assigning (not adding) makes a guardian count once per distinct cell.
+  ForEachCell(v, [&](Scope scope, const std::string& id, StatLevel level) {
     t[StatCell{scope, id, v.kind, level}] = one;
-  };
-  if (v.kind == AccountKind::kPupil) {
-    const Placement& p = v.placement;
-    const StatLevel level = StatLevelOf(p.level);
-    add(Scope::kNational, kNationalScopeId, level);
-    add(Scope::kAcademy, p.academy, level);
-    add(Scope::kDepartment, p.department, level);
-    add(Scope::kEstablishment, p.uai.str(), level);
-    add(Scope::kClass, p.uai.str() + "/" + p.class_name, level);
-    return t;
-  }
-  t[StatCell{Scope::kNational, kNationalScopeId, v.kind, StatLevel::kAll}] = one;
-  for (const auto& [pupil, l] : v.links) {
-    if (!l.active()) continue;
-    const StatLevel level = StatLevelOf(l.placement.level);
-    // Assigning (not adding) makes a guardian count once per distinct cell.
-    t[StatCell{Scope::kNational, kNationalScopeId, v.kind, level}] = one;
-    add(Scope::kAcademy, l.placement.academy, level);
-    add(Scope::kDepartment, l.placement.department, level);
-    add(Scope::kEstablishment, l.placement.uai.str(), level);
-  }
+  });
   return t;
 }
 

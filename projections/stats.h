@@ -65,6 +65,39 @@ using StatTable = std::map<StatCell, StatCounts>;
 
 inline constexpr const char* kNationalScopeId = "FR";
 
+// Calls cell(scope, scope_id, level) for each cell an account that counts
+// (exists, not closed) counts in, for its profile `v.kind`: the rule above,
+// shared by Contribution and StatAccumulator. A guardian's cells may come
+// more than once (links to one establishment); the cell of a scope at `all`
+// comes right before the same scope's at its level, with the same id object.
+template <class CellFn>
+void ForEachCell(const AccountView& v, CellFn&& cell) {
+  static const std::string national = kNationalScopeId;
+  auto both = [&](Scope scope, const std::string& id, StatLevel level) {
+    cell(scope, id, StatLevel::kAll);
+    cell(scope, id, level);
+  };
+  if (v.kind == AccountKind::kPupil) {
+    const Placement& p = v.placement;
+    const StatLevel level = StatLevelOf(p.level);
+    both(Scope::kNational, national, level);
+    both(Scope::kAcademy, p.academy, level);
+    both(Scope::kDepartment, p.department, level);
+    both(Scope::kEstablishment, p.uai.str(), level);
+    both(Scope::kClass, p.uai.str() + "/" + p.class_name, level);
+    return;
+  }
+  cell(Scope::kNational, national, StatLevel::kAll);
+  for (const auto& [pupil, l] : v.links) {
+    if (!l.active()) continue;
+    const StatLevel level = StatLevelOf(l.placement.level);
+    cell(Scope::kNational, national, level);
+    both(Scope::kAcademy, l.placement.academy, level);
+    both(Scope::kDepartment, l.placement.department, level);
+    both(Scope::kEstablishment, l.placement.uai.str(), level);
+  }
+}
+
 // The cells `v` counts in, each with counts {1, notified?, activated?}.
 StatTable Contribution(const AccountView& v);
 
