@@ -299,6 +299,14 @@ Status RunQuarantineList(const LogFlags& flags, OutputFormat format, std::FILE* 
 }
 
 Status RunRebuild(const LogFlags& flags, std::FILE* out) {
+  // Around the rebuild itself: opening the log (the embedded log's recovery
+  // scan) and checking the previous store (every checksum of its files: a
+  // damaged one is said to be discarded); after it, removing the old store.
+  // Minutes at scale 10 on a cold page cache: timed and printed apart.
+  const auto begun = std::chrono::steady_clock::now();
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kRead));
   LEDGER_RETURN_IF_ERROR(RefuseWhileServed(flags, "rebuild the projections"));
   LEDGER_ASSIGN_OR_RETURN(auto lock, ServerLock::Acquire(flags, "ledger rebuild"));
@@ -309,6 +317,7 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   const fs::path sort_dir = RebuildDir(flags, *log).string() + ".sort";
   fs::remove_all(RebuildDir(flags, *log), ec);
   fs::remove_all(sort_dir, ec);
+  const double before_secs = since(begun);
   auto start = std::chrono::steady_clock::now();
   ProjectionProgress p;
   double fold_secs = 0;
@@ -351,12 +360,14 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   }
   fs::rename(RebuildDir(flags, *log), ProjectionDir(flags, *log), ec);
   if (ec) return Unavailable("cannot move the rebuilt projections into place: " + ec.message());
+  const auto swapped = std::chrono::steady_clock::now();
   fs::remove_all(OldProjectionDir(flags, *log), ec);
   fmt::print(out,
              "rebuilt {} from offset 0: {} events applied, {} quarantined, in {:.2f} s ({:.0f} events/s; "
-             "{}statistics folded in {:.2f} s)\n",
+             "{}statistics folded in {:.2f} s); before it, the log opened and the previous store checked in "
+             "{:.2f} s; after it, the previous store removed in {:.2f} s\n",
              ProjectionDir(flags, *log).string(), p.applied, p.quarantined, secs,
-             secs > 0 ? static_cast<double>(p.done) / secs : 0.0, phases, fold_secs);
+             secs > 0 ? static_cast<double>(p.done) / secs : 0.0, phases, fold_secs, before_secs, since(swapped));
   return OkStatus();
 }
 
