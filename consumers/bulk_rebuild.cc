@@ -31,7 +31,8 @@ uint64_t ReadBigEndian(std::string_view s) {
 
 // "<stream>|<partition:4><offset:8>": with '|' right after the stream, two
 // streams sort as their "h|<stream>|…" history keys do (unless one of them
-// holds a '|' itself: see EntrySink).
+// holds a '|' itself; views' "v|<stream>" keys also differ when one stream
+// is another's prefix: see EntrySink).
 std::string SortKey(const LogRecord& rec) {
   std::string k;
   k.reserve(rec.key.size() + kPositionBytes);

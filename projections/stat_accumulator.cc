@@ -7,8 +7,16 @@ namespace {
 
 constexpr int64_t kMicrosPerDay = int64_t{86'400'000'000};
 
+// Days since 1970-01-01, rounded down (no negation: INT64_MIN is a timestamp too).
 int64_t DayNumber(Timestamp t) {
-  return t.micros >= 0 ? t.micros / kMicrosPerDay : -((-t.micros + kMicrosPerDay - 1) / kMicrosPerDay);
+  const int64_t q = t.micros / kMicrosPerDay;
+  return t.micros % kMicrosPerDay < 0 ? q - 1 : q;
+}
+
+// The date of day `day`: its first microsecond, or INT64_MIN for the one day
+// whose first microsecond is before INT64_MIN.
+Date DateOfDay(int64_t day) {
+  return DateOf(Timestamp{day < INT64_MIN / kMicrosPerDay ? INT64_MIN : day * kMicrosPerDay});
 }
 
 // A cell number: the interned scope id, the profile, the level.
@@ -83,7 +91,7 @@ void StatAccumulator::Drain(std::map<Date, StatTable>& out) {
     const int64_t day = static_cast<int32_t>(static_cast<uint32_t>(key >> 32));
     if (day != last_day) {
       last_day = day;
-      table = &out[DateOf(Timestamp{day * kMicrosPerDay})];
+      table = &out[DateOfDay(day)];
     }
     const uint32_t cell = static_cast<uint32_t>(key);
     const Interned& id = ids_[cell >> 4];

@@ -88,6 +88,28 @@ TEST(StatAccumulatorTest, SummedChangesByDayEqualAddDeltaThenAccumulate) {
   EXPECT_GT(expected.size(), 100u);
 }
 
+TEST(StatAccumulatorTest, TimestampsAtTheExtremesAreDatedAsDateOfDatesThem) {
+  // A forged record may carry any occurred_at: the extremes are dated as
+  // DateOf dates them, with no overflow (UBSan runs this test).
+  std::mt19937 rng(5);
+  StatAccumulator acc;
+  std::map<Date, StatTable> expected, drained;
+  CellSet before, after;
+  for (int64_t micros : {INT64_MIN, INT64_MIN + 1, int64_t{-1}, int64_t{0}, INT64_MAX - 1, INT64_MAX}) {
+    AccountView v = RandomView(rng);
+    v.seq = 1;
+    v.state = ViewState::kCreated;
+    StatTable delta;
+    AddDelta(delta, {}, Contribution(v));
+    Accumulate(expected[DateOf(Timestamp{micros})], delta);
+    acc.ContributionOf(AccountView{}, before);
+    acc.ContributionOf(v, after);
+    acc.AddChange(before, after, Timestamp{micros});
+  }
+  acc.Drain(drained);
+  EXPECT_EQ(drained, expected);
+}
+
 TEST(StatAccumulatorTest, AChangeThatMovesNothingLeavesNothing) {
   StatAccumulator acc;
   std::mt19937 rng(3);

@@ -68,8 +68,9 @@ inline constexpr const char* kNationalScopeId = "FR";
 // Calls cell(scope, scope_id, level) for each cell an account that counts
 // (exists, not closed) counts in, for its profile `v.kind`: the rule above,
 // shared by Contribution and StatAccumulator. A guardian's cells may come
-// more than once (links to one establishment); the cell of a scope at `all`
-// comes right before the same scope's at its level, with the same id object.
+// more than once (links to one establishment). Pairs of calls with the same
+// scope and the same id object (at `all`, then at a level) come one after
+// the other; a guardian's national cell at a level comes alone.
 template <class CellFn>
 void ForEachCell(const AccountView& v, CellFn&& cell) {
   static const std::string national = kNationalScopeId;

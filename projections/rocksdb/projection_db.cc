@@ -510,7 +510,8 @@ struct ProjectionDb::TableFiles::Writer {
 namespace {
 // A bulk load's table files are cut at this size: an SstFileWriter keeps its
 // whole file's filter and index in memory until it finishes, and the
-// key-order rebuild has eight open at once (scale 10: peak RSS 1,034,428 KB
+// key-order rebuild has four per folder thread open at once (eight with the
+// default two threads; scale 10: peak RSS 1,034,428 KB
 // with 256 MB files, 931,000 with 64 MB, and no slower).
 constexpr uint64_t kTableFileBytes = uint64_t{64} << 20;
 
