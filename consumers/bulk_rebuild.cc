@@ -200,9 +200,7 @@ class StreamFolder {
 
   // What is left in the batch (places) and the statistics, as merges.
   Status Commit() {
-    std::map<Date, StatTable> by_day;
-    stats_.Drain(by_day);
-    for (const auto& [day, table] : by_day) batch_.AddStats(table, StartOfDay(day));
+    batch_.AddStats(stats_);
     return db_.Commit(batch_);
   }
 

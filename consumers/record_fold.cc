@@ -146,9 +146,7 @@ class BatchState {
     }
     for (const auto& [g, p] : dirty_links_) b.PutLink(views_.at(g).links.at(p));
     if (&stats_ != &own_stats_) return;  // the caller's
-    std::map<Date, StatTable> by_day;
-    own_stats_.Drain(by_day);
-    for (const auto& [day, table] : by_day) b.AddStats(table, StartOfDay(day));
+    b.AddStats(own_stats_);
   }
 
  private:

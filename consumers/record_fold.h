@@ -31,7 +31,7 @@ class RecordFold {
   // deltas are added there (by the day of their events) as records are
   // folded, instead of to the batch by WriteTo: a caller folding many
   // streams one by one turns them into the batch's keys once, later
-  // (StatAccumulator::Drain, Batch::AddStats).
+  // (Batch::AddStats).
   explicit RecordFold(const ProjectionDb* db, StatAccumulator* stats = nullptr);
   ~RecordFold();
 

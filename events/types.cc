@@ -58,11 +58,15 @@ Timestamp StartOfDay(const Date& d) {
 
 Timestamp EndOfDay(const Date& d) { return Timestamp{StartOfDay(d).micros + kMicrosPerDay - 1}; }
 
-Date DateOf(Timestamp t) {
-  year_month_day ymd{sys_days{days{FloorDiv(t.micros, kMicrosPerDay)}}};
+int64_t DayNumber(Timestamp t) { return FloorDiv(t.micros, kMicrosPerDay); }
+
+Date DateOfDayNumber(int64_t day) {
+  year_month_day ymd{sys_days{days{day}}};
   return Date{static_cast<int>(ymd.year()), static_cast<uint8_t>(unsigned(ymd.month())),
               static_cast<uint8_t>(unsigned(ymd.day()))};
 }
+
+Date DateOf(Timestamp t) { return DateOfDayNumber(DayNumber(t)); }
 
 std::string FormatRfc3339(Timestamp t) {
   // The time of day without multiplying the day back: day * kMicrosPerDay

@@ -68,6 +68,10 @@ std::optional<Timestamp> ParseRfc3339(std::string_view text);
 Timestamp StartOfDay(const Date& d);         // 00:00:00Z
 Timestamp EndOfDay(const Date& d);           // 23:59:59.999999Z (the "as of D" cut-off)
 Date DateOf(Timestamp t);
+// Days since 1970-01-01 of `t`, rounded down, and back: DateOf(t) ==
+// DateOfDayNumber(DayNumber(t)) for every Timestamp, INT64_MIN included.
+int64_t DayNumber(Timestamp t);
+Date DateOfDayNumber(int64_t day);
 // The system clock, now (microseconds since the epoch, UTC): the faces' Clock.
 Timestamp SystemNow();
 Timestamp AddDays(Timestamp t, int days);

@@ -5,28 +5,14 @@
 namespace ledger {
 namespace {
 
-constexpr int64_t kMicrosPerDay = int64_t{86'400'000'000};
-
-// Days since 1970-01-01, rounded down (no negation: INT64_MIN is a timestamp too).
-int64_t DayNumber(Timestamp t) {
-  const int64_t q = t.micros / kMicrosPerDay;
-  return t.micros % kMicrosPerDay < 0 ? q - 1 : q;
-}
-
-// The date of day `day`: its first microsecond, or INT64_MIN for the one day
-// whose first microsecond is before INT64_MIN.
-Date DateOfDay(int64_t day) {
-  return DateOf(Timestamp{day < INT64_MIN / kMicrosPerDay ? INT64_MIN : day * kMicrosPerDay});
-}
-
-// A cell number: the interned scope id, the profile, the level.
-uint32_t Pack(uint32_t id, AccountKind kind, StatLevel level) {
-  return (id << 4) | (kind == AccountKind::kGuardian ? 8u : 0u) | static_cast<uint32_t>(level);
-}
+// A cell number: the interned scope id, the profile, then the level in the
+// low three bits.
+uint32_t Pack(uint32_t id, AccountKind kind) { return (id << 4) | (kind == AccountKind::kGuardian ? 8u : 0u); }
+uint32_t WithLevel(uint32_t cell, StatLevel level) { return (cell & ~7u) | static_cast<uint32_t>(level); }
 
 }  // namespace
 
-uint32_t StatAccumulator::Cell(Scope scope, const std::string& id, AccountKind kind, StatLevel level) {
+uint32_t StatAccumulator::Cell(Scope scope, const std::string& id, AccountKind kind) {
   key_.assign(1, static_cast<char>(scope));
   key_.append(id);
   auto it = numbers_.find(key_);
@@ -34,7 +20,7 @@ uint32_t StatAccumulator::Cell(Scope scope, const std::string& id, AccountKind k
     it = numbers_.emplace(key_, static_cast<uint32_t>(ids_.size())).first;
     ids_.push_back({scope, id});
   }
-  return Pack(it->second, kind, level);
+  return Pack(it->second, kind);
 }
 
 void StatAccumulator::ContributionOf(const AccountView& v, CellSet& out) {
@@ -48,11 +34,11 @@ void StatAccumulator::ContributionOf(const AccountView& v, CellSet& out) {
   uint32_t last = 0;
   ForEachCell(v, [&](Scope scope, const std::string& id, StatLevel level) {
     if (&id != last_id || scope != last_scope) {
-      last = Cell(scope, id, v.kind, StatLevel::kAll);
+      last = Cell(scope, id, v.kind);
       last_id = &id;
       last_scope = scope;
     }
-    out.cells.push_back((last & ~7u) | static_cast<uint32_t>(level));
+    out.cells.push_back(WithLevel(last, level));
   });
   // A guardian counts once per distinct cell.
   std::sort(out.cells.begin(), out.cells.end());
@@ -91,7 +77,7 @@ void StatAccumulator::Drain(std::map<Date, StatTable>& out) {
     const int64_t day = static_cast<int32_t>(static_cast<uint32_t>(key >> 32));
     if (day != last_day) {
       last_day = day;
-      table = &out[DateOfDay(day)];
+      table = &out[DateOfDayNumber(day)];
     }
     const uint32_t cell = static_cast<uint32_t>(key);
     const Interned& id = ids_[cell >> 4];

@@ -48,7 +48,8 @@ class StatAccumulator {
   bool empty() const { return sums_.empty(); }
 
  private:
-  uint32_t Cell(Scope scope, const std::string& id, AccountKind kind, StatLevel level);
+  // The cell of (scope, id) for `kind` at level `all`.
+  uint32_t Cell(Scope scope, const std::string& id, AccountKind kind);
   void Add(int64_t day, uint32_t cell, const StatCounts& c);
 
   struct Interned {

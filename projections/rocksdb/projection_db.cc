@@ -428,6 +428,11 @@ void ProjectionDb::Batch::AddStats(const StatTable& delta, Timestamp at) {
     for (StatTable* t : tables) (*t)[cell] += c;  // zero sums are dropped when encoded
   }
 }
+void ProjectionDb::Batch::AddStats(StatAccumulator& stats) {
+  std::map<Date, StatTable> by_day;
+  stats.Drain(by_day);
+  for (const auto& [day, table] : by_day) AddStats(table, StartOfDay(day));
+}
 void ProjectionDb::Batch::PutQuarantine(const QuarantineEntry& q) {
   nlohmann::json j{{"partition", q.partition}, {"offset", q.offset}, {"key", q.key},
                    {"reason", q.reason}, {"bytes", q.bytes}};

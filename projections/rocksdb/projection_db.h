@@ -55,6 +55,7 @@
 #include "events/status.h"
 #include "projections/account_view.h"
 #include "projections/search_key.h"
+#include "projections/stat_accumulator.h"
 #include "projections/stats.h"
 
 namespace rocksdb {
@@ -149,6 +150,8 @@ class ProjectionDb {
     void PutHistory(const std::string& stream, uint64_t seq, const std::string& record);
     void PutLink(const LinkView& l);
     void AddStats(const StatTable& delta, Timestamp at);
+    // Every day's sums of `stats` (Drain: it is left empty).
+    void AddStats(StatAccumulator& stats);
     void PutQuarantine(const QuarantineEntry& q);
     void SetNextOffset(int32_t partition, int64_t offset);
     // `key` as SearchKey() made it; an empty key is not indexed.
