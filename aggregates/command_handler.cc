@@ -104,7 +104,7 @@ Status CommandHandler::LoadMeta() {
   if (bytes) {
     LEDGER_ASSIGN_OR_RETURN(meta, DecodeWriteStateMeta(*bytes));
   }
-  LEDGER_ASSIGN_OR_RETURN(bool follows, StoreFollowsLog(meta, ends));
+  LEDGER_ASSIGN_OR_RETURN(bool follows, FoldFollowsLog(log_, meta.folded, meta.tails, ends));
   if (!follows) {
     if (bytes) LEDGER_RETURN_IF_ERROR(store_->Clear());
     meta = WriteStateMeta{};
@@ -119,18 +119,19 @@ Status CommandHandler::LoadMeta() {
   return OkStatus();
 }
 
-Result<bool> CommandHandler::StoreFollowsLog(const WriteStateMeta& meta, const std::vector<int64_t>& ends) {
-  if (meta.folded.size() != ends.size() || meta.tails.size() != ends.size()) return false;
+Result<bool> FoldFollowsLog(EventLog& log, std::span<const int64_t> folded, std::span<const Hash> tails,
+                            std::span<const int64_t> ends) {
+  if (folded.size() != ends.size() || tails.size() != ends.size()) return false;
   for (size_t p = 0; p < ends.size(); ++p) {
-    if (meta.folded[p] > ends[p]) return false;
-    if (meta.folded[p] == 0) continue;
+    if (folded[p] > ends[p]) return false;
+    if (folded[p] == 0) continue;
     const int32_t partition = static_cast<int32_t>(p);
-    LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, log_.OpenReader(partition, meta.folded[p] - 1));
+    LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, log.OpenReader(partition, folded[p] - 1));
     LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());
     if (!rec) return false;
     Result<DecodedRecord> d = DecodeLogRecord(*rec);
     if (!d.ok()) return d.status().WithContext(LogPosition(partition, rec->offset));
-    if (d->event.hash != meta.tails[p]) return false;
+    if (d->event.hash != tails[p]) return false;
   }
   return true;
 }

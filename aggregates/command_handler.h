@@ -117,8 +117,6 @@ class CommandHandler {
         cache_streams_(state.cache_streams) {}
   Status Load();
   Status LoadMeta();
-  // True when the store's last folded event of each partition is the log's.
-  Result<bool> StoreFollowsLog(const WriteStateMeta& meta, const std::vector<int64_t>& ends);
   Status PrepareKeys(std::span<const Command> commands);
   Status OpenBirthDate(const std::string& account);
   void DestroyErasedKeys();

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,21 +41,36 @@
 
 #include "aggregates/account.h"
 #include "aggregates/establishment.h"
+#include "events/event_log.h"
 #include "events/status.h"
 
 namespace ledger {
 
 class StateStore {
  public:
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
   virtual ~StateStore() = default;
   // The value of `key`, or nullopt.
   virtual Result<std::optional<std::string>> Get(std::string_view key) = 0;
-  // Writes every pair, all or none (a crash leaves the store as
-  // before or as after).
-  virtual Status Write(std::span<const std::pair<std::string, std::string>> puts) = 0;
+  // Writes every pair and removes every key of `deletes` (after the puts), all
+  // or none (a crash leaves the store as before or as after).
+  virtual Status Apply(std::span<const std::pair<std::string, std::string>> puts,
+                       std::span<const std::string> deletes) = 0;
+  Status Write(std::span<const std::pair<std::string, std::string>> puts) { return Apply(puts, {}); }
+  // visit(key, value) for every key that begins with `prefix`, in byte order,
+  // until visit returns false.
+  virtual Status Scan(std::string_view prefix, const Visitor& visit) = 0;
   // Removes every key.
   virtual Status Clear() = 0;
 };
+
+// Whether a store that folded each partition p of `log` up to `folded[p]`
+// (exclusive), the event at folded[p] - 1 hashing to `tails[p]`, is the fold
+// of a prefix of this log: false when it is ahead of the log, of another
+// partition count, or of another log (a tail that differs). `ends` are the
+// log's end offsets. A record that does not decode is an error naming it.
+Result<bool> FoldFollowsLog(EventLog& log, std::span<const int64_t> folded, std::span<const Hash> tails,
+                            std::span<const int64_t> ends);
 
 // Where a command's events are: answers a replayed command id.
 struct CommandRecord {

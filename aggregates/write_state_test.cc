@@ -7,7 +7,7 @@
 
 #include "aggregates/command_handler.h"
 #include "aggregates/testing/fixtures.h"
-#include "aggregates/testing/memory_state_store.h"
+#include "aggregates/memory_state_store.h"
 #include "aggregates/testing/workload.h"
 #include "aggregates/write_state.h"
 #include "events/hash_chain.h"

@@ -11,7 +11,7 @@ namespace {
 
 Status FromRocks(const rocksdb::Status& s, const std::filesystem::path& dir) {
   if (s.ok()) return OkStatus();
-  std::string m = "write state " + dir.string() + ": " + s.ToString();
+  std::string m = "state store " + dir.string() + ": " + s.ToString();
   if (s.IsCorruption()) return DataLoss(m + " (delete the directory: it is rebuilt from the log)");
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
     return FailedPrecondition(m + " (another ledger process is writing: wait for it or stop it)");
@@ -79,15 +79,27 @@ Result<std::optional<std::string>> StateDb::Get(std::string_view key) {
   return std::optional<std::string>(std::move(value));
 }
 
-Status StateDb::Write(std::span<const std::pair<std::string, std::string>> puts) {
+Status StateDb::Apply(std::span<const std::pair<std::string, std::string>> puts,
+                      std::span<const std::string> deletes) {
   rocksdb::WriteBatch batch;
   for (const auto& [k, v] : puts) LEDGER_RETURN_IF_ERROR(FromRocks(batch.Put(k, v), dir_));
+  for (const std::string& k : deletes) LEDGER_RETURN_IF_ERROR(FromRocks(batch.Delete(k), dir_));
   // No write-ahead log: after a crash the store is what its last flushed
   // memtable held — whole batches, hence still the fold of a prefix of the
   // log, which Open completes. (A WAL would only shorten that fold.)
   rocksdb::WriteOptions w;
   w.disableWAL = true;
   return FromRocks(db_->Write(w, &batch), dir_);
+}
+
+Status StateDb::Scan(std::string_view prefix, const Visitor& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next())
+    if (!visit(std::string_view(it->key().data(), it->key().size()),
+               std::string_view(it->value().data(), it->value().size())))
+      break;
+  return FromRocks(it->status(), dir_);
 }
 
 Status StateDb::Clear() {

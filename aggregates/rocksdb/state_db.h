@@ -1,5 +1,6 @@
 // StateDb: the write path's StateStore (aggregates/write_state.h) in RocksDB,
-// DATA/write-state on the embedded log (ops/datadir: WriteStateDir).
+// DATA/write-state on the embedded log (ops/datadir: WriteStateDir); also the
+// importer's index, DATA/import-index (ops/import/ledger_index.h).
 //
 // Bounded: 64 MiB of memtable, a 32 MiB block cache, Bloom filters (most
 // lookups are of command ids and accounts that are not there). A Write is one
@@ -30,7 +31,9 @@ class StateDb final : public StateStore {
   ~StateDb() override;
 
   Result<std::optional<std::string>> Get(std::string_view key) override;
-  Status Write(std::span<const std::pair<std::string, std::string>> puts) override;
+  Status Apply(std::span<const std::pair<std::string, std::string>> puts,
+               std::span<const std::string> deletes) override;
+  Status Scan(std::string_view prefix, const Visitor& visit) override;
   Status Clear() override;
 
   // True when Open found the store damaged and started it again.

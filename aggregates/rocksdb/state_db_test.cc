@@ -41,6 +41,33 @@ TEST(StateDbTest, WhatIsWrittenIsReadBackAfterAReopenAndClearEmptiesIt) {
   EXPECT_EQ(db->Get("cx").value(), std::nullopt);
 }
 
+TEST(StateDbTest, ApplyRemovesAndScanListsAPrefixInByteOrderAfterAReopen) {
+  TempDir dir("state-db");
+  {
+    auto db = StateDb::Open(dir.path() / "s").value();
+    ASSERT_TRUE(db->Write(Pairs({{"pa|2", ""}, {"pa|1", "x"}, {"pb|1", ""}, {"p", "bare"}, {"pa|3", ""}})).ok());
+    const std::vector<std::string> gone = {"pa|3", "absent"};
+    ASSERT_TRUE(db->Apply(Pairs({{"pa|0", "new"}}), gone).ok());
+  }
+  auto db = StateDb::Open(dir.path() / "s").value();
+  std::vector<std::pair<std::string, std::string>> seen;
+  auto list = [&](std::string_view k, std::string_view v) {
+    seen.emplace_back(k, v);
+    return true;
+  };
+  ASSERT_TRUE(db->Scan("pa|", list).ok());
+  EXPECT_EQ(seen, Pairs({{"pa|0", "new"}, {"pa|1", "x"}, {"pa|2", ""}}));
+  seen.clear();
+  ASSERT_TRUE(db->Scan("p", [&](std::string_view k, std::string_view v) {
+    seen.emplace_back(k, v);
+    return seen.size() < 2;  // stops when asked
+  }).ok());
+  EXPECT_EQ(seen, Pairs({{"p", "bare"}, {"pa|0", "new"}}));
+  seen.clear();
+  ASSERT_TRUE(db->Scan("q", list).ok());
+  EXPECT_TRUE(seen.empty());
+}
+
 TEST(StateDbTest, ASecondWriterIsRefusedNamingTheDirectory) {
   TempDir dir("state-db");
   auto db = StateDb::Open(dir.path() / "s").value();

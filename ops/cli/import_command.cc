@@ -16,12 +16,14 @@
 #include "ops/import/report.h"
 #include "ops/import/siecle/siecle.h"
 #include "ops/cli/submit.h"
+#include "ops/simulate/command_spill.h"
 
 namespace ledger {
 
 namespace {
 
 constexpr size_t kGroupCommit = 512;  // commands per HandleBatch
+constexpr size_t kSpillRun = 32'768;  // planned commands held in memory at a time (~25 MB)
 
 // A digest of the files' bytes and the date: seeds the run's command ids.
 Result<std::string> RunId(const std::vector<std::string>& files, Date date) {
@@ -71,32 +73,47 @@ Status ImportSets(const LogFlags& flags, const ImportRequest& request,
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, OpenLog(flags, LogAccess::kWrite));
   // The vault first: its keyed lookups match pupils and guardians already in the ledger.
   LEDGER_ASSIGN_OR_RETURN(OpenedVault vault, OpenVault(flags, VaultAccess::kWrite));
-  LEDGER_ASSIGN_OR_RETURN(import::LedgerIndex index, import::LedgerIndex::Load(*log, &vault.vault->keyer()));
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<StateDb> index_store, OpenImportIndex(flags, *log));
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<import::LedgerIndex> index,
+                          import::LedgerIndex::Open(*log, *index_store, &vault.vault->keyer()));
+  // The plan goes to a spill (runs on disk sealed under a key held in memory
+  // only) and is read back in order: memory holds a run, not the plan. The
+  // spill sorts by time, stably, and every command of an import carries the
+  // run's time, so the order is the plan's. Under the writer's lock, so no
+  // other import uses the directory.
+  const std::filesystem::path spill_dir = std::filesystem::path(flags.data) / "import.spill";
+  std::error_code ec;
+  std::filesystem::remove_all(spill_dir, ec);  // a killed run's: unreadable without its key
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<sim::CommandSpill> spill,
+                          sim::CommandSpill::Create(spill_dir, kSpillRun));
   LEDGER_ASSIGN_OR_RETURN(
       import::ImportPlan plan,
-      import::PlanImport(sets, dir, index, import::PlanOptions{date, request.expected_uai, run_id}));
+      import::PlanImport(sets, dir, *index, import::PlanOptions{date, request.expected_uai, run_id},
+                         [&](Command c) { return spill->Add(std::move(c)); }));
+  LEDGER_RETURN_IF_ERROR(spill->Finish());
+  index.reset();
+  index_store.reset();
   for (const import::ExportSet& s : sets)
     fmt::print(out, "{} ({}, {}): {} pupils, {} adults, {} relations\n", s.pupils_file, s.uai,
                dir.at(s.uai).name, s.pupils.size(), s.guardians.size(), s.links.size());
   import::PrintReport(plan, out);
   if (!request.report.empty()) LEDGER_RETURN_IF_ERROR(WriteReport(request.report, plan));
   if (request.dry_run) {
-    fmt::print(out, "dry run: {} commands planned, nothing appended\n", plan.commands.size());
+    fmt::print(out, "dry run: {} commands planned, nothing appended\n", plan.command_count);
     return OkStatus();
   }
   LEDGER_ASSIGN_OR_RETURN(OpenedWriteState state, OpenWriteState(flags, *log));
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<CommandHandler> handler,
                           CommandHandler::Open(*log, now, vault.vault.get(), state.options()));
-  const Submitted sent = SubmitInGroupCommits(*handler, plan.commands, kGroupCommit, "importing");
+  const Submitted sent = SubmitInGroupCommits(*handler, *spill, kGroupCommit, "importing");
   if (!sent.failure.ok()) {
-    const Command& failed = *sent.failed_command;  // the commands are in memory: never a read failure
-    return sent.failure.WithContext(
-        fmt::format("import stopped at command {} of {} ({} on {}); what was appended is kept: "
-                    "run the same import again to resume",
-                    sent.failure_index + 1, plan.commands.size(), CommandName(failed.body),
-                    TargetStream(failed.body).str()));
+    std::string where = fmt::format("command {} of {}", sent.failure_index + 1, plan.command_count);
+    if (const auto& failed = sent.failed_command)
+      where += fmt::format(" ({} on {})", CommandName(failed->body), TargetStream(failed->body).str());
+    return sent.failure.WithContext("import stopped at " + where +
+                                    "; what was appended is kept: run the same import again to resume");
   }
-  fmt::print(out, "imported: {} commands, {} events appended\n", plan.commands.size(),
+  fmt::print(out, "imported: {} commands, {} events appended\n", plan.command_count,
              sent.appended_events);
   return OkStatus();
 }

@@ -55,14 +55,7 @@ Result<SimulateSummary> RunSimulate(const LogFlags& flags, const SimulateRequest
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<CommandHandler> handler,
                           CommandHandler::Open(*log, [recorded] { return recorded; }, vault.vault.get(),
                                                state.options()));
-  std::vector<Command> part;
-  const Submitted sent = SubmitInGroupCommits(
-      *handler, sum.commands,
-      [&](size_t n) -> Result<std::span<const Command>> {
-        LEDGER_ASSIGN_OR_RETURN(part, spill->Next(n));
-        return std::span<const Command>(part);
-      },
-      kGroupCommit, "simulating");
+  const Submitted sent = SubmitInGroupCommits(*handler, *spill, kGroupCommit, "simulating");
   sum.appended_events = sent.appended_events;
   sum.replayed = sent.replayed;
   if (!sent.failure.ok()) {

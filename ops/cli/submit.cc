@@ -19,6 +19,18 @@ Submitted SubmitInGroupCommits(CommandHandler& handler, std::span<const Command>
       group, label);
 }
 
+Submitted SubmitInGroupCommits(CommandHandler& handler, sim::CommandSpill& spill, size_t group,
+                               const std::string& label) {
+  std::vector<Command> part;
+  return SubmitInGroupCommits(
+      handler, spill.size(),
+      [&](size_t n) -> Result<std::span<const Command>> {
+        LEDGER_ASSIGN_OR_RETURN(part, spill.Next(n));
+        return std::span<const Command>(part);
+      },
+      group, label);
+}
+
 Submitted SubmitInGroupCommits(CommandHandler& handler, size_t total, const CommandSource& next,
                                size_t group, const std::string& label) {
   Submitted out;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "aggregates/command_handler.h"
+#include "ops/simulate/command_spill.h"
 
 namespace ledger {
 
@@ -34,5 +35,9 @@ Submitted SubmitInGroupCommits(CommandHandler& handler, std::span<const Command>
 using CommandSource = std::function<Result<std::span<const Command>>(size_t n)>;
 Submitted SubmitInGroupCommits(CommandHandler& handler, size_t total, const CommandSource& next,
                                size_t group, const std::string& label);
+
+// The same for every command of a finished `spill`, in its order.
+Submitted SubmitInGroupCommits(CommandHandler& handler, sim::CommandSpill& spill, size_t group,
+                               const std::string& label);
 
 }  // namespace ledger

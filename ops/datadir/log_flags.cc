@@ -52,6 +52,14 @@ Result<OpenedWriteState> OpenWriteState(const LogFlags& flags, const EventLog& l
   return state;
 }
 
+std::filesystem::path ImportIndexDir(const LogFlags& flags, const EventLog& log) {
+  return PerLogDir(flags, log, "import-index");
+}
+
+Result<std::unique_ptr<StateDb>> OpenImportIndex(const LogFlags& flags, const EventLog& log) {
+  return StateDb::Open(ImportIndexDir(flags, log));
+}
+
 std::filesystem::path RebuildDir(const LogFlags& f, const EventLog& log) {
   return ProjectionDir(f, log).string() + ".rebuild";
 }

@@ -71,6 +71,12 @@ struct OpenedWriteState {
 };
 Result<OpenedWriteState> OpenWriteState(const LogFlags& flags, const EventLog& log);
 
+// The importer's index of `log` (ops/import/ledger_index.h): DATA/import-index,
+// or DATA/import-index-kafka-<cluster id>-<topic>. Derived from the log alone
+// like the write state; opened by `ledger import` after the log's writer lock.
+std::filesystem::path ImportIndexDir(const LogFlags& flags, const EventLog& log);
+Result<std::unique_ptr<StateDb>> OpenImportIndex(const LogFlags& flags, const EventLog& log);
+
 // NotFound naming the directory when reading a ledger that does not exist;
 // InvalidArgument for an unknown --log. A log created by kWrite gets
 // `partitions` partitions when given (a kafka:// URI's own ?partitions=

@@ -46,8 +46,8 @@ struct Adult {
 class Planner {
  public:
   Planner(const std::vector<ExportSet>& sets, const Directory& dir, const LedgerIndex& index,
-          const PlanOptions& o)
-      : sets_(sets), dir_(dir), index_(index), o_(o) {}
+          const PlanOptions& o, const CommandSink& sink)
+      : sets_(sets), dir_(dir), index_(index), o_(o), sink_(sink) {}
 
   // A new account's opaque id: from its login, keyed with the deployment's
   // lookup secret when there is one (an unkeyed digest of a guessable login
@@ -64,9 +64,9 @@ class Planner {
     for (size_t s = 0; s < sets_.size(); ++s) PlanGuardians(s);
     PlanLinks();
     PlanLeavers();
+    LEDGER_RETURN_IF_ERROR(sink_status_);
     ImportPlan plan;
-    for (auto* phase : {&pupils_, &guardians_, &links_, &closes_})
-      for (Command& c : *phase) plan.commands.push_back(std::move(c));
+    plan.command_count = made_;
     plan.findings = std::move(findings_);
     plan.summary = summary_;
     return plan;
@@ -81,10 +81,14 @@ class Planner {
   // Ids from the run and the command's content (`detail` tells apart two
   // commands of one kind on one stream: the pupil of a link): a rerun of the
   // same files replays what an interrupted run appended, never collides.
-  void Make(std::vector<Command>& phase, CommandBody body, const std::string& detail) {
+  // The phases make their commands in submission order — pupils, guardians
+  // and their contacts, links, leavers — so each goes to the sink at once.
+  void Make(CommandBody body, const std::string& detail) {
+    if (!sink_status_.ok()) return;
     const std::string key = o_.run_id + "|" + std::string(CommandName(body)) + "|" +
                             TargetStream(body).str() + "|" + detail;
-    phase.push_back(Command{CommandId("imp-" + Digest(key, 16)), at_, actor_, std::move(body)});
+    sink_status_ = sink_(Command{CommandId("imp-" + Digest(key, 16)), at_, actor_, std::move(body)});
+    ++made_;
   }
 
   Placement PlacementAt(const std::string& uai, const std::string& class_name) const {
@@ -92,10 +96,16 @@ class Planner {
     return Placement{e.uai, e.department, e.academy, e.level, class_name};
   }
 
+  // Logins are only ever added, in the ledger as in the run: every number
+  // below the one a base last got is still taken, so the search for the
+  // base's next login starts there (without it, the n-th "c.durand" of a
+  // run would try n - 1 taken logins first).
   std::string NewLogin(const std::string& first, const std::string& last) {
+    int& next = next_number_[LoginBase(first, last)];
     std::string login = MakeLogin(first, last, [&](const std::string& l) {
       return index_.LoginTaken(l) || new_logins_.count(l) > 0;
-    });
+    }, std::max(next, 1), &next);
+    ++next;
     new_logins_.insert(login);
     return login;
   }
@@ -200,12 +210,12 @@ class Planner {
         d.first_name = p.first_name;
         d.has_mobile = !NormalizeMobile(p.mobile).empty();
         d.has_email = !NormalizeEmail(p.email).empty();
-        Make(pupils_, CreateAccount{AccountId(a.account), d}, "");
+        Make(CreateAccount{AccountId(a.account), d}, "");
         ++summary_.pupils_created;
         continue;
       }
       a.account = existing;
-      const AccountView& v = *index_.Find(existing);
+      const AccountView v = index_.Find(existing).value_or(AccountView{});
       if (v.state == ViewState::kClosed) {
         Report("closed_account_reappears", set.pupils_file, p.line, p.source_id,
                "the pupil's account " + existing + " is closed (" + v.closed_reason +
@@ -214,11 +224,11 @@ class Planner {
         continue;
       }
       if (v.placement.uai.str() != set.uai) {
-        Make(pupils_, TransferPupil{AccountId(existing), here}, set.uai);
+        Make(TransferPupil{AccountId(existing), here}, set.uai);
         transferred_.insert(existing);
         ++summary_.transfers;
       } else if (v.placement.class_name != p.class_name) {
-        Make(pupils_, ChangeClass{AccountId(existing), p.class_name}, p.class_name);
+        Make(ChangeClass{AccountId(existing), p.class_name}, p.class_name);
         ++summary_.class_changes;
       }
     }
@@ -290,7 +300,7 @@ class Planner {
     for (const std::string& k : keys)
       if (std::find(merged.begin(), merged.end(), k) == merged.end()) merged.push_back(k);
     std::sort(merged.begin(), merged.end());
-    if (merged != before && index_.Find(account) != nullptr) contact_changed_.insert(account);
+    if (merged != before && index_.Find(account)) contact_changed_.insert(account);
     for (const std::string& k : keys) new_by_key_.emplace(k, account);
     return account;
   }
@@ -311,7 +321,7 @@ class Planner {
     d.has_mobile = !NormalizeMobile(g.mobile).empty();
     d.has_email = !NormalizeEmail(g.email).empty();
     d.match_keys = keys;
-    Make(guardians_, CreateAccount{AccountId(id), d}, "");
+    Make(CreateAccount{AccountId(id), d}, "");
     ++summary_.guardians_created;
     for (const std::string& k : keys) new_by_key_.emplace(k, id);
     return id;
@@ -329,7 +339,7 @@ class Planner {
       const std::vector<std::string>& keys = new_keys_[g];
       bool mobile = false, email = false;
       for (const std::string& k : keys) (k[0] == 'm' ? mobile : email) = true;
-      Make(guardians_, UpdateContact{AccountId(g), mobile, email, keys}, "");
+      Make(UpdateContact{AccountId(g), mobile, email, keys}, "");
       ++summary_.contacts_updated;
     }
     // Desired links of the run's pupils: (guardian, pupil) → the record.
@@ -354,20 +364,20 @@ class Planner {
     for (const auto& [key, id] : pupil_of_) run_pupils.insert(id);
     for (const std::string& pupil : run_pupils) {
       for (const auto& [g, link] : index_.LinksOf(pupil)) {
-        if (!link->active()) continue;
+        if (!link.active()) continue;
         if (desired.count({g, pupil})) {
           // The link follows its pupil when the pupil moves in this run, and
           // also when it moved in an earlier run of these files that stopped
           // (a crash) before the links followed: the rerun must finish it.
-          const AccountView* v = index_.Find(pupil);
-          const bool behind = v != nullptr && link->placement.uai.str() != v->placement.uai.str();
+          const std::optional<AccountView> v = index_.Find(pupil);
+          const bool behind = v && link.placement.uai.str() != v->placement.uai.str();
           if (transferred_.count(pupil) || behind) {
-            Make(links_, UpdateGuardianLink{AccountId(g), AccountId(pupil)}, pupil);
+            Make(UpdateGuardianLink{AccountId(g), AccountId(pupil)}, pupil);
             ++summary_.links_moved;
           }
           desired.erase({g, pupil});  // already there
-        } else if (link->source_system != SourceSystem::kManual && uncertain_.count(pupil) == 0) {
-          Make(links_, UnlinkGuardian{AccountId(g), AccountId(pupil), UnlinkReason::kSourceUpdate},
+        } else if (link.source_system != SourceSystem::kManual && uncertain_.count(pupil) == 0) {
+          Make(UnlinkGuardian{AccountId(g), AccountId(pupil), UnlinkReason::kSourceUpdate},
                pupil);
           ++summary_.links_removed;
         }
@@ -379,7 +389,7 @@ class Planner {
                        sets_[s].system,
                        "ELEVE_ID=" + l->pupil_source_id + ";PERSONNE_ID=" + l->guardian_source_id,
                        sets_[s].guardians_file};
-      Make(links_, std::move(cmd), gp.second);
+      Make(std::move(cmd), gp.second);
       ++summary_.links_added;
     }
   }
@@ -389,8 +399,8 @@ class Planner {
     std::set<std::string> leavers;
     for (const auto& [ine, rec] : leaving_) {
       const std::string a = index_.PupilByIne(ine);
-      const AccountView* v = a.empty() ? nullptr : index_.Find(a);
-      if (v != nullptr && v->state != ViewState::kClosed && v->placement.uai.str() == sets_[rec.first].uai)
+      const std::optional<AccountView> v = a.empty() ? std::nullopt : index_.Find(a);
+      if (v && v->state != ViewState::kClosed && v->placement.uai.str() == sets_[rec.first].uai)
         leavers.insert(a);
     }
     std::set<std::string> placed;
@@ -408,10 +418,10 @@ class Planner {
       if (leavers.insert(a).second) closed.insert(a);
     for (const std::string& a : leavers) {
       for (const auto& [g, link] : index_.LinksOf(a))
-        if (link->active())
-          Make(closes_, UnlinkGuardian{AccountId(g), AccountId(a), UnlinkReason::kPupilLeft}, a);
+        if (link.active())
+          Make(UnlinkGuardian{AccountId(g), AccountId(a), UnlinkReason::kPupilLeft}, a);
       if (closed.count(a) > 0) continue;
-      Make(closes_, CloseAccount{AccountId(a), CloseReason::kLeft, AccountId()}, "");
+      Make(CloseAccount{AccountId(a), CloseReason::kLeft, AccountId()}, "");
       ++summary_.leavers;
     }
   }
@@ -430,16 +440,18 @@ class Planner {
   std::map<std::string, std::string> new_by_key_;                      // key → account, this run
   std::map<std::string, std::vector<std::string>> new_keys_;           // account → merged keys
   std::set<std::string> contact_changed_, transferred_, new_logins_;
+  std::map<std::string, int> next_number_;  // login base → the first number not known taken
   std::set<std::string> uncertain_;  // pupils of a left-out adult: their links are kept
-  std::vector<Command> pupils_, guardians_, links_, closes_;
+  const CommandSink& sink_;
+  Status sink_status_;
+  size_t made_ = 0;
   std::vector<Finding> findings_;
   PlanSummary summary_;
 };
 
 }  // namespace
 
-std::string MakeLogin(std::string_view first_name, std::string_view last_name,
-                      const std::function<bool(const std::string&)>& taken) {
+std::string LoginBase(std::string_view first_name, std::string_view last_name) {
   std::string base;
   const std::string first = NormalizeName(first_name), last = NormalizeName(last_name);
   const char initial = first.empty() ? 'X' : first[0];
@@ -452,15 +464,39 @@ std::string MakeLogin(std::string_view first_name, std::string_view last_name,
     ++letters;
   }
   if (letters == 0) base += "eleve";
-  for (int n = 1;; ++n) {
+  return base;
+}
+
+std::string MakeLogin(std::string_view first_name, std::string_view last_name,
+                      const std::function<bool(const std::string&)>& taken, int from, int* number) {
+  const std::string base = LoginBase(first_name, last_name);
+  for (int n = std::max(from, 1);; ++n) {
     std::string login = base + std::to_string(n);
-    if (!taken(login)) return login;
+    if (taken(login)) continue;
+    if (number != nullptr) *number = n;
+    return login;
   }
 }
 
 Result<ImportPlan> PlanImport(const std::vector<ExportSet>& sets, const Directory& directory,
                               const LedgerIndex& index, const PlanOptions& options) {
-  return Planner(sets, directory, index, options).Run();
+  std::vector<Command> commands;
+  const CommandSink keep = [&](Command c) {
+    commands.push_back(std::move(c));
+    return OkStatus();
+  };
+  LEDGER_ASSIGN_OR_RETURN(ImportPlan plan, PlanImport(sets, directory, index, options, keep));
+  plan.commands = std::move(commands);
+  return plan;
+}
+
+Result<ImportPlan> PlanImport(const std::vector<ExportSet>& sets, const Directory& directory,
+                              const LedgerIndex& index, const PlanOptions& options,
+                              const CommandSink& sink) {
+  Result<ImportPlan> plan = Planner(sets, directory, index, options, sink).Run();
+  // A plan made while the index's store failed to answer is not the diff.
+  if (!index.status().ok()) return index.status();
+  return plan;
 }
 
 }  // namespace ledger::import

@@ -22,11 +22,13 @@
 //    never removed by an import.
 //  - Nothing is planned for a value the rules would refuse; it is reported.
 // Errors (the whole run is refused, nothing planned): an export's UAI invalid,
-// unknown to the directory, or not the expected one. Messages name the file.
+// unknown to the directory, or not the expected one (messages name the file);
+// the index's store failing to answer (LedgerIndex::status()).
 // Deterministic: same inputs, same commands with the same ids, in the same
 // order. Pure; thread-compatible.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,7 +58,8 @@ struct PlanSummary {
 };
 
 struct ImportPlan {
-  std::vector<Command> commands;  // in submission order
+  std::vector<Command> commands;  // in submission order (empty when they went to a sink)
+  size_t command_count = 0;
   std::vector<Finding> findings;
   PlanSummary summary;
 };
@@ -71,11 +74,23 @@ using Directory = std::map<std::string, Establishment>;  // by UAI
 
 Result<ImportPlan> PlanImport(const std::vector<ExportSet>& sets, const Directory& directory,
                               const LedgerIndex& index, const PlanOptions& options);
+// The same with each command given to `sink` as it is planned, in submission
+// order (the plan's `commands` stay empty): a large run's commands go to a
+// spill on disk instead of memory. The sink's first failure stops the plan
+// and is returned.
+using CommandSink = std::function<Status(Command)>;
+Result<ImportPlan> PlanImport(const std::vector<ExportSet>& sets, const Directory& directory,
+                              const LedgerIndex& index, const PlanOptions& options,
+                              const CommandSink& sink);
 
-// Login of a new account: initial of the first name, '.', the last name
-// (lower-case ASCII letters, at most 20), then the smallest number ≥ 1 not
-// taken ("c.durand3"). `taken` says whether a candidate is in use.
+// Login of a new account: its base — initial of the first name, '.', the last
+// name (lower-case ASCII letters, at most 20: "c.durand") — then the smallest
+// number ≥ `from` not taken ("c.durand3"); `from` > 1 when the caller knows
+// the numbers below it are taken. `taken` says whether a candidate is in use;
+// the number chosen goes to `*number` when given.
+std::string LoginBase(std::string_view first_name, std::string_view last_name);
 std::string MakeLogin(std::string_view first_name, std::string_view last_name,
-                      const std::function<bool(const std::string&)>& taken);
+                      const std::function<bool(const std::string&)>& taken, int from = 1,
+                      int* number = nullptr);
 
 }  // namespace ledger::import

@@ -1,12 +1,19 @@
 #include "ops/import/ledger_index.h"
 
+#include <algorithm>
+
+#include "aggregates/memory_state_store.h"
+#include "events/byte_io.h"
 #include "events/log_scan.h"
 #include "events/overloaded.h"
 #include "events/privacy/key_vault.h"
+#include "projections/view_codec.h"
 
 namespace ledger::import {
 
 namespace {
+
+constexpr uint8_t kMetaFormat = 1;
 
 // "ELEVE_ID=1042;PERSONNE_ID=88" → "88" ("" if absent).
 std::string PersonId(const std::string& source_ids) {
@@ -18,7 +25,202 @@ std::string PersonId(const std::string& source_ids) {
                            end == std::string::npos ? std::string::npos : end - at - tag.size());
 }
 
+// kind, then `first` behind its length on two bytes (so that no first part is
+// a prefix of another's key), then `second`.
+std::string Pair(char kind, std::string_view first, std::string_view second = {}) {
+  std::string k(1, kind);
+  const size_t n = std::min<size_t>(first.size(), 0xffff);
+  k.push_back(static_cast<char>(n >> 8));
+  k.push_back(static_cast<char>(n & 0xff));
+  k.append(first.substr(0, n));
+  k.append(second);
+  return k;
+}
+
+std::string EncodeKeys(const std::vector<std::string>& keys) {
+  std::string out;
+  ByteWriter w(out, 1);
+  w.Field(keys);
+  return out;
+}
+
+// The pupil's entry among an establishment's open pupils or leavers, or "".
+std::string PlaceEntry(const AccountView& v, const std::string& id) {
+  if (v.kind != AccountKind::kPupil) return "";
+  if (v.state != ViewState::kClosed) return Pair('p', v.placement.uai.str(), id);
+  if (v.closed_reason == "left") return Pair('x', v.placement.uai.str(), id);
+  return "";
+}
+
 }  // namespace
+
+Result<std::unique_ptr<LedgerIndex>> LedgerIndex::Open(EventLog& log, StateStore& store,
+                                                       const privacy::LookupKeyer* keyer,
+                                                       size_t flush_every) {
+  std::unique_ptr<LedgerIndex> index(new LedgerIndex(store, keyer, std::max<size_t>(flush_every, 1)));
+  LEDGER_RETURN_IF_ERROR(index->CatchUp(log));
+  return index;
+}
+
+Result<std::unique_ptr<LedgerIndex>> LedgerIndex::Load(EventLog& log, const privacy::LookupKeyer* keyer) {
+  auto store = std::make_unique<MemoryStateStore>();
+  std::unique_ptr<LedgerIndex> index(new LedgerIndex(*store, keyer, SIZE_MAX));
+  index->owned_ = std::move(store);
+  LEDGER_RETURN_IF_ERROR(index->CatchUp(log));
+  return index;
+}
+
+std::string LedgerIndex::Fingerprint() const {
+  return keyer_ ? keyer_->Key("import-index", "fingerprint") : "no keyer";
+}
+
+Status LedgerIndex::CatchUp(EventLog& log) {
+  LEDGER_ASSIGN_OR_RETURN(std::vector<int64_t> ends, log.EndOffsets());
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_.Get("m"));
+  bool follows = false;
+  if (bytes) {
+    ByteReader r(*bytes, kMetaFormat, "the import index's meta");
+    std::string fingerprint;
+    r.Field(fingerprint);
+    const uint64_t n = r.U64();
+    for (uint64_t p = 0; p < n && r.ok(); ++p) {
+      folded_.push_back(r.I64());
+      r.Bytes(tails_.emplace_back());
+    }
+    // Unreadable meta: the store is derived, fold it again.
+    if (r.Done().ok() && fingerprint == Fingerprint()) {
+      LEDGER_ASSIGN_OR_RETURN(follows, FoldFollowsLog(log, folded_, tails_, ends));
+    }
+  }
+  if (!follows) {
+    if (bytes) LEDGER_RETURN_IF_ERROR(store_.Clear());
+    refolded_ = bytes.has_value();
+    folded_.assign(ends.size(), 0);
+    tails_.assign(ends.size(), Hash{});
+  }
+  LEDGER_RETURN_IF_ERROR(ScanLog(log, folded_, [&](const LogRecord& rec, const DecodedRecord& d) {
+    LEDGER_RETURN_IF_ERROR(Add(d.event));
+    folded_[rec.partition] = rec.offset + 1;
+    tails_[rec.partition] = d.event.hash;
+    ++folded_now_;
+    return views_.size() + pending_.size() >= flush_every_ ? Flush() : OkStatus();
+  }));
+  return Flush();
+}
+
+Status LedgerIndex::Flush() {
+  peak_pending_ = std::max(peak_pending_, views_.size() + pending_.size());
+  std::vector<std::pair<std::string, std::string>> puts;
+  std::vector<std::string> deletes;
+  puts.reserve(views_.size() + pending_.size() + 1);
+  for (auto& [id, v] : views_) puts.emplace_back("v" + id, EncodeView(v));
+  for (auto& [k, v] : pending_) {
+    if (v) {
+      puts.emplace_back(k, std::move(*v));
+    } else {
+      deletes.push_back(k);
+    }
+  }
+  std::string meta;
+  ByteWriter w(meta, kMetaFormat);
+  w.Str(Fingerprint());
+  w.U64(folded_.size());
+  for (size_t p = 0; p < folded_.size(); ++p) {
+    w.I64(folded_[p]);
+    w.Bytes(tails_[p]);
+  }
+  puts.emplace_back("m", std::move(meta));
+  LEDGER_RETURN_IF_ERROR(store_.Apply(puts, deletes).WithContext("import index"));
+  views_.clear();
+  pending_.clear();
+  return OkStatus();
+}
+
+Result<AccountView*> LedgerIndex::ViewToWrite(const std::string& account) {
+  if (auto it = views_.find(account); it != views_.end()) return &it->second;
+  AccountView v;
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_.Get("v" + account));
+  if (bytes) {
+    LEDGER_ASSIGN_OR_RETURN(v, DecodeView(*bytes));
+  }
+  return &views_.emplace(account, std::move(v)).first->second;
+}
+
+Result<std::vector<std::string>> LedgerIndex::KeysToWrite(const std::string& guardian) {
+  std::optional<std::string> bytes;
+  if (auto it = pending_.find("g" + guardian); it != pending_.end()) {
+    bytes = it->second;
+  } else {
+    LEDGER_ASSIGN_OR_RETURN(bytes, store_.Get("g" + guardian));
+  }
+  std::vector<std::string> keys;
+  if (!bytes) return keys;
+  ByteReader r(*bytes, 1, "a guardian's keys in the import index");
+  r.Field(keys);
+  LEDGER_RETURN_IF_ERROR(r.Done());
+  return keys;
+}
+
+Status LedgerIndex::SetKeys(const std::string& guardian, const std::vector<std::string>& keys) {
+  LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> before, KeysToWrite(guardian));
+  for (const std::string& k : before) Delete(Pair('k', k, guardian));
+  if (keys.empty()) {
+    Delete("g" + guardian);
+  } else {
+    Put("g" + guardian, EncodeKeys(keys));
+  }
+  for (const std::string& k : keys) Put(Pair('k', k, guardian), "");
+  return OkStatus();
+}
+
+Status LedgerIndex::Add(const Event& e) {
+  const std::string id = e.stream.str();
+  if (id.rfind("uai:", 0) == 0) return OkStatus();  // an establishment's stream
+  LEDGER_ASSIGN_OR_RETURN(AccountView * v, ViewToWrite(id));
+  const std::string place_before = PlaceEntry(*v, id);
+  ApplyToView(*v, e);
+  v->sealed.clear();  // the planner needs no personal field; the index keeps none
+  if (const std::string place = PlaceEntry(*v, id); place != place_before) {
+    if (!place_before.empty()) Delete(place_before);
+    if (!place.empty()) Put(place, "");
+  }
+  const AccountKind kind = v->kind;
+  return std::visit(
+      Overloaded{
+          [&](const AccountCreated& p) {
+            Put("l" + (p.sealed.empty() ? LoginLookup(p.login) : p.login_key), "");
+            const std::string ine =
+                p.sealed.empty() ? (p.ine.empty() ? "" : IneLookup(p.ine.str())) : p.ine_key;
+            if (p.kind == AccountKind::kPupil && !ine.empty()) Put("i" + ine, id);
+            return SetKeys(id, p.match_keys);
+          },
+          [&](const ContactUpdated& p) {
+            return kind == AccountKind::kGuardian ? SetKeys(id, p.match_keys) : OkStatus();
+          },
+          [&](const GuardianLinked& p) {
+            Put(Pair('o', p.pupil.str(), id), "");
+            if (p.source_system == SourceSystem::kSiecle) {
+              const std::string person = PersonId(p.source_ids);
+              if (!person.empty()) Put(Pair('s', p.pupil_placement.uai.str(), person), id);
+            }
+            return OkStatus();
+          },
+          [&](const AccountClosed&) { return SetKeys(id, {}); },
+          [](const auto&) { return OkStatus(); },
+      },
+      e.payload);
+}
+
+std::optional<std::string> LedgerIndex::Get(const std::string& key) const {
+  Result<std::optional<std::string>> r = store_.Get(key);
+  if (r.ok()) return *r;
+  if (status_.ok()) status_ = r.status().WithContext("import index");
+  return std::nullopt;
+}
+
+void LedgerIndex::Scan(const std::string& prefix, const StateStore::Visitor& visit) const {
+  if (Status s = store_.Scan(prefix, visit); !s.ok() && status_.ok()) status_ = s.WithContext("import index");
+}
 
 std::string LedgerIndex::LoginLookup(std::string_view login) const {
   return keyer_ ? privacy::LoginKey(*keyer_, login) : std::string(login);
@@ -28,104 +230,93 @@ std::string LedgerIndex::IneLookup(std::string_view ine) const {
   return keyer_ ? privacy::IneKey(*keyer_, ine) : std::string(ine);
 }
 
-Result<LedgerIndex> LedgerIndex::Load(EventLog& log, const privacy::LookupKeyer* keyer) {
-  LedgerIndex index(keyer);
-  LEDGER_RETURN_IF_ERROR(ScanLog(log, [&](const LogRecord&, const DecodedRecord& d) {
-    index.Add(d.event);
-    return OkStatus();
-  }));
-  return index;
+bool LedgerIndex::LoginTaken(const std::string& login) const {
+  return Get("l" + LoginLookup(login)).has_value();
 }
 
-void LedgerIndex::Add(const Event& e) {
-  const std::string id = e.stream.str();
-  if (id.rfind("uai:", 0) == 0) return;  // an establishment's stream
-  AccountView& v = views_[id];
-  ApplyToView(v, e);
-  auto set_keys = [&](const std::vector<std::string>& keys) {
-    for (const std::string& k : keys_of_[id]) by_key_[k].erase(id);
-    keys_of_[id] = keys;
-    for (const std::string& k : keys) by_key_[k].insert(id);
-  };
-  std::visit(Overloaded{
-                 [&](const AccountCreated& p) {
-                   logins_.insert(p.sealed.empty() ? LoginLookup(p.login) : p.login_key);
-                   const std::string ine = p.sealed.empty() ? (p.ine.empty() ? "" : IneLookup(p.ine.str())) : p.ine_key;
-                   if (p.kind == AccountKind::kPupil && !ine.empty()) pupil_by_ine_[ine] = id;
-                   set_keys(p.match_keys);
-                 },
-                 [&](const ContactUpdated& p) {
-                   if (v.kind == AccountKind::kGuardian) set_keys(p.match_keys);
-                 },
-                 [&](const GuardianLinked& p) {
-                   guardians_of_[p.pupil.str()].insert(id);
-                   if (p.source_system == SourceSystem::kSiecle) {
-                     const std::string person = PersonId(p.source_ids);
-                     if (!person.empty())
-                       by_source_id_[{p.pupil_placement.uai.str(), person}] = id;
-                   }
-                 },
-                 [&](const AccountClosed&) { set_keys({}); },
-                 [](const auto&) {},
-             },
-             e.payload);
-}
-
-const AccountView* LedgerIndex::Find(const std::string& account) const {
-  auto it = views_.find(account);
-  return it == views_.end() ? nullptr : &it->second;
+std::optional<AccountView> LedgerIndex::Find(const std::string& account) const {
+  std::optional<std::string> bytes = Get("v" + account);
+  if (!bytes) return std::nullopt;
+  Result<AccountView> v = DecodeView(*bytes);
+  if (v.ok()) return std::move(*v);
+  if (status_.ok()) status_ = v.status().WithContext("import index: account " + account);
+  return std::nullopt;
 }
 
 std::string LedgerIndex::PupilByIne(const std::string& ine) const {
-  auto it = pupil_by_ine_.find(IneLookup(ine));
-  return it == pupil_by_ine_.end() ? "" : it->second;
+  return Get("i" + IneLookup(ine)).value_or("");
 }
 
 std::set<std::string> LedgerIndex::GuardiansByKey(const std::string& key) const {
-  auto it = by_key_.find(key);
-  return it == by_key_.end() ? std::set<std::string>{} : it->second;
+  std::set<std::string> out;
+  const std::string prefix = Pair('k', key);
+  Scan(prefix, [&](std::string_view k, std::string_view) {
+    out.emplace(k.substr(prefix.size()));
+    return true;
+  });
+  return out;
 }
 
 std::vector<std::string> LedgerIndex::KeysOf(const std::string& guardian) const {
-  auto it = keys_of_.find(guardian);
-  return it == keys_of_.end() ? std::vector<std::string>{} : it->second;
+  std::vector<std::string> keys;
+  std::optional<std::string> bytes = Get("g" + guardian);
+  if (!bytes) return keys;
+  ByteReader r(*bytes, 1, "a guardian's keys in the import index");
+  r.Field(keys);
+  if (Status s = r.Done(); !s.ok()) {
+    if (status_.ok()) status_ = s.WithContext("import index: account " + guardian);
+    return {};
+  }
+  return keys;
 }
 
 std::string LedgerIndex::GuardianBySourceId(const std::string& uai, const std::string& person) const {
-  auto it = by_source_id_.find({uai, person});
-  if (it == by_source_id_.end()) return "";
-  const AccountView* v = Find(it->second);
-  return v != nullptr && v->state != ViewState::kClosed ? it->second : "";
+  const std::string id = Get(Pair('s', uai, person)).value_or("");
+  if (id.empty()) return "";
+  const std::optional<AccountView> v = Find(id);
+  return v && v->state != ViewState::kClosed ? id : "";
 }
 
 std::map<std::string, std::vector<std::string>> LedgerIndex::PupilsAt(
     const std::set<std::string>& uais) const {
   std::map<std::string, std::vector<std::string>> out;
-  for (const auto& [id, v] : views_)
-    if (v.kind == AccountKind::kPupil && v.state != ViewState::kClosed &&
-        uais.count(v.placement.uai.str()) > 0)
-      out[v.placement.uai.str()].push_back(id);
+  for (const std::string& uai : uais) {
+    const std::string prefix = Pair('p', uai);
+    std::vector<std::string> pupils;
+    Scan(prefix, [&](std::string_view k, std::string_view) {
+      pupils.emplace_back(k.substr(prefix.size()));
+      return true;
+    });
+    if (!pupils.empty()) out[uai] = std::move(pupils);
+  }
   return out;
 }
 
 std::vector<std::string> LedgerIndex::LeaversFrom(const std::set<std::string>& uais) const {
   std::vector<std::string> out;
-  for (const auto& [id, v] : views_)
-    if (v.kind == AccountKind::kPupil && v.state == ViewState::kClosed && v.closed_reason == "left" &&
-        uais.count(v.placement.uai.str()) > 0)
-      out.push_back(id);
+  for (const std::string& uai : uais) {
+    const std::string prefix = Pair('x', uai);
+    Scan(prefix, [&](std::string_view k, std::string_view) {
+      out.emplace_back(k.substr(prefix.size()));
+      return true;
+    });
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
-std::map<std::string, const LinkView*> LedgerIndex::LinksOf(const std::string& pupil) const {
-  std::map<std::string, const LinkView*> out;
-  auto it = guardians_of_.find(pupil);
-  if (it == guardians_of_.end()) return out;
-  for (const std::string& g : it->second) {
-    const AccountView* v = Find(g);
-    if (v == nullptr) continue;
-    auto l = v->links.find(pupil);
-    if (l != v->links.end()) out[g] = &l->second;
+std::map<std::string, LinkView> LedgerIndex::LinksOf(const std::string& pupil) const {
+  std::vector<std::string> guardians;
+  const std::string prefix = Pair('o', pupil);
+  Scan(prefix, [&](std::string_view k, std::string_view) {
+    guardians.emplace_back(k.substr(prefix.size()));
+    return true;
+  });
+  std::map<std::string, LinkView> out;
+  for (const std::string& g : guardians) {
+    const std::optional<AccountView> v = Find(g);
+    if (!v) continue;
+    if (auto l = v->links.find(pupil); l != v->links.end()) out.emplace(g, l->second);
   }
   return out;
 }
