@@ -2,11 +2,13 @@
 // DATA/write-state on the embedded log (ops/datadir: WriteStateDir); also the
 // importer's index, DATA/import-index (ops/import/ledger_index.h).
 //
-// Bounded: 64 MiB of memtable, a 32 MiB block cache, Bloom filters (most
-// lookups are of command ids and accounts that are not there). A Write is one
-// WriteBatch with the write-ahead log on and no fsync: the log the state is
-// folded from is flushed first, so a crash of the machine may leave the store
-// behind the log (the handler folds the difference at Open), never ahead.
+// Bounded: 64 MiB memtables (two at most), a 64 MiB block cache, Bloom
+// filters (most lookups are of command ids and accounts that are not there).
+// An Apply is one WriteBatch without the write-ahead log and without fsync:
+// the log the state is folded from is flushed first, and a crash (of the
+// process or the machine) loses whole batches not yet flushed from the
+// memtable, so the store may be left behind the log (its folder folds the
+// difference at the next Open), never ahead.
 // The store is derived from the log only: one RocksDB reports damaged at
 // Open is destroyed and created empty (the handler rebuilds it from the log).
 // One process at a time (RocksDB's LOCK: a second gets FailedPrecondition).

@@ -5,7 +5,9 @@
 //                             over domain ‖ 0x00 ‖ value )
 //
 // Domains in use: "login" and "ine" (search indexes, re-import matching of
-// pupils), "match" (guardians' matching keys), "account" (import account ids).
+// pupils), "match" (guardians' matching keys), "account" (import account ids),
+// "import-index" (the fingerprint that tells the importer's index which secret
+// built it: ops/import/ledger_index.h).
 // Callers normalise the value first (projections/search_key.h,
 // ops/import/normalize.h). The lookup secret is derived from the master key
 // (crypto_kdf, its own subkey id), so two deployments produce unrelated keys,

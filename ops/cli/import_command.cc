@@ -79,9 +79,10 @@ Status ImportSets(const LogFlags& flags, const ImportRequest& request,
   // The plan goes to a spill (runs on disk sealed under a key held in memory
   // only) and is read back in order: memory holds a run, not the plan. The
   // spill sorts by time, stably, and every command of an import carries the
-  // run's time, so the order is the plan's. Under the writer's lock, so no
-  // other import uses the directory.
-  const std::filesystem::path spill_dir = std::filesystem::path(flags.data) / "import.spill";
+  // run's time, so the order is the plan's. One directory per log, used
+  // while the index's store is open: its lock keeps out another import of
+  // the same log.
+  const std::filesystem::path spill_dir = ImportSpillDir(flags, *log);
   std::error_code ec;
   std::filesystem::remove_all(spill_dir, ec);  // a killed run's: unreadable without its key
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<sim::CommandSpill> spill,
@@ -91,8 +92,7 @@ Status ImportSets(const LogFlags& flags, const ImportRequest& request,
       import::PlanImport(sets, dir, *index, import::PlanOptions{date, request.expected_uai, run_id},
                          [&](Command c) { return spill->Add(std::move(c)); }));
   LEDGER_RETURN_IF_ERROR(spill->Finish());
-  index.reset();
-  index_store.reset();
+  index.reset();  // its store stays open to the end: its lock guards the spill
   for (const import::ExportSet& s : sets)
     fmt::print(out, "{} ({}, {}): {} pupils, {} adults, {} relations\n", s.pupils_file, s.uai,
                dir.at(s.uai).name, s.pupils.size(), s.guardians.size(), s.links.size());

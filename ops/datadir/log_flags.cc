@@ -56,6 +56,10 @@ std::filesystem::path ImportIndexDir(const LogFlags& flags, const EventLog& log)
   return PerLogDir(flags, log, "import-index");
 }
 
+std::filesystem::path ImportSpillDir(const LogFlags& flags, const EventLog& log) {
+  return PerLogDir(flags, log, "import.spill");
+}
+
 Result<std::unique_ptr<StateDb>> OpenImportIndex(const LogFlags& flags, const EventLog& log) {
   return StateDb::Open(ImportIndexDir(flags, log));
 }

@@ -75,6 +75,9 @@ Result<OpenedWriteState> OpenWriteState(const LogFlags& flags, const EventLog& l
 // or DATA/import-index-kafka-<cluster id>-<topic>. Derived from the log alone
 // like the write state; opened by `ledger import` after the log's writer lock.
 std::filesystem::path ImportIndexDir(const LogFlags& flags, const EventLog& log);
+// Where an import of `log` spills its plan: DATA/import.spill (or
+// import.spill-kafka-…), one per log like the index, whose lock guards it.
+std::filesystem::path ImportSpillDir(const LogFlags& flags, const EventLog& log);
 Result<std::unique_ptr<StateDb>> OpenImportIndex(const LogFlags& flags, const EventLog& log);
 
 // NotFound naming the directory when reading a ledger that does not exist;

@@ -293,9 +293,9 @@ class Planner {
     if (account.empty()) return Create(s, g, keys);
     ++summary_.guardians_matched;
     // Contacts: the keys of every export that names this adult.
-    std::vector<std::string>& merged = new_keys_[account];
-    if (merged.empty()) merged = index_.KeysOf(account);
     std::vector<std::string> before = index_.KeysOf(account);
+    std::vector<std::string>& merged = new_keys_[account];
+    if (merged.empty()) merged = before;
     std::sort(before.begin(), before.end());
     for (const std::string& k : keys)
       if (std::find(merged.begin(), merged.end(), k) == merged.end()) merged.push_back(k);

@@ -25,7 +25,8 @@
 // unknown to the directory, or not the expected one (messages name the file);
 // the index's store failing to answer (LedgerIndex::status()).
 // Deterministic: same inputs, same commands with the same ids, in the same
-// order. Pure; thread-compatible.
+// order. Reads the ledger only through the index (its store); one plan at a
+// time per index (its queries record a store error: LedgerIndex::status()).
 #pragma once
 
 #include <functional>
@@ -77,7 +78,8 @@ Result<ImportPlan> PlanImport(const std::vector<ExportSet>& sets, const Director
 // The same with each command given to `sink` as it is planned, in submission
 // order (the plan's `commands` stay empty): a large run's commands go to a
 // spill on disk instead of memory. The sink's first failure stops the plan
-// and is returned.
+// and is returned. On any error the sink may already hold commands: the
+// caller discards them (an error means nothing is to be submitted).
 using CommandSink = std::function<Status(Command)>;
 Result<ImportPlan> PlanImport(const std::vector<ExportSet>& sets, const Directory& directory,
                               const LedgerIndex& index, const PlanOptions& options,

@@ -163,6 +163,7 @@ Result<std::vector<std::string>> LedgerIndex::KeysToWrite(const std::string& gua
 
 Status LedgerIndex::SetKeys(const std::string& guardian, const std::vector<std::string>& keys) {
   LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> before, KeysToWrite(guardian));
+  if (before.empty() && keys.empty()) return OkStatus();  // a pupil's creation, most often
   for (const std::string& k : before) Delete(Pair('k', k, guardian));
   if (keys.empty()) {
     Delete("g" + guardian);
@@ -177,9 +178,12 @@ Status LedgerIndex::Add(const Event& e) {
   const std::string id = e.stream.str();
   if (id.rfind("uai:", 0) == 0) return OkStatus();  // an establishment's stream
   LEDGER_ASSIGN_OR_RETURN(AccountView * v, ViewToWrite(id));
-  const std::string place_before = PlaceEntry(*v, id);
+  const std::string place_before = v->exists() ? PlaceEntry(*v, id) : "";
   ApplyToView(*v, e);
-  v->sealed.clear();  // the planner needs no personal field; the index keeps none
+  // The planner needs no personal field; the index keeps none (a schema-1
+  // view holds the login in clear: logins are looked up through "l" entries).
+  v->sealed.clear();
+  v->login.clear();
   if (const std::string place = PlaceEntry(*v, id); place != place_before) {
     if (!place_before.empty()) Delete(place_before);
     if (!place.empty()) Put(place, "");

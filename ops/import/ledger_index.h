@@ -19,7 +19,10 @@
 // deployment's, events/privacy/lookup_key.h) logins and INEs are held and
 // compared as keyed hashes — schema 2 events carry them, schema 1 ones are
 // hashed as they are folded — so the index needs no key store and no
-// decryption, and holds no sealed field. Without one (tests), the values.
+// decryption. Views are kept without their sealed fields and login: no
+// name, INE, birth date, login or contact; the exports' own ids (ELEVE_ID,
+// PERSONNE_ID) are kept, as the log's link events hold them. Without a
+// keyer (tests), logins and INEs are held as they are.
 //
 // Store keys (one byte of kind; L(x) = x's length on two bytes, then x):
 //   m                      meta (folded offsets, tails, the keyer's fingerprint)
