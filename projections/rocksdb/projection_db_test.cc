@@ -1,5 +1,6 @@
 #include "projections/rocksdb/projection_db.h"
 
+#include <chrono>
 #include <unistd.h>
 
 #include <atomic>
@@ -453,6 +454,27 @@ TEST_F(DamagedProjectionDbTest, WithoutVerifyingAtOpenTheReadOfTheDamagedBlockFa
   auto db = ProjectionDb::Open(store_, options);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   ExpectDamaged((*db)->Dump(false).status(), "checksum mismatch");
+}
+
+// Each table file is read once: a file verified before and unchanged since
+// is not read again; one written since (its time changes) is, and its damage
+// is found at Open as before. A file modified in the last seconds is read at
+// every Open until it is older.
+TEST_F(DamagedProjectionDbTest, ATableFileIsVerifiedOnceAndAgainOnceItChanged) {
+  const std::filesystem::path sst = File("", ".sst");
+  auto open = [&] {
+    auto db = ProjectionDb::Open(store_, ProjectionDb::Options::Reader());
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return db.ok() ? (*db)->files_verified_at_open() : 999;
+  };
+  EXPECT_EQ(open(), 1u);
+  EXPECT_EQ(open(), 1u) << "just written: not recorded yet";
+  std::filesystem::last_write_time(sst, std::filesystem::last_write_time(sst) - std::chrono::hours(1));
+  EXPECT_EQ(open(), 1u);
+  EXPECT_EQ(open(), 0u) << "verified and unchanged: not read again";
+  ASSERT_TRUE(std::filesystem::exists(store_ / "LEDGER-VERIFIED"));
+  Overwrite(sst, std::filesystem::file_size(sst) / 2, 64);
+  ExpectOpenRefused("checksum mismatch");
 }
 
 TEST_F(DamagedProjectionDbTest, ATruncatedTableFileIsRefusedAtOpen) {
