@@ -363,7 +363,8 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::OpenOnce(const std::filesyst
   std::unique_ptr<ProjectionDb> db(new ProjectionDb(dir, std::unique_ptr<rocksdb::DB>(raw), std::move(handles),
                                                     options.bulk_load && !options.read_only));
   if (options.verify_checksums)
-    LEDGER_RETURN_IF_ERROR(FromRocks(VerifyTableFilesOnce(*db->db_, o, dir, &db->files_verified_), dir));
+    LEDGER_RETURN_IF_ERROR(FromRocks(VerifyTableFilesOnce(*db->db_, o, dir, options.verify_every_file,
+                                                          &db->files_verified_), dir));
   LEDGER_RETURN_IF_ERROR(db->CheckFormat(options.read_only));
   return db;
 }

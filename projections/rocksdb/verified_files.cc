@@ -3,12 +3,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
-#include <tuple>
+#include <thread>
 #include <vector>
 
 #include <rocksdb/convenience.h>
@@ -20,15 +22,18 @@ namespace {
 
 constexpr const char* kRecord = "LEDGER-VERIFIED";
 
-// size, modification time in ns, inode
-using Stamp = std::tuple<uint64_t, int64_t, uint64_t>;
+// size, modification time (ns), change time (ns), inode, device. The change
+// time is the kernel's: no tool can set it (`cp -p`, `touch -d` set the
+// modification time, and change the change time doing so).
+using Stamp = std::array<int64_t, 5>;
 
 bool StampOf(const std::filesystem::path& f, Stamp* out) {
   struct stat st {};
   if (::stat(f.c_str(), &st) != 0) return false;
-  *out = Stamp{static_cast<uint64_t>(st.st_size),
+  *out = Stamp{static_cast<int64_t>(st.st_size),
                static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
-               static_cast<uint64_t>(st.st_ino)};
+               static_cast<int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec,
+               static_cast<int64_t>(st.st_ino), static_cast<int64_t>(st.st_dev)};
   return true;
 }
 
@@ -36,42 +41,54 @@ std::map<std::string, Stamp> ReadRecord(const std::filesystem::path& dir) {
   std::map<std::string, Stamp> out;
   std::ifstream in(dir / kRecord);
   std::string name;
-  uint64_t size = 0, inode = 0;
-  int64_t mtime = 0;
-  while (in >> name >> size >> mtime >> inode) out[name] = Stamp{size, mtime, inode};
+  Stamp s{};
+  while (in >> name >> s[0] >> s[1] >> s[2] >> s[3] >> s[4]) out[name] = s;
   return out;
 }
 
 void WriteRecord(const std::filesystem::path& dir, const std::map<std::string, Stamp>& files) {
   std::ostringstream text;
-  for (const auto& [name, stamp] : files)
-    text << name << ' ' << std::get<0>(stamp) << ' ' << std::get<1>(stamp) << ' ' << std::get<2>(stamp) << '\n';
-  // One temporary file per process: two readers opening at once each rename a whole record.
-  const std::filesystem::path tmp = dir / (std::string(kRecord) + ".tmp." + std::to_string(::getpid()));
+  for (const auto& [name, s] : files)
+    text << name << ' ' << s[0] << ' ' << s[1] << ' ' << s[2] << ' ' << s[3] << ' ' << s[4] << '\n';
+  // A name of its own per writer (process, thread, call): two openers at once
+  // each rename a whole record, the last one wins.
+  static std::atomic<uint64_t> calls{0};
+  const std::filesystem::path tmp =
+      dir / (std::string(kRecord) + ".tmp." + std::to_string(::getpid()) + "." +
+             std::to_string(std::hash<std::thread::id>()(std::this_thread::get_id())) + "." +
+             std::to_string(calls.fetch_add(1)));
+  std::error_code ec;
+  bool written = false;
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << text.str();
-    if (!out.flush()) return;  // an optimisation only: verified again next time
+    written = static_cast<bool>(out.flush());
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, dir / kRecord, ec);
+  if (written) std::filesystem::rename(tmp, dir / kRecord, ec);
+  // An optimisation only: on failure the files are verified again next time.
+  if (!written || ec) std::filesystem::remove(tmp, ec);
 }
 
 }  // namespace
 
 rocksdb::Status VerifyTableFilesOnce(rocksdb::DB& db, const rocksdb::Options& options,
-                                     const std::filesystem::path& dir, size_t* files_read) {
+                                     const std::filesystem::path& dir, bool every_file, size_t* files_read) {
   *files_read = 0;
+  // A writer's compactions start as soon as it is open: no file listed may be
+  // deleted before it is read (NotSupported on a read-only store, which
+  // deletes nothing).
+  const bool held = db.DisableFileDeletions().ok();
   std::vector<rocksdb::LiveFileMetaData> live;
   db.GetLiveFilesMetaData(&live);
-  const std::map<std::string, Stamp> before = ReadRecord(dir);
+  const std::map<std::string, Stamp> before = every_file ? std::map<std::string, Stamp>() : ReadRecord(dir);
   // A file changed within the file system's timestamp granularity (a few ms)
-  // of being verified could change again under the same time: files younger
-  // than this are verified but not recorded.
+  // of being verified could change again under the same times: files changed
+  // less than this ago are verified but not recorded.
   const int64_t recent = std::chrono::duration_cast<std::chrono::nanoseconds>(
                              std::chrono::system_clock::now().time_since_epoch() - std::chrono::seconds(2))
                              .count();
   std::map<std::string, Stamp> now;
+  rocksdb::Status result;
   for (const rocksdb::LiveFileMetaData& f : live) {
     const std::string& name = f.relative_filename;
     const std::filesystem::path path = std::filesystem::path(f.directory) / name;
@@ -86,13 +103,16 @@ rocksdb::Status VerifyTableFilesOnce(rocksdb::DB& db, const rocksdb::Options& op
     }
     ++*files_read;
     // With the file's largest sequence number: an ingested file carries a
-    // global one that the reader checks against it.
-    rocksdb::Status s = rocksdb::VerifySstFileChecksum(options, rocksdb::EnvOptions(options), rocksdb::ReadOptions(),
-                                                       path.string(), f.largest_seqno);
-    if (!s.ok()) return s;
-    if (stamped && std::get<1>(stamp) < recent) now[name] = stamp;
+    // global one that the reader checks against it. (The store's families
+    // share one set of table options: ProjectionDb::OpenOnce.)
+    result = rocksdb::VerifySstFileChecksum(options, rocksdb::EnvOptions(options), rocksdb::ReadOptions(),
+                                            path.string(), f.largest_seqno);
+    if (!result.ok()) break;
+    if (stamped && stamp[2] < recent) now[name] = stamp;
   }
-  if (now != before) WriteRecord(dir, now);
+  if (held) db.EnableFileDeletions(/*force=*/false).PermitUncheckedError();
+  if (!result.ok()) return result;
+  if (now != ReadRecord(dir)) WriteRecord(dir, now);
   return rocksdb::Status::OK();
 }
 
