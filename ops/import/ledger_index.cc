@@ -44,6 +44,14 @@ std::string EncodeKeys(const std::vector<std::string>& keys) {
   return out;
 }
 
+Result<std::vector<std::string>> DecodeKeys(std::string_view bytes) {
+  std::vector<std::string> keys;
+  ByteReader r(bytes, 1, "a guardian's keys in the import index");
+  r.Field(keys);
+  LEDGER_RETURN_IF_ERROR(r.Done());
+  return keys;
+}
+
 // The pupil's entry among an establishment's open pupils or leavers, or "".
 std::string PlaceEntry(const AccountView& v, const std::string& id) {
   if (v.kind != AccountKind::kPupil) return "";
@@ -153,12 +161,8 @@ Result<std::vector<std::string>> LedgerIndex::KeysToWrite(const std::string& gua
   } else {
     LEDGER_ASSIGN_OR_RETURN(bytes, store_.Get("g" + guardian));
   }
-  std::vector<std::string> keys;
-  if (!bytes) return keys;
-  ByteReader r(*bytes, 1, "a guardian's keys in the import index");
-  r.Field(keys);
-  LEDGER_RETURN_IF_ERROR(r.Done());
-  return keys;
+  if (!bytes) return std::vector<std::string>();
+  return DecodeKeys(*bytes);
 }
 
 Status LedgerIndex::SetKeys(const std::string& guardian, const std::vector<std::string>& keys) {
@@ -222,8 +226,14 @@ std::optional<std::string> LedgerIndex::Get(const std::string& key) const {
   return std::nullopt;
 }
 
-void LedgerIndex::Scan(const std::string& prefix, const StateStore::Visitor& visit) const {
-  if (Status s = store_.Scan(prefix, visit); !s.ok() && status_.ok()) status_ = s.WithContext("import index");
+std::vector<std::string> LedgerIndex::Suffixes(const std::string& prefix) const {
+  std::vector<std::string> out;
+  const Status s = store_.Scan(prefix, [&](std::string_view k, std::string_view) {
+    out.emplace_back(k.substr(prefix.size()));
+    return true;
+  });
+  if (!s.ok() && status_.ok()) status_ = s.WithContext("import index");
+  return out;
 }
 
 std::string LedgerIndex::LoginLookup(std::string_view login) const {
@@ -252,26 +262,19 @@ std::string LedgerIndex::PupilByIne(const std::string& ine) const {
 }
 
 std::set<std::string> LedgerIndex::GuardiansByKey(const std::string& key) const {
-  std::set<std::string> out;
-  const std::string prefix = Pair('k', key);
-  Scan(prefix, [&](std::string_view k, std::string_view) {
-    out.emplace(k.substr(prefix.size()));
-    return true;
-  });
-  return out;
+  const std::vector<std::string> guardians = Suffixes(Pair('k', key));
+  return std::set<std::string>(guardians.begin(), guardians.end());
 }
 
 std::vector<std::string> LedgerIndex::KeysOf(const std::string& guardian) const {
-  std::vector<std::string> keys;
   std::optional<std::string> bytes = Get("g" + guardian);
-  if (!bytes) return keys;
-  ByteReader r(*bytes, 1, "a guardian's keys in the import index");
-  r.Field(keys);
-  if (Status s = r.Done(); !s.ok()) {
-    if (status_.ok()) status_ = s.WithContext("import index: account " + guardian);
+  if (!bytes) return {};
+  Result<std::vector<std::string>> keys = DecodeKeys(*bytes);
+  if (!keys.ok()) {
+    if (status_.ok()) status_ = keys.status().WithContext("import index: account " + guardian);
     return {};
   }
-  return keys;
+  return std::move(*keys);
 }
 
 std::string LedgerIndex::GuardianBySourceId(const std::string& uai, const std::string& person) const {
@@ -285,12 +288,7 @@ std::map<std::string, std::vector<std::string>> LedgerIndex::PupilsAt(
     const std::set<std::string>& uais) const {
   std::map<std::string, std::vector<std::string>> out;
   for (const std::string& uai : uais) {
-    const std::string prefix = Pair('p', uai);
-    std::vector<std::string> pupils;
-    Scan(prefix, [&](std::string_view k, std::string_view) {
-      pupils.emplace_back(k.substr(prefix.size()));
-      return true;
-    });
+    std::vector<std::string> pupils = Suffixes(Pair('p', uai));
     if (!pupils.empty()) out[uai] = std::move(pupils);
   }
   return out;
@@ -299,25 +297,16 @@ std::map<std::string, std::vector<std::string>> LedgerIndex::PupilsAt(
 std::vector<std::string> LedgerIndex::LeaversFrom(const std::set<std::string>& uais) const {
   std::vector<std::string> out;
   for (const std::string& uai : uais) {
-    const std::string prefix = Pair('x', uai);
-    Scan(prefix, [&](std::string_view k, std::string_view) {
-      out.emplace_back(k.substr(prefix.size()));
-      return true;
-    });
+    std::vector<std::string> left = Suffixes(Pair('x', uai));
+    out.insert(out.end(), std::make_move_iterator(left.begin()), std::make_move_iterator(left.end()));
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
 std::map<std::string, LinkView> LedgerIndex::LinksOf(const std::string& pupil) const {
-  std::vector<std::string> guardians;
-  const std::string prefix = Pair('o', pupil);
-  Scan(prefix, [&](std::string_view k, std::string_view) {
-    guardians.emplace_back(k.substr(prefix.size()));
-    return true;
-  });
   std::map<std::string, LinkView> out;
-  for (const std::string& g : guardians) {
+  for (const std::string& g : Suffixes(Pair('o', pupil))) {
     const std::optional<AccountView> v = Find(g);
     if (!v) continue;
     if (auto l = v->links.find(pupil); l != v->links.end()) out.emplace(g, l->second);

@@ -116,7 +116,8 @@ class LedgerIndex {
   void Delete(std::string key) { pending_[std::move(key)] = std::nullopt; }
   std::string Fingerprint() const;
   std::optional<std::string> Get(const std::string& key) const;   // sticky errors
-  void Scan(const std::string& prefix, const StateStore::Visitor& visit) const;
+  // The rest of every key under `prefix`, in key order (sticky errors).
+  std::vector<std::string> Suffixes(const std::string& prefix) const;
 
   std::unique_ptr<StateStore> owned_;  // Load's in-memory store
   StateStore& store_;

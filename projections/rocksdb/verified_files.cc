@@ -80,7 +80,9 @@ rocksdb::Status VerifyTableFilesOnce(rocksdb::DB& db, const rocksdb::Options& op
   const bool held = db.DisableFileDeletions().ok();
   std::vector<rocksdb::LiveFileMetaData> live;
   db.GetLiveFilesMetaData(&live);
-  const std::map<std::string, Stamp> before = every_file ? std::map<std::string, Stamp>() : ReadRecord(dir);
+  const std::map<std::string, Stamp> recorded = ReadRecord(dir);
+  const std::map<std::string, Stamp> none;
+  const std::map<std::string, Stamp>& before = every_file ? none : recorded;
   // A file changed within the file system's timestamp granularity (a few ms)
   // of being verified could change again under the same times: files changed
   // less than this ago are verified but not recorded.
@@ -112,7 +114,7 @@ rocksdb::Status VerifyTableFilesOnce(rocksdb::DB& db, const rocksdb::Options& op
   }
   if (held) db.EnableFileDeletions(/*force=*/false).PermitUncheckedError();
   if (!result.ok()) return result;
-  if (now != ReadRecord(dir)) WriteRecord(dir, now);
+  if (now != recorded) WriteRecord(dir, now);
   return rocksdb::Status::OK();
 }
 
