@@ -52,8 +52,10 @@ struct AccountState {
   // the write path reads it back to open a sealed birth date. (A creation
   // decided by the running handler keeps its birth date in clear in memory.)
   int64_t created_offset = -1;
-  // With a state store and sealed personal data: the AccountCreated's sealed
-  // fields (ciphertext, as in the log), opened instead of reading the log.
+  // With a state store and sealed personal data, for a pupil (whose
+  // activation checks the birth date): the AccountCreated's sealed fields
+  // (ciphertext, as in the log), opened instead of reading the log. Empty for
+  // a guardian: nothing of theirs is ever opened by the write path.
   std::string sealed_creation;
 
   bool exists() const { return position.seq > 0; }

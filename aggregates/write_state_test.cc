@@ -242,6 +242,8 @@ TEST(WriteStateTest, ASealedBirthDateIsOpenedAgainOnceTheClearOneIsGone) {
     for (const char* p : {"acc-p-1", "acc-p-2", "acc-p-3"})
       batch.push_back(Command{CommandId(std::string("c-") + p), At("2022-09-01T08:00:00Z"), SystemActor(),
                               CreateAccount{AccountId(p), NewPupil()}});
+    batch.push_back(Command{CommandId("c-acc-g-1"), At("2022-09-01T08:00:00Z"), SystemActor(),
+                            CreateAccount{AccountId("acc-g-1"), NewGuardian()}});
     batch.push_back(notify("n-1", "acc-p-1"));
     batch.push_back(notify("n-2", "acc-p-2"));
     for (const auto& r : h->HandleBatch(batch)) ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -254,8 +256,13 @@ TEST(WriteStateTest, ASealedBirthDateIsOpenedAgainOnceTheClearOneIsGone) {
   }
   for (const auto& [key, value] : store.data()) {
     if (key.rfind("sacc-", 0) != 0) continue;
-    EXPECT_FALSE(DecodeAccountState(value).value().birth_date.has_value()) << key;
+    const AccountState state = DecodeAccountState(value).value();
+    EXPECT_FALSE(state.birth_date.has_value()) << key;
+    // Only a pupil's activation needs the birth date: a guardian's state
+    // keeps no ciphertext (it would be written again at every change).
+    EXPECT_EQ(state.sealed_creation.empty(), !state.is_pupil()) << key;
   }
+  EXPECT_TRUE(store.data().count("sacc-g-1"));
   // The state keeps the creation's ciphertext: the log is not read again.
   // (acc-p-2's creation is damaged; its notification after it is the
   // partition's tail, which the reopen checks.)
