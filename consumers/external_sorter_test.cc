@@ -86,6 +86,20 @@ TEST_P(ExternalSorterRunsTest, ARunCutShortIsAnErrorNamingItsFile) {
   EXPECT_NE(more.status().message().find("cut-0.run"), std::string::npos) << more.status().ToString();
 }
 
+TEST_P(ExternalSorterRunsTest, AnEntryLargerThanItsMemoryGoesInAloneAndTheRestAfterIt) {
+  testing::TempDir tmp("sorter");
+  ExternalSorter sorter(tmp.path() / "sort", "big", 64, GetParam());
+  const std::string big(1000, 'x');  // 15 times the sorter's memory
+  ASSERT_TRUE(sorter.Add("m", "small").ok());
+  ASSERT_TRUE(sorter.Add("b", big).ok());
+  ASSERT_TRUE(sorter.Add("z", "after").ok());
+  ASSERT_TRUE(sorter.Add("a", big + big).ok());
+  ASSERT_TRUE(sorter.Add("c", "last").ok());
+  Result<std::unique_ptr<SortedEntries>> merged = ExternalSorter::Merge({&sorter});
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ(ReadAll(**merged), (Entries{{"a", big + big}, {"b", big}, {"c", "last"}, {"m", "small"}, {"z", "after"}}));
+}
+
 TEST(ExternalSorterTest, AnEmptySorterMergesToNothing) {
   testing::TempDir tmp("sorter");
   ExternalSorter sorter(tmp.path(), "e", 1024);

@@ -193,6 +193,26 @@ TEST_F(LedgerIndexStoreTest, AStoreOfAnotherLogOrAnotherSecretIsFoldedAgain) {
   EXPECT_EQ(store.data(), FoldAtOnce(other, &keyer));
 }
 
+// The store is derived: a meta that does not read (junk, cut short, another
+// format) is no error, the log is folded again from its start.
+TEST_F(LedgerIndexStoreTest, AGarbledMetaIsFoldedAgainFromTheLog) {
+  Submit(log_, commands_, 0, commands_.size());
+  const Data want = FoldAtOnce(log_, nullptr);
+  MemoryStateStore store;
+  ASSERT_TRUE(LedgerIndex::Open(log_, store, nullptr, 100).ok());
+  const std::string meta = *store.Get("m").value();
+  for (const std::string& garbled : {std::string("\xff junk"), meta.substr(0, meta.size() / 2), std::string(),
+                                     std::string(1, '\x07') + meta.substr(1), meta + "trailing"}) {
+    SCOPED_TRACE(::testing::PrintToString(garbled));
+    const std::pair<std::string, std::string> put[] = {{"m", garbled}, {"v-stale-view", "junk left behind"}};
+    ASSERT_TRUE(store.Write(put).ok());
+    auto again = LedgerIndex::Open(log_, store, nullptr, 100);
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_TRUE((*again)->refolded());
+    EXPECT_EQ(store.data(), want);
+  }
+}
+
 TEST_F(LedgerIndexStoreTest, AFailedCommitIsAnErrorAndTheNextOpenResumes) {
   Submit(log_, commands_, 0, commands_.size());
   MemoryStateStore store;
