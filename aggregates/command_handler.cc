@@ -156,7 +156,7 @@ Status CommandHandler::ApplyLoaded(const LogRecord& rec, const DecodedRecord& d)
     Apply(*acc, e);
     if (const auto* created = std::get_if<AccountCreated>(&e.payload)) {
       acc->created_offset = rec.offset;
-      if (store_ != nullptr && acc->is_pupil()) acc->sealed_creation = created->sealed;
+      KeepSealedCreation(*acc, *created);
     }
     if (IsErasure(e)) erasures_.push_back(stream);
   }
@@ -381,9 +381,7 @@ Result<Outcome> CommandHandler::Decide(const Command& c) {
       Apply(*es, e);
     } else {
       Apply(*acc, e);
-      if (const auto* created = std::get_if<AccountCreated>(&e.payload);
-          created != nullptr && store_ != nullptr && acc->is_pupil())
-        acc->sealed_creation = created->sealed;
+      if (const auto* created = std::get_if<AccountCreated>(&e.payload)) KeepSealedCreation(*acc, *created);
     }
   }
   if (out.first_seq == 1) ++stream_count_;

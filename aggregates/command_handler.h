@@ -119,6 +119,11 @@ class CommandHandler {
   Status LoadMeta();
   Status PrepareKeys(std::span<const Command> commands);
   Status OpenBirthDate(const std::string& account);
+  // With a state store, a pupil's state keeps the creation's ciphertext for
+  // OpenBirthDate (a guardian's keeps none: nothing of theirs is opened).
+  void KeepSealedCreation(AccountState& acc, const AccountCreated& created) const {
+    if (store_ != nullptr && acc.is_pupil()) acc.sealed_creation = created.sealed;
+  }
   void DestroyErasedKeys();
   Status ApplyLoaded(const LogRecord& rec, const DecodedRecord& d);
   Result<Outcome> Decide(const Command& c);  // and append, without flush

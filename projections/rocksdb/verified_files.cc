@@ -10,7 +10,6 @@
 #include <map>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <rocksdb/convenience.h>
@@ -50,13 +49,12 @@ void WriteRecord(const std::filesystem::path& dir, const std::map<std::string, S
   std::ostringstream text;
   for (const auto& [name, s] : files)
     text << name << ' ' << s[0] << ' ' << s[1] << ' ' << s[2] << ' ' << s[3] << ' ' << s[4] << '\n';
-  // A name of its own per writer (process, thread, call): two openers at once
-  // each rename a whole record, the last one wins.
+  // A name of its own per writer (process, then call: the counter is the
+  // process's, so two threads never draw the same): two openers at once each
+  // rename a whole record, the last one wins.
   static std::atomic<uint64_t> calls{0};
-  const std::filesystem::path tmp =
-      dir / (std::string(kRecord) + ".tmp." + std::to_string(::getpid()) + "." +
-             std::to_string(std::hash<std::thread::id>()(std::this_thread::get_id())) + "." +
-             std::to_string(calls.fetch_add(1)));
+  const std::filesystem::path tmp = dir / (std::string(kRecord) + ".tmp." + std::to_string(::getpid()) + "." +
+                                           std::to_string(calls.fetch_add(1)));
   std::error_code ec;
   bool written = false;
   {
