@@ -21,6 +21,12 @@ std::string_view KeyAt(const char* entry) {
   return {entry + kHeader, k};
 }
 
+uint64_t BigEndian8(const char* p, size_t n) {  // n ≤ 8 bytes, zero padded
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | (i < n ? static_cast<unsigned char>(p[i]) : 0u);
+  return v;
+}
+
 Status FileError(const std::filesystem::path& f, const char* what) {
   return Unavailable(std::string("sort file ") + f.string() + ": " + what + ": " + std::strerror(errno));
 }
@@ -97,11 +103,12 @@ class ExternalSorter::RunReader final : public SortedEntries {
 // The last buffer, sorted in memory and never written.
 class ExternalSorter::MemoryReader final : public SortedEntries {
  public:
-  MemoryReader(std::vector<char> buffer, std::vector<uint64_t> at) : buffer_(std::move(buffer)), at_(std::move(at)) {}
-  Result<bool> Next() override { return ++i_ < at_.size(); }
-  std::string_view key() const override { return KeyAt(buffer_.data() + at_[i_]); }
+  MemoryReader(std::vector<char> buffer, std::vector<Slot> slots)
+      : buffer_(std::move(buffer)), slots_(std::move(slots)) {}
+  Result<bool> Next() override { return ++i_ < slots_.size(); }
+  std::string_view key() const override { return KeyAt(buffer_.data() + slots_[i_].at); }
   std::string_view value() const override {
-    const char* e = buffer_.data() + at_[i_];
+    const char* e = buffer_.data() + slots_[i_].at;
     uint32_t k, v;
     std::memcpy(&k, e, 4);
     std::memcpy(&v, e + 4, 4);
@@ -110,7 +117,7 @@ class ExternalSorter::MemoryReader final : public SortedEntries {
 
  private:
   std::vector<char> buffer_;
-  std::vector<uint64_t> at_;
+  std::vector<Slot> slots_;
   size_t i_ = static_cast<size_t>(-1);
 };
 
@@ -168,7 +175,8 @@ ExternalSorter::~ExternalSorter() {
 
 Status ExternalSorter::Add(std::string_view key, std::string_view value) {
   const size_t need = kHeader + key.size() + value.size();
-  if (!buffer_.empty() && buffer_.size() + need > memory_bytes_) LEDGER_RETURN_IF_ERROR(Spill());
+  if (!buffer_.empty() && buffer_.size() + (slots_.size() + 1) * sizeof(Slot) + need > memory_bytes_)
+    LEDGER_RETURN_IF_ERROR(Spill());
   const size_t at = buffer_.size();
   buffer_.resize(at + need);
   const uint32_t k = static_cast<uint32_t>(key.size()), v = static_cast<uint32_t>(value.size());
@@ -177,15 +185,21 @@ Status ExternalSorter::Add(std::string_view key, std::string_view value) {
   std::memcpy(e + 4, &v, 4);
   std::memcpy(e + kHeader, key.data(), k);
   std::memcpy(e + kHeader + k, value.data(), v);
-  entries_at_.push_back(at);
+  const size_t first = std::min<size_t>(k, 8);
+  slots_.push_back({{BigEndian8(key.data(), first), BigEndian8(key.data() + first, std::min<size_t>(k - first, 8))},
+                    at});
   ++entries_;
   return OkStatus();
 }
 
 void ExternalSorter::SortBuffer() {
   const char* base = buffer_.data();
-  std::stable_sort(entries_at_.begin(), entries_at_.end(),
-                   [base](uint64_t a, uint64_t b) { return KeyAt(base + a) < KeyAt(base + b); });
+  std::sort(slots_.begin(), slots_.end(), [base](const Slot& a, const Slot& b) {
+    if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
+    if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
+    const int c = KeyAt(base + a.at).compare(KeyAt(base + b.at));
+    return c != 0 ? c < 0 : a.at < b.at;  // equal keys in their order of arrival
+  });
 }
 
 Status ExternalSorter::Spill() {
@@ -215,8 +229,8 @@ Status ExternalSorter::Spill() {
     ok = ok && n > 0 && std::fwrite(packed.data(), 1, 8 + static_cast<size_t>(n), f) == 8 + static_cast<size_t>(n);
     raw.clear();
   };
-  for (uint64_t at : entries_at_) {
-    const char* e = buffer_.data() + at;
+  for (const Slot& slot : slots_) {
+    const char* e = buffer_.data() + slot.at;
     uint32_t k, v;
     std::memcpy(&k, e, 4);
     std::memcpy(&v, e + 4, 4);
@@ -227,7 +241,7 @@ Status ExternalSorter::Spill() {
   ok = std::fclose(f) == 0 && ok;
   if (!ok) return FileError(path, "cannot write");
   buffer_.clear();
-  entries_at_.clear();
+  slots_.clear();
   return OkStatus();
 }
 
@@ -237,9 +251,9 @@ Result<std::unique_ptr<SortedEntries>> ExternalSorter::Merge(std::vector<Externa
     for (auto& r : s->runs_) in.push_back(std::make_unique<RunReader>(std::move(r)));
     s->runs_.clear();
     s->SortBuffer();
-    in.push_back(std::make_unique<MemoryReader>(std::move(s->buffer_), std::move(s->entries_at_)));
+    in.push_back(std::make_unique<MemoryReader>(std::move(s->buffer_), std::move(s->slots_)));
     s->buffer_ = {};
-    s->entries_at_ = {};
+    s->slots_ = {};
   }
   return std::unique_ptr<SortedEntries>(std::make_unique<Merger>(std::move(in)));
 }

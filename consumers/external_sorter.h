@@ -3,7 +3,8 @@
 // by stream with it, and the keys its fold makes out of order.
 //
 // Add() copies each entry into a buffer of `memory_bytes`; a full buffer is
-// sorted by key and written to a run file in `dir` (created; the files are
+// sorted by key (the buffer and a 24-byte slot per entry count in
+// `memory_bytes`) and written to a run file in `dir` (created; the files are
 // removed by the destructor and by Merge's reader when done), in blocks of
 // whole entries, LZ4-compressed when asked (the log's records then take
 // about half their size on disk, for some CPU: README "National scale"). Merge() returns
@@ -57,7 +58,7 @@ class ExternalSorter {
   class RunReader;
   class MemoryReader;
   class Merger;
-  // Sorts the buffer's entries (stable: equal keys keep their order).
+  // Sorts the buffer's slots by key; equal keys keep their order of arrival.
   void SortBuffer();
   Status Spill();
 
@@ -66,7 +67,14 @@ class ExternalSorter {
   size_t memory_bytes_;
   bool compress_;
   std::vector<char> buffer_;       // per entry: u32 key length, u32 value length, key, value
-  std::vector<uint64_t> entries_at_;  // where each entry of the buffer starts
+  // Each entry of the buffer: its key's first 16 bytes (big-endian, zero
+  // padded), which decide most comparisons without reading the buffer, and
+  // where it starts (also its order of arrival, for ties).
+  struct Slot {
+    uint64_t prefix[2];
+    uint64_t at;
+  };
+  std::vector<Slot> slots_;
   std::vector<std::filesystem::path> runs_;
   int64_t entries_ = 0;
 };
