@@ -93,6 +93,13 @@ Status ReadPartitions(EventLog& log, PartitionEnds& ends, std::vector<std::uniqu
   return OkStatus();
 }
 
+// The entries that go through the second sorter are split by kind in two
+// groups, sorted and written to table files by one thread each in phase 3:
+// the search entries ("i|…", about half of them) and the rest. A table file
+// holds one kind (TableFiles), so the groups' files never overlap.
+constexpr size_t kRestGroups = 2;
+size_t RestGroup(std::string_view key) { return key.starts_with("i|") ? 0 : 1; }
+
 // Where a folder's entries go. Those whose keys come in the streams' order
 // — histories ("h|<stream>|<seq>"), views ("v|<account>"), chain heads
 // ("c|<stream>") and a guardian's links ("lg|<guardian>|<pupil>") — straight
@@ -103,8 +110,10 @@ Status ReadPartitions(EventLog& log, PartitionEnds& ends, std::vector<std::uniqu
 // "a1" in the sort, for "a|" > "a1|", but "v|a" < "v|a1").
 class EntrySink {
  public:
-  EntrySink(ProjectionDb& db, const std::filesystem::path& dir, const std::string& name, ExternalSorter& sorter)
-      : sorter_(sorter) {
+  // `sorters`: one per group of kinds (RestGroup).
+  EntrySink(ProjectionDb& db, const std::filesystem::path& dir, const std::string& name,
+            std::array<ExternalSorter*, kRestGroups> sorters)
+      : sorters_(sorters) {
     for (Ordered& o : ordered_) o.files = db.NewTableFiles(dir, name + "-" + std::string(o.kind, 0, o.kind.size() - 1));
   }
 
@@ -116,7 +125,7 @@ class EntrySink {
       o.last.assign(key);
       return o.files->Add(key, value);
     }
-    return sorter_.Add(key, value);
+    return sorters_[RestGroup(key)]->Add(key, value);
   }
 
   Status Finish() {
@@ -138,7 +147,7 @@ class EntrySink {
     bool any = false;
   };
   std::array<Ordered, 4> ordered_{Ordered{"h|"}, Ordered{"v|"}, Ordered{"c|"}, Ordered{"lg|"}};
-  ExternalSorter& sorter_;
+  std::array<ExternalSorter*, kRestGroups> sorters_;
 };
 
 // Phase 2: the fold of one stream at a time, into an EntrySink.
@@ -326,14 +335,19 @@ Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const Bul
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<SortedEntries> sorted, ExternalSorter::Merge(inputs));
   // Phase 2 on `threads` folders; this thread merges the runs and deals out
   // chunks of whole streams, the n-th to folder n % threads.
-  std::vector<std::unique_ptr<ExternalSorter>> entries;
+  std::vector<std::unique_ptr<ExternalSorter>> entries;  // folder t, group g: t * kRestGroups + g
   std::vector<std::unique_ptr<EntrySink>> sinks;
   std::vector<std::unique_ptr<StreamFolder>> folders;
   std::vector<std::unique_ptr<ChunkQueue>> queues;
   for (int t = 0; t < threads; ++t) {
-    entries.push_back(std::make_unique<ExternalSorter>(options.tmp_dir, "entries" + std::to_string(t),
-                                                       options.memory_bytes / 2 / static_cast<size_t>(threads)));
-    sinks.push_back(std::make_unique<EntrySink>(db, options.tmp_dir, "folder" + std::to_string(t), *entries.back()));
+    std::array<ExternalSorter*, kRestGroups> groups;
+    for (size_t g = 0; g < kRestGroups; ++g) {
+      entries.push_back(std::make_unique<ExternalSorter>(
+          options.tmp_dir, "entries" + std::to_string(t) + "-" + std::to_string(g),
+          options.memory_bytes / 2 / kRestGroups / static_cast<size_t>(threads)));
+      groups[g] = entries.back().get();
+    }
+    sinks.push_back(std::make_unique<EntrySink>(db, options.tmp_dir, "folder" + std::to_string(t), groups));
     folders.push_back(std::make_unique<StreamFolder>(db, *sinks.back(), options.history_chunk_bytes));
     queues.push_back(std::make_unique<ChunkQueue>());
   }
@@ -370,21 +384,37 @@ Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const Bul
   for (auto& sink : sinks) LEDGER_RETURN_IF_ERROR(sink->Finish());
   result.fold_seconds = lap();
 
-  std::unique_ptr<ProjectionDb::TableFiles> rest = db.NewTableFiles(options.tmp_dir, "entries");
-  std::vector<ExternalSorter*> entry_sorters;
-  for (auto& e : entries) entry_sorters.push_back(e.get());
-  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<SortedEntries> sorted_entries, ExternalSorter::Merge(entry_sorters));
-  for (;;) {
-    LEDGER_ASSIGN_OR_RETURN(bool more, sorted_entries->Next());
-    if (!more) break;
-    LEDGER_RETURN_IF_ERROR(rest->Add(sorted_entries->key(), sorted_entries->value()));
-  }
-  LEDGER_RETURN_IF_ERROR(rest->Finish());
+  // Phase 3: each group of the rest merged from every folder's sorter and
+  // written by a thread of its own.
+  std::vector<std::unique_ptr<ProjectionDb::TableFiles>> rest;
+  std::vector<Status> written(kRestGroups);
+  auto write_group = [&](size_t g) {
+    written[g] = [&]() -> Status {
+      std::vector<ExternalSorter*> group;
+      for (int t = 0; t < threads; ++t) group.push_back(entries[static_cast<size_t>(t) * kRestGroups + g].get());
+      LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<SortedEntries> sorted_entries, ExternalSorter::Merge(group));
+      for (;;) {
+        LEDGER_ASSIGN_OR_RETURN(bool more, sorted_entries->Next());
+        if (!more) break;
+        LEDGER_RETURN_IF_ERROR(rest[g]->Add(sorted_entries->key(), sorted_entries->value()));
+      }
+      return rest[g]->Finish();
+    }();
+  };
+  for (size_t g = 0; g < kRestGroups; ++g) rest.push_back(db.NewTableFiles(options.tmp_dir, "entries" + std::to_string(g)));
+  std::vector<std::thread> writers;
+  for (size_t g = 1; g < kRestGroups; ++g) writers.emplace_back(write_group, g);
+  write_group(0);
+  for (auto& th : writers) th.join();
+  for (const Status& e : written) LEDGER_RETURN_IF_ERROR(e);
   // One ingestion per folder: the folders' files of a kind overlap (they
   // took chunks in turn), so RocksDB puts the second's a level above the
-  // first's; the sorted rest may overlap both (EntrySink), and goes above.
+  // first's; the sorted rest may overlap both (EntrySink), and goes above
+  // (its groups' files do not overlap each other: one kind per file).
   for (auto& sink : sinks) LEDGER_RETURN_IF_ERROR(db.IngestTableFiles(sink->files()));
-  LEDGER_RETURN_IF_ERROR(db.IngestTableFiles({rest.get()}));
+  std::vector<const ProjectionDb::TableFiles*> rest_files;
+  for (auto& r : rest) rest_files.push_back(r.get());
+  LEDGER_RETURN_IF_ERROR(db.IngestTableFiles(rest_files));
   std::error_code ec;
   std::filesystem::remove_all(options.tmp_dir, ec);
   for (auto& f : folders) {

@@ -19,7 +19,8 @@
 //    name with a '|' or a prefix of another). Statistics (by day,
 //    StatAccumulator) and places accumulate and are committed (as merges,
 //    without the write-ahead log) every 65,536 records.
-// 3. Load: the second sorter's entries into table files, every file moved
+// 3. Load: the second sorter's entries into table files (the search entries
+//    on one thread, the other kinds on another), every file moved
 //    into the store's bottom level (ProjectionDb::IngestTableFiles), and each
 //    partition's next offset committed.
 // The store is never read while it is made, the bulk of it never goes
