@@ -17,7 +17,11 @@ namespace ledger {
 namespace {
 
 constexpr size_t kPositionBytes = 1 + 4 + 8;   // '|', partition, offset (big-endian)
-constexpr int64_t kCommitEvery = 65536;         // records folded between commits of statistics
+// The statistics' sums by day are rolled into sums by period every this
+// many records (StatAccumulator::Roll), and those committed (as merges)
+// once they hold kMaxPeriodSums: at scale 1, once at the end.
+constexpr int64_t kRollEvery = 65536;
+constexpr size_t kMaxPeriodSums = size_t{1} << 20;  // ~64 MiB per folder
 
 void AppendBigEndian(std::string& s, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -202,14 +206,16 @@ class StreamFolder {
     folding_ = false;
     stream_bytes_ = 0;
     LEDGER_RETURN_IF_ERROR(batch_.Take(to_sink_, to_sink_));
-    if (progress_.done - committed_at_ < kCommitEvery) return OkStatus();
-    committed_at_ = progress_.done;
-    return Commit();
+    if (progress_.done - rolled_at_ < kRollEvery) return OkStatus();
+    rolled_at_ = progress_.done;
+    stats_.Roll();
+    return stats_.period_sums() < kMaxPeriodSums ? OkStatus() : Commit();
   }
 
   // What is left in the batch (places) and the statistics, as merges.
   Status Commit() {
-    batch_.AddStats(stats_);
+    stats_.Roll();
+    batch_.AddPeriodStats(stats_);
     return db_.Commit(batch_);
   }
 
@@ -223,7 +229,7 @@ class StreamFolder {
   bool folding_ = false;
   std::string stream_;
   size_t stream_bytes_ = 0;
-  int64_t committed_at_ = 0;
+  int64_t rolled_at_ = 0;
   LogRecord rec_;
   ProjectionProgress progress_;
 };

@@ -90,4 +90,53 @@ void StatAccumulator::Drain(std::map<Date, StatTable>& out) {
   sums_.clear();
 }
 
+void StatAccumulator::Roll() {
+  for (const auto& [key, c] : sums_) {
+    if (c.zero()) continue;
+    const uint32_t cell = static_cast<uint32_t>(key);
+    const int32_t day = static_cast<int32_t>(static_cast<uint32_t>(key >> 32));
+    const Date d = DateOfDayNumber(day);
+    const int32_t numbers[4] = {0, d.year, d.year * 12 + d.month - 1, day};
+    for (size_t p = 0; p < periods_.size(); ++p)
+      periods_[p][(static_cast<uint64_t>(static_cast<uint32_t>(numbers[p])) << 32) | cell] += c;
+  }
+  sums_.clear();
+}
+
+size_t StatAccumulator::period_sums() const {
+  size_t n = 0;
+  for (const auto& m : periods_) n += m.size();
+  return n;
+}
+
+void StatAccumulator::DrainPeriods(const PeriodFn& f) {
+  std::vector<std::pair<uint64_t, StatCounts>> sorted;
+  for (size_t p = 0; p < periods_.size(); ++p) {
+    sorted.assign(periods_[p].begin(), periods_[p].end());
+    periods_[p].clear();
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [key, c] : sorted) {
+      if (c.zero()) continue;
+      const int32_t number = static_cast<int32_t>(static_cast<uint32_t>(key >> 32));
+      Date first{1970, 1, 1};
+      switch (static_cast<Period>(p)) {
+        case Period::kAllTime: break;
+        case Period::kYear: first = Date{number, 1, 1}; break;
+        case Period::kMonth: {
+          const int32_t year = number >= 0 ? number / 12 : -((-number + 11) / 12);  // floor
+          first = Date{year, static_cast<uint8_t>(number - year * 12 + 1), 1};
+          break;
+        }
+        case Period::kDay: first = DateOfDayNumber(number); break;
+      }
+      const uint32_t cell = static_cast<uint32_t>(key);
+      const Interned& id = ids_[cell >> 4];
+      f(static_cast<Period>(p), first,
+        StatCell{id.scope, id.id, (cell & 8u) != 0 ? AccountKind::kGuardian : AccountKind::kPupil,
+                 static_cast<StatLevel>(cell & 7u)},
+        c);
+    }
+  }
+}
+
 }  // namespace ledger

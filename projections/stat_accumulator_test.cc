@@ -110,6 +110,63 @@ TEST(StatAccumulatorTest, TimestampsAtTheExtremesAreDatedAsDateOfDatesThem) {
   EXPECT_EQ(drained, expected);
 }
 
+// The sums by period (Roll, DrainPeriods) are the sums by day added up by
+// the periods the store's keys name: all time, the year, the month, the day
+// — with Rolls and drains in the middle, days before 1970 and the extremes.
+TEST(StatAccumulatorTest, SumsByPeriodAreTheSumsByDayAddedUpByPeriod) {
+  using Period = StatAccumulator::Period;
+  std::mt19937 rng(13);
+  StatAccumulator by_day, by_period;
+  CellSet before, after;
+  auto change = [&](StatAccumulator& acc, const AccountView& b, const AccountView& a, Timestamp at) {
+    acc.ContributionOf(b, before);
+    acc.ContributionOf(a, after);
+    acc.AddChange(before, after, at);
+  };
+  std::map<std::pair<Period, Date>, StatTable> got;
+  auto drain = [&] {
+    by_period.DrainPeriods([&](Period p, const Date& first, const StatCell& cell, const StatCounts& c) {
+      EXPECT_FALSE(c.zero());
+      Accumulate(got[{p, first}], StatTable{{cell, c}});
+    });
+    EXPECT_EQ(by_period.period_sums(), 0u);
+  };
+  for (int i = 0; i < 20000; ++i) {
+    const AccountView b = RandomView(rng), a = RandomView(rng);
+    Timestamp at;
+    if (i % 1000 == 0) {
+      const int64_t extremes[] = {INT64_MIN, INT64_MIN + 1, -1, INT64_MAX - 1, INT64_MAX};
+      at = Timestamp{extremes[(i / 1000) % 5]};
+    } else {
+      const Date day{rng() % 8 == 0 ? 1969 : 2023, static_cast<uint8_t>(1 + rng() % 12),
+                     static_cast<uint8_t>(1 + rng() % 28)};
+      at = Timestamp{StartOfDay(day).micros + static_cast<int64_t>(rng() % 86'400'000'000)};
+    }
+    change(by_day, b, a, at);
+    change(by_period, b, a, at);
+    if (i % 3000 == 0) by_period.Roll();
+    if (i % 7000 == 0) drain();
+  }
+  by_period.Roll();
+  EXPECT_TRUE(by_period.empty());
+  EXPECT_GT(by_period.period_sums(), 0u);
+  drain();
+  std::map<Date, StatTable> days;
+  by_day.Drain(days);
+  std::map<std::pair<Period, Date>, StatTable> expected;
+  for (const auto& [d, table] : days) {
+    const std::pair<Period, Date> periods[] = {{Period::kAllTime, Date{1970, 1, 1}},
+                                               {Period::kYear, Date{d.year, 1, 1}},
+                                               {Period::kMonth, Date{d.year, d.month, 1}},
+                                               {Period::kDay, d}};
+    for (const auto& p : periods) Accumulate(expected[p], table);
+  }
+  for (auto* m : {&expected, &got})
+    for (auto it = m->begin(); it != m->end();) it = it->second.empty() ? m->erase(it) : std::next(it);
+  EXPECT_EQ(got, expected);
+  EXPECT_GT(expected.size(), 300u);
+}
+
 TEST(StatAccumulatorTest, AChangeThatMovesNothingLeavesNothing) {
   StatAccumulator acc;
   std::mt19937 rng(3);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <functional>
 #include <thread>
@@ -440,6 +441,31 @@ void ProjectionDb::Batch::AddStats(StatAccumulator& stats) {
   std::map<Date, StatTable> by_day;
   stats.Drain(by_day);
   for (const auto& [day, table] : by_day) AddStats(table, StartOfDay(day));
+}
+void ProjectionDb::Batch::AddPeriodStats(StatAccumulator& stats) {
+  // The same keys as AddStats(delta, at) for an `at` in the period. The
+  // sums come grouped by period: each scope's table of the current period
+  // is looked up once.
+  std::optional<std::pair<StatAccumulator::Period, Date>> current;
+  std::string period;
+  char tier = 'c';
+  std::array<StatTable*, 5> tables{};  // by Scope, for the current period
+  stats.DrainPeriods([&](StatAccumulator::Period p, const Date& first_day, const StatCell& cell, const StatCounts& c) {
+    if (!current || current->first != p || current->second != first_day) {
+      current.emplace(p, first_day);
+      const std::string day = FormatIsoDate(first_day);
+      switch (p) {
+        case StatAccumulator::Period::kAllTime: tier = 'c', period = "-"; break;
+        case StatAccumulator::Period::kYear: tier = 'y', period = day.substr(0, 4); break;
+        case StatAccumulator::Period::kMonth: tier = 'm', period = day.substr(0, 7); break;
+        case StatAccumulator::Period::kDay: tier = 'd', period = day; break;
+      }
+      tables.fill(nullptr);
+    }
+    StatTable*& table = tables.at(static_cast<size_t>(cell.scope));
+    if (table == nullptr) table = &stats_[StatKey(tier, cell.scope, period)];
+    (*table)[cell] += c;
+  });
 }
 void ProjectionDb::Batch::PutQuarantine(const QuarantineEntry& q) {
   nlohmann::json j{{"partition", q.partition}, {"offset", q.offset}, {"key", q.key},

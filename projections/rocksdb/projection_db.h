@@ -156,6 +156,8 @@ class ProjectionDb {
     void AddStats(const StatTable& delta, Timestamp at);
     // Every day's sums of `stats` (Drain: it is left empty).
     void AddStats(StatAccumulator& stats);
+    // Every period's sums of `stats` (DrainPeriods: it is left empty).
+    void AddPeriodStats(StatAccumulator& stats);
     void PutQuarantine(const QuarantineEntry& q);
     void SetNextOffset(int32_t partition, int64_t offset);
     // `key` as SearchKey() made it; an empty key is not indexed.

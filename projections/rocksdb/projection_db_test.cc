@@ -121,6 +121,51 @@ TEST_F(ProjectionDbTest, FoldingStatisticsChangesNoTableAndLaterBatchesAddOnTop)
 // A history's seek skips the table files without its stream (prefix Bloom
 // filters): spread over several files, between others' keys — among them a
 // stream whose name extends it — it is still read whole and alone.
+// The key-order rebuild commits sums by period (AddPeriodStats); a batch
+// of sums by day (AddStats) must leave the same store.
+TEST(ProjectionDbStatsTest, SumsByPeriodWriteWhatSumsByDayWrite) {
+  testing::TempDir tmp("projdb-periods");
+  std::unique_ptr<ProjectionDb> dbs[2];
+  for (int i = 0; i < 2; ++i) {
+    auto db = ProjectionDb::Open(tmp.path() / std::to_string(i), {});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    dbs[i] = std::move(*db);
+  }
+  StatAccumulator accs[2];
+  const Placement places[] = {{Uai("0350033W"), "035", "rennes", Level::kCollege, "4E1"},
+                              {Uai("0310024H"), "031", "toulouse", Level::kLycee, "2NDE1"},
+                              {Uai("0311111A"), "031", "toulouse", Level::kEcole, ""}};
+  const ViewState states[] = {ViewState::kCreated, ViewState::kNotified, ViewState::kActivated, ViewState::kClosed};
+  const char* days[] = {"1969-12-31", "2022-09-01", "2022-09-02", "2022-10-05", "2023-01-03", "2023-06-30"};
+  CellSet before, after;
+  for (int i = 0; i < 400; ++i) {
+    AccountView b, a;
+    b.id = a.id = "a" + std::to_string(i);
+    b.seq = static_cast<uint64_t>(i % 2);
+    a.seq = b.seq + 1;
+    b.state = states[i % 4];
+    a.state = states[(i / 4) % 4];
+    b.placement = places[i % 3];
+    a.placement = places[(i / 3) % 3];
+    for (StatAccumulator& acc : accs) {
+      acc.ContributionOf(b, before);
+      acc.ContributionOf(a, after);
+      acc.AddChange(before, after, Day(days[(i * 7) % std::size(days)]));
+    }
+    if (i % 50 == 0) accs[1].Roll();  // sums rolled, then more sums by day
+  }
+  ProjectionDb::Batch by_day, by_period;
+  by_day.AddStats(accs[0]);
+  accs[1].Roll();
+  by_period.AddPeriodStats(accs[1]);
+  ASSERT_TRUE(dbs[0]->Commit(by_day).ok());
+  ASSERT_TRUE(dbs[1]->Commit(by_period).ok());
+  auto expected = dbs[0]->Dump(true);
+  ASSERT_TRUE(expected.ok());
+  EXPECT_GT(expected->size(), 20u);
+  EXPECT_EQ(*dbs[1]->Dump(true), *expected);
+}
+
 TEST(ProjectionDbHistoryTest, AHistorySpreadOverFilesIsReadWholeAndAlone) {
   testing::TempDir tmp("projdb-history");
   const std::vector<std::pair<std::string, uint64_t>> chunks = {
