@@ -169,11 +169,9 @@ class StreamFolder {
       stream_.assign(stream);
       folding_ = true;
     }
-    rec_.partition = static_cast<int32_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 12, 4)));
-    rec_.offset = static_cast<int64_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 8)));
-    rec_.key = stream_;
-    rec_.value.assign(value);
-    if (fold_.Add(batch_, rec_.partition, rec_)) ++progress_.applied;
+    const auto partition = static_cast<int32_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 12, 4)));
+    const auto offset = static_cast<int64_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 8)));
+    if (fold_.Add(batch_, partition, offset, stream_, value)) ++progress_.applied;
     else ++progress_.quarantined;
     ++progress_.done;
     stream_bytes_ += value.size();
@@ -230,7 +228,6 @@ class StreamFolder {
   std::string stream_;
   size_t stream_bytes_ = 0;
   int64_t rolled_at_ = 0;
-  LogRecord rec_;
   ProjectionProgress progress_;
 };
 

@@ -165,8 +165,7 @@ class BatchState {
 namespace {
 
 // Folds one decoded record; a chain failure is returned for quarantine.
-Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, const LogRecord& rec,
-                   const DecodedRecord& d) {
+Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, std::string_view record, const DecodedRecord& d) {
   const Event& e = d.event;
   const std::string& stream = e.stream.str();
   if (IsEstablishmentStream(stream)) {
@@ -175,14 +174,14 @@ Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, const LogRecord& rec,
     LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(next, d));
     *head = next;
     st.Dirty(stream);
-    b.PutHistory(stream, e.seq, rec.value);
+    b.PutHistory(stream, e.seq, record);
     return OkStatus();
   }
   LEDGER_ASSIGN_OR_RETURN(AccountView * v, st.View(stream));
   ChainHead head{v->seq, v->last_hash, v->exists() ? v->updated_at : Timestamp{INT64_MIN}};
   LEDGER_RETURN_IF_ERROR(VerifyAndAdvance(head, d));
   st.Dirty(stream);
-  b.PutHistory(stream, e.seq, rec.value);
+  b.PutHistory(stream, e.seq, record);
   if (MovesStats(e.payload)) st.ApplyCounted(v, e);
   else st.ApplyUncounted(v, e);
   if (const AccountId* pupil = LinkedPupil(e.payload)) st.DirtyLink(stream, pupil->str());
@@ -197,10 +196,15 @@ RecordFold::RecordFold(const ProjectionDb* db, StatAccumulator* stats)
 RecordFold::~RecordFold() = default;
 
 bool RecordFold::Add(ProjectionDb::Batch& b, int32_t partition, const LogRecord& rec) {
-  Result<DecodedRecord> d = DecodeLogRecord(rec);
-  Status s = d.ok() ? ApplyRecord(*st_, b, rec, *d) : d.status();
+  return Add(b, partition, rec.offset, rec.key, rec.value);
+}
+
+bool RecordFold::Add(ProjectionDb::Batch& b, int32_t partition, int64_t offset, std::string_view key,
+                     std::string_view value) {
+  Result<DecodedRecord> d = DecodeLogRecord(key, value);
+  Status s = d.ok() ? ApplyRecord(*st_, b, value, *d) : d.status();
   if (s.ok()) return true;
-  b.PutQuarantine(QuarantineEntry{partition, rec.offset, rec.key, s.message(), rec.value.size()});
+  b.PutQuarantine(QuarantineEntry{partition, offset, std::string(key), s.message(), value.size()});
   return false;
 }
 

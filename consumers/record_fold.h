@@ -37,6 +37,9 @@ class RecordFold {
 
   // True when applied, false when quarantined.
   bool Add(ProjectionDb::Batch& b, int32_t partition, const LogRecord& rec);
+  // The same for a record whose key and value are held elsewhere (the
+  // key-order fold's sorted chunks), without copying them.
+  bool Add(ProjectionDb::Batch& b, int32_t partition, int64_t offset, std::string_view key, std::string_view value);
   void WriteTo(ProjectionDb::Batch& b);
   // Forgets every stream's state (after WriteTo), keeping the containers'
   // memory for the next: the key-order fold takes one stream at a time.

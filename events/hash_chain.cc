@@ -47,18 +47,19 @@ std::string SealEvent(Event& e) {
 
 Status VerifyAndAdvance(ChainHead& head, const DecodedRecord& next) {
   const Event& e = next.event;
-  const std::string where = "stream " + e.stream.str() + " seq " + std::to_string(e.seq);
+  // Made only for an error: this runs for every record a projector folds.
+  auto where = [&e] { return "stream " + e.stream.str() + " seq " + std::to_string(e.seq); };
   if (e.seq != head.seq + 1)
-    return Internal(where + ": out of sequence, expected seq " + std::to_string(head.seq + 1) +
+    return Internal(where() + ": out of sequence, expected seq " + std::to_string(head.seq + 1) +
                     (e.seq <= head.seq ? " (duplicate)" : " (gap)"));
   if (e.prev_hash != head.hash)
-    return DataLoss(where + ": previous hash " + HexOf(e.prev_hash) +
+    return DataLoss(where() + ": previous hash " + HexOf(e.prev_hash) +
                     " does not match the hash of seq " + std::to_string(head.seq) + " (" +
                     HexOf(head.hash) + ")");
   if (ChainHash(e.prev_hash, next.body) != e.hash)
-    return DataLoss(where + ": stored hash does not match the event's bytes (altered)");
+    return DataLoss(where() + ": stored hash does not match the event's bytes (altered)");
   if (e.occurred_at < head.occurred_at)
-    return Internal(where + ": occurred_at goes back in time");
+    return Internal(where() + ": occurred_at goes back in time");
   head.seq = e.seq;
   head.hash = e.hash;
   head.occurred_at = e.occurred_at;

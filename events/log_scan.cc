@@ -9,11 +9,13 @@ std::string LogPosition(int32_t partition, int64_t offset) {
   return "log partition " + std::to_string(partition) + " offset " + std::to_string(offset);
 }
 
-Result<DecodedRecord> DecodeLogRecord(const LogRecord& rec) {
-  LEDGER_ASSIGN_OR_RETURN(DecodedRecord d, DecodeRecord(rec.value));
-  if (d.event.stream.str() != rec.key)
-    return DataLoss("record key '" + rec.key + "' differs from its event's stream '" +
-                    d.event.stream.str() + "'");
+Result<DecodedRecord> DecodeLogRecord(const LogRecord& rec) { return DecodeLogRecord(rec.key, rec.value); }
+
+Result<DecodedRecord> DecodeLogRecord(std::string_view key, std::string_view value) {
+  Result<DecodedRecord> d = DecodeRecord(value);
+  if (d.ok() && d->event.stream.str() != key)
+    return DataLoss("record key '" + std::string(key) + "' differs from its event's stream '" +
+                    d->event.stream.str() + "'");
   return d;
 }
 

@@ -24,6 +24,8 @@ Status ScanLog(EventLog& log, std::span<const int64_t> from, const RecordVisitor
 
 // Decodes `rec` and checks its key against the event's stream (DataLoss if they differ).
 Result<DecodedRecord> DecodeLogRecord(const LogRecord& rec);
+// The same for a record's key and value held elsewhere.
+Result<DecodedRecord> DecodeLogRecord(std::string_view key, std::string_view value);
 
 // "log partition 3 offset 17"
 std::string LogPosition(int32_t partition, int64_t offset);

@@ -196,6 +196,26 @@ bool LostCurrent(const std::filesystem::path& dir) {
   return false;
 }
 
+// A store whose creation was killed before RocksDB named its first MANIFEST
+// in CURRENT: MANIFEST-000001 and no other MANIFEST, no table file, no
+// write-ahead log — nothing was ever written to it. Its MANIFEST and
+// temporary files are removed, so that the store is created again.
+bool ClearedInterruptedCreation(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> remove;
+  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& f = it->path();
+    const std::string name = f.filename().string();
+    if (name == "MANIFEST-000001" || f.extension() == ".dbtmp") remove.push_back(f);
+    else if (name.starts_with("MANIFEST-") || f.extension() == ".sst" || f.extension() == ".log") return false;
+  }
+  if (ec) return false;
+  for (const fs::path& f : remove)
+    if (!fs::remove(f, ec) || ec) return false;
+  return true;
+}
+
 }  // namespace
 
 ProjectionDb::ProjectionDb(std::filesystem::path dir, std::unique_ptr<rocksdb::DB> db,
@@ -336,7 +356,8 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
 
 Result<std::unique_ptr<ProjectionDb>> ProjectionDb::OpenOnce(const std::filesystem::path& dir, const Options& options,
                                                              rocksdb::Options o) {
-  if (LostCurrent(dir)) return Damaged(dir, "its CURRENT file is missing");
+  if (LostCurrent(dir) && (options.read_only || !ClearedInterruptedCreation(dir)))
+    return Damaged(dir, "its CURRENT file is missing");
   if (options.read_only) {
     // Every table file is opened now: files the writer's compactions delete
     // later stay readable through the open descriptors.
@@ -411,7 +432,7 @@ void ProjectionDb::Batch::PutView(const AccountView& v) { puts_.emplace_back(Vie
 void ProjectionDb::Batch::PutHead(const std::string& stream, const ChainHead& head) {
   puts_.emplace_back(HeadKey(stream), EncodeHead(head));
 }
-void ProjectionDb::Batch::PutHistory(const std::string& stream, uint64_t seq, const std::string& record) {
+void ProjectionDb::Batch::PutHistory(const std::string& stream, uint64_t seq, std::string_view record) {
   Chunk& c = history_[stream];  // a batch applies a stream's records in consecutive seqs
   if (c.bytes.empty()) c.first_seq = seq;
   uint32_t len = static_cast<uint32_t>(record.size());

@@ -151,7 +151,7 @@ class ProjectionDb {
    public:
     void PutView(const AccountView& v);
     void PutHead(const std::string& stream, const ChainHead& head);
-    void PutHistory(const std::string& stream, uint64_t seq, const std::string& record);
+    void PutHistory(const std::string& stream, uint64_t seq, std::string_view record);
     void PutLink(const LinkView& l);
     void AddStats(const StatTable& delta, Timestamp at);
     // Every day's sums of `stats` (Drain: it is left empty).

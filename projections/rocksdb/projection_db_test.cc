@@ -589,6 +589,32 @@ TEST_F(DamagedProjectionDbTest, AMissingOrGarbledCurrentIsRefusedAndNothingIsCre
   ExpectOpenRefused("MANIFEST-999999");
 }
 
+// A kill while RocksDB creates a store, after its first MANIFEST and before
+// CURRENT (seen once in ProjectorCrashTest): nothing was written, so the
+// next writer's open creates the store again; a reader's open is refused.
+TEST(ProjectionDbCreationTest, AStoreKilledBeforeItsFirstCurrentIsCreatedAgainByTheNextWriter) {
+  testing::TempDir tmp("projdb-creation");
+  const std::filesystem::path cut = tmp.path() / "cut";
+  std::filesystem::create_directories(cut);
+  // What the kill left: the first MANIFEST (its bytes do not matter: it is
+  // removed), CURRENT's temporary file half written, RocksDB's IDENTITY.
+  { std::ofstream(cut / "MANIFEST-000001") << std::string(60, '\x11'); }
+  { std::ofstream(cut / "000001.dbtmp") << "MANIFEST-0000"; }
+  { std::ofstream(cut / "IDENTITY") << "f00"; }
+  ProjectionDb::Options reader;
+  reader.read_only = true;
+  auto refused = ProjectionDb::Open(cut, reader);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("CURRENT file is missing"), std::string::npos) << refused.status().ToString();
+  auto db = ProjectionDb::Open(cut, {});
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ProjectionDb::Batch b;
+  b.SetNextOffset(0, 7);
+  ASSERT_TRUE((*db)->Commit(b).ok());
+  EXPECT_EQ((*db)->NextOffset(0)->value_or(0), 7);
+  EXPECT_FALSE(std::filesystem::exists(cut / "000001.dbtmp"));
+}
+
 }  // namespace
 }  // namespace ledger
 
