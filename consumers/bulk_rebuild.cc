@@ -231,7 +231,9 @@ class StreamFolder {
   ProjectionProgress progress_;
 };
 
-// Whole streams' records, copied out of the merge for a folder.
+// Whole streams' records, copied out of the merge for a folder. Each value
+// starts on an 8-byte boundary (`bytes` is allocated aligned): the folder
+// decodes it in place, and a flatbuffer's fields need their alignment.
 struct Chunk {
   struct Entry {
     size_t at;
@@ -239,8 +241,16 @@ struct Chunk {
   };
   std::string bytes;
   std::vector<Entry> entries;
+  static size_t ValueAt(const Entry& e) { return (e.at + e.key + 7) & ~size_t{7}; }
   std::string_view Key(const Entry& e) const { return std::string_view(bytes).substr(e.at, e.key); }
-  std::string_view Value(const Entry& e) const { return std::string_view(bytes).substr(e.at + e.key, e.value); }
+  std::string_view Value(const Entry& e) const { return std::string_view(bytes).substr(ValueAt(e), e.value); }
+  void Append(std::string_view key, std::string_view value) {
+    const Entry e{bytes.size(), static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size())};
+    entries.push_back(e);
+    bytes.append(key);
+    bytes.resize(ValueAt(e));
+    bytes.append(value);
+  }
 };
 constexpr size_t kChunkBytes = size_t{4} << 20;
 
@@ -296,10 +306,7 @@ Status DealChunks(SortedEntries& sorted, std::vector<std::unique_ptr<ChunkQueue>
     }
     if (!more) return OkStatus();
     if (stream != last_stream) last_stream.assign(stream);
-    const std::string_view value = sorted.value();
-    chunk->entries.push_back({chunk->bytes.size(), static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size())});
-    chunk->bytes.append(key);
-    chunk->bytes.append(value);
+    chunk->Append(key, sorted.value());
   }
 }
 
