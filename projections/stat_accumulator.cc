@@ -23,6 +23,12 @@ uint32_t StatAccumulator::Cell(Scope scope, const std::string& id, AccountKind k
   return Pack(it->second, kind);
 }
 
+StatCell StatAccumulator::CellOf(uint32_t cell) const {
+  const Interned& id = ids_[cell >> 4];
+  return StatCell{id.scope, id.id, (cell & 8u) != 0 ? AccountKind::kGuardian : AccountKind::kPupil,
+                  static_cast<StatLevel>(cell & 7u)};
+}
+
 void StatAccumulator::ContributionOf(const AccountView& v, CellSet& out) {
   out.clear();
   if (!v.exists() || v.state == ViewState::kClosed) return;
@@ -79,11 +85,7 @@ void StatAccumulator::Drain(std::map<Date, StatTable>& out) {
       last_day = day;
       table = &out[DateOfDayNumber(day)];
     }
-    const uint32_t cell = static_cast<uint32_t>(key);
-    const Interned& id = ids_[cell >> 4];
-    const StatCell sc{id.scope, id.id, (cell & 8u) != 0 ? AccountKind::kGuardian : AccountKind::kPupil,
-                      static_cast<StatLevel>(cell & 7u)};
-    auto it = table->try_emplace(sc).first;
+    auto it = table->try_emplace(CellOf(static_cast<uint32_t>(key))).first;
     it->second += c;
     if (it->second.zero()) table->erase(it);
   }
@@ -129,12 +131,7 @@ void StatAccumulator::DrainPeriods(const PeriodFn& f) {
         }
         case Period::kDay: first = DateOfDayNumber(number); break;
       }
-      const uint32_t cell = static_cast<uint32_t>(key);
-      const Interned& id = ids_[cell >> 4];
-      f(static_cast<Period>(p), first,
-        StatCell{id.scope, id.id, (cell & 8u) != 0 ? AccountKind::kGuardian : AccountKind::kPupil,
-                 static_cast<StatLevel>(cell & 7u)},
-        c);
+      f(static_cast<Period>(p), first, CellOf(static_cast<uint32_t>(key)), c);
     }
   }
 }

@@ -72,6 +72,8 @@ class StatAccumulator {
  private:
   // The cell of (scope, id) for `kind` at level `all`.
   uint32_t Cell(Scope scope, const std::string& id, AccountKind kind);
+  // The StatCell a cell number stands for.
+  StatCell CellOf(uint32_t cell) const;
   void Add(int64_t day, uint32_t cell, const StatCounts& c);
 
   struct Interned {

@@ -184,15 +184,17 @@ Status FromRocks(const rocksdb::Status& s, const std::filesystem::path& dir) {
 // True when `dir` holds files of a store (table files, a MANIFEST, a
 // write-ahead log) but no CURRENT: RocksDB would take it for no store and
 // create a new one over the remains, or fail half-way through doing so.
+// A file of a store's state: a MANIFEST, a table file, a write-ahead log.
+bool IsStateFile(const std::filesystem::path& f) {
+  return f.filename().string().starts_with("MANIFEST-") || f.extension() == ".sst" || f.extension() == ".log";
+}
+
 bool LostCurrent(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(dir / "CURRENT", ec)) return false;
-  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const fs::path& f = it->path();
-    if (f.filename().string().starts_with("MANIFEST-") || f.extension() == ".sst" || f.extension() == ".log")
-      return true;
-  }
+  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (IsStateFile(it->path())) return true;
   return false;
 }
 
@@ -206,9 +208,8 @@ bool ClearedInterruptedCreation(const std::filesystem::path& dir) {
   std::vector<fs::path> remove;
   for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const fs::path& f = it->path();
-    const std::string name = f.filename().string();
-    if (name == "MANIFEST-000001" || f.extension() == ".dbtmp") remove.push_back(f);
-    else if (name.starts_with("MANIFEST-") || f.extension() == ".sst" || f.extension() == ".log") return false;
+    if (f.filename() == "MANIFEST-000001" || f.extension() == ".dbtmp") remove.push_back(f);
+    else if (IsStateFile(f)) return false;
   }
   if (ec) return false;
   for (const fs::path& f : remove)
@@ -444,10 +445,18 @@ void ProjectionDb::Batch::PutLink(const LinkView& l) {
   puts_.emplace_back("lg|" + l.guardian + "|" + l.pupil, v);
   puts_.emplace_back("lp|" + l.pupil + "|" + l.guardian, std::move(v));
 }
+namespace {
+// The tiers of the statistics keys a change on `day` is added to, with their
+// periods: all time, the year, the month, the day — in the order of
+// StatAccumulator::Period.
+std::array<std::pair<char, std::string>, 4> TiersOf(const Date& day) {
+  const std::string d = FormatIsoDate(day);  // 2026-09-14
+  return {{{'c', "-"}, {'y', d.substr(0, 4)}, {'m', d.substr(0, 7)}, {'d', d}}};
+}
+}  // namespace
+
 void ProjectionDb::Batch::AddStats(const StatTable& delta, Timestamp at) {
-  const std::string day = FormatIsoDate(DateOf(at));  // 2026-09-14
-  const std::pair<char, std::string> tiers[] = {
-      {'c', "-"}, {'y', day.substr(0, 4)}, {'m', day.substr(0, 7)}, {'d', day}};
+  const auto tiers = TiersOf(DateOf(at));
   StatTable* tables[4] = {};
   std::optional<Scope> current;
   for (const auto& [cell, c] : delta) {
@@ -468,23 +477,16 @@ void ProjectionDb::Batch::AddPeriodStats(StatAccumulator& stats) {
   // sums come grouped by period: each scope's table of the current period
   // is looked up once.
   std::optional<std::pair<StatAccumulator::Period, Date>> current;
-  std::string period;
-  char tier = 'c';
+  std::pair<char, std::string> tier;  // of the current period
   std::array<StatTable*, 5> tables{};  // by Scope, for the current period
   stats.DrainPeriods([&](StatAccumulator::Period p, const Date& first_day, const StatCell& cell, const StatCounts& c) {
     if (!current || current->first != p || current->second != first_day) {
       current.emplace(p, first_day);
-      const std::string day = FormatIsoDate(first_day);
-      switch (p) {
-        case StatAccumulator::Period::kAllTime: tier = 'c', period = "-"; break;
-        case StatAccumulator::Period::kYear: tier = 'y', period = day.substr(0, 4); break;
-        case StatAccumulator::Period::kMonth: tier = 'm', period = day.substr(0, 7); break;
-        case StatAccumulator::Period::kDay: tier = 'd', period = day; break;
-      }
+      tier = TiersOf(first_day)[static_cast<size_t>(p)];
       tables.fill(nullptr);
     }
     StatTable*& table = tables.at(static_cast<size_t>(cell.scope));
-    if (table == nullptr) table = &stats_[StatKey(tier, cell.scope, period)];
+    if (table == nullptr) table = &stats_[StatKey(tier.first, cell.scope, tier.second)];
     (*table)[cell] += c;
   });
 }

@@ -118,9 +118,6 @@ TEST_F(ProjectionDbTest, FoldingStatisticsChangesNoTableAndLaterBatchesAddOnTop)
   EXPECT_EQ(db_->Stats(Scope::kDepartment, *ParseIsoDate("2027-01-15"))->at(kDept), (StatCounts{300, 150, 0}));
 }
 
-// A history's seek skips the table files without its stream (prefix Bloom
-// filters): spread over several files, between others' keys — among them a
-// stream whose name extends it — it is still read whole and alone.
 // The key-order rebuild commits sums by period (AddPeriodStats); a batch
 // of sums by day (AddStats) must leave the same store.
 TEST(ProjectionDbStatsTest, SumsByPeriodWriteWhatSumsByDayWrite) {
@@ -166,6 +163,9 @@ TEST(ProjectionDbStatsTest, SumsByPeriodWriteWhatSumsByDayWrite) {
   EXPECT_EQ(*dbs[1]->Dump(true), *expected);
 }
 
+// A history's seek skips the table files without its stream (prefix Bloom
+// filters): spread over several files, between others' keys — among them a
+// stream whose name extends it — it is still read whole and alone.
 TEST(ProjectionDbHistoryTest, AHistorySpreadOverFilesIsReadWholeAndAlone) {
   testing::TempDir tmp("projdb-history");
   const std::vector<std::pair<std::string, uint64_t>> chunks = {
