@@ -5,9 +5,14 @@
 // batched-write rate, and the raw read rate of the log (through its readers);
 // then the bytes per event the log and each store take on disk.
 //
-//   rebuild_bench [--families N] [--only-rebuild] [--brokers host:port,…]
+//   rebuild_bench [--families N] [--only-rebuild] [--only-live] [--brokers host:port,…]
+//                 [--data DIR]
 //   (default 10000 families ≈ 106,000 events; on Kafka the topic
-//   bench.rebuild.<pid> is created with the ledger's settings and left)
+//   bench.rebuild.<pid> is created with the ledger's settings and left;
+//   with --data, the embedded log of an existing ledger — `ledger simulate
+//   --scale S` — is read, not written: a year's events as the service makes them)
+// The live way is the service's LiveProjector catching up that log, its
+// durable ends all published: one batch per partition in turn, as in ledgerd.
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +21,7 @@
 
 #include "benchmarks/bench_support.h"
 #include "consumers/bulk_rebuild.h"
+#include "consumers/live_projector.h"
 #include "consumers/projector.h"
 #include "events/embedded/embedded_event_log.h"
 #include "events/kafka/kafka_event_log.h"
@@ -27,22 +33,54 @@ using namespace ledger::bench;
 
 namespace {
 
+// The service's live projector over the whole log, as when ledgerd starts
+// behind it: every end published, then stopped, so Run() returns once all of
+// it is projected. Counts what it reports to its probe.
+Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db) {
+  struct Count final : ProjectorProbe {
+    void BatchCommitted(int32_t, int64_t records, int64_t quarantined, double) override {
+      done.done += records;
+      done.quarantined += quarantined;
+    }
+    ProjectionProgress done;
+  } count;
+  std::vector<int64_t> ends;
+  for (int32_t p = 0; p < log.partition_count(); ++p) {
+    LEDGER_ASSIGN_OR_RETURN(int64_t end, log.EndOffset(p));
+    ends.push_back(end);
+  }
+  DurableEnds durable(ends);
+  LiveProjector live(log, db, durable, count);
+  live.Stop();
+  LEDGER_RETURN_IF_ERROR(live.Run());
+  count.done.applied = count.done.done - count.done.quarantined;
+  count.done.total = count.done.done;
+  return count.done;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   size_t families = 10000;
   bool only_bulk = false, only_live = false;
-  std::string brokers;
+  std::string brokers, data;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--brokers") == 0 && i + 1 < argc) brokers = argv[++i];
     if (std::strcmp(argv[i], "--families") == 0 && i + 1 < argc) families = std::strtoul(argv[++i], nullptr, 10);
     if (std::strcmp(argv[i], "--only-rebuild") == 0) only_bulk = true;  // for profiling
     if (std::strcmp(argv[i], "--only-live") == 0) only_live = true;
+    if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
   }
 
   ScratchDir dir("rebuild");
   Result<std::unique_ptr<EventLog>> log = InvalidArgument("no log");
-  if (brokers.empty()) {
+  if (!data.empty()) {
+    EmbeddedLogOptions lo;
+    lo.read_only = true;
+    if (auto e = EmbeddedEventLog::Open(std::filesystem::path(data) / "log", lo); e.ok())
+      log = std::unique_ptr<EventLog>(std::move(*e));
+    else log = e.status();
+  } else if (brokers.empty()) {
     EmbeddedLogOptions lo;
     lo.create_if_missing = true;
     if (auto e = EmbeddedEventLog::Open(dir.path() / "log", lo); e.ok()) log = std::unique_ptr<EventLog>(std::move(*e));
@@ -59,14 +97,18 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "{}\n", log.status().ToString());
     return 1;
   }
-  fmt::print("filling the {} with {} families through the write path…\n",
-             brokers.empty() ? "embedded log" : "Kafka topic on " + brokers, families);
-  const std::vector<Command> workload = Workload(families);  // not timed: the write path's rate alone
   auto t0 = std::chrono::steady_clock::now();
-  size_t events = WriteCommands(**log, workload);
-  fmt::print("  {} events written in {:.2f} s ({:.0f} events/s, group commit{})\n", events,
-             Seconds(t0), static_cast<double>(events) / Seconds(t0),
-             brokers.empty() ? " with fdatasync" : ", acks=all");
+  size_t events = 0;
+  if (data.empty()) {
+    fmt::print("filling the {} with {} families through the write path…\n",
+               brokers.empty() ? "embedded log" : "Kafka topic on " + brokers, families);
+    const std::vector<Command> workload = Workload(families);  // not timed: the write path's rate alone
+    t0 = std::chrono::steady_clock::now();
+    events = WriteCommands(**log, workload);
+    fmt::print("  {} events written in {:.2f} s ({:.0f} events/s, group commit{})\n", events,
+               Seconds(t0), static_cast<double>(events) / Seconds(t0),
+               brokers.empty() ? " with fdatasync" : ", acks=all");
+  }
 
   // Raw limit 1: reading and decoding nothing, just the log's records.
   t0 = std::chrono::steady_clock::now();
@@ -81,6 +123,10 @@ int main(int argc, char** argv) {
     }
   }
   double read_rate = static_cast<double>(records) / Seconds(t0);
+  if (!data.empty()) {
+    events = records;
+    fmt::print("the log of {}: {} records\n", data, records);
+  }
   size_t avg_bytes = records ? bytes / records : 300;
 
   // Raw limit 2: RocksDB batched writes of records of the same size.
@@ -109,8 +155,10 @@ int main(int argc, char** argv) {
       } else {
         r = k.status();
       }
+    } else if (way == Way::kLive) {
+      r = CatchUpLive(**log, **db);
     } else {
-      Projector projector(**log, **db, ProjectorOptions{way == Way::kLive ? 4096u : 32768u, way == Way::kLive ? 1 : 2});
+      Projector projector(**log, **db, ProjectorOptions{32768u, 2});
       r = projector.CatchUp();
     }
     Status closed = (*db)->Close();
