@@ -1,11 +1,11 @@
 #include "consumers/external_sorter.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include <lz4.h>
+
+#include "consumers/run_file.h"
 
 namespace ledger {
 namespace {
@@ -14,6 +14,9 @@ constexpr size_t kHeader = 8;  // u32 key length, u32 value length
 // Runs are written in LZ4 blocks of whole entries, about this size: the
 // log's records take about half as much (a scale-20 rebuild's runs: 27 GB raw).
 constexpr size_t kBlockBytes = size_t{128} << 10;
+// A run being merged reads its file this many bytes at a time (run_file.h:
+// past the page cache). Hundreds of runs are merged at once at scale 20.
+constexpr size_t kReadBytes = size_t{256} << 10;
 
 std::string_view KeyAt(const char* entry) {
   uint32_t k;
@@ -27,10 +30,6 @@ uint64_t BigEndian8(const char* p, size_t n) {  // n ≤ 8 bytes, zero padded
   return v;
 }
 
-Status FileError(const std::filesystem::path& f, const char* what) {
-  return Unavailable(std::string("sort file ") + f.string() + ": " + what + ": " + std::strerror(errno));
-}
-
 }  // namespace
 
 // A sorted run read back from its file, which it removes when done: blocks
@@ -40,15 +39,13 @@ class ExternalSorter::RunReader final : public SortedEntries {
  public:
   explicit RunReader(std::filesystem::path path) : path_(std::move(path)) {}
   ~RunReader() override {
-    if (f_ != nullptr) std::fclose(f_);
+    file_.reset();
     std::error_code ec;
     std::filesystem::remove(path_, ec);
   }
   Result<bool> Next() override {
-    if (f_ == nullptr) {
-      f_ = std::fopen(path_.c_str(), "rb");
-      if (f_ == nullptr) return FileError(path_, "cannot open");
-      std::setvbuf(f_, nullptr, _IONBF, 0);  // whole blocks are read at once
+    if (file_ == nullptr) {
+      LEDGER_ASSIGN_OR_RETURN(file_, RunFileReader::Open(path_, kReadBytes));
     }
     if (at_ == block_.size()) {
       LEDGER_ASSIGN_OR_RETURN(bool more, ReadBlock());
@@ -70,31 +67,30 @@ class ExternalSorter::RunReader final : public SortedEntries {
  private:
   Result<bool> ReadBlock() {
     char header[8];
-    const size_t got = std::fread(header, 1, sizeof header, f_);
-    if (got == 0 && std::feof(f_)) return false;
-    if (got != sizeof header) return FileError(path_, "cut short");
+    LEDGER_ASSIGN_OR_RETURN(bool any, file_->Read(header, sizeof header));
+    if (!any) return false;
     uint32_t raw, packed;
     std::memcpy(&raw, header, 4);
     std::memcpy(&packed, header + 4, 4);
+    block_.resize(raw);
+    at_ = 0;
     if (packed == 0) {  // stored as it is
-      block_.resize(raw);
-      if (std::fread(block_.data(), 1, raw, f_) != raw) return FileError(path_, "cut short");
-      at_ = 0;
-      return true;
+      LEDGER_ASSIGN_OR_RETURN(bool read, file_->Read(block_.data(), raw));
+      return read ? Result<bool>(true) : CutShort();
     }
     packed_.resize(packed);
-    if (std::fread(packed_.data(), 1, packed, f_) != packed) return FileError(path_, "cut short");
-    block_.resize(raw);
+    LEDGER_ASSIGN_OR_RETURN(bool read, file_->Read(packed_.data(), packed));
+    if (!read) return CutShort();
     if (LZ4_decompress_safe(packed_.data(), block_.data(), static_cast<int>(packed), static_cast<int>(raw)) !=
         static_cast<int>(raw))
       return Corrupt();
-    at_ = 0;
     return true;
   }
+  Status CutShort() const { return Unavailable("sort file " + path_.string() + ": cut short"); }
   Status Corrupt() const { return Unavailable("sort file " + path_.string() + ": a block does not decode"); }
 
   std::filesystem::path path_;
-  std::FILE* f_ = nullptr;
+  std::unique_ptr<RunFileReader> file_;
   std::string packed_, block_;
   size_t at_ = 0;
   std::string_view key_, value_;
@@ -207,39 +203,38 @@ Status ExternalSorter::Spill() {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   const std::filesystem::path path = dir_ / (name_ + "-" + std::to_string(runs_.size()) + ".run");
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) return FileError(path, "cannot create");
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<RunFileWriter> f, RunFileWriter::Create(path));
   runs_.push_back(path);
-  std::setvbuf(f, nullptr, _IONBF, 0);  // whole blocks are written at once
-  bool ok = true;
   std::string raw, packed;
-  auto flush = [&] {
-    if (raw.empty()) return;
+  auto flush = [&]() -> Status {
+    if (raw.empty()) return OkStatus();
     if (!compress_) {
       const uint32_t sizes[2] = {static_cast<uint32_t>(raw.size()), 0};
-      ok = ok && std::fwrite(sizes, 1, 8, f) == 8 && std::fwrite(raw.data(), 1, raw.size(), f) == raw.size();
+      LEDGER_RETURN_IF_ERROR(f->Append(reinterpret_cast<const char*>(sizes), 8));
+      LEDGER_RETURN_IF_ERROR(f->Append(raw.data(), raw.size()));
       raw.clear();
-      return;
+      return OkStatus();
     }
     packed.resize(sizeof(uint32_t) * 2 + static_cast<size_t>(LZ4_compressBound(static_cast<int>(raw.size()))));
     const int n = LZ4_compress_default(raw.data(), packed.data() + 8, static_cast<int>(raw.size()),
                                        static_cast<int>(packed.size() - 8));
+    if (n <= 0) return Unavailable("sort file " + path.string() + ": a block does not compress");
     const uint32_t sizes[2] = {static_cast<uint32_t>(raw.size()), static_cast<uint32_t>(n)};
     std::memcpy(packed.data(), sizes, 8);
-    ok = ok && n > 0 && std::fwrite(packed.data(), 1, 8 + static_cast<size_t>(n), f) == 8 + static_cast<size_t>(n);
+    LEDGER_RETURN_IF_ERROR(f->Append(packed.data(), 8 + static_cast<size_t>(n)));
     raw.clear();
+    return OkStatus();
   };
   for (const Slot& slot : slots_) {
     const char* e = buffer_.data() + slot.at;
     uint32_t k, v;
     std::memcpy(&k, e, 4);
     std::memcpy(&v, e + 4, 4);
-    if (!raw.empty() && raw.size() + kHeader + k + v > kBlockBytes) flush();
+    if (!raw.empty() && raw.size() + kHeader + k + v > kBlockBytes) LEDGER_RETURN_IF_ERROR(flush());
     raw.append(e, kHeader + k + v);
   }
-  flush();
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok) return FileError(path, "cannot write");
+  LEDGER_RETURN_IF_ERROR(flush());
+  LEDGER_RETURN_IF_ERROR(f->Close());
   buffer_.clear();
   slots_.clear();
   return OkStatus();

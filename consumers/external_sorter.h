@@ -5,7 +5,8 @@
 // Add() copies each entry into a buffer of `memory_bytes`; a full buffer is
 // sorted by key (the buffer and a 24-byte slot per entry count in
 // `memory_bytes`) and written to a run file in `dir` (created; the files are
-// removed by the destructor and by Merge's reader when done), in blocks of
+// removed by the destructor and by Merge's reader when done; written and
+// read past the page cache where the file system allows: run_file.h), in blocks of
 // whole entries, LZ4-compressed when asked (the log's records then take
 // about half their size on disk, for some CPU: README "National scale"). Merge() returns
 // every entry of one or more sorters in key order (bytewise, as RocksDB's

@@ -231,6 +231,7 @@ class ProjectionDb {
     std::vector<std::string> files_;
     int64_t entries_ = 0;
     bool statistics_ = false;  // of the statistics family (FoldStatistics), else of the default one
+    bool direct_ = true;       // written past the page cache, until the file system refuses it
   };
   // Table files of a bulk load, written under `dir` (a directory on the
   // store's file system, for the files are moved in) as `name`-N.sst.
