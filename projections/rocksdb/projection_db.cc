@@ -570,7 +570,21 @@ Status ProjectionDb::Batch::Take(const EntryFn& put, const EntryFn& history) {
 // rebuild ~4 % of its CPU on this project's virtual machines (fresh pages
 // of the host: consumers/run_file.h). Where it does not (tmpfs), as before.
 struct ProjectionDb::TableFiles::Writer {
-  Writer(const rocksdb::Options& o, bool direct) : sst(EnvOptionsOf(o, direct), o) {}
+  Writer(const rocksdb::Options& o, bool direct, std::string_view kind)
+      : sst(EnvOptionsOf(o, direct), OptionsOf(o, kind)) {}
+  // Histories in blocks of 16 KiB rather than 4: a history is read by a
+  // prefix scan of a chunk or more, and its records compress better together.
+  // A scale-1 rebuild: store 667 -> 588 MB, CPU 12.7 -> 11.9 s, events/s
+  // 263 k -> 275 k (alternated; 32 KiB: 570 MB, a little faster again, but a
+  // history read decompresses twice as much).
+  static rocksdb::Options OptionsOf(rocksdb::Options o, std::string_view kind) {
+    if (kind == "h|") {
+      rocksdb::BlockBasedTableOptions t = *o.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+      t.block_size = size_t{16} << 10;
+      o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    }
+    return o;
+  }
   static rocksdb::EnvOptions EnvOptionsOf(const rocksdb::Options& o, bool direct) {
     rocksdb::EnvOptions e(o);
     e.use_direct_writes = direct;
@@ -633,11 +647,11 @@ Status ProjectionDb::TableFiles::Write(std::string_view key, std::string_view va
     std::filesystem::create_directories(dir_, ec);
     const rocksdb::Options o = db_.db_->GetOptions(statistics_ ? db_.stats_ : db_.db_->DefaultColumnFamily());
     files_.push_back((dir_ / (name_ + "-" + std::to_string(files_.size()) + ".sst")).string());
-    writer_ = std::make_unique<Writer>(o, direct_);
+    writer_ = std::make_unique<Writer>(o, direct_, KindOf(key));
     rocksdb::Status opened = writer_->sst.Open(files_.back());
     if (!opened.ok() && direct_) {  // O_DIRECT refused: through the page cache from now on
       direct_ = false;
-      writer_ = std::make_unique<Writer>(o, direct_);
+      writer_ = std::make_unique<Writer>(o, direct_, KindOf(key));
       opened = writer_->sst.Open(files_.back());
     }
     LEDGER_RETURN_IF_ERROR(FromRocks(opened, store));
