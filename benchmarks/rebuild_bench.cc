@@ -6,13 +6,14 @@
 // then the bytes per event the log and each store take on disk.
 //
 //   rebuild_bench [--families N] [--only-rebuild] [--only-live] [--brokers host:port,…]
-//                 [--data DIR]
+//                 [--data DIR] [--live-threads N]
 //   (default 10000 families ≈ 106,000 events; on Kafka the topic
 //   bench.rebuild.<pid> is created with the ledger's settings and left;
 //   with --data, the embedded log of an existing ledger — `ledger simulate
 //   --scale S` — is read, not written: a year's events as the service makes them)
 // The live way is the service's LiveProjector catching up that log, its
-// durable ends all published: one batch per partition in turn, as in ledgerd.
+// durable ends all published: one batch per partition in turn, as in ledgerd,
+// on its default threads (--live-threads to choose).
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -36,7 +37,7 @@ namespace {
 // The service's live projector over the whole log, as when ledgerd starts
 // behind it: every end published, then stopped, so Run() returns once all of
 // it is projected. Counts what it reports to its probe.
-Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db) {
+Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, int threads) {
   struct Count final : ProjectorProbe {
     void BatchCommitted(int32_t, int64_t records, int64_t quarantined, double) override {
       done.done += records;
@@ -50,7 +51,9 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db) {
     ends.push_back(end);
   }
   DurableEnds durable(ends);
-  LiveProjector live(log, db, durable, count);
+  LiveProjector::Options options;
+  options.threads = threads;
+  LiveProjector live(log, db, durable, count, options);
   live.Stop();
   LEDGER_RETURN_IF_ERROR(live.Run());
   count.done.applied = count.done.done - count.done.quarantined;
@@ -64,12 +67,14 @@ int main(int argc, char** argv) {
   size_t families = 10000;
   bool only_bulk = false, only_live = false;
   std::string brokers, data;
+  int live_threads = LiveProjector::Options{}.threads;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--brokers") == 0 && i + 1 < argc) brokers = argv[++i];
     if (std::strcmp(argv[i], "--families") == 0 && i + 1 < argc) families = std::strtoul(argv[++i], nullptr, 10);
     if (std::strcmp(argv[i], "--only-rebuild") == 0) only_bulk = true;  // for profiling
     if (std::strcmp(argv[i], "--only-live") == 0) only_live = true;
     if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
+    if (std::strcmp(argv[i], "--live-threads") == 0 && i + 1 < argc) live_threads = std::atoi(argv[++i]);
   }
 
   ScratchDir dir("rebuild");
@@ -138,8 +143,8 @@ int main(int argc, char** argv) {
   enum class Way { kLive, kBatches, kKeyOrder };
   for (Way way : {Way::kLive, Way::kBatches, Way::kKeyOrder}) {
     if ((only_bulk && way != Way::kKeyOrder) || (only_live && way != Way::kLive)) continue;
-    const char* names[] = {"live projector: WAL on, 1 thread", "batches into a bulk load, 2 threads",
-                           "as `ledger rebuild`: key-order fold, 2 threads"};
+    const std::string names[] = {fmt::format("live projector: WAL on, {} thread{}", live_threads, live_threads == 1 ? "" : "s"),
+                                 "batches into a bulk load, 2 threads", "as `ledger rebuild`: key-order fold, 2 threads"};
     std::filesystem::path db_dir = dir.path() / ("store" + std::to_string(static_cast<int>(way)));
     t0 = std::chrono::steady_clock::now();
     auto db = ProjectionDb::Open(db_dir, way == Way::kLive ? ProjectionDb::Options{} : ProjectionDb::Options::BulkLoad());
@@ -156,7 +161,7 @@ int main(int argc, char** argv) {
         r = k.status();
       }
     } else if (way == Way::kLive) {
-      r = CatchUpLive(**log, **db);
+      r = CatchUpLive(**log, **db, live_threads);
     } else {
       Projector projector(**log, **db, ProjectorOptions{32768u, 2});
       r = projector.CatchUp();

@@ -1,6 +1,7 @@
 #include "consumers/live_projector.h"
 
 #include <chrono>
+#include <thread>
 
 #include "consumers/partition_batch.h"
 
@@ -49,7 +50,11 @@ Status LiveProjector::Step(int32_t partition, int64_t end, bool& progressed) {
     return s.WithContext("live projection of partition " + std::to_string(partition));
   };
   if (!cur.reader) {
+    // The port's readers run on any thread, each on one; opening them is
+    // kept to one thread at a time.
+    std::unique_lock<std::mutex> opening(open_mu_);
     Result<std::unique_ptr<LogReader>> r = log_.OpenReader(partition, cur.next);
+    opening.unlock();
     if (!r.ok()) return context(r.status());
     cur.reader = std::move(*r);
   }
@@ -93,17 +98,45 @@ Status LiveProjector::Step(int32_t partition, int64_t end, bool& progressed) {
   return OkStatus();
 }
 
-void LiveProjector::ReportLag(const std::vector<int64_t>& ends) {
+bool LiveProjector::ReportLag(const std::vector<int32_t>& mine, const std::vector<int64_t>& ends) {
   int64_t total = 0;
   const auto now = DurableEnds::Clock::now();
-  for (size_t p = 0; p < ends.size(); ++p) {
-    const int64_t behind = std::max<int64_t>(0, ends[p] - cursors_[p]->next);
+  for (int32_t p : mine) {
+    const auto i = static_cast<size_t>(p);
+    const int64_t behind = std::max<int64_t>(0, ends[i] - cursors_[i]->next);
     total += behind;
-    auto since = ends_.PendingSince(static_cast<int32_t>(p), cursors_[p]->next);
-    probe_.Lag(static_cast<int32_t>(p), behind,
-               since && behind > 0 ? std::chrono::duration<double>(now - *since).count() : 0.0);
+    auto since = ends_.PendingSince(p, cursors_[i]->next);
+    probe_.Lag(p, behind, since && behind > 0 ? std::chrono::duration<double>(now - *since).count() : 0.0);
   }
-  if (total == 0) caught_up_ = true;  // every partition reached the ends this round began with
+  return total == 0;
+}
+
+Status LiveProjector::Follow(const std::vector<int32_t>& mine, const std::atomic<bool>& failed,
+                             std::atomic<int>& caught_up_threads, int threads) {
+  bool caught_up = false;
+  int stalled = 0;  // rounds after a stop with durable records no reader shows yet
+  for (;;) {
+    if (failed) return OkStatus();  // another thread's error ends the run
+    const bool stopping = stop_ || ends_.stopped();
+    const std::vector<int64_t> ends = ends_.Snapshot();
+    bool progressed = false;
+    for (int32_t p : mine) LEDGER_RETURN_IF_ERROR(Step(p, ends[static_cast<size_t>(p)], progressed));
+    // Every partition reached the ends this round began with: once every
+    // thread has, the projector has caught up.
+    if (ReportLag(mine, ends) && !caught_up) {
+      caught_up = true;
+      if (++caught_up_threads == threads) caught_up_ = true;
+    }
+    if (progressed) continue;
+    const std::vector<int64_t> now = ends_.Snapshot();
+    bool behind = false;
+    for (int32_t p : mine) behind = behind || now[static_cast<size_t>(p)] > cursors_[static_cast<size_t>(p)]->next;
+    if (stopping && !behind) return OkStatus();  // what was durable at the stop is projected
+    if (stopping && ++stalled > 500) return OkStatus();  // ~5 s: leave the rest to the next start
+    // A record durable but not yet visible to a reader (a Kafka fetch in
+    // flight) is retried after a short wait rather than a whole timeout.
+    ends_.WaitBeyond(ends, std::chrono::milliseconds(behind ? 10 : 1000));
+  }
 }
 
 Status LiveProjector::Run() {
@@ -123,22 +156,22 @@ Status LiveProjector::Run() {
     }
     cursors_.push_back(std::move(cur));
   }
-  int stalled = 0;  // rounds after a stop with durable records no reader shows yet
-  for (;;) {
-    const bool stopping = stop_ || ends_.stopped();
-    const std::vector<int64_t> ends = ends_.Snapshot();
-    bool progressed = false;
-    for (int32_t p = 0; p < partitions; ++p)
-      LEDGER_RETURN_IF_ERROR(Step(p, ends[static_cast<size_t>(p)], progressed));
-    ReportLag(ends);
-    if (progressed) continue;
-    const bool behind = lag() > 0;
-    if (stopping && !behind) return OkStatus();  // what was durable at the stop is projected
-    if (stopping && ++stalled > 500) return OkStatus();  // ~5 s: leave the rest to the next start
-    // A record durable but not yet visible to a reader (a Kafka fetch in
-    // flight) is retried after a short wait rather than a whole timeout.
-    ends_.WaitBeyond(ends, std::chrono::milliseconds(behind ? 10 : 1000));
-  }
+  const int threads = std::max(1, std::min<int>(options_.threads, partitions));
+  std::vector<Status> errors(static_cast<size_t>(threads));
+  std::atomic<bool> failed{false};
+  std::atomic<int> caught_up_threads{0};
+  auto work = [&](int t) {
+    std::vector<int32_t> mine;
+    for (int32_t p = t; p < partitions; p += threads) mine.push_back(p);
+    errors[static_cast<size_t>(t)] = Follow(mine, failed, caught_up_threads, threads);
+    if (!errors[static_cast<size_t>(t)].ok()) failed = true;
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  for (const Status& e : errors) LEDGER_RETURN_IF_ERROR(e);
+  return OkStatus();
 }
 
 }  // namespace ledger

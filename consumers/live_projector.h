@@ -6,12 +6,16 @@
 // resumes from the stored offsets. It never projects a record the log has
 // not made durable, so the projections never run ahead of the log.
 //
-// Run() loops until Stop(): one batch per partition that has work, round
-// robin; when none has, it sleeps in DurableEnds::WaitBeyond (woken by the
-// writer's next publish — no polling of the disk). version() grows with
-// every commit, so readers can tell the projections changed (caches) and
-// wait for an event to become visible (WaitForVersion).
-// Thread-safety: Run() on one thread; the other members from any thread.
+// Run() loops until Stop() on `threads` threads (the calling one and the
+// rest its own), each owning partitions t, t + threads, …: one batch per
+// partition of its own that has work, round robin; when none has, it sleeps
+// in DurableEnds::WaitBeyond (woken by the writer's next publish — no polling
+// of the disk). Batches of different partitions touch different keys (a
+// stream lives in one partition; statistics are merges), so the threads
+// commit side by side. version() grows with every commit, so readers can
+// tell the projections changed (caches) and wait for an event to become
+// visible (WaitForVersion).
+// Thread-safety: Run() from one thread at a time; the other members from any thread.
 #pragma once
 
 #include <atomic>
@@ -32,6 +36,9 @@ class LiveProjector {
  public:
   struct Options {
     size_t batch_records = 4096;
+    // Two: a projector that fell behind (a restart, a burst of imports)
+    // catches up on both cores (README "National scale": the live rate).
+    int threads = 2;
   };
   // `log`, `db`, `ends` and `probe` must outlive the projector.
   LiveProjector(EventLog& log, ProjectionDb& db, DurableEnds& ends, ProjectorProbe& probe, Options options);
@@ -42,7 +49,8 @@ class LiveProjector {
   // Projects until Stop() or DurableEnds::Stop(); after a stop, first
   // projects what is durable (a clean shutdown leaves no lag). Returns the
   // first error that stops it (a log that cannot be read, the store failing),
-  // the partition named; quarantined records are not errors.
+  // the partition named; quarantined records are not errors. An error on one
+  // thread stops the others (within a second) before Run() returns.
   Status Run();
   void Stop();
 
@@ -60,8 +68,14 @@ class LiveProjector {
 
  private:
   struct Cursor;
+  // One thread's loop over its partitions `mine`, until a stop, its error,
+  // or `failed` (another thread's). Counts itself in `caught_up_threads`
+  // the first time its partitions reach their ends.
+  Status Follow(const std::vector<int32_t>& mine, const std::atomic<bool>& failed,
+                std::atomic<int>& caught_up_threads, int threads);
   Status Step(int32_t partition, int64_t end, bool& progressed);
-  void ReportLag(const std::vector<int64_t>& ends);
+  // Reports the lag of `mine` to the probe; true when none is behind `ends`.
+  bool ReportLag(const std::vector<int32_t>& mine, const std::vector<int64_t>& ends);
 
   EventLog& log_;
   ProjectionDb& db_;
@@ -74,6 +88,7 @@ class LiveProjector {
   std::atomic<uint64_t> version_{0};
   mutable std::mutex version_mu_;
   mutable std::condition_variable version_cv_;
+  std::mutex open_mu_;  // serialises log_.OpenReader
   mutable std::mutex projected_mu_;
   std::vector<int64_t> projected_;
 };

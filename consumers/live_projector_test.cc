@@ -96,10 +96,14 @@ class LiveProjectorTest : public ::testing::Test {
   std::unique_ptr<ProjectionDb> db_;
 };
 
-TEST_F(LiveProjectorTest, FollowsAWriterAndEndsEqualToACleanRebuild) {
+// On 1, 2 (the default) and 5 threads: each thread owns some partitions.
+class LiveProjectorThreadsTest : public LiveProjectorTest, public ::testing::WithParamInterface<int> {};
+INSTANTIATE_TEST_SUITE_P(Threads, LiveProjectorThreadsTest, ::testing::Values(1, 2, 5));
+
+TEST_P(LiveProjectorThreadsTest, FollowsAWriterAndEndsEqualToACleanRebuild) {
   DurableEnds ends(Ends());
   CountingProbe probe;
-  LiveProjector live(*log_, *db_, ends, probe, {.batch_records = 256});
+  LiveProjector live(*log_, *db_, ends, probe, {.batch_records = 256, .threads = GetParam()});
   Status run_status;
   std::thread runner([&] { run_status = live.Run(); });
 
@@ -167,6 +171,41 @@ TEST_F(LiveProjectorTest, ReachesTheEndOfPartitionsWhoseOffsetsSkipTransactionMa
   EXPECT_TRUE(run_status.ok()) << run_status.ToString();
   EXPECT_EQ(probe.records_.load(), records);
   EXPECT_TRUE(db_->Quarantine().ok() && db_->Quarantine()->empty());
+}
+
+// A log whose partition 1 cannot be read: the thread that owns it fails,
+// and the other thread, following partitions that can be read, stops too.
+class UnreadablePartitionLog final : public EventLog {
+ public:
+  explicit UnreadablePartitionLog(EventLog& inner) : inner_(inner) {}
+  int32_t partition_count() const override { return inner_.partition_count(); }
+  Result<int64_t> Append(std::string_view, std::span<const std::string>) override { return Internal("read only"); }
+  Status Flush() override { return OkStatus(); }
+  Result<int64_t> EndOffset(int32_t p) override { return inner_.EndOffset(p); }
+  Result<std::unique_ptr<LogReader>> OpenReader(int32_t p, int64_t from) override {
+    if (p == 1) return DataLoss("segment 00000000.log of partition 1: a frame does not decode");
+    return inner_.OpenReader(p, from);
+  }
+
+ private:
+  EventLog& inner_;
+};
+
+TEST_F(LiveProjectorTest, AnErrorOnOneThreadStopsEveryThreadAndIsReturned) {
+  auto h = CommandHandler::Open(*log_, [] { return Timestamp{1}; });
+  ASSERT_TRUE(h.ok());
+  for (const auto& r : (*h)->HandleBatch(testing::GenerateWorkload({60, 4, "e"}))) ASSERT_TRUE(r.ok());
+  UnreadablePartitionLog broken(*log_);
+  DurableEnds ends(Ends());
+  ProjectorProbe probe;
+  LiveProjector live(broken, *db_, ends, probe, {.batch_records = 16, .threads = 2});
+  const auto start = std::chrono::steady_clock::now();
+  Status s = live.Run();  // no Stop(): the error alone ends it
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("partition 1"), std::string::npos) << s.ToString();
+  EXPECT_FALSE(live.caught_up());
 }
 
 TEST_F(LiveProjectorTest, NeverProjectsWhatTheWriterHasNotDeclaredDurable) {
