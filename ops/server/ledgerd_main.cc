@@ -111,6 +111,10 @@ int Main(int argc, char** argv) {
   app.add_option("--group-commands", f.service.max_group_commands,
                  "Most commands decided and flushed together in one group commit")
       ->capture_default_str()->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  app.add_option("--projector-threads", f.service.projector_threads,
+                 "Threads projecting the log into the read models (each owns some partitions; "
+                 "more than one share the catching up when the projections fall behind)")
+      ->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--grace", f.grace_s, "Seconds to finish requests in flight at SIGTERM")
       ->capture_default_str()->check(CLI::Range(0, 3600));
   app.add_flag("--quiet", f.quiet, "No per-request log lines (notable events are still logged)");

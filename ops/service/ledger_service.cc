@@ -224,7 +224,7 @@ class LedgerService::Impl {
     {
       std::unique_lock<std::shared_mutex> lock(projector_mu_);
       projector_ = std::make_unique<LiveProjector>(*log_, *db_, *ends_, versions_,
-                                                   LiveProjector::Options{options_.projector_batch});
+                                                   LiveProjector::Options{options_.projector_batch, options_.projector_threads});
     }
     projector_thread_ = std::thread([this] {
       for (int attempt = 0;; ++attempt) {

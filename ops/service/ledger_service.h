@@ -44,6 +44,7 @@
 
 #include "aggregates/command_handler.h"
 #include "events/personal_data.h"
+#include "consumers/live_projector.h"
 #include "consumers/projector_probe.h"
 #include "ops/datadir/log_flags.h"
 #include "ops/service/writer_probe.h"
@@ -54,6 +55,7 @@ namespace ledger {
 struct ServiceOptions {
   size_t max_group_commands = 4096;  // commands per group commit (a request is never split)
   size_t projector_batch = 4096;     // records per projection commit
+  int projector_threads = LiveProjector::Options{}.threads;  // the live projector's (live_projector.h)
   std::chrono::seconds store_wait{60};  // how long to wait for a `ledger` reader holding the store
   // Statistics keys gather merge operands as batches commit; the service folds
   // them (ProjectionDb::CompactStatistics) once the projections first catch
