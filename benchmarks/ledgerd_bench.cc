@@ -10,7 +10,7 @@
 //   freshness: a command acknowledged → visible in the account's view: p50, p99
 //   raw limits: embedded log append (fdatasync every 512), RocksDB batched puts
 //
-//   ledgerd_bench [--data DIR] [--scale F] [--duration S] [--connections C]
+//   ledgerd_bench [--data DIR] [--scale F] [--duration S] [--connections C] [--projector-threads N]
 // --data keeps the simulated ledger between runs (it is made when missing).
 // Not a test: it prints figures and asserts nothing. Needs wrk on PATH.
 #include <signal.h>
@@ -181,14 +181,17 @@ int main(int argc, char** argv) {
   std::string data;
   double scale = 1.0;
   int duration = 10, connections = 64;
+  std::string projector_threads;  // ledgerd's default when empty
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--data") data = argv[i + 1];
     else if (a == "--scale") scale = std::stod(argv[i + 1]);
     else if (a == "--duration") duration = std::stoi(argv[i + 1]);
     else if (a == "--connections") connections = std::stoi(argv[i + 1]);
+    else if (a == "--projector-threads") projector_threads = argv[i + 1];
     else {
-      fmt::print(stderr, "usage: ledgerd_bench [--data DIR] [--scale F] [--duration S] [--connections C]\n");
+      fmt::print(stderr, "usage: ledgerd_bench [--data DIR] [--scale F] [--duration S] [--connections C] "
+                         "[--projector-threads N]\n");
       return 2;
     }
   }
@@ -213,7 +216,9 @@ int main(int argc, char** argv) {
   const std::string service = token("bench-svc", auth::Role::kService);
 
   const auto start = std::chrono::steady_clock::now();
-  testing::Ledgerd d(data, scratch.path() / "run", {"--quiet"});
+  std::vector<std::string> flags{"--quiet"};
+  if (!projector_threads.empty()) flags.insert(flags.end(), {"--projector-threads", projector_threads});
+  testing::Ledgerd d(data, scratch.path() / "run", flags);
   if (!d.serving() || !d.WaitReady(std::chrono::seconds(1800))) {
     fmt::print(stderr, "ledgerd did not start:\n{}\n", d.err());
     return 1;
