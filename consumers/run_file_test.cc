@@ -22,6 +22,14 @@ std::string Pattern(size_t n) {
   return s;
 }
 
+// The reader is at the end of its file: the next read gives nothing.
+void ExpectEnd(RunFileReader& r) {
+  char one;
+  Result<bool> end = r.Read(&one, 1);
+  ASSERT_TRUE(end.ok()) << end.status().ToString();
+  EXPECT_FALSE(*end);
+}
+
 // Writes `bytes` in pieces of 1 to 5,000 bytes, reads it back in pieces of
 // other sizes through a reader buffer of 12 KiB, and checks every byte, the
 // file's size and the end.
@@ -49,10 +57,7 @@ void RoundTrip(const std::filesystem::path& file, const std::string& bytes) {
     back += piece;
   }
   EXPECT_TRUE(back == bytes);
-  char one;
-  Result<bool> end = (*r)->Read(&one, 1);
-  ASSERT_TRUE(end.ok());
-  EXPECT_FALSE(*end);
+  ExpectEnd(**r);
 }
 
 TEST(RunFileTest, GivesBackEveryByteWrittenWhateverThePiecesSizes) {
@@ -69,10 +74,7 @@ TEST(RunFileTest, AnEmptyFileEndsAtOnce) {
   ASSERT_TRUE((*w)->Close().ok());
   auto r = RunFileReader::Open(tmp.path() / "e.run", 4096);
   ASSERT_TRUE(r.ok());
-  char c;
-  Result<bool> end = (*r)->Read(&c, 1);
-  ASSERT_TRUE(end.ok());
-  EXPECT_FALSE(*end);
+  ExpectEnd(**r);
 }
 
 TEST(RunFileTest, AFileEndingInsideAReadIsAnErrorNamingIt) {

@@ -1,14 +1,14 @@
 #include "projections/rocksdb/projection_db.h"
 #include "projections/rocksdb/verified_files.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <deque>
@@ -196,14 +196,14 @@ Status FromRocks(const rocksdb::Status& s, const std::filesystem::path& dir) {
   return Unavailable(m);
 }
 
-// True when `dir` holds files of a store (table files, a MANIFEST, a
-// write-ahead log) but no CURRENT: RocksDB would take it for no store and
-// create a new one over the remains, or fail half-way through doing so.
 // A file of a store's state: a MANIFEST, a table file, a write-ahead log.
 bool IsStateFile(const std::filesystem::path& f) {
   return f.filename().string().starts_with("MANIFEST-") || f.extension() == ".sst" || f.extension() == ".log";
 }
 
+// True when `dir` holds files of a store (table files, a MANIFEST, a
+// write-ahead log) but no CURRENT: RocksDB would take it for no store and
+// create a new one over the remains, or fail half-way through doing so.
 bool LostCurrent(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
