@@ -37,7 +37,7 @@ namespace {
 // The service's live projector over the whole log, as when ledgerd starts
 // behind it: every end published, then stopped, so Run() returns once all of
 // it is projected. Counts what it reports to its probe.
-Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, int threads) {
+Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, int threads, size_t batch) {
   struct Count final : ProjectorProbe {
     void BatchCommitted(int32_t, int64_t records, int64_t quarantined, double) override {
       done.done += records;
@@ -53,6 +53,7 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, int thre
   DurableEnds durable(ends);
   LiveProjector::Options options;
   options.threads = threads;
+  if (batch > 0) options.batch_records = batch;
   LiveProjector live(log, db, durable, count, options);
   live.Stop();
   LEDGER_RETURN_IF_ERROR(live.Run());
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
   bool only_bulk = false, only_live = false;
   std::string brokers, data;
   int live_threads = LiveProjector::Options{}.threads;
+  size_t live_batch = 0;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--brokers") == 0 && i + 1 < argc) brokers = argv[++i];
     if (std::strcmp(argv[i], "--families") == 0 && i + 1 < argc) families = std::strtoul(argv[++i], nullptr, 10);
@@ -75,6 +77,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--only-live") == 0) only_live = true;
     if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
     if (std::strcmp(argv[i], "--live-threads") == 0 && i + 1 < argc) live_threads = std::atoi(argv[++i]);
+    if (std::strcmp(argv[i], "--live-batch") == 0 && i + 1 < argc) live_batch = std::strtoul(argv[++i], nullptr, 10);
   }
 
   ScratchDir dir("rebuild");
@@ -161,7 +164,7 @@ int main(int argc, char** argv) {
         r = k.status();
       }
     } else if (way == Way::kLive) {
-      r = CatchUpLive(**log, **db, live_threads);
+      r = CatchUpLive(**log, **db, live_threads, live_batch);
     } else {
       Projector projector(**log, **db, ProjectorOptions{32768u, 2});
       r = projector.CatchUp();

@@ -22,6 +22,9 @@ constexpr size_t kPositionBytes = 1 + 4 + 8;   // '|', partition, offset (big-en
 // once they hold kMaxPeriodSums: at scale 1, once at the end.
 constexpr int64_t kRollEvery = 65536;
 constexpr size_t kMaxPeriodSums = size_t{1} << 20;  // ~64 MiB per folder
+// They are committed this many cells at a time: the batch's tables and its
+// WriteBatch, each larger than the sums, are then held for a slice only.
+constexpr size_t kStatSlice = size_t{1} << 16;
 
 void AppendBigEndian(std::string& s, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -213,7 +216,8 @@ class StreamFolder {
   // What is left in the batch (places) and the statistics, as merges.
   Status Commit() {
     stats_.Roll();
-    batch_.AddPeriodStats(stats_);
+    LEDGER_RETURN_IF_ERROR(
+        batch_.AddPeriodStats(stats_, kStatSlice, [this](ProjectionDb::Batch& b) { return db_.Commit(b); }));
     return db_.Commit(batch_);
   }
 

@@ -19,7 +19,8 @@
 //    name with a '|' or a prefix of another). Statistics (by day,
 //    StatAccumulator, rolled into sums by period every 65,536 records) and
 //    places accumulate and are committed (as merges, without the
-//    write-ahead log) when the sums by period reach 2^20 (at scale 1, once).
+//    write-ahead log) when the sums by period reach 2^20 (at scale 1, once),
+//    2^16 cells per write.
 // 3. Load: the second sorter's entries into table files (the search entries
 //    on one thread, the other kinds on another), every file moved
 //    into the store's bottom level (ProjectionDb::IngestTableFiles), and each

@@ -496,14 +496,28 @@ void ProjectionDb::Batch::AddStats(StatAccumulator& stats) {
   stats.Drain(by_day);
   for (const auto& [day, table] : by_day) AddStats(table, StartOfDay(day));
 }
-void ProjectionDb::Batch::AddPeriodStats(StatAccumulator& stats) {
+size_t ProjectionDb::Batch::stat_cells() const {
+  size_t n = 0;
+  for (const auto& [_, t] : stats_) n += t.size();
+  return n;
+}
+Status ProjectionDb::Batch::AddPeriodStats(StatAccumulator& stats, size_t slice, const CommitFn& commit) {
   // The same keys as AddStats(delta, at) for an `at` in the period. The
   // sums come grouped by period: each scope's table of the current period
   // is looked up once.
   std::optional<std::pair<StatAccumulator::Period, Date>> current;
   std::pair<char, std::string> tier;  // of the current period
   std::array<StatTable*, 5> tables{};  // by Scope, for the current period
+  size_t cells = 0;  // added since the last commit
+  Status error;
   stats.DrainPeriods([&](StatAccumulator::Period p, const Date& first_day, const StatCell& cell, const StatCounts& c) {
+    if (!error.ok()) return;
+    if (commit && cells >= slice) {
+      error = commit(*this);  // empties stats_: the tables are looked up again
+      cells = 0;
+      current.reset();
+      if (!error.ok()) return;
+    }
     if (!current || current->first != p || current->second != first_day) {
       current.emplace(p, first_day);
       tier = TiersOf(first_day)[static_cast<size_t>(p)];
@@ -512,7 +526,9 @@ void ProjectionDb::Batch::AddPeriodStats(StatAccumulator& stats) {
     StatTable*& table = tables.at(static_cast<size_t>(cell.scope));
     if (table == nullptr) table = &stats_[StatKey(tier.first, cell.scope, tier.second)];
     (*table)[cell] += c;
+    ++cells;
   });
+  return error;
 }
 void ProjectionDb::Batch::PutQuarantine(const QuarantineEntry& q) {
   nlohmann::json j{{"partition", q.partition}, {"offset", q.offset}, {"key", q.key},

@@ -41,6 +41,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -156,8 +157,13 @@ class ProjectionDb {
     void AddStats(const StatTable& delta, Timestamp at);
     // Every day's sums of `stats` (Drain: it is left empty).
     void AddStats(StatAccumulator& stats);
-    // Every period's sums of `stats` (DrainPeriods: it is left empty).
-    void AddPeriodStats(StatAccumulator& stats);
+    // Every period's sums of `stats` (DrainPeriods: it is left empty). With
+    // `commit`, the batch is handed to it each time it holds `slice` cells,
+    // so it never holds more: a key's sums may then span two commits (they
+    // are merges, and add up). The first error of `commit` is returned (the
+    // rest of the sums are then dropped).
+    using CommitFn = std::function<Status(Batch&)>;
+    Status AddPeriodStats(StatAccumulator& stats, size_t slice = SIZE_MAX, const CommitFn& commit = {});
     void PutQuarantine(const QuarantineEntry& q);
     void SetNextOffset(int32_t partition, int64_t offset);
     // `key` as SearchKey() made it; an empty key is not indexed.
@@ -168,6 +174,8 @@ class ProjectionDb {
     // Adds or removes `account` from the establishment index of `uai`.
     void SetMember(const std::string& uai, const std::string& account, bool member);
     size_t puts() const { return puts_.size(); }
+    // Statistics cells held (summed over the tables of every key).
+    size_t stat_cells() const;
     // For a bulk load written as table files (TableFiles): hands over, and
     // removes, every view, head, link, search, member and quarantine entry
     // (`put`) and every history chunk (`history`), each as its key and value;

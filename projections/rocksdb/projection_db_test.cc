@@ -122,13 +122,13 @@ TEST_F(ProjectionDbTest, FoldingStatisticsChangesNoTableAndLaterBatchesAddOnTop)
 // of sums by day (AddStats) must leave the same store.
 TEST(ProjectionDbStatsTest, SumsByPeriodWriteWhatSumsByDayWrite) {
   testing::TempDir tmp("projdb-periods");
-  std::unique_ptr<ProjectionDb> dbs[2];
-  for (int i = 0; i < 2; ++i) {
+  std::unique_ptr<ProjectionDb> dbs[3];
+  for (int i = 0; i < 3; ++i) {
     auto db = ProjectionDb::Open(tmp.path() / std::to_string(i), {});
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     dbs[i] = std::move(*db);
   }
-  StatAccumulator accs[2];
+  StatAccumulator accs[3];
   const Placement places[] = {{Uai("0350033W"), "035", "rennes", Level::kCollege, "4E1"},
                               {Uai("0310024H"), "031", "toulouse", Level::kLycee, "2NDE1"},
                               {Uai("0311111A"), "031", "toulouse", Level::kEcole, ""}};
@@ -149,18 +149,57 @@ TEST(ProjectionDbStatsTest, SumsByPeriodWriteWhatSumsByDayWrite) {
       acc.ContributionOf(a, after);
       acc.AddChange(before, after, Day(days[(i * 7) % std::size(days)]));
     }
-    if (i % 50 == 0) accs[1].Roll();  // sums rolled, then more sums by day
+    if (i % 50 == 0) accs[1].Roll(), accs[2].Roll();  // sums rolled, then more sums by day
   }
-  ProjectionDb::Batch by_day, by_period;
+  ProjectionDb::Batch by_day, by_period, sliced;
   by_day.AddStats(accs[0]);
   accs[1].Roll();
-  by_period.AddPeriodStats(accs[1]);
+  ASSERT_TRUE(by_period.AddPeriodStats(accs[1]).ok());
   ASSERT_TRUE(dbs[0]->Commit(by_day).ok());
   ASSERT_TRUE(dbs[1]->Commit(by_period).ok());
+  // In slices of 7 cells: every commit holds 7, and a key's sums span several.
+  accs[2].Roll();
+  int commits = 0;
+  ASSERT_TRUE(sliced
+                  .AddPeriodStats(accs[2], 7,
+                                  [&](ProjectionDb::Batch& b) {
+                                    EXPECT_EQ(b.stat_cells(), 7u);
+                                    ++commits;
+                                    return dbs[2]->Commit(b);
+                                  })
+                  .ok());
+  EXPECT_LE(sliced.stat_cells(), 7u);
+  ASSERT_TRUE(dbs[2]->Commit(sliced).ok());
   auto expected = dbs[0]->Dump(true);
   ASSERT_TRUE(expected.ok());
   EXPECT_GT(expected->size(), 20u);
+  EXPECT_GT(commits, 10);
   EXPECT_EQ(*dbs[1]->Dump(true), *expected);
+  EXPECT_EQ(*dbs[2]->Dump(true), *expected);
+}
+
+// A commit that fails while the sums are sliced is returned, and stops the slicing.
+TEST(ProjectionDbStatsTest, AFailedSliceCommitIsReturned) {
+  StatAccumulator acc;
+  CellSet before, after;
+  AccountView v;
+  v.id = "a";
+  v.seq = 1;
+  v.state = ViewState::kActivated;
+  v.placement = {Uai("0310024H"), "031", "toulouse", Level::kLycee, "2NDE1"};
+  acc.ContributionOf(AccountView{}, before);
+  acc.ContributionOf(v, after);
+  acc.AddChange(before, after, Day("2022-09-01"));
+  acc.Roll();
+  ProjectionDb::Batch b;
+  int calls = 0;
+  const Status s = b.AddPeriodStats(acc, 1, [&](ProjectionDb::Batch&) {
+    ++calls;
+    return Unavailable("disk full");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(acc.period_sums(), 0u);
 }
 
 // A history's seek skips the table files without its stream (prefix Bloom
