@@ -20,9 +20,11 @@ Status Error(const std::filesystem::path& f, const char* what) {
   return Unavailable(std::string("sort file ") + f.string() + ": " + what + ": " + std::strerror(errno));
 }
 
-// Opens with O_DIRECT where the file system takes it, else without.
-int OpenFile(const std::filesystem::path& path, int flags, bool& direct) {
-  int fd = ::open(path.c_str(), flags | O_DIRECT | O_CLOEXEC, 0600);
+// Opens with O_DIRECT where the file system takes it (and `io` asks), else without.
+int OpenFile(const std::filesystem::path& path, int flags, RunFileIo io, bool& direct) {
+  int fd = -1;
+  errno = EINVAL;
+  if (io == RunFileIo::kDirectWhereAllowed) fd = ::open(path.c_str(), flags | O_DIRECT | O_CLOEXEC, 0600);
   direct = fd >= 0;
   if (fd < 0 && errno == EINVAL) fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
   return fd;
@@ -41,9 +43,9 @@ struct AlignedBuffer {
   size_t size;
 };
 
-Result<std::unique_ptr<RunFileWriter>> RunFileWriter::Create(const std::filesystem::path& path) {
+Result<std::unique_ptr<RunFileWriter>> RunFileWriter::Create(const std::filesystem::path& path, RunFileIo io) {
   bool direct = false;
-  const int fd = OpenFile(path, O_WRONLY | O_CREAT | O_TRUNC, direct);
+  const int fd = OpenFile(path, O_WRONLY | O_CREAT | O_TRUNC, io, direct);
   if (fd < 0) return Error(path, "cannot create");
   return std::unique_ptr<RunFileWriter>(new RunFileWriter(path, fd, direct));
 }
@@ -101,9 +103,10 @@ Status RunFileWriter::Close() {
   return OkStatus();
 }
 
-Result<std::unique_ptr<RunFileReader>> RunFileReader::Open(const std::filesystem::path& path, size_t buffer_bytes) {
+Result<std::unique_ptr<RunFileReader>> RunFileReader::Open(const std::filesystem::path& path, size_t buffer_bytes,
+                                                           RunFileIo io) {
   bool direct = false;
-  const int fd = OpenFile(path, O_RDONLY, direct);
+  const int fd = OpenFile(path, O_RDONLY, io, direct);
   if (fd < 0) return Error(path, "cannot open");
   return std::unique_ptr<RunFileReader>(new RunFileReader(path, fd, direct, RoundUp(buffer_bytes)));
 }

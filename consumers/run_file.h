@@ -29,9 +29,14 @@ namespace ledger {
 
 struct AlignedBuffer;  // run_file.cc
 
+// kBuffered: through the page cache whatever the file system allows — the
+// way taken where O_DIRECT is refused, chosen by the tests to exercise it.
+enum class RunFileIo { kDirectWhereAllowed, kBuffered };
+
 class RunFileWriter {
  public:
-  static Result<std::unique_ptr<RunFileWriter>> Create(const std::filesystem::path& path);
+  static Result<std::unique_ptr<RunFileWriter>> Create(const std::filesystem::path& path,
+                                                       RunFileIo io = RunFileIo::kDirectWhereAllowed);
   ~RunFileWriter();
   Status Append(const char* data, size_t n);
   // Writes what is left; the file then holds every byte appended.
@@ -50,7 +55,8 @@ class RunFileWriter {
 
 class RunFileReader {
  public:
-  static Result<std::unique_ptr<RunFileReader>> Open(const std::filesystem::path& path, size_t buffer_bytes);
+  static Result<std::unique_ptr<RunFileReader>> Open(const std::filesystem::path& path, size_t buffer_bytes,
+                                                     RunFileIo io = RunFileIo::kDirectWhereAllowed);
   ~RunFileReader();
   // Copies the next `n` bytes into `out`. Returns false (and copies nothing)
   // at the end of the file; a file ending inside those bytes is an error.

@@ -33,8 +33,11 @@ void ExpectEnd(RunFileReader& r) {
 // Writes `bytes` in pieces of 1 to 5,000 bytes, reads it back in pieces of
 // other sizes through a reader buffer of 12 KiB, and checks every byte, the
 // file's size and the end.
-void RoundTrip(const std::filesystem::path& file, const std::string& bytes) {
-  auto w = RunFileWriter::Create(file);
+// `write_io` and `read_io`: how the file is written and read (a file is the
+// same bytes either way).
+void RoundTrip(const std::filesystem::path& file, const std::string& bytes,
+               RunFileIo write_io = RunFileIo::kDirectWhereAllowed, RunFileIo read_io = RunFileIo::kDirectWhereAllowed) {
+  auto w = RunFileWriter::Create(file, write_io);
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   std::mt19937 rng(1);
   for (size_t at = 0; at < bytes.size();) {
@@ -45,7 +48,7 @@ void RoundTrip(const std::filesystem::path& file, const std::string& bytes) {
   ASSERT_TRUE((*w)->Close().ok());
   EXPECT_EQ(std::filesystem::file_size(file), bytes.size());  // no padding left behind
 
-  auto r = RunFileReader::Open(file, 12 << 10);
+  auto r = RunFileReader::Open(file, 12 << 10, read_io);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   std::string back;
   for (;;) {
@@ -65,6 +68,19 @@ TEST(RunFileTest, GivesBackEveryByteWrittenWhateverThePiecesSizes) {
   RoundTrip(tmp.path() / "a.run", Pattern((3 << 20) + 123));  // whole write buffers, then a partial one
   RoundTrip(tmp.path() / "b.run", Pattern(4096 * 3));         // ends on a block boundary
   RoundTrip(tmp.path() / "c.run", Pattern(17));
+}
+
+// The way taken where the file system refuses O_DIRECT (this machine's
+// file systems all take it): through the page cache, and either way on
+// either side of a file.
+TEST(RunFileTest, ThroughThePageCacheAndMixedGiveBackEveryByte) {
+  testing::TempDir tmp("run-file-buffered");
+  const std::string bytes = Pattern((size_t{3} << 20) + 12345);
+  const RunFileIo d = RunFileIo::kDirectWhereAllowed, b = RunFileIo::kBuffered;
+  RoundTrip(tmp.path() / "bb", bytes, b, b);
+  RoundTrip(tmp.path() / "bd", bytes, b, d);
+  RoundTrip(tmp.path() / "db", bytes, d, b);
+  RoundTrip(tmp.path() / "small", Pattern(100), b, b);
 }
 
 TEST(RunFileTest, AnEmptyFileEndsAtOnce) {
