@@ -19,12 +19,12 @@ std::vector<Command> Workload(size_t families, uint32_t seed) {
 }
 
 size_t WriteCommands(EventLog& log, std::span<const Command> commands, PersonalDataVault* vault,
-                     WriteStateOptions state) {
+                     WriteStateOptions state, size_t group) {
   auto h = CommandHandler::Open(log, [] { return Timestamp{1'790'000'000'000'000}; }, vault, state);
   if (!h.ok()) std::abort();
   size_t events = 0;
-  for (size_t i = 0; i < commands.size(); i += 5000) {
-    for (const auto& r : (*h)->HandleBatch(commands.subspan(i, std::min<size_t>(5000, commands.size() - i)))) {
+  for (size_t i = 0; i < commands.size(); i += group) {
+    for (const auto& r : (*h)->HandleBatch(commands.subspan(i, std::min(group, commands.size() - i)))) {
       if (!r.ok()) std::abort();
       events += r->count;
     }

@@ -22,12 +22,13 @@ using ScratchDir = testing::TempDir;
 // The workload of `families` families as commands (aggregates/testing/workload.h).
 std::vector<Command> Workload(size_t families, uint32_t seed = 1);
 
-// Writes `commands` through the write path in group commits of 5,000 (sealing
-// personal data with `vault` when given; keeping the write state in `state`,
-// as every writer of the ledger does, when given); returns the number of
-// events appended. Aborts on any refusal: a benchmark's workload is all accepted.
+// Writes `commands` through the write path in group commits of `group`
+// (sealing personal data with `vault` when given; keeping the write state in
+// `state`, as every writer of the ledger does, when given); returns the
+// number of events appended. Aborts on any refusal: a benchmark's workload is
+// all accepted.
 size_t WriteCommands(EventLog& log, std::span<const Command> commands, PersonalDataVault* vault = nullptr,
-                     WriteStateOptions state = {});
+                     WriteStateOptions state = {}, size_t group = 5000);
 
 // Workload() then WriteCommands().
 size_t FillWorkload(EventLog& log, size_t families, uint32_t seed = 1, PersonalDataVault* vault = nullptr);

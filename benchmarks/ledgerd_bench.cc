@@ -202,15 +202,9 @@ double HandlerRate(const fs::path& dir, const std::vector<Command>& cmds, bool a
     vault = std::make_unique<privacy::KeyVault>(*keys, privacy::Secret32::Random());
     state = std::move(*s);
   }
-  auto h = CommandHandler::Open(**log, [] { return Timestamp{1}; }, vault.get(), WriteStateOptions{state.get()});
-  if (!h.ok()) {
-    fmt::print(stderr, "ledgerd_bench: {}\n", h.status().ToString());
-    std::exit(1);
-  }
   const auto t0 = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < cmds.size(); i += 512)
-    (*h)->HandleBatch(std::span<const Command>(cmds.data() + i, std::min<size_t>(512, cmds.size() - i)));
-  return static_cast<double>(cmds.size()) / Seconds(t0);
+  const size_t events = WriteCommands(**log, cmds, vault.get(), WriteStateOptions{state.get()}, 512);
+  return static_cast<double>(events) / Seconds(t0);
 }
 
 }  // namespace

@@ -22,12 +22,15 @@ Status Error(const std::filesystem::path& f, const char* what) {
 
 // Opens with O_DIRECT where the file system takes it (and `io` asks), else without.
 int OpenFile(const std::filesystem::path& path, int flags, RunFileIo io, bool& direct) {
-  int fd = -1;
-  errno = EINVAL;
-  if (io == RunFileIo::kDirectWhereAllowed) fd = ::open(path.c_str(), flags | O_DIRECT | O_CLOEXEC, 0600);
-  direct = fd >= 0;
-  if (fd < 0 && errno == EINVAL) fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
-  return fd;
+  direct = false;
+  if (io == RunFileIo::kDirectWhereAllowed) {
+    const int fd = ::open(path.c_str(), flags | O_DIRECT | O_CLOEXEC, 0600);
+    if (fd >= 0 || errno != EINVAL) {  // opened, or failed for another reason than O_DIRECT
+      direct = fd >= 0;
+      return fd;
+    }
+  }
+  return ::open(path.c_str(), flags | O_CLOEXEC, 0600);
 }
 
 }  // namespace

@@ -43,9 +43,9 @@
 #include <vector>
 
 #include "aggregates/command_handler.h"
-#include "events/personal_data.h"
 #include "consumers/live_projector.h"
 #include "consumers/projector_probe.h"
+#include "events/personal_data.h"
 #include "ops/datadir/log_flags.h"
 #include "ops/service/writer_probe.h"
 #include "projections/rocksdb/projection_db.h"
