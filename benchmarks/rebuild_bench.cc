@@ -6,17 +6,24 @@
 // then the bytes per event the log and each store take on disk.
 //
 //   rebuild_bench [--families N] [--only-rebuild] [--only-live] [--brokers host:port,…]
-//                 [--data DIR] [--live-threads N]
+//                 [--data DIR] [--live-threads N] [--live-batch N] [--fold-from N] [--fold-records N]
+//                 [--feed-rate R]
 //   (default 10000 families ≈ 106,000 events; on Kafka the topic
 //   bench.rebuild.<pid> is created with the ledger's settings and left;
 //   with --data, the embedded log of an existing ledger — `ledger simulate
 //   --scale S` — is read, not written: a year's events as the service makes them)
 // The live way is the service's LiveProjector catching up that log, its
 // durable ends all published: one batch per partition in turn, as in ledgerd,
-// on its default threads (--live-threads to choose).
+// on its default threads (--live-threads to choose), folding in key order
+// when far behind as ledgerd does (--fold-from N: from a lag of N records; 0:
+// batches only; --fold-records N: at most N per fold); --feed-rate R publishes the ends at R events/s instead of
+// all at once, as a writer appending at that rate would, and prints the
+// largest lag seen: whether the projector keeps up with that rate.
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 #include <fmt/core.h>
 
@@ -34,29 +41,65 @@ using namespace ledger::bench;
 
 namespace {
 
-// The service's live projector over the whole log, as when ledgerd starts
-// behind it: every end published, then stopped, so Run() returns once all of
-// it is projected. Counts what it reports to its probe.
-Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, int threads, size_t batch) {
+struct LiveRun {
+  int threads = LiveProjector::Options{}.threads;
+  size_t batch = 0;           // records per batch; 0: the default
+  int64_t fold_from = LiveProjector::Options{}.fold_from;  // as ledgerd; 0: batches only
+  int64_t fold_records = 0;   // records per fold at most; 0: the default
+  double feed_rate = 0;       // events/s the ends are published at; 0: all at once
+  int64_t max_lag = 0;        // out: the most records durable and not yet projected, sampled
+};
+
+// The service's live projector over the whole log. Without a feed rate, as
+// when ledgerd starts behind it: every end published, then stopped, so Run()
+// returns once all of it is projected. With one, as under a writer appending
+// at that rate: each partition's durable end advances with the clock (every
+// 5 ms, in proportion to its size), and the projector is stopped once all is
+// published — so the rate printed is at most the feed's, and the lag says
+// whether it kept up. Counts what it reports to its probe.
+Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun& run) {
   struct Count final : ProjectorProbe {
     void BatchCommitted(int32_t, int64_t records, int64_t quarantined, double) override {
+      std::lock_guard<std::mutex> lock(mu);
       done.done += records;
       done.quarantined += quarantined;
     }
+    std::mutex mu;
     ProjectionProgress done;
   } count;
   std::vector<int64_t> ends;
+  int64_t total = 0;
   for (int32_t p = 0; p < log.partition_count(); ++p) {
     LEDGER_ASSIGN_OR_RETURN(int64_t end, log.EndOffset(p));
     ends.push_back(end);
+    total += end;
   }
-  DurableEnds durable(ends);
+  DurableEnds durable(run.feed_rate > 0 ? std::vector<int64_t>(ends.size(), 0) : ends);
   LiveProjector::Options options;
-  options.threads = threads;
-  if (batch > 0) options.batch_records = batch;
+  options.threads = run.threads;
+  if (run.batch > 0) options.batch_records = run.batch;
+  options.fold_from = run.fold_from;
+  if (run.fold_records > 0) options.fold_records = run.fold_records;
+  options.fold_dir = db.dir().string() + ".fold";
   LiveProjector live(log, db, durable, count, options);
-  live.Stop();
-  LEDGER_RETURN_IF_ERROR(live.Run());
+  if (run.feed_rate <= 0) {
+    live.Stop();
+    LEDGER_RETURN_IF_ERROR(live.Run());
+  } else {
+    Status status;
+    std::thread runner([&] { status = live.Run(); });
+    const auto start = std::chrono::steady_clock::now();
+    for (double fed = 0; fed < 1;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      fed = std::min(1.0, Seconds(start) * run.feed_rate / static_cast<double>(std::max<int64_t>(total, 1)));
+      for (size_t p = 0; p < ends.size(); ++p)
+        durable.Publish(static_cast<int32_t>(p), static_cast<int64_t>(static_cast<double>(ends[p]) * fed));
+      run.max_lag = std::max(run.max_lag, live.lag());
+    }
+    live.Stop();
+    runner.join();
+    LEDGER_RETURN_IF_ERROR(status);
+  }
   count.done.applied = count.done.done - count.done.quarantined;
   count.done.total = count.done.done;
   return count.done;
@@ -68,16 +111,18 @@ int main(int argc, char** argv) {
   size_t families = 10000;
   bool only_bulk = false, only_live = false;
   std::string brokers, data;
-  int live_threads = LiveProjector::Options{}.threads;
-  size_t live_batch = 0;
+  LiveRun live;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--brokers") == 0 && i + 1 < argc) brokers = argv[++i];
     if (std::strcmp(argv[i], "--families") == 0 && i + 1 < argc) families = std::strtoul(argv[++i], nullptr, 10);
     if (std::strcmp(argv[i], "--only-rebuild") == 0) only_bulk = true;  // for profiling
     if (std::strcmp(argv[i], "--only-live") == 0) only_live = true;
     if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
-    if (std::strcmp(argv[i], "--live-threads") == 0 && i + 1 < argc) live_threads = std::atoi(argv[++i]);
-    if (std::strcmp(argv[i], "--live-batch") == 0 && i + 1 < argc) live_batch = std::strtoul(argv[++i], nullptr, 10);
+    if (std::strcmp(argv[i], "--live-threads") == 0 && i + 1 < argc) live.threads = std::atoi(argv[++i]);
+    if (std::strcmp(argv[i], "--live-batch") == 0 && i + 1 < argc) live.batch = std::strtoul(argv[++i], nullptr, 10);
+    if (std::strcmp(argv[i], "--fold-from") == 0 && i + 1 < argc) live.fold_from = std::strtoll(argv[++i], nullptr, 10);
+    if (std::strcmp(argv[i], "--fold-records") == 0 && i + 1 < argc) live.fold_records = std::strtoll(argv[++i], nullptr, 10);
+    if (std::strcmp(argv[i], "--feed-rate") == 0 && i + 1 < argc) live.feed_rate = std::strtod(argv[++i], nullptr);
   }
 
   ScratchDir dir("rebuild");
@@ -146,7 +191,11 @@ int main(int argc, char** argv) {
   enum class Way { kLive, kBatches, kKeyOrder };
   for (Way way : {Way::kLive, Way::kBatches, Way::kKeyOrder}) {
     if ((only_bulk && way != Way::kKeyOrder) || (only_live && way != Way::kLive)) continue;
-    const std::string names[] = {fmt::format("live projector: WAL on, {} thread{}", live_threads, live_threads == 1 ? "" : "s"),
+    const std::string names[] = {fmt::format("live projector: WAL on, {} thread{}, {}{}", live.threads,
+                                             live.threads == 1 ? "" : "s",
+                                             live.fold_from > 0 ? fmt::format("key-order folds from a lag of {}", live.fold_from)
+                                                                : std::string("batches only"),
+                                             live.feed_rate > 0 ? fmt::format(", fed at {:.0f} events/s", live.feed_rate) : ""),
                                  "batches into a bulk load, 2 threads", "as `ledger rebuild`: key-order fold, 2 threads"};
     std::filesystem::path db_dir = dir.path() / ("store" + std::to_string(static_cast<int>(way)));
     t0 = std::chrono::steady_clock::now();
@@ -164,7 +213,7 @@ int main(int argc, char** argv) {
         r = k.status();
       }
     } else if (way == Way::kLive) {
-      r = CatchUpLive(**log, **db, live_threads, live_batch);
+      r = CatchUpLive(**log, **db, live);
     } else {
       Projector projector(**log, **db, ProjectorOptions{32768u, 2});
       r = projector.CatchUp();
@@ -181,6 +230,9 @@ int main(int argc, char** argv) {
                names[static_cast<int>(way)], r->applied, secs, rate, phases, raw, rate / raw, read_rate);
     const double per_event = static_cast<double>(DirectoryBytes(db_dir)) / static_cast<double>(r->applied);
     fmt::print("  projections on disk: {:.0f} bytes per event\n", per_event);
+    if (way == Way::kLive && live.feed_rate > 0)
+      fmt::print("  most records durable and not yet projected while fed: {} ({:.2f} s of the feed)\n", live.max_lag,
+                 static_cast<double>(live.max_lag) / live.feed_rate);
   }
   if (brokers.empty())
     fmt::print("log on disk: {:.0f} bytes per event ({:.0f} bytes of event per record)\n",

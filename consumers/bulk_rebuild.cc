@@ -51,7 +51,8 @@ std::string SortKey(const LogRecord& rec) {
 }
 
 struct PartitionEnds {
-  std::vector<int64_t> end;   // the log's end when the rebuild started
+  std::vector<int64_t> from;  // the first offset to read
+  std::vector<int64_t> end;   // one past the last (a rebuild: the log's end when it started)
   std::vector<int64_t> next;  // one past the last record read (-1: none)
 };
 
@@ -66,9 +67,9 @@ Status ReadPartitions(EventLog& log, PartitionEnds& ends, std::vector<std::uniqu
   std::mutex progress_mu;
   auto work = [&](int t) {
     for (int32_t p = t; p < partitions && !stop; p += threads) {
-      if (ends.end[p] == 0) continue;
+      if (ends.end[p] <= ends.from[p]) continue;
       Status s = [&]() -> Status {
-        LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, log.OpenReader(p, 0));
+        LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, log.OpenReader(p, ends.from[p]));
         int64_t n = 0;
         while (!stop) {
           LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());
@@ -107,6 +108,11 @@ Status ReadPartitions(EventLog& log, PartitionEnds& ends, std::vector<std::uniqu
 constexpr size_t kRestGroups = 2;
 size_t RestGroup(std::string_view key) { return key.starts_with("i|") ? 0 : 1; }
 
+// A membership's end (FoldOnto), as it goes through the entries' sorter: the
+// value of an "e|" entry is otherwise empty.
+constexpr std::string_view kRemoved = "\x01removed";
+bool IsRemoval(std::string_view key, std::string_view value) { return key.starts_with("e|") && value == kRemoved; }
+
 // Where a folder's entries go. Those whose keys come in the streams' order
 // — histories ("h|<stream>|<seq>"), views ("v|<account>"), chain heads
 // ("c|<stream>") and a guardian's links ("lg|<guardian>|<pupil>") — straight
@@ -134,6 +140,11 @@ class EntrySink {
     }
     return sorters_[RestGroup(key)]->Add(key, value);
   }
+  // A key to delete from the store (only memberships are ever removed).
+  Status Remove(std::string_view key) {
+    if (!key.starts_with("e|")) return Internal("rebuilding: a removal of a key that is not a membership");
+    return sorters_[RestGroup(key)]->Add(key, kRemoved);
+  }
 
   Status Finish() {
     for (Ordered& o : ordered_) LEDGER_RETURN_IF_ERROR(o.files->Finish());
@@ -157,12 +168,24 @@ class EntrySink {
   std::array<ExternalSorter*, kRestGroups> sorters_;
 };
 
-// Phase 2: the fold of one stream at a time, into an EntrySink.
+// Phase 2: the fold of one stream at a time, into an EntrySink. `onto`: the
+// streams' state is read from the store (FoldOnto), memberships that end are
+// removed, and the statistics and places go into table files too.
 class StreamFolder {
  public:
-  StreamFolder(ProjectionDb& db, EntrySink& sink, size_t chunk_bytes)
-      : db_(db), sink_(sink), chunk_bytes_(chunk_bytes) {
+  StreamFolder(ProjectionDb& db, EntrySink& sink, size_t chunk_bytes, bool onto, std::filesystem::path dir,
+               std::string name, int32_t partitions)
+      : db_(db),
+        sink_(sink),
+        chunk_bytes_(chunk_bytes),
+        onto_(onto),
+        dir_(std::move(dir)),
+        name_(std::move(name)),
+        fold_(onto ? &db : nullptr, &stats_, /*in_key_order=*/true),
+        records_(static_cast<size_t>(partitions)),
+        quarantined_(static_cast<size_t>(partitions)) {
     to_sink_ = [this](std::string_view k, std::string_view v) { return sink_.Put(k, v); };
+    if (onto_) removed_ = [this](std::string_view k) { return sink_.Remove(k); };
   }
 
   Status Add(std::string_view sort_key, std::string_view value) {
@@ -174,12 +197,17 @@ class StreamFolder {
     }
     const auto partition = static_cast<int32_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 12, 4)));
     const auto offset = static_cast<int64_t>(ReadBigEndian(sort_key.substr(sort_key.size() - 8)));
-    if (fold_.Add(batch_, partition, offset, stream_, value)) ++progress_.applied;
-    else ++progress_.quarantined;
+    if (fold_.Add(batch_, partition, offset, stream_, value)) {
+      ++progress_.applied;
+    } else {
+      ++progress_.quarantined;
+      ++quarantined_.at(static_cast<size_t>(partition));
+    }
+    ++records_.at(static_cast<size_t>(partition));
     ++progress_.done;
     stream_bytes_ += value.size();
     if (stream_bytes_ >= chunk_bytes_) {  // a long stream: its history so far, as one chunk
-      LEDGER_RETURN_IF_ERROR(batch_.Take(to_sink_, to_sink_));
+      LEDGER_RETURN_IF_ERROR(batch_.Take(to_sink_, to_sink_, removed_));
       stream_bytes_ = 0;
     }
     return OkStatus();
@@ -193,11 +221,19 @@ class StreamFolder {
         if (ends->next[p] >= 0) batch_.SetNextOffset(static_cast<int32_t>(p), ends->next[p]);
     }
     // The offsets are puts: Take hands them to the sorter with the rest.
-    LEDGER_RETURN_IF_ERROR(batch_.Take(to_sink_, to_sink_));
+    LEDGER_RETURN_IF_ERROR(batch_.Take(to_sink_, to_sink_, removed_));
     return Commit();
   }
 
   const ProjectionProgress& progress() const { return progress_; }
+  const std::vector<int64_t>& records() const { return records_; }
+  const std::vector<int64_t>& quarantined() const { return quarantined_; }
+  // The statistics' table files (onto the store), finished.
+  std::vector<const ProjectionDb::TableFiles*> statistics_files() const {
+    std::vector<const ProjectionDb::TableFiles*> out;
+    for (const auto& f : stat_files_) out.push_back(f.get());
+    return out;
+  }
 
  private:
   Status EndStream() {
@@ -206,16 +242,27 @@ class StreamFolder {
     fold_.Clear();
     folding_ = false;
     stream_bytes_ = 0;
-    LEDGER_RETURN_IF_ERROR(batch_.Take(to_sink_, to_sink_));
+    LEDGER_RETURN_IF_ERROR(batch_.Take(to_sink_, to_sink_, removed_));
     if (progress_.done - rolled_at_ < kRollEvery) return OkStatus();
     rolled_at_ = progress_.done;
     stats_.Roll();
     return stats_.period_sums() < kMaxPeriodSums ? OkStatus() : Commit();
   }
 
-  // What is left in the batch (places) and the statistics, as merges.
+  // What is left in the batch (places) and the statistics, as merges:
+  // committed to a fresh store; onto a store that serves, the places to the
+  // sink and the statistics to a table file of their own (its keys in order).
   Status Commit() {
     stats_.Roll();
+    if (onto_) {
+      LEDGER_RETURN_IF_ERROR(batch_.AddPeriodStats(stats_));
+      auto files = db_.NewStatisticsTableFiles(dir_, name_ + "-statistics" + std::to_string(stat_files_.size()));
+      ProjectionDb::TableFiles& f = *files;
+      stat_files_.push_back(std::move(files));
+      LEDGER_RETURN_IF_ERROR(
+          batch_.TakeRest(to_sink_, [&f](std::string_view k, std::string_view v) { return f.Merge(k, v); }));
+      return f.Finish();
+    }
     LEDGER_RETURN_IF_ERROR(
         batch_.AddPeriodStats(stats_, kStatSlice, [this](ProjectionDb::Batch& b) { return db_.Commit(b); }));
     return db_.Commit(batch_);
@@ -224,10 +271,16 @@ class StreamFolder {
   ProjectionDb& db_;
   EntrySink& sink_;
   const size_t chunk_bytes_;
+  const bool onto_;
+  const std::filesystem::path dir_;
+  const std::string name_;
   ProjectionDb::Batch::EntryFn to_sink_;
+  ProjectionDb::Batch::KeyFn removed_;  // onto a store: memberships ended; else none
   ProjectionDb::Batch batch_;  // places between commits
   StatAccumulator stats_;  // by day, between commits
-  RecordFold fold_{nullptr, &stats_};  // one stream's at a time (Clear between two)
+  RecordFold fold_;  // one stream's at a time (Clear between two)
+  std::vector<std::unique_ptr<ProjectionDb::TableFiles>> stat_files_;
+  std::vector<int64_t> records_, quarantined_;  // by partition
   bool folding_ = false;
   std::string stream_;
   size_t stream_bytes_ = 0;
@@ -314,10 +367,9 @@ Status DealChunks(SortedEntries& sorted, std::vector<std::unique_ptr<ChunkQueue>
   }
 }
 
-}  // namespace
-
-Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const BulkRebuildOptions& options,
-                                      const BulkProgressFn& progress) {
+// BulkRebuild (`onto` false: a fresh store) and FoldOnto (true).
+Result<BulkRebuildResult> KeyOrderFold(EventLog& log, ProjectionDb& db, PartitionEnds ends, bool onto,
+                                       const BulkRebuildOptions& options, const BulkProgressFn& progress) {
   BulkRebuildResult result;
   auto clock = std::chrono::steady_clock::now();
   auto lap = [&clock] {
@@ -326,13 +378,9 @@ Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const Bul
     clock = now;
     return s;
   };
-  const int32_t partitions = log.partition_count();
-  PartitionEnds ends{std::vector<int64_t>(partitions), std::vector<int64_t>(partitions, -1)};
+  const auto partitions = static_cast<int32_t>(ends.end.size());
   int64_t total = 0;
-  for (int32_t p = 0; p < partitions; ++p) {
-    LEDGER_ASSIGN_OR_RETURN(ends.end[p], log.EndOffset(p));
-    total += ends.end[p];
-  }
+  for (int32_t p = 0; p < partitions; ++p) total += std::max<int64_t>(0, ends.end[p] - ends.from[p]);
   const int threads = std::max(1, std::min<int>(options.threads, partitions));
   // Half the memory to the log's records, half to the entries made from them
   // (the records are sorted and merged before the entries' sorter fills).
@@ -362,7 +410,8 @@ Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const Bul
       groups[g] = entries.back().get();
     }
     sinks.push_back(std::make_unique<EntrySink>(db, options.tmp_dir, "folder" + std::to_string(t), groups));
-    folders.push_back(std::make_unique<StreamFolder>(db, *sinks.back(), options.history_chunk_bytes));
+    folders.push_back(std::make_unique<StreamFolder>(db, *sinks.back(), options.history_chunk_bytes, onto,
+                                                     options.tmp_dir, "folder" + std::to_string(t), partitions));
     queues.push_back(std::make_unique<ChunkQueue>());
   }
   std::vector<Status> errors(threads);
@@ -410,7 +459,8 @@ Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const Bul
       for (;;) {
         LEDGER_ASSIGN_OR_RETURN(bool more, sorted_entries->Next());
         if (!more) break;
-        LEDGER_RETURN_IF_ERROR(rest[g]->Add(sorted_entries->key(), sorted_entries->value()));
+        const std::string_view k = sorted_entries->key(), v = sorted_entries->value();
+        LEDGER_RETURN_IF_ERROR(IsRemoval(k, v) ? rest[g]->Delete(k) : rest[g]->Add(k, v));
       }
       return rest[g]->Finish();
     }();
@@ -421,24 +471,66 @@ Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const Bul
   write_group(0);
   for (auto& th : writers) th.join();
   for (const Status& e : written) LEDGER_RETURN_IF_ERROR(e);
-  // One ingestion per folder: the folders' files of a kind overlap (they
-  // took chunks in turn), so RocksDB puts the second's a level above the
-  // first's; the sorted rest may overlap both (EntrySink), and goes above
-  // (its groups' files do not overlap each other: one kind per file).
-  for (auto& sink : sinks) LEDGER_RETURN_IF_ERROR(db.IngestTableFiles(sink->files()));
   std::vector<const ProjectionDb::TableFiles*> rest_files;
   for (auto& r : rest) rest_files.push_back(r.get());
-  LEDGER_RETURN_IF_ERROR(db.IngestTableFiles(rest_files));
+  if (onto) {
+    // Every file at once, offsets included: the store takes the whole range or none of it.
+    std::vector<const ProjectionDb::TableFiles*> all = rest_files;
+    for (auto& sink : sinks) for (const auto* f : sink->files()) all.push_back(f);
+    for (auto& f : folders) for (const auto* s : f->statistics_files()) all.push_back(s);
+    LEDGER_RETURN_IF_ERROR(db.IngestTableFiles(all, ProjectionDb::Layer::kOnTop));
+  } else {
+    // One ingestion per folder: the folders' files of a kind overlap (they
+    // took chunks in turn), so RocksDB puts the second's a level above the
+    // first's; the sorted rest may overlap both (EntrySink), and goes above
+    // (its groups' files do not overlap each other: one kind per file).
+    for (auto& sink : sinks) LEDGER_RETURN_IF_ERROR(db.IngestTableFiles(sink->files()));
+    LEDGER_RETURN_IF_ERROR(db.IngestTableFiles(rest_files));
+  }
   std::error_code ec;
   std::filesystem::remove_all(options.tmp_dir, ec);
+  result.records.assign(static_cast<size_t>(partitions), 0);
+  result.quarantined.assign(static_cast<size_t>(partitions), 0);
   for (auto& f : folders) {
     result.progress.applied += f->progress().applied;
     result.progress.quarantined += f->progress().quarantined;
     result.progress.done += f->progress().done;
+    for (size_t p = 0; p < result.records.size(); ++p) {
+      result.records[p] += f->records()[p];
+      result.quarantined[p] += f->quarantined()[p];
+    }
   }
+  result.next = ends.next;
   result.progress.total = total;
   result.load_seconds = lap();
   return result;
+}
+
+}  // namespace
+
+Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const BulkRebuildOptions& options,
+                                      const BulkProgressFn& progress) {
+  const int32_t partitions = log.partition_count();
+  PartitionEnds ends{std::vector<int64_t>(partitions, 0), std::vector<int64_t>(partitions),
+                     std::vector<int64_t>(partitions, -1)};
+  for (int32_t p = 0; p < partitions; ++p) {
+    LEDGER_ASSIGN_OR_RETURN(ends.end[p], log.EndOffset(p));
+  }
+  return KeyOrderFold(log, db, std::move(ends), /*onto=*/false, options, progress);
+}
+
+Result<BulkRebuildResult> FoldOnto(EventLog& log, ProjectionDb& db, const std::vector<int64_t>& from,
+                                   const std::vector<int64_t>& to, const BulkRebuildOptions& options,
+                                   const BulkProgressFn& progress) {
+  const auto partitions = static_cast<size_t>(log.partition_count());
+  if (from.size() != partitions || to.size() != partitions)
+    return InvalidArgument("folding onto the store: " + std::to_string(from.size()) + " start and " +
+                           std::to_string(to.size()) + " end offsets for a log of " + std::to_string(partitions) +
+                           " partitions");
+  std::error_code ec;
+  std::filesystem::remove_all(options.tmp_dir, ec);  // what a crash left
+  return KeyOrderFold(log, db, PartitionEnds{from, to, std::vector<int64_t>(partitions, -1)}, /*onto=*/true,
+                      options, progress);
 }
 
 }  // namespace ledger

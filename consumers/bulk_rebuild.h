@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <vector>
 
 #include "consumers/projector.h"
 #include "events/event_log.h"
@@ -70,10 +71,31 @@ struct BulkRebuildResult {
   double read_seconds = 0;  // phase 1: the log read and sorted
   double fold_seconds = 0;  // phase 2
   double load_seconds = 0;  // phase 3
+  // By partition: one past the last record read (-1: none read), the
+  // records folded and, of those, quarantined.
+  std::vector<int64_t> next, records, quarantined;
 };
 
 // `db` must be fresh (opened with ProjectionDb::Options::BulkLoad()).
 Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const BulkRebuildOptions& options,
                                        const BulkProgressFn& progress = {});
+
+// FoldOnto: the same key-order fold of the records [from[p], to[p]) of each
+// partition, onto a store that holds the projection of [0, from[p]) of each
+// (its stored offsets) and may serve readers meanwhile — a live projector
+// far behind the log (live_projector.h). It differs from BulkRebuild in
+// three ways: each stream's state is read from the store (once per range,
+// in key order, rather than once per batch); a membership that ends is
+// deleted; and everything — statistics as merges, places, and each
+// partition's next offset — goes into table files laid on top of the store
+// in one atomic step (ProjectionDb::Layer::kOnTop), so the store holds the
+// whole range or none of it, across a crash, as after a batch's WriteBatch.
+// The caller is the store's only writer meanwhile; `options.tmp_dir` is
+// emptied first (what a crash left there). Memory: `memory_bytes` for the
+// sorters, plus the range's sums by period (until they reach 2^20 cells,
+// when they are written to a table file of their own).
+Result<BulkRebuildResult> FoldOnto(EventLog& log, ProjectionDb& db, const std::vector<int64_t>& from,
+                                   const std::vector<int64_t>& to, const BulkRebuildOptions& options,
+                                   const BulkProgressFn& progress = {});
 
 }  // namespace ledger

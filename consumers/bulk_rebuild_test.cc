@@ -119,6 +119,67 @@ TEST_F(BulkRebuildTest, TheStoreServesAndAProjectorContinuesFromItsOffsets) {
   EXPECT_FALSE(history->empty());
 }
 
+// FoldOnto (a live projector far behind): ranges folded onto a store that
+// batches made, then batches again, end equal to the Projector's store —
+// with bad records, memberships that end in a range (deleted), tiny sort
+// memory, histories in many chunks, and offsets that move with the range.
+TEST_F(BulkRebuildTest, FoldOntoAStoreThatServesMakesTheProjectorsStore) {
+  MemoryEventLog log;
+  Fill(log, 150, 11, "o");
+  // Bad records in the middle of two partitions: in the folded range.
+  Inject(log, 3, log.records(3).size() * 6 / 10, "o-f1-p0", "\x13\x37 not a flatbuffer \xff");
+  LogRecord dup = log.records(6)[2];
+  Inject(log, 6, log.records(6).size() * 7 / 10, dup.key, dup.value);
+  const Dump want = ByProjector(log, "projector");
+
+  const int32_t n = log.partition_count();
+  auto at = [&](int32_t p, int tenths) { return static_cast<int64_t>(log.records(p).size()) * tenths / 10; };
+  auto db = Open("live");
+  {  // batches up to 40 % of each partition
+    MemoryEventLog first(n);
+    for (int32_t p = 0; p < n; ++p)
+      first.records(p).assign(log.records(p).begin(), log.records(p).begin() + at(p, 4));
+    ASSERT_TRUE(Projector(first, *db, ProjectorOptions{64, 1}).CatchUp().ok());
+  }
+  const Dump before = *db->Dump(true);
+  // Then 40 % -> 95 % in one key-order fold, memory so small that it runs to disk.
+  std::vector<int64_t> from(n), to(n);
+  for (int32_t p = 0; p < n; ++p) {
+    from[p] = db->NextOffset(p)->value_or(0);
+    to[p] = static_cast<int64_t>(log.records(p).size()) * 95 / 100;
+  }
+  auto r = FoldOnto(log, *db, from, to, {tmp_.path() / "fold", 16 << 10, 2, 256, /*compress_runs_from=*/0});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(tmp_.path() / "fold"));
+  int64_t records = 0;
+  for (int32_t p = 0; p < n; ++p) {
+    EXPECT_EQ(db->NextOffset(p)->value_or(-1), to[p]) << "partition " << p;
+    EXPECT_EQ(r->next[p], to[p]);
+    EXPECT_EQ(r->records[p], to[p] - from[p]);
+    records += to[p] - from[p];
+  }
+  EXPECT_EQ(r->progress.done, records);
+  EXPECT_EQ(r->progress.quarantined, 2);
+  EXPECT_EQ(r->quarantined[3] + r->quarantined[6], 2);
+  const Dump after = *db->Dump(true);
+  size_t memberships_ended = 0;  // "e|" entries the fold deleted
+  for (const auto& [k, v] : before)
+    if (k.starts_with("e|") && !after.count(k)) ++memberships_ended;
+  EXPECT_GT(memberships_ended, 0u) << "the range must end some memberships";
+  // The rest: batches again, over what the fold laid on top.
+  ASSERT_TRUE(Projector(log, *db, ProjectorOptions{64, 1}).CatchUp().ok());
+  EXPECT_EQ(*db->Dump(true), want);
+}
+
+TEST_F(BulkRebuildTest, FoldOntoRefusesOffsetsThatDoNotMatchThePartitions) {
+  MemoryEventLog log;
+  auto db = Open("live");
+  auto r = FoldOnto(log, *db, {0, 0}, {0, 0}, {tmp_.path() / "fold"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("2 start and 2 end offsets"), std::string::npos) << r.status().ToString();
+}
+
 TEST_F(BulkRebuildTest, AnEmptyLogMakesAnEmptyStore) {
   MemoryEventLog log;
   auto db = Open("bulk", ProjectionDb::Options::BulkLoad());

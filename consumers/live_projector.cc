@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "consumers/bulk_rebuild.h"
 #include "consumers/partition_batch.h"
 
 namespace ledger {
@@ -111,12 +112,69 @@ bool LiveProjector::ReportLag(const std::vector<int32_t>& mine, const std::vecto
   return total == 0;
 }
 
+int64_t LiveProjector::LagOf(const std::vector<int64_t>& ends) const {
+  int64_t total = 0;
+  for (size_t p = 0; p < ends.size() && p < cursors_.size(); ++p) total += std::max<int64_t>(0, ends[p] - cursors_[p]->next);
+  return total;
+}
+
+Status LiveProjector::FoldWhileFarBehind() {
+  const auto partitions = cursors_.size();
+  for (bool first = true;; first = false) {
+    const std::vector<int64_t> ends = ends_.Snapshot();
+    const int64_t lag = LagOf(ends);
+    // Once folding, folds go on while a quarter of fold_from came in during
+    // the last: the log grows faster than batches would keep up with.
+    if (lag < (first ? options_.fold_from : options_.fold_from / 4)) return OkStatus();
+    // Up to fold_records records, each partition's share in proportion to its lag.
+    std::vector<int64_t> from(partitions), to(partitions);
+    for (size_t p = 0; p < partitions; ++p) {
+      from[p] = cursors_[p]->next;
+      const int64_t behind = std::max<int64_t>(0, ends[p] - from[p]);
+      const int64_t take = lag <= options_.fold_records
+                               ? behind
+                               : static_cast<int64_t>(static_cast<double>(behind) * options_.fold_records / lag);
+      to[p] = from[p] + take;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    BulkRebuildOptions o;
+    o.tmp_dir = options_.fold_dir;
+    o.memory_bytes = options_.fold_memory;
+    o.threads = options_.threads;
+    Result<BulkRebuildResult> r = FoldOnto(log_, db_, from, to, o);
+    if (!r.ok()) return r.status().WithContext("live projection: folding in key order");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    bool progressed = false;
+    for (size_t p = 0; p < partitions; ++p) {
+      Cursor& cur = *cursors_[p];
+      cur.reader.reset();  // its position is behind the fold's: reopened at the stored offset
+      if (r->next[p] < 0) continue;
+      cur.next = r->next[p];
+      progressed = true;
+      probe_.BatchCommitted(static_cast<int32_t>(p), r->records[p], r->quarantined[p], seconds);
+    }
+    if (!progressed) {  // only transaction markers, or records not yet visible: the batches take them
+      fold_stalled_ = true;
+      return OkStatus();
+    }
+    {
+      std::lock_guard<std::mutex> lock(projected_mu_);
+      for (size_t p = 0; p < partitions; ++p) projected_[p] = cursors_[p]->next;
+    }
+    {
+      std::lock_guard<std::mutex> lock(version_mu_);
+      ++version_;
+    }
+    version_cv_.notify_all();
+  }
+}
+
 Status LiveProjector::Follow(const std::vector<int32_t>& mine, const std::atomic<bool>& failed,
-                             std::atomic<int>& caught_up_threads, int threads) {
-  bool caught_up = false;
+                             std::atomic<int>& caught_up_threads, int threads, std::atomic<bool>& fold_wanted,
+                             char& caught_up) {
   int stalled = 0;  // rounds after a stop with durable records no reader shows yet
   for (;;) {
-    if (failed) return OkStatus();  // another thread's error ends the run
+    if (failed || fold_wanted) return OkStatus();  // another thread's error ends the run; a fold pauses it
     const bool stopping = stop_ || ends_.stopped();
     const std::vector<int64_t> ends = ends_.Snapshot();
     bool progressed = false;
@@ -126,6 +184,19 @@ Status LiveProjector::Follow(const std::vector<int32_t>& mine, const std::atomic
     if (ReportLag(mine, ends) && !caught_up) {
       caught_up = true;
       if (++caught_up_threads == threads) caught_up_ = true;
+    }
+    if (progressed) fold_stalled_ = false;
+    if (folds() && !fold_stalled_) {
+      const std::vector<int64_t> now = ends_.Snapshot();
+      int64_t lag = 0;  // over every partition: the others' cursors are read racily, a hint enough
+      {
+        std::lock_guard<std::mutex> lock(projected_mu_);
+        for (size_t p = 0; p < now.size() && p < projected_.size(); ++p) lag += std::max<int64_t>(0, now[p] - projected_[p]);
+      }
+      if (lag >= options_.fold_from) {
+        fold_wanted = true;
+        return OkStatus();
+      }
     }
     if (progressed) continue;
     const std::vector<int64_t> now = ends_.Snapshot();
@@ -157,21 +228,26 @@ Status LiveProjector::Run() {
     cursors_.push_back(std::move(cur));
   }
   const int threads = std::max(1, std::min<int>(options_.threads, partitions));
-  std::vector<Status> errors(static_cast<size_t>(threads));
-  std::atomic<bool> failed{false};
   std::atomic<int> caught_up_threads{0};
-  auto work = [&](int t) {
-    std::vector<int32_t> mine;
-    for (int32_t p = t; p < partitions; p += threads) mine.push_back(p);
-    errors[static_cast<size_t>(t)] = Follow(mine, failed, caught_up_threads, threads);
-    if (!errors[static_cast<size_t>(t)].ok()) failed = true;
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
-  for (const Status& e : errors) LEDGER_RETURN_IF_ERROR(e);
-  return OkStatus();
+  std::vector<char> caught_up(static_cast<size_t>(threads), 0);  // by thread, counted once
+  for (;;) {
+    if (folds()) LEDGER_RETURN_IF_ERROR(FoldWhileFarBehind());
+    std::vector<Status> errors(static_cast<size_t>(threads));
+    std::atomic<bool> failed{false}, fold_wanted{false};
+    auto work = [&](int t) {
+      std::vector<int32_t> mine;
+      for (int32_t p = t; p < partitions; p += threads) mine.push_back(p);
+      errors[static_cast<size_t>(t)] = Follow(mine, failed, caught_up_threads, threads, fold_wanted,
+                                                    caught_up[static_cast<size_t>(t)]);
+      if (!errors[static_cast<size_t>(t)].ok()) failed = true;
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& th : pool) th.join();
+    for (const Status& e : errors) LEDGER_RETURN_IF_ERROR(e);
+    if (!fold_wanted) return OkStatus();
+  }
 }
 
 }  // namespace ledger

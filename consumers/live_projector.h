@@ -15,12 +15,25 @@
 // commit side by side. version() grows with every commit, so readers can
 // tell the projections changed (caches) and wait for an event to become
 // visible (WaitForVersion).
+//
+// Far behind — a restart after downtime, a burst of imports, more appended
+// than batches keep up with — it catches up in key order instead
+// (Options::fold_from): the threads stop after their round, and the records
+// from each partition's position up to its durable end (at most
+// `fold_records` of them, shared in proportion to each partition's lag) are
+// sorted by stream, folded one stream at a time from its state in the store
+// and laid on top of the store as table files, offsets included, in one
+// atomic step (bulk_rebuild.h FoldOnto): crash-exact as a batch is. The
+// batches resume when the lag is below `fold_from` again. A fold shows
+// nothing until it is whole: the price of its rate is a few seconds of
+// visibility, paid only when far behind.
 // Thread-safety: Run() from one thread at a time; the other members from any thread.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -39,6 +52,15 @@ class LiveProjector {
     // Two: a projector that fell behind (a restart, a burst of imports)
     // catches up on both cores (README "National scale": the live rate).
     int threads = 2;
+    // The lag (records, all partitions) from which a key-order fold catches
+    // up; 0: never (batches only). `fold_dir`: where it sorts (on the store's
+    // file system: the table files are moved in), in `fold_memory` bytes;
+    // empty: never either. (2^18 records: a second and a half of a fold,
+    // about six of batches; README "National scale", the live projector.)
+    int64_t fold_from = int64_t{1} << 18;
+    int64_t fold_records = int64_t{1} << 21;
+    std::filesystem::path fold_dir;
+    size_t fold_memory = size_t{256} << 20;
   };
   // `log`, `db`, `ends` and `probe` must outlive the projector.
   LiveProjector(EventLog& log, ProjectionDb& db, DurableEnds& ends, ProjectorProbe& probe, Options options);
@@ -71,8 +93,15 @@ class LiveProjector {
   // One thread's loop over its partitions `mine`, until a stop, its error,
   // or `failed` (another thread's). Counts itself in `caught_up_threads`
   // the first time its partitions reach their ends.
+  // Returns (OK) as well once the lag over all partitions reaches fold_from
+  // (`fold_wanted` set), so that Run folds.
   Status Follow(const std::vector<int32_t>& mine, const std::atomic<bool>& failed,
-                std::atomic<int>& caught_up_threads, int threads);
+                std::atomic<int>& caught_up_threads, int threads, std::atomic<bool>& fold_wanted, char& caught_up);
+  bool folds() const { return options_.fold_from > 0 && !options_.fold_dir.empty(); }
+  // The lag over all partitions, from `ends` and the cursors.
+  int64_t LagOf(const std::vector<int64_t>& ends) const;
+  // Key-order folds while the lag is at least fold_from (and they progress).
+  Status FoldWhileFarBehind();
   Status Step(int32_t partition, int64_t end, bool& progressed);
   // Reports the lag of `mine` to the probe; true when none is behind `ends`.
   bool ReportLag(const std::vector<int32_t>& mine, const std::vector<int64_t>& ends);
@@ -85,6 +114,7 @@ class LiveProjector {
   std::vector<std::unique_ptr<Cursor>> cursors_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> caught_up_{false};
+  std::atomic<bool> fold_stalled_{false};  // the last fold read nothing: no other until a batch progresses
   std::atomic<uint64_t> version_{0};
   mutable std::mutex version_mu_;
   mutable std::condition_variable version_cv_;

@@ -74,8 +74,10 @@ class BatchState {
  public:
   // With no store, every stream starts empty (a fresh store: nothing to read).
   // With `stats`, statistics deltas are added there rather than kept for WriteTo.
-  BatchState(const ProjectionDb* db, StatAccumulator* stats)
-      : db_(db), stats_(stats != nullptr ? *stats : own_stats_) {}
+  BatchState(const ProjectionDb* db, StatAccumulator* stats, bool in_key_order)
+      : db_(db),
+        views_cursor_(db != nullptr && in_key_order ? db->NewViewCursor() : nullptr),
+        stats_(stats != nullptr ? *stats : own_stats_) {}
 
   Result<ChainHead*> Head(const std::string& stream) {
     auto it = heads_.find(stream);
@@ -90,7 +92,9 @@ class BatchState {
     auto it = views_.find(account);
     if (it != views_.end()) return &it->second;
     std::optional<AccountView> v;
-    if (db_ != nullptr) {
+    if (views_cursor_) {
+      LEDGER_ASSIGN_OR_RETURN(v, views_cursor_->View(account));
+    } else if (db_ != nullptr) {
       LEDGER_ASSIGN_OR_RETURN(v, db_->View(account));
     }
     AccountView& view = views_.emplace(account, v.value_or(AccountView{})).first->second;
@@ -151,6 +155,7 @@ class BatchState {
 
  private:
   const ProjectionDb* db_;
+  std::unique_ptr<ProjectionDb::ViewCursor> views_cursor_;
   std::unordered_map<std::string, ChainHead> heads_;
   std::unordered_map<std::string, AccountView> views_;
   std::unordered_map<std::string, std::set<std::string>> members_before_;
@@ -191,8 +196,8 @@ Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, std::string_view reco
 
 }  // namespace
 
-RecordFold::RecordFold(const ProjectionDb* db, StatAccumulator* stats)
-    : st_(std::make_unique<BatchState>(db, stats)) {}
+RecordFold::RecordFold(const ProjectionDb* db, StatAccumulator* stats, bool in_key_order)
+    : st_(std::make_unique<BatchState>(db, stats, in_key_order)) {}
 RecordFold::~RecordFold() = default;
 
 bool RecordFold::Add(ProjectionDb::Batch& b, int32_t partition, const LogRecord& rec) {

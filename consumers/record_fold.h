@@ -32,7 +32,10 @@ class RecordFold {
   // folded, instead of to the batch by WriteTo: a caller folding many
   // streams one by one turns them into the batch's keys once, later
   // (Batch::AddStats).
-  explicit RecordFold(const ProjectionDb* db, StatAccumulator* stats = nullptr);
+  // `in_key_order`: the streams come in increasing order, one after the
+  // other (the key-order fold onto a store): views are read through one
+  // ProjectionDb::ViewCursor rather than a lookup each.
+  explicit RecordFold(const ProjectionDb* db, StatAccumulator* stats = nullptr, bool in_key_order = false);
   ~RecordFold();
 
   // True when applied, false when quarantined.

@@ -115,6 +115,11 @@ int Main(int argc, char** argv) {
                  "Threads projecting the log into the read models (each owns some partitions; "
                  "more than one share the catching up when the projections fall behind)")
       ->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--projector-fold-from", f.service.projector_fold_from,
+                 "Records behind the log from which the projections catch up by sorting what is behind "
+                 "by account and folding it in one step (faster, but nothing of it shows until it is "
+                 "whole); 0: batch by batch only")
+      ->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_option("--grace", f.grace_s, "Seconds to finish requests in flight at SIGTERM")
       ->capture_default_str()->check(CLI::Range(0, 3600));
   app.add_flag("--quiet", f.quiet, "No per-request log lines (notable events are still logged)");

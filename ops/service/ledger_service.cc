@@ -223,8 +223,10 @@ class LedgerService::Impl {
   void StartProjector() {
     {
       std::unique_lock<std::shared_mutex> lock(projector_mu_);
-      projector_ = std::make_unique<LiveProjector>(*log_, *db_, *ends_, versions_,
-                                                   LiveProjector::Options{options_.projector_batch, options_.projector_threads});
+      LiveProjector::Options o{options_.projector_batch, options_.projector_threads};
+      o.fold_from = options_.projector_fold_from;
+      o.fold_dir = db_->dir().string() + ".fold";
+      projector_ = std::make_unique<LiveProjector>(*log_, *db_, *ends_, versions_, o);
     }
     projector_thread_ = std::thread([this] {
       for (int attempt = 0;; ++attempt) {

@@ -56,6 +56,10 @@ struct ServiceOptions {
   size_t max_group_commands = 4096;  // commands per group commit (a request is never split)
   size_t projector_batch = 4096;     // records per projection commit
   int projector_threads = LiveProjector::Options{}.threads;  // the live projector's (live_projector.h)
+  // The lag (records) from which the live projector catches up by key-order
+  // folds (LiveProjector::Options::fold_from), sorting beside the store in
+  // `<store>.fold`; 0: batches only.
+  int64_t projector_fold_from = LiveProjector::Options{}.fold_from;
   std::chrono::seconds store_wait{60};  // how long to wait for a `ledger` reader holding the store
   // Statistics keys gather merge operands as batches commit; the service folds
   // them (ProjectionDb::CompactStatistics) once the projections first catch

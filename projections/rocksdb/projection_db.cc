@@ -592,15 +592,26 @@ Status ProjectionDb::Commit(Batch& batch, std::optional<std::pair<int32_t, int64
   return OkStatus();
 }
 
-Status ProjectionDb::Batch::Take(const EntryFn& put, const EntryFn& history) {
+Status ProjectionDb::Batch::Take(const EntryFn& put, const EntryFn& history, const KeyFn& removed) {
   for (const auto& [k, v] : puts_) LEDGER_RETURN_IF_ERROR(put(k, v));
-  for (const auto& [k, member] : members_)
+  for (const auto& [k, member] : members_) {
     if (member) LEDGER_RETURN_IF_ERROR(put(k, ""));
+    else if (removed) LEDGER_RETURN_IF_ERROR(removed(k));
+  }
   for (const auto& [stream, c] : history_)
     LEDGER_RETURN_IF_ERROR(history(HistoryPrefix(stream) + Fixed(static_cast<int64_t>(c.first_seq), 20), c.bytes));
   puts_.clear();
   members_.clear();
   history_.clear();
+  return OkStatus();
+}
+
+Status ProjectionDb::Batch::TakeRest(const EntryFn& put, const EntryFn& merge) {
+  for (const auto& [k, v] : places_) LEDGER_RETURN_IF_ERROR(put(k, v));
+  for (const auto& [k, t] : stats_)
+    if (!t.empty()) LEDGER_RETURN_IF_ERROR(merge(k, EncodeStatTable(t)));
+  places_.clear();
+  stats_.clear();
   return OkStatus();
 }
 
@@ -658,25 +669,41 @@ std::unique_ptr<ProjectionDb::TableFiles> ProjectionDb::NewTableFiles(const std:
   return std::unique_ptr<TableFiles>(new TableFiles(*this, dir, name));
 }
 
+std::unique_ptr<ProjectionDb::TableFiles> ProjectionDb::NewStatisticsTableFiles(const std::filesystem::path& dir,
+                                                                                const std::string& name) const {
+  return std::unique_ptr<TableFiles>(new TableFiles(*this, dir, name, /*statistics=*/true));
+}
+
 Status ProjectionDb::TableFiles::Add(std::string_view key, std::string_view value) {
+  return Stage(Op::kPut, key, value);
+}
+Status ProjectionDb::TableFiles::Delete(std::string_view key) { return Stage(Op::kDelete, key, {}); }
+Status ProjectionDb::TableFiles::Merge(std::string_view key, std::string_view value) {
+  return Stage(Op::kMerge, key, value);
+}
+
+// Holds the last entry back until the next: an equal key given again replaces it.
+Status ProjectionDb::TableFiles::Stage(Op op, std::string_view key, std::string_view value) {
   if ((db_.Family(key) != db_.db_->DefaultColumnFamily()) != statistics_)
     return InvalidArgument("table file " + name_ + ": a key of another column family");
   if (pending_) {
     if (key == pending_key_) {
+      pending_op_ = op;
       pending_value_.assign(value);
       return OkStatus();
     }
     if (std::string_view(pending_key_) > key)
       return InvalidArgument("table file " + name_ + ": keys out of order");
-    LEDGER_RETURN_IF_ERROR(Write(pending_key_, pending_value_));
+    LEDGER_RETURN_IF_ERROR(Write(pending_op_, pending_key_, pending_value_));
   }
+  pending_op_ = op;
   pending_key_.assign(key);
   pending_value_.assign(value);
   pending_ = true;
   return OkStatus();
 }
 
-Status ProjectionDb::TableFiles::Write(std::string_view key, std::string_view value) {
+Status ProjectionDb::TableFiles::Write(Op op, std::string_view key, std::string_view value) {
   const std::filesystem::path& store = db_.dir_;
   if (writer_ && (KindOf(key) != kind_ || writer_->sst.FileSize() >= kTableFileBytes)) {
     LEDGER_RETURN_IF_ERROR(FromRocks(writer_->sst.Finish(), store));
@@ -698,12 +725,17 @@ Status ProjectionDb::TableFiles::Write(std::string_view key, std::string_view va
     kind_.assign(KindOf(key));
   }
   ++entries_;
-  return FromRocks(writer_->sst.Put(rocksdb::Slice(key.data(), key.size()),
-                                    rocksdb::Slice(value.data(), value.size())), store);
+  const rocksdb::Slice k(key.data(), key.size()), v(value.data(), value.size());
+  switch (op) {
+    case Op::kPut: return FromRocks(writer_->sst.Put(k, v), store);
+    case Op::kDelete: return FromRocks(writer_->sst.Delete(k), store);
+    case Op::kMerge: return FromRocks(writer_->sst.Merge(k, v), store);
+  }
+  return Internal("table file " + name_ + ": unknown operation");
 }
 
 Status ProjectionDb::TableFiles::Finish() {
-  if (pending_) LEDGER_RETURN_IF_ERROR(Write(pending_key_, pending_value_));
+  if (pending_) LEDGER_RETURN_IF_ERROR(Write(pending_op_, pending_key_, pending_value_));
   pending_ = false;
   if (!writer_) return OkStatus();
   Status s = FromRocks(writer_->sst.Finish(), db_.dir_);
@@ -711,17 +743,35 @@ Status ProjectionDb::TableFiles::Finish() {
   return s;
 }
 
-Status ProjectionDb::IngestTableFiles(const std::vector<const TableFiles*>& writers) {
-  std::vector<std::string> files;
-  bool statistics = false;
-  for (const TableFiles* w : writers) {
-    files.insert(files.end(), w->files().begin(), w->files().end());
-    statistics = w->statistics_;  // writers of one family (Family() checks each key)
-  }
-  if (files.empty()) return OkStatus();
+Status ProjectionDb::IngestTableFiles(const std::vector<const TableFiles*>& writers, Layer layer) {
+  std::vector<std::string> files[2];  // by family: default, statistics
+  for (const TableFiles* w : writers) files[w->statistics_].insert(files[w->statistics_].end(), w->files().begin(), w->files().end());
   rocksdb::IngestExternalFileOptions o;
   o.move_files = true;  // a hard link: the same file system
-  return FromRocks(db_->IngestExternalFile(statistics ? stats_ : db_->DefaultColumnFamily(), files, o), dir_);
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  for (int statistics = 0; statistics < 2; ++statistics) {
+    if (files[statistics].empty()) continue;
+    rocksdb::IngestExternalFileArg a;
+    a.column_family = statistics ? stats_ : db_->DefaultColumnFamily();
+    a.external_files = files[statistics];
+    a.options = o;
+    args.push_back(std::move(a));
+  }
+  if (args.empty()) return OkStatus();
+  if (layer == Layer::kBottom) {
+    for (const auto& a : args)  // one family's files at a time, as before
+      LEDGER_RETURN_IF_ERROR(FromRocks(db_->IngestExternalFile(a.column_family, a.external_files, a.options), dir_));
+    return OkStatus();
+  }
+  // Over the memtable's entries too (RocksDB flushes it first if they overlap).
+  for (auto& a : args) a.options.allow_blocking_flush = true;
+  if (write_failed_) db_->Resume().PermitUncheckedError();
+  write_failed_ = false;
+  if (rocksdb::Status s = db_->IngestExternalFiles(args); !s.ok()) {
+    write_failed_ = true;
+    return FromRocks(s, dir_);
+  }
+  return OkStatus();
 }
 
 Result<std::optional<std::string>> ProjectionDb::Get(const std::string& key) const {
@@ -771,6 +821,37 @@ Result<std::optional<AccountView>> ProjectionDb::View(const std::string& account
   LEDGER_ASSIGN_OR_RETURN(auto v, Get(ViewKey(account)));
   if (!v) return std::optional<AccountView>();
   LEDGER_ASSIGN_OR_RETURN(AccountView view, DecodeView(*v));
+  return std::optional<AccountView>(std::move(view));
+}
+
+ProjectionDb::ViewCursor::ViewCursor(const ProjectionDb& db) : db_(db) {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = size_t{2} << 20;
+  ro.fill_cache = false;      // a fold's reads: not what queries read next
+  ro.total_order_seek = true;  // views are outside the histories' prefixes anyway
+  it_.reset(db_.db_->NewIterator(ro, db_.db_->DefaultColumnFamily()));
+}
+ProjectionDb::ViewCursor::~ViewCursor() = default;
+std::unique_ptr<ProjectionDb::ViewCursor> ProjectionDb::NewViewCursor() const {
+  return std::unique_ptr<ViewCursor>(new ViewCursor(*this));
+}
+
+Result<std::optional<AccountView>> ProjectionDb::ViewCursor::View(const std::string& account) {
+  const std::string key = ViewKey(account);
+  if (positioned_ && key < last_) return db_.View(account);  // behind the iterator
+  if (!positioned_) {
+    it_->Seek(key);
+    positioned_ = true;
+  } else if (it_->Valid() && it_->key().compare(key) < 0) {
+    // A few steps forward cost less than a seek (consecutive accounts share blocks).
+    for (int step = 0; step < 16 && it_->Valid() && it_->key().compare(key) < 0; ++step) it_->Next();
+    if (it_->Valid() && it_->key().compare(key) < 0) it_->Seek(key);
+  }
+  last_ = key;
+  LEDGER_RETURN_IF_ERROR(FromRocks(it_->status(), db_.dir_));
+  // The iterator is at the first key >= every key asked so far, so at this one if it exists.
+  if (!it_->Valid() || it_->key() != rocksdb::Slice(key)) return std::optional<AccountView>();
+  LEDGER_ASSIGN_OR_RETURN(AccountView view, DecodeView(std::string_view(it_->value().data(), it_->value().size())));
   return std::optional<AccountView>(std::move(view));
 }
 

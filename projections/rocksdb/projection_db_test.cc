@@ -252,6 +252,109 @@ TEST_F(ProjectionDbTest, BatchIsAtomicWithItsOffsetAndSurvivesReopen) {
   EXPECT_EQ((*q)[0].reason, "undecodable");
 }
 
+// The view cursor of a key-order fold: the same answers as View(), for
+// accounts asked in increasing order (near and far apart), missing ones,
+// one asked behind the iterator, and views still in the memtable.
+TEST_F(ProjectionDbTest, AViewCursorAnswersAsViewDoesInAnyOrder) {
+  // Even accounts only ("a-1" is a prefix of "a-10"): a quarter in a table
+  // file (written at the reopen), a quarter in the memtable; keys of other
+  // kinds before the views ("c|", "h|").
+  for (int part = 0; part < 2; ++part) {
+    ProjectionDb::Batch b;
+    for (int i = part * 2; i < 300; i += 4) {
+      AccountView v;
+      v.id = "a-" + std::to_string(i);
+      v.seq = static_cast<uint64_t>(i + 1);
+      b.PutView(v);
+    }
+    b.PutHistory("a-0", 1, "r");
+    b.PutHead("uai:0350001A", ChainHead{});
+    ASSERT_TRUE(db_->Commit(b).ok());
+    if (part == 0) {
+      db_.reset();
+      auto reopened = ProjectionDb::Open(dir_ / "db", {});
+      ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+      db_ = std::move(*reopened);
+    }
+  }
+  std::vector<std::string> asked;
+  for (int i = 0; i < 300; ++i) asked.push_back("a-" + std::to_string(i));
+  std::sort(asked.begin(), asked.end());  // key order: a-0, a-1, a-10, a-100, …
+  std::vector<std::string> order;  // every third, then one behind, then the rest far apart
+  for (size_t i = 0; i < asked.size(); i += 3) order.push_back(asked[i]);
+  order.push_back(asked[1]);
+  order.push_back("zz-after-every-view");
+  auto cursor = db_->NewViewCursor();
+  for (const std::string& account : order) {
+    auto got = cursor->View(account);
+    auto want = db_->View(account);
+    ASSERT_TRUE(got.ok() && want.ok()) << account;
+    ASSERT_EQ(got->has_value(), want->has_value()) << account;
+    if (*got) EXPECT_EQ((*got)->seq, (*want)->seq) << account;
+  }
+  auto fresh = db_->NewViewCursor();  // the first asked: a seek; then past the last view
+  ASSERT_TRUE(fresh->View("a-98").ok());
+  EXPECT_EQ((*fresh->View("a-98"))->seq, 99u);
+  EXPECT_FALSE(fresh->View("a-99")->has_value());
+  EXPECT_FALSE(fresh->View("b")->has_value());
+}
+
+// Table files laid on top of a store (Layer::kOnTop): puts replace, deletes
+// remove, merges add to the statistics, across both families in one step.
+TEST_F(ProjectionDbTest, TableFilesLaidOnTopReplaceDeleteAndMergeLikeABatch) {
+  ProjectionDb::Batch b;
+  AccountView v;
+  v.id = "acc-1";
+  v.seq = 1;
+  b.PutView(v);
+  b.SetMember("0350001A", "acc-1", true);
+  b.SetMember("0350001A", "acc-2", true);
+  b.AddStats(StatTable{{kDept, StatCounts{2, 1, 0}}}, Day("2026-09-14"));
+  b.SetNextOffset(0, 10);
+  ASSERT_TRUE(db_->Commit(b).ok());
+
+  ProjectionDb::Batch next;  // what a fold of offsets 10..19 changes
+  v.seq = 5;
+  next.PutView(v);
+  next.SetMember("0350001A", "acc-1", false);
+  next.AddStats(StatTable{{kDept, StatCounts{1, 1, 0}}}, Day("2026-09-15"));
+  next.SetNextOffset(0, 20);
+  auto files = db_->NewTableFiles(dir_ / "fold", "f");
+  auto stats = db_->NewStatisticsTableFiles(dir_ / "fold", "s");
+  std::map<std::string, std::pair<char, std::string>> entries;  // in key order, as the fold's sorter gives them
+  ASSERT_TRUE(next.Take([&](std::string_view k, std::string_view val) {
+                        entries[std::string(k)] = {'p', std::string(val)};
+                        return OkStatus();
+                      },
+                      [&](std::string_view k, std::string_view val) {
+                        entries[std::string(k)] = {'p', std::string(val)};
+                        return OkStatus();
+                      },
+                      [&](std::string_view k) {
+                        entries[std::string(k)] = {'d', ""};
+                        return OkStatus();
+                      }).ok());
+  ASSERT_TRUE(next.TakeRest([&](std::string_view k, std::string_view val) {
+                            entries[std::string(k)] = {'p', std::string(val)};
+                            return OkStatus();
+                          },
+                          [&](std::string_view k, std::string_view val) { return stats->Merge(k, val); }).ok());
+  for (const auto& [k, e] : entries) ASSERT_TRUE((e.first == 'd' ? files->Delete(k) : files->Add(k, e.second)).ok()) << k;
+  ASSERT_TRUE(files->Finish().ok());
+  ASSERT_TRUE(stats->Finish().ok());
+  EXPECT_FALSE(files->Add("s|x", "").ok()) << "a statistics key in a table file of the other family";
+  ASSERT_TRUE(db_->IngestTableFiles({files.get(), stats.get()}, ProjectionDb::Layer::kOnTop).ok());
+
+  EXPECT_EQ((*db_->View("acc-1"))->seq, 5u);
+  EXPECT_EQ(*db_->MembersOf("0350001A"), (std::vector<std::string>{"acc-2"}));
+  EXPECT_EQ(*db_->NextOffset(0), std::optional<int64_t>(20));
+  auto now = db_->Stats(Scope::kDepartment);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->at(kDept), (StatCounts{3, 2, 0}));
+  auto before = db_->Stats(Scope::kDepartment, *ParseIsoDate("2026-09-14"));
+  EXPECT_EQ(before->at(kDept), (StatCounts{2, 1, 0}));
+}
+
 TEST_F(ProjectionDbTest, SearchEntriesFindEveryAccountOfAKeyAndPlacesMapEstablishments) {
   ProjectionDb::Batch b;
   b.PutSearchEntry(SearchIndex::kLogin, SearchKey(SearchIndex::kLogin, "P.Martin12"), "acc-2");
