@@ -64,6 +64,7 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
       done.done += records;
       done.quarantined += quarantined;
     }
+    void Folded(int64_t records, int64_t quarantined, double) override { BatchCommitted(0, records, quarantined, 0); }
     std::mutex mu;
     ProjectionProgress done;
   } count;

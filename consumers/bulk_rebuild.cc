@@ -65,11 +65,14 @@ Status ReadPartitions(EventLog& log, PartitionEnds& ends, std::vector<std::uniqu
   std::atomic<bool> stop{false};
   std::atomic<int64_t> read{0};
   std::mutex progress_mu;
+  std::mutex open_mu;  // the port opens readers one at a time (event_log.h); they then run side by side
   auto work = [&](int t) {
     for (int32_t p = t; p < partitions && !stop; p += threads) {
       if (ends.end[p] <= ends.from[p]) continue;
       Status s = [&]() -> Status {
+        std::unique_lock<std::mutex> opening(open_mu);
         LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, log.OpenReader(p, ends.from[p]));
+        opening.unlock();
         int64_t n = 0;
         while (!stop) {
           LEDGER_ASSIGN_OR_RETURN(std::optional<LogRecord> rec, reader->Next());

@@ -151,8 +151,8 @@ Status LiveProjector::FoldWhileFarBehind() {
       if (r->next[p] < 0) continue;
       cur.next = r->next[p];
       progressed = true;
-      probe_.BatchCommitted(static_cast<int32_t>(p), r->records[p], r->quarantined[p], seconds);
     }
+    if (progressed) probe_.Folded(r->progress.done, r->progress.quarantined, seconds);
     if (!progressed) {  // only transaction markers, or records not yet visible: the batches take them
       fold_stalled_ = true;
       return OkStatus();
@@ -226,6 +226,10 @@ Status LiveProjector::Run() {
       projected_[static_cast<size_t>(p)] = cur->next;
     }
     cursors_.push_back(std::move(cur));
+  }
+  if (folds()) {  // what a fold killed midway left (sorted records, table files)
+    std::error_code ec;
+    std::filesystem::remove_all(options_.fold_dir, ec);
   }
   const int threads = std::max(1, std::min<int>(options_.threads, partitions));
   std::atomic<int> caught_up_threads{0};

@@ -14,6 +14,9 @@ class ProjectorProbe {
   // A batch of `records` (of which `quarantined`) committed in `seconds`
   // (decode, verify, fold, RocksDB write).
   virtual void BatchCommitted(int32_t partition, int64_t records, int64_t quarantined, double seconds) {}
+  // A key-order fold of `records` (of which `quarantined`, over every
+  // partition) laid on the store in `seconds` (sort, fold, table files, ingestion).
+  virtual void Folded(int64_t records, int64_t quarantined, double seconds) {}
   // How far `partition` is behind what is durable in the log.
   virtual void Lag(int32_t partition, int64_t records, double seconds) {}
 };

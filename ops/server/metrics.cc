@@ -51,6 +51,7 @@ struct ServerMetrics::Impl {
         lag_records(BuildGauge().Name("ledger_projector_lag_records").Help("Durable log records not yet projected, by partition").Register(*registry)),
         lag_seconds(BuildGauge().Name("ledger_projector_lag_seconds").Help("Age of the oldest durable record not yet projected, by partition").Register(*registry)),
         apply_seconds(BuildHistogram().Name("ledger_projector_apply_seconds").Help("One projection batch: decode, verify, fold, commit").Register(*registry).Add({}, kSeconds)),
+        fold_seconds(BuildHistogram().Name("ledger_projector_fold_seconds").Help("One key-order fold of the projector far behind: sort, fold, table files laid on the store").Register(*registry).Add({}, kSeconds)),
         projected(BuildCounter().Name("ledger_projector_records_total").Help("Log records projected (applied or quarantined)").Register(*registry).Add({})),
         quarantined(BuildCounter().Name("ledger_projector_quarantined_total").Help("Log records quarantined by the projector").Register(*registry).Add({})),
         requests(BuildCounter().Name("ledger_http_requests_total").Help("HTTP requests answered, by route pattern, method and status").Register(*registry)),
@@ -76,6 +77,7 @@ struct ServerMetrics::Impl {
   Family<Gauge>& lag_records;
   Family<Gauge>& lag_seconds;
   Histogram& apply_seconds;
+  Histogram& fold_seconds;
   Counter& projected;
   Counter& quarantined;
   Family<Counter>& requests;
@@ -114,6 +116,12 @@ void ServerMetrics::GroupCommitted(size_t, size_t commands, double seconds) {
 
 void ServerMetrics::BatchCommitted(int32_t, int64_t records, int64_t quarantined, double seconds) {
   impl_->apply_seconds.Observe(seconds);
+  impl_->projected.Increment(static_cast<double>(records));
+  if (quarantined > 0) impl_->quarantined.Increment(static_cast<double>(quarantined));
+}
+
+void ServerMetrics::Folded(int64_t records, int64_t quarantined, double seconds) {
+  impl_->fold_seconds.Observe(seconds);
   impl_->projected.Increment(static_cast<double>(records));
   if (quarantined > 0) impl_->quarantined.Increment(static_cast<double>(quarantined));
 }

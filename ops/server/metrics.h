@@ -49,6 +49,7 @@ class ServerMetrics final : public WriterProbe, public ProjectorProbe, public jo
   void GroupCommitted(size_t requests, size_t commands, double seconds) override;
   // ProjectorProbe
   void BatchCommitted(int32_t partition, int64_t records, int64_t quarantined, double seconds) override;
+  void Folded(int64_t records, int64_t quarantined, double seconds) override;
   void Lag(int32_t partition, int64_t records, double seconds) override;
   // JournalProbe
   void JournalCommitted(size_t entries, double seconds) override;

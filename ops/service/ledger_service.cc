@@ -148,6 +148,13 @@ class LedgerService::Impl {
     explicit Versions(ProjectorProbe& next) : next_(next) {}
     void BatchCommitted(int32_t p, int64_t records, int64_t quarantined, double seconds) override {
       next_.BatchCommitted(p, records, quarantined, seconds);
+      Committed();
+    }
+    void Folded(int64_t records, int64_t quarantined, double seconds) override {
+      next_.Folded(records, quarantined, seconds);
+      Committed();
+    }
+    void Committed() {
       {
         std::lock_guard<std::mutex> lock(mu_);
         ++version_;
