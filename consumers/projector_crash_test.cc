@@ -137,7 +137,7 @@ TEST(ProjectorCrashTest, KilledAtTwentyRandomPointsEndsEqualToACleanRebuild) {
   });
 }
 
-// The live projector far behind, folding ranges of 4,096 records in key order
+// The live projector far behind, folding ranges of 2,048 records in key order
 // and laying each on the store in one step: killed anywhere (sorting, writing
 // table files, taking them in), the store holds whole ranges only.
 TEST(ProjectorCrashTest, TheLiveProjectorsKeyOrderFoldsKilledAtTwentyRandomPoints) {
@@ -145,13 +145,13 @@ TEST(ProjectorCrashTest, TheLiveProjectorsKeyOrderFoldsKilledAtTwentyRandomPoint
   const int64_t total = WriteLog(tmp.path() / "log");
   ASSERT_GE(total, 100000);
   const fs::path fold_dir = tmp.path() / "fold";
-  KillUntilDoneThenCompare(tmp.path(), total, 20, 400, [&](EventLog& log, ProjectionDb& db) {
+  KillUntilDoneThenCompare(tmp.path(), total, 20, 300, [&](EventLog& log, ProjectionDb& db) {
     std::vector<int64_t> end;
     for (int32_t p = 0; p < log.partition_count(); ++p) end.push_back(*log.EndOffset(p));
     DurableEnds ends(end);
     ProjectorProbe probe;
     LiveProjector live(log, db, ends, probe,
-                       {.fold_from = 1, .fold_records = 4096, .fold_dir = fold_dir, .fold_memory = 4 << 20});
+                       {.fold_from = 1, .fold_records = 2048, .fold_dir = fold_dir, .fold_memory = 4 << 20});
     live.Stop();  // project what is durable, then return
     return live.Run();
   });

@@ -389,7 +389,7 @@ TEST(LedgerdLifecycleTest, SigtermDrainsAndExitsZeroAndASecondInstanceIsRefused)
   }
   for (const char* flag : {"--data", "--log", "--listen", "--workers", "--max-body-bytes", "--max-commands",
                            "--header-timeout", "--body-timeout", "--commit-timeout", "--group-commands", "--grace",
-                           "--projector-fold-from"})
+                           "--projector-fold-from", "--projector-fold-records"})
     EXPECT_NE(out.find(flag), std::string::npos) << flag;
 }
 

@@ -120,6 +120,10 @@ int Main(int argc, char** argv) {
                  "by account and folding it in one step (faster, but nothing of it shows until it is "
                  "whole); 0: batch by batch only")
       ->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  app.add_option("--projector-fold-records", f.service.projector_fold_records,
+                 "The most records one such fold takes (fewer, larger folds are faster; its sorted records "
+                 "take about 500 bytes each of disk beside the projections while it runs)")
+      ->capture_default_str()->check(CLI::Range(int64_t{1024}, int64_t{1} << 40));
   app.add_option("--grace", f.grace_s, "Seconds to finish requests in flight at SIGTERM")
       ->capture_default_str()->check(CLI::Range(0, 3600));
   app.add_flag("--quiet", f.quiet, "No per-request log lines (notable events are still logged)");

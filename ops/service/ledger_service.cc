@@ -232,6 +232,7 @@ class LedgerService::Impl {
       std::unique_lock<std::shared_mutex> lock(projector_mu_);
       LiveProjector::Options o{options_.projector_batch, options_.projector_threads};
       o.fold_from = options_.projector_fold_from;
+      o.fold_records = options_.projector_fold_records;
       o.fold_dir = db_->dir().string() + ".fold";
       projector_ = std::make_unique<LiveProjector>(*log_, *db_, *ends_, versions_, o);
     }

@@ -60,6 +60,7 @@ struct ServiceOptions {
   // folds (LiveProjector::Options::fold_from), sorting beside the store in
   // `<store>.fold`; 0: batches only.
   int64_t projector_fold_from = LiveProjector::Options{}.fold_from;
+  int64_t projector_fold_records = LiveProjector::Options{}.fold_records;  // the most one fold takes
   std::chrono::seconds store_wait{60};  // how long to wait for a `ledger` reader holding the store
   // Statistics keys gather merge operands as batches commit; the service folds
   // them (ProjectionDb::CompactStatistics) once the projections first catch
