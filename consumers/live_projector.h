@@ -23,10 +23,11 @@
 // `fold_records` of them, shared in proportion to each partition's lag) are
 // sorted by stream, folded one stream at a time from its state in the store
 // and laid on top of the store as table files, offsets included, in one
-// atomic step (bulk_rebuild.h FoldOnto): crash-exact as a batch is. The
-// batches resume when the lag is below `fold_from` again. A fold shows
-// nothing until it is whole: the price of its rate is a few seconds of
-// visibility, paid only when far behind.
+// atomic step (bulk_rebuild.h FoldOnto): crash-exact as a batch is. Folds
+// go on while a quarter of `fold_from` arrived during the last; then the
+// batches resume. A fold shows nothing until it is whole: readers see the
+// projections as they were before it (seconds, up to a minute for the
+// largest), the price of its rate, paid only when far behind.
 // Thread-safety: Run() from one thread at a time; the other members from any thread.
 #pragma once
 

@@ -66,14 +66,19 @@ int64_t WriteLog(const fs::path& log_dir) {
 }
 
 // Forks `project` (log, store) and SIGKILLs it after a random delay in
-// [min_ms, max_ms], again and again, until the store has everything; then
-// finishes with a Projector and compares the store with a clean rebuild.
+// [min_ms, max_ms], again and again, until the store has everything (the
+// window widens while rounds commit nothing, so that a slow build is killed
+// mid-work too); then finishes with a Projector and compares the
+// store with a clean rebuild.
 void KillUntilDoneThenCompare(const fs::path& root, int64_t total, int min_ms, int max_ms,
                               const std::function<Status(EventLog&, ProjectionDb&)>& project) {
   const fs::path log_dir = root / "log", db_dir = root / "db";
   std::mt19937 rng(std::random_device{}());
   int mid_kills = 0, rounds = 0;
   int64_t left = total;
+  // The window's end doubles after three rounds in a row that committed
+  // nothing (a slow build: the sanitizers), and halves back after one that did.
+  int hi_ms = max_ms, idle_rounds = 0;
   while (mid_kills < 20 && rounds < 200) {
     ++rounds;
     pid_t pid = fork();
@@ -87,15 +92,23 @@ void KillUntilDoneThenCompare(const fs::path& root, int64_t total, int min_ms, i
       if (!s.ok()) std::fprintf(stderr, "projector: %s\n", s.ToString().c_str());
       _exit(s.ok() ? 0 : 4);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(min_ms, max_ms)(rng)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(min_ms, hi_ms)(rng)));
     kill(pid, SIGKILL);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     if (WIFEXITED(status)) {
       ASSERT_EQ(WEXITSTATUS(status), 0) << "the projector failed on its own (round " << rounds << ")";
     }
+    const int64_t before = left;
     left = Remaining(log_dir, db_dir);
     ASSERT_GE(left, 0);
+    if (left < before) {
+      idle_rounds = 0;
+      hi_ms = std::max(max_ms, hi_ms / 2);
+    } else if (++idle_rounds == 3 && hi_ms < 10000) {
+      idle_rounds = 0;
+      hi_ms *= 2;
+    }
     if (WIFSIGNALED(status) && left > 0) ++mid_kills;
     if (left == 0) break;
   }
