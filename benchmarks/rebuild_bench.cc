@@ -18,12 +18,17 @@
 // when far behind as ledgerd does (--fold-from N: from a lag of N records; 0:
 // batches only; --fold-records N: at most N per fold); --feed-rate R publishes the ends at R events/s instead of
 // all at once, as a writer appending at that rate would, and prints the
-// largest lag seen: whether the projector keeps up with that rate.
+// largest lag seen: whether the projector keeps up with that rate. The live
+// way also prints how many records went by batches and by folds, and each
+// fold's size and time in turn (whether folds hold their rate as the store grows).
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -48,6 +53,10 @@ struct LiveRun {
   int64_t fold_records = 0;   // records per fold at most; 0: the default
   double feed_rate = 0;       // events/s the ends are published at; 0: all at once
   int64_t max_lag = 0;        // out: the most records durable and not yet projected, sampled
+  // out: how the records were projected (the probe's reports)
+  int64_t batch_records = 0, batches = 0, folded_records = 0, folds = 0;
+  double batch_seconds = 0, fold_seconds = 0;  // summed over the threads for batches
+  std::vector<std::pair<int64_t, double>> each_fold;  // records, seconds
 };
 
 // The service's live projector over the whole log. Without a feed rate, as
@@ -59,15 +68,30 @@ struct LiveRun {
 // whether it kept up. Counts what it reports to its probe.
 Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun& run) {
   struct Count final : ProjectorProbe {
-    void BatchCommitted(int32_t, int64_t records, int64_t quarantined, double) override {
+    explicit Count(LiveRun& run) : run(run) {}
+    void BatchCommitted(int32_t, int64_t records, int64_t quarantined, double seconds) override {
       std::lock_guard<std::mutex> lock(mu);
+      Add(records, quarantined);
+      run.batch_records += records;
+      run.batches += 1;
+      run.batch_seconds += seconds;
+    }
+    void Folded(int64_t records, int64_t quarantined, double seconds) override {
+      std::lock_guard<std::mutex> lock(mu);
+      Add(records, quarantined);
+      run.folded_records += records;
+      run.folds += 1;
+      run.fold_seconds += seconds;
+      run.each_fold.emplace_back(records, seconds);
+    }
+    void Add(int64_t records, int64_t quarantined) {
       done.done += records;
       done.quarantined += quarantined;
     }
-    void Folded(int64_t records, int64_t quarantined, double) override { BatchCommitted(0, records, quarantined, 0); }
+    LiveRun& run;
     std::mutex mu;
     ProjectionProgress done;
-  } count;
+  } count(run);
   std::vector<int64_t> ends;
   int64_t total = 0;
   for (int32_t p = 0; p < log.partition_count(); ++p) {
@@ -231,6 +255,17 @@ int main(int argc, char** argv) {
                names[static_cast<int>(way)], r->applied, secs, rate, phases, raw, rate / raw, read_rate);
     const double per_event = static_cast<double>(DirectoryBytes(db_dir)) / static_cast<double>(r->applied);
     fmt::print("  projections on disk: {:.0f} bytes per event\n", per_event);
+    if (way == Way::kLive)
+      fmt::print("  {} records in {} batches ({:.2f} s summed over the threads), {} in {} folds ({:.2f} s)\n",
+                 live.batch_records, live.batches, live.batch_seconds, live.folded_records, live.folds,
+                 live.fold_seconds);
+    if (way == Way::kLive && !live.each_fold.empty()) {
+      // Each fold's rate in turn: whether it holds as the store grows.
+      std::string folds;
+      for (const auto& [records, seconds] : live.each_fold)
+        folds += fmt::format(" {}k/{:.1f}s", (records + 500) / 1000, seconds);
+      fmt::print("  folds in turn (records/time):{}\n", folds);
+    }
     if (way == Way::kLive && live.feed_rate > 0)
       fmt::print("  most records durable and not yet projected while fed: {} ({:.2f} s of the feed)\n", live.max_lag,
                  static_cast<double>(live.max_lag) / live.feed_rate);
