@@ -20,7 +20,7 @@
 // all at once, as a writer appending at that rate would, and prints the
 // largest lag seen: whether the projector keeps up with that rate. The live
 // way also prints how many records went by batches and by folds, and each
-// fold's size and time in turn (whether folds hold their rate as the store grows).
+// fold's size and time in turn (whether folds hold their rate as the log goes on).
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -54,8 +54,8 @@ struct LiveRun {
   double feed_rate = 0;       // events/s the ends are published at; 0: all at once
   int64_t max_lag = 0;        // out: the most records durable and not yet projected, sampled
   // out: how the records were projected (the probe's reports)
-  int64_t batch_records = 0, batches = 0, folded_records = 0, folds = 0;
-  double batch_seconds = 0, fold_seconds = 0;  // summed over the threads for batches
+  int64_t batch_records = 0, batches = 0;
+  double batch_seconds = 0;  // summed over the threads
   std::vector<std::pair<int64_t, double>> each_fold;  // records, seconds
 };
 
@@ -79,9 +79,6 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
     void Folded(int64_t records, int64_t quarantined, double seconds) override {
       std::lock_guard<std::mutex> lock(mu);
       Add(records, quarantined);
-      run.folded_records += records;
-      run.folds += 1;
-      run.fold_seconds += seconds;
       run.each_fold.emplace_back(records, seconds);
     }
     void Add(int64_t records, int64_t quarantined) {
@@ -255,16 +252,18 @@ int main(int argc, char** argv) {
                names[static_cast<int>(way)], r->applied, secs, rate, phases, raw, rate / raw, read_rate);
     const double per_event = static_cast<double>(DirectoryBytes(db_dir)) / static_cast<double>(r->applied);
     fmt::print("  projections on disk: {:.0f} bytes per event\n", per_event);
-    if (way == Way::kLive)
-      fmt::print("  {} records in {} batches ({:.2f} s summed over the threads), {} in {} folds ({:.2f} s)\n",
-                 live.batch_records, live.batches, live.batch_seconds, live.folded_records, live.folds,
-                 live.fold_seconds);
-    if (way == Way::kLive && !live.each_fold.empty()) {
-      // Each fold's rate in turn: whether it holds as the store grows.
-      std::string folds;
-      for (const auto& [records, seconds] : live.each_fold)
+    if (way == Way::kLive) {
+      int64_t folded = 0;
+      double fold_seconds = 0;
+      std::string folds;  // each fold's rate in turn: whether it holds as the log goes on
+      for (const auto& [records, seconds] : live.each_fold) {
+        folded += records;
+        fold_seconds += seconds;
         folds += fmt::format(" {}k/{:.1f}s", (records + 500) / 1000, seconds);
-      fmt::print("  folds in turn (records/time):{}\n", folds);
+      }
+      fmt::print("  {} records in {} batches ({:.2f} s summed over the threads), {} in {} folds ({:.2f} s)\n",
+                 live.batch_records, live.batches, live.batch_seconds, folded, live.each_fold.size(), fold_seconds);
+      if (!folds.empty()) fmt::print("  folds in turn (records/time):{}\n", folds);
     }
     if (way == Way::kLive && live.feed_rate > 0)
       fmt::print("  most records durable and not yet projected while fed: {} ({:.2f} s of the feed)\n", live.max_lag,
