@@ -56,13 +56,17 @@ class LiveProjector {
     // The lag (records, all partitions) from which a key-order fold catches
     // up; 0: never (batches only). `fold_dir`: where it sorts (on the store's
     // file system: the table files are moved in), in `fold_memory` bytes;
-    // empty: never either. (2^18 records: a second and a half of a fold,
-    // about six of batches.) `fold_records`: the most one fold takes — the
+    // empty: never either. (2^16 records: under half a second of a fold,
+    // about one and a half of batches. A steady feed of 150 k events/s at
+    // scale 1 was projected at 117–121 k events/s from 2^16 against 109 k
+    // from 2^18, whose longer batch stretches before the first fold and
+    // between rounds cost more than the folds they spare; the same at scale
+    // 5, 114 k; README "National scale".) `fold_records`: the most one fold takes — the
     // fewer the folds, the less RocksDB compacts them into the store
     // (scale 10 from nothing: 93–107 k events/s with 2^21, 112 k with 2^22,
     // 143–160 k with 2^23; README "National scale"); its sorted records take
     // about as much disk in `fold_dir` while it runs (~4 GB for 2^23).
-    int64_t fold_from = int64_t{1} << 18;
+    int64_t fold_from = int64_t{1} << 16;
     int64_t fold_records = int64_t{1} << 23;
     std::filesystem::path fold_dir;
     size_t fold_memory = size_t{256} << 20;
