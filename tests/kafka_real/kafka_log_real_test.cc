@@ -299,34 +299,29 @@ TEST_F(KafkaLogRealTest, FailuresNameTheirCauseAndNeverARecordsBytes) {
   LEDGER_REQUIRE_LOCAL_KAFKA();
   const std::string topic = UniqueTopic("leader-down");
   KafkaLogOptions o = Options(topic, 6);
-  o.replication_factor = 1;  // partitions of broker 1 go down with it
+  o.replication_factor = 1;  // a broker's partitions go down with it
   o.extra_config["message.timeout.ms"] = "3000";
   o.timeout = milliseconds(4000);
   auto log = OpenOrDie(o);
   ASSERT_NE(log, nullptr);
   ASSERT_TRUE(RealCluster::Get().WaitInSync(topic, std::chrono::seconds(30)));
-  // A key whose partition's only replica is broker 1.
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", o.brokers.c_str(), err, sizeof err);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  const rd_kafka_metadata_t* md = nullptr;
-  ASSERT_EQ(rd_kafka_metadata(rk, 1, nullptr, &md, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-  std::set<int32_t> on_broker_1;
-  for (int i = 0; i < md->topic_cnt; ++i)
-    if (topic == md->topics[i].topic)
-      for (int p = 0; p < md->topics[i].partition_cnt; ++p)
-        if (md->topics[i].partitions[p].leader == 1) on_broker_1.insert(md->topics[i].partitions[p].id);
-  rd_kafka_metadata_destroy(md);
-  rd_kafka_destroy(rk);
-  ASSERT_FALSE(on_broker_1.empty());
+  // A broker leading some partition (broker 1 when it leads one: the cluster
+  // may have placed none there), and a key of one of its partitions.
+  const std::map<int32_t, int32_t> leaders = RealCluster::Get().Leaders(topic, std::chrono::seconds(30));
+  ASSERT_EQ(leaders.size(), 6u) << "the metadata gave no leader to every partition of " << topic;
+  int victim = leaders.begin()->second;
+  for (const auto& [p, leader] : leaders)
+    if (leader == 1) victim = 1;
+  std::set<int32_t> on_victim;
+  for (const auto& [p, leader] : leaders)
+    if (leader == victim) on_victim.insert(p);
   std::string key;
   for (int i = 0; key.empty(); ++i)
-    if (on_broker_1.count(PartitionForKey("acc-" + std::to_string(i), 6)))
+    if (on_victim.count(PartitionForKey("acc-" + std::to_string(i), 6)))
       key = "acc-" + std::to_string(i);
   const int32_t partition = PartitionForKey(key, 6);
 
-  RealCluster::Get().Kill(1);
+  RealCluster::Get().Kill(victim);
   // The record's bytes: a marker no message may repeat.
   const std::string secret = "\x0c\x01SECRET-INE-0123456789AB-Dupont";
   auto appended = log->Append(key, std::vector<std::string>{secret});
@@ -336,7 +331,7 @@ TEST_F(KafkaLogRealTest, FailuresNameTheirCauseAndNeverARecordsBytes) {
     auto next = (*reader)->Next();
     read_error = next.ok() ? Status() : next.status();
   }
-  RealCluster::Get().Restart(1);
+  RealCluster::Get().Restart(victim);
 
   ASSERT_FALSE(appended.ok());
   const std::string message = appended.status().message();

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -75,27 +76,28 @@ class RealCluster {
   // Waits until every partition of `topic` has a leader and all its replicas
   // in sync (after a restart, before the next test counts on them).
   bool WaitInSync(const std::string& topic, std::chrono::seconds timeout) const {
-    rd_kafka_t* rk = Client(brokers_);
-    if (rk == nullptr) return false;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    bool ok = false;
-    while (!ok && std::chrono::steady_clock::now() < deadline) {
-      const rd_kafka_metadata_t* md = nullptr;
-      if (rd_kafka_metadata(rk, 1, nullptr, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        for (int t = 0; t < md->topic_cnt; ++t) {
-          if (topic != md->topics[t].topic) continue;
-          ok = md->topics[t].partition_cnt > 0;
-          for (int p = 0; p < md->topics[t].partition_cnt; ++p) {
-            const rd_kafka_metadata_partition_t& part = md->topics[t].partitions[p];
-            if (part.leader < 0 || part.isr_cnt < part.replica_cnt) ok = false;
-          }
-        }
-        rd_kafka_metadata_destroy(md);
-      }
-      if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    rd_kafka_destroy(rk);
-    return ok;
+    return PollTopic(topic, timeout, [](const rd_kafka_metadata_topic_t& t) {
+      bool ok = t.partition_cnt > 0;
+      for (int p = 0; p < t.partition_cnt; ++p)
+        if (t.partitions[p].leader < 0 || t.partitions[p].isr_cnt < t.partitions[p].replica_cnt) ok = false;
+      return ok;
+    });
+  }
+
+  // The leader of each partition of `topic` (partition -> broker id), once
+  // every partition has one; empty after `timeout`. Polled: a broker that
+  // answers before the controller's update reaches it knows no topic yet.
+  std::map<int32_t, int32_t> Leaders(const std::string& topic, std::chrono::seconds timeout) const {
+    std::map<int32_t, int32_t> leaders;
+    PollTopic(topic, timeout, [&](const rd_kafka_metadata_topic_t& t) {
+      leaders.clear();
+      for (int p = 0; p < t.partition_cnt; ++p)
+        if (t.partitions[p].leader >= 0) leaders[t.partitions[p].id] = t.partitions[p].leader;
+      if (t.partition_cnt > 0 && static_cast<int>(leaders.size()) == t.partition_cnt) return true;
+      leaders.clear();
+      return false;
+    });
+    return leaders;
   }
 
   // Waits until some partition of `topic` holds a record (a writer is past
@@ -142,6 +144,27 @@ class RealCluster {
     // metadata lists all 3, or topics get fewer replicas than tests expect.
     if (skip_.empty() && local_ && BrokerCount(std::chrono::seconds(60)) < 3)
       problem_ = "the cluster of the kafka_real fixture does not list 3 brokers after 60 s";
+  }
+
+  // Asks for `topic`'s metadata every 250 ms until `done` says so or
+  // `timeout` passes; returns `done`'s last answer.
+  template <typename Done>
+  bool PollTopic(const std::string& topic, std::chrono::seconds timeout, Done done) const {
+    rd_kafka_t* rk = Client(brokers_);
+    if (rk == nullptr) return false;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool ok = false;
+    while (!ok && std::chrono::steady_clock::now() < deadline) {
+      const rd_kafka_metadata_t* md = nullptr;
+      if (rd_kafka_metadata(rk, 1, nullptr, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int t = 0; t < md->topic_cnt; ++t)
+          if (topic == md->topics[t].topic) ok = done(md->topics[t]);
+        rd_kafka_metadata_destroy(md);
+      }
+      if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    rd_kafka_destroy(rk);
+    return ok;
   }
 
   // A quiet client handle for metadata requests (nullptr if librdkafka refuses).
