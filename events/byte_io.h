@@ -1,7 +1,11 @@
 // ByteWriter / ByteReader: the compact binary forms of the write path's own
 // files (aggregates/write_state.h, aggregates/command_bytes.h) and of the
-// projection store's views and links (projections/view_codec.h). Little-endian integers, strings as
-// u64 length + bytes, a leading format byte. A reader never reads past its
+// projection store's views and links (projections/view_codec.h). A leading
+// format byte, then integers in one of two ways (Ints): fixed, 8 bytes
+// little-endian; or varint, 7 bits a byte, low bits first, the high bit set on
+// every byte but the last (signed ones zigzagged first: 0, -1, 1, -2, … become
+// 0, 1, 2, 3, …), so a string's length or an unset time takes one byte. Strings
+// are their length then their bytes. A reader never reads past its
 // bytes: the first short or out-of-range read marks it bad, later reads give
 // zeros, and Done() names what could not be read (DataLoss).
 //
@@ -23,14 +27,31 @@
 
 namespace ledger {
 
+// How a form writes its integers (the format byte names the form; its reader
+// is told the same).
+enum class Ints : uint8_t { kFixed, kVarint };
+
 class ByteWriter {
  public:
-  ByteWriter(std::string& out, uint8_t format) : out_(out) { U8(format); }
+  ByteWriter(std::string& out, uint8_t format, Ints ints = Ints::kFixed) : out_(out), varint_(ints == Ints::kVarint) {
+    U8(format);
+  }
   void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
   void U64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
+    char b[10];
+    size_t n = 0;
+    if (varint_) {
+      for (; v >= 0x80; v >>= 7) b[n++] = static_cast<char>((v & 0x7f) | 0x80);
+      b[n++] = static_cast<char>(v);
+    } else {
+      for (; n < 8; ++n) b[n] = static_cast<char>(v >> (8 * n));
+    }
+    out_.append(b, n);
   }
-  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void I64(int64_t v) {
+    const uint64_t u = static_cast<uint64_t>(v);
+    U64(varint_ ? (u << 1) ^ (v < 0 ? ~uint64_t{0} : 0) : u);
+  }
   void Str(std::string_view s) {
     U64(s.size());
     out_.append(s);
@@ -77,11 +98,13 @@ class ByteWriter {
 
  private:
   std::string& out_;
+  bool varint_;
 };
 
 class ByteReader {
  public:
-  ByteReader(std::string_view in, uint8_t format, const char* what) : in_(in), what_(what) {
+  ByteReader(std::string_view in, uint8_t format, const char* what, Ints ints = Ints::kFixed)
+      : in_(in), what_(what), varint_(ints == Ints::kVarint) {
     if (U8(255) != format) Fail("an unknown format");
   }
   uint8_t U8(uint8_t max) {
@@ -93,13 +116,17 @@ class ByteReader {
   }
   bool Bool() { return U8(1) != 0; }
   uint64_t U64() {
+    if (varint_) return Varint();
     if (!Need(8)) return 0;
     uint64_t v = 0;
     for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[i])) << (8 * i);
     in_.remove_prefix(8);
     return v;
   }
-  int64_t I64() { return static_cast<int64_t>(U64()); }
+  int64_t I64() {
+    const uint64_t u = U64();
+    return varint_ ? static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1)) : static_cast<int64_t>(u);
+  }
   std::string Str() {
     const uint64_t n = U64();
     if (!Need(n)) return {};
@@ -166,8 +193,22 @@ class ByteReader {
     if (!bad_) why_ = why;
     bad_ = true;
   }
+  // At most 10 bytes, the tenth holding the top bit alone.
+  uint64_t Varint() {
+    uint64_t v = 0;
+    for (int shift = 0; !bad_; shift += 7) {
+      if (!Need(1)) break;
+      const uint8_t b = static_cast<uint8_t>(in_[0]);
+      in_.remove_prefix(1);
+      if (shift == 63 && b > 1) Fail("a value out of range");
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return bad_ ? 0 : v;
+    }
+    return 0;
+  }
   std::string_view in_;
   const char* what_;
+  bool varint_;
   const char* why_ = "";
   bool bad_ = false;
 };

@@ -50,11 +50,15 @@ Result<T> Decode(std::string_view bytes, const char* what, F from) {
   }
 }
 
-// The binary form (byte_io.h; layout 3 stores written since 2026-12-02): one
-// template per type for both directions (a writer is handed the value
-// const_cast, and only reads it). Its leading byte tells it from the CBOR
-// arrays written before (0x8f for a link, 0x95/0x96 for a view), still read.
+// The binary forms (byte_io.h): one template per type for both directions (a
+// writer is handed the value const_cast, and only reads it). The leading byte
+// tells them from each other and from the CBOR arrays of layout-3 stores
+// written before 2026-12-02 (0x8f for a link, 0x95/0x96 for a view), all
+// still read. Form 1 (2026-12-02 to 04) wrote every integer in 8 bytes; form
+// 2, written since, in varints: a guardian's view with two links 739 -> 484
+// bytes, a fed live fold 5-10 % faster (README "National scale").
 constexpr uint8_t kBinaryForm = 1;
+constexpr uint8_t kVarintForm = 2;
 
 template <typename IO>
 void LinkFields(IO& io, LinkView& l) {
@@ -116,8 +120,14 @@ void ViewFields(IO& io, AccountView& v) {
 }
 
 bool IsBinaryForm(std::string_view bytes) {
-  return !bytes.empty() && static_cast<uint8_t>(bytes[0]) == kBinaryForm;
+  return !bytes.empty() && (static_cast<uint8_t>(bytes[0]) == kBinaryForm || static_cast<uint8_t>(bytes[0]) == kVarintForm);
 }
+// A reader of either binary form, told by the leading byte.
+ByteReader BinaryReader(std::string_view bytes, const char* what) {
+  const uint8_t form = static_cast<uint8_t>(bytes[0]);
+  return ByteReader(bytes, form, what, form == kVarintForm ? Ints::kVarint : Ints::kFixed);
+}
+ByteWriter BinaryWriter(std::string& out) { return ByteWriter(out, kVarintForm, Ints::kVarint); }
 
 std::string Time(Timestamp t) { return t.micros == 0 ? std::string() : FormatRfc3339(t); }
 
@@ -133,14 +143,14 @@ Json PlacementJson(const Placement& p) {
 std::string EncodeView(const AccountView& v) {
   std::string out;
   out.reserve(256 + v.sealed.size() + 160 * v.links.size());
-  ByteWriter w(out, kBinaryForm);
+  ByteWriter w = BinaryWriter(out);
   ViewFields(w, const_cast<AccountView&>(v));  // ByteWriter only reads it
   return out;
 }
 
 Result<AccountView> DecodeView(std::string_view bytes) {
   if (IsBinaryForm(bytes)) {
-    ByteReader r(bytes, kBinaryForm, "an account view");
+    ByteReader r = BinaryReader(bytes, "an account view");
     AccountView v;
     ViewFields(r, v);
     LEDGER_RETURN_IF_ERROR(r.Done());
@@ -187,14 +197,14 @@ Result<AccountView> DecodeView(std::string_view bytes) {
 std::string EncodeLink(const LinkView& l) {
   std::string out;
   out.reserve(160);
-  ByteWriter w(out, kBinaryForm);
+  ByteWriter w = BinaryWriter(out);
   LinkFields(w, const_cast<LinkView&>(l));  // ByteWriter only reads it
   return out;
 }
 
 Result<LinkView> DecodeLink(std::string_view bytes) {
   if (IsBinaryForm(bytes)) {
-    ByteReader r(bytes, kBinaryForm, "a link");
+    ByteReader r = BinaryReader(bytes, "a link");
     LinkView l;
     LinkFields(r, l);
     LEDGER_RETURN_IF_ERROR(r.Done());

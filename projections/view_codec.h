@@ -1,10 +1,12 @@
 // Storage and display forms of the read models.
 //
 // Encode*/Decode*: the bytes a store keeps — a binary form (events/byte_io.h:
-// a format byte 1, then every field in order, enums as numbers); Decode* also
-// reads the CBOR arrays that stores written before it hold (the same fields),
-// and returns DataLoss on bytes it cannot read (cut short, a value out of
-// range, bytes left over).
+// a format byte 2, then every field in order, integers and lengths as
+// varints, enums as numbers); Decode* also reads what stores written before
+// it hold, the same fields (form 1: integers in 8 bytes; CBOR arrays), and
+// returns DataLoss on bytes it cannot read (cut short, a value out of range,
+// bytes left over). A binary from before form 2 cannot read a view written
+// in it (DataLoss, "undecodable account view").
 // *ToJson: the display form for `--format json` and the HTTP API, enums by
 // name, times in RFC 3339; never names of people (views hold none).
 #pragma once

@@ -4,6 +4,8 @@
 // pass equals decoding, adding and encoding again.
 #include "projections/view_codec.h"
 
+#include "events/byte_io.h"
+
 #include <random>
 
 #include <gtest/gtest.h>
@@ -95,13 +97,90 @@ TEST(ViewCodecTest, EveryCutAndAnOutOfRangeValueAreDataLossNeverAWrongView) {
     EXPECT_EQ(cut.status().code(), StatusCode::kDataLoss);
   }
   std::string bad = bytes;
-  bad[1 + 8 + 8] = 7;  // the kind, after the format byte and the id (length + 8 bytes)
+  bad[1 + 1 + 8] = 7;  // the kind, after the format byte and the id (a length byte + 8 bytes)
   auto refused = DecodeView(bad);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("an account view: a value out of range"), std::string::npos)
       << refused.status().ToString();
   EXPECT_FALSE(DecodeView(bytes + "x").ok()) << "bytes left over";
   EXPECT_FALSE(DecodeLink(EncodeLink(FullView().links.begin()->second).substr(0, 20)).ok());
+}
+
+// Views and links take their varint form: a length or an unset time in one
+// byte, where the fixed form took eight.
+TEST(ViewCodecTest, TheVarintFormIsSmallerThanTheFixedOne) {
+  const std::string bytes = EncodeView(FullView());
+  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), 2u);
+  EXPECT_EQ(bytes.size(), 484u);                     // the fixed form: 739
+  EXPECT_EQ(EncodeView(AccountView{}).size(), 58u);  // 32 of them the zero hash; fixed: 170
+}
+
+// Stores written from 2026-12-02 to 2026-12-04 hold the fixed form (format
+// byte 1, every integer in 8 bytes): written here by hand, field by field, as
+// that encoder did.
+TEST(ViewCodecTest, TheFixedFormOfEarlierStoresIsStillRead) {
+  std::string bytes;
+  ByteWriter w(bytes, 1, Ints::kFixed);
+  const auto placement = [&w](const char* uai, const char* class_name) {
+    w.Str(uai);
+    w.Str("031");
+    w.Str("toulouse");
+    w.U8(1);  // Level::kCollege
+    w.Str(class_name);
+  };
+  w.Str("acc-g");
+  w.U8(1);  // kind: guardian
+  w.U8(2);  // state: activated
+  w.U8(0);  // reset_pending
+  w.Str("");  // login
+  w.Str(std::string("\x01sealed", 7));
+  w.U8(0);  // source system
+  placement("", "");
+  w.U8(1), w.U8(0);  // activation method: FranceConnect
+  w.U8(1), w.U8(0);  // has_mobile, has_email
+  w.U8(0);           // notified_by: none
+  for (int64_t t : {int64_t{0}, int64_t{1'780'000'000'000'000}, int64_t{0}, int64_t{1'780'000'100'000'000},
+                    int64_t{-5}, int64_t{1'780'000'100'000'000}})
+    w.I64(t);  // notice expiry, created, notified, activated, closed, updated
+  w.Str("");   // closed reason
+  w.U64(3);    // seq
+  Hash hash;
+  hash.fill(0xab);
+  w.Bytes(hash);
+  w.U64(1);  // one link
+  w.Str("acc-g");
+  w.Str("acc-p0");
+  placement("0310002B", "");
+  w.U8(1);  // rank
+  w.Str("PERE");
+  w.U8(0);  // source system
+  w.Str("12");
+  w.Str("f.xml");
+  w.U8(1);  // confirmed
+  w.Str("");
+  w.I64(1'780'000'000'000'000);
+  w.Str("system:siecle");
+  w.I64(1'780'000'000'000'000);
+  w.Str("system:siecle");
+  w.Str("confirmed");
+  auto v = DecodeView(bytes);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->id, "acc-g");
+  EXPECT_EQ(v->kind, AccountKind::kGuardian);
+  EXPECT_EQ(v->state, ViewState::kActivated);
+  EXPECT_EQ(v->activation_method, ActivationMethod::kFranceConnect);
+  EXPECT_EQ(v->personal, PersonalData::kSealed);
+  EXPECT_EQ(v->closed_at.micros, -5);
+  EXPECT_EQ(v->updated_at.micros, 1'780'000'100'000'000);
+  EXPECT_EQ(v->seq, 3u);
+  EXPECT_EQ(v->last_hash[31], 0xab);
+  ASSERT_EQ(v->links.size(), 1u);
+  EXPECT_EQ(v->links.at("acc-p0").placement.uai.str(), "0310002B");
+  EXPECT_EQ(v->links.at("acc-p0").last_change, "confirmed");
+  // Written again, it takes the varint form, and reads back the same.
+  auto again = DecodeView(EncodeView(*v));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, *v);
 }
 
 // A layout-3 store written before the binary form holds CBOR arrays (enums
