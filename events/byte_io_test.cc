@@ -57,8 +57,10 @@ TEST(ByteIoTest, AVarintTakesTheBytesItsValueNeeds) {
 }
 
 TEST(ByteIoTest, DamagedVarintsAreDataLossNamingWhy) {
-  auto read = [](std::string bytes) {
-    ByteReader r(std::string(1, static_cast<char>(kForm)) + bytes, kForm, "a sample", Ints::kVarint);
+  // A reader reads the bytes in place: they must outlive it.
+  auto read = [](const std::string& bytes) {
+    const std::string in = std::string(1, static_cast<char>(kForm)) + bytes;
+    ByteReader r(in, kForm, "a sample", Ints::kVarint);
     r.U64();
     return r.Done();
   };
@@ -72,7 +74,8 @@ TEST(ByteIoTest, DamagedVarintsAreDataLossNamingWhy) {
   Status eleven = read(std::string(10, '\xff') + "\x01");
   EXPECT_EQ(eleven.code(), StatusCode::kDataLoss);
   // A string longer than what is left.
-  ByteReader s(std::string(1, static_cast<char>(kForm)) + "\x05" + "abc", kForm, "a sample", Ints::kVarint);
+  const std::string short_string = std::string(1, static_cast<char>(kForm)) + "\x05" + "abc";
+  ByteReader s(short_string, kForm, "a sample", Ints::kVarint);
   EXPECT_EQ(s.Str(), "");
   EXPECT_NE(s.Done().message().find("cut short"), std::string::npos);
   // Left over, and another form's byte.
