@@ -125,7 +125,7 @@ class ByteReader {
   }
   int64_t I64() {
     const uint64_t u = U64();
-    return varint_ ? static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1)) : static_cast<int64_t>(u);
+    return varint_ ? static_cast<int64_t>((u >> 1) ^ (0 - (u & 1))) : static_cast<int64_t>(u);  // zigzag back: all ones when odd
   }
   std::string Str() {
     const uint64_t n = U64();
