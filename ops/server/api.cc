@@ -122,7 +122,7 @@ struct Api::Impl {
     if (path == "/metrics") {
       const Readiness r = service.readiness();
       return Text(200,
-                  metrics.Scrape(service.log_dir(), service.projection_dir(),
+                  metrics.Scrape(service.log_dir(), service.projection_dir(), service.db().Compaction(),
                                  (r.writer_loaded || r.standby) && r.caught_up && r.problem.empty(), r.writer_loaded),
                   "text/plain; version=0.0.4; charset=utf-8");
     }

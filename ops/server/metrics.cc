@@ -57,6 +57,10 @@ struct ServerMetrics::Impl {
         requests(BuildCounter().Name("ledger_http_requests_total").Help("HTTP requests answered, by route pattern, method and status").Register(*registry)),
         request_seconds(BuildHistogram().Name("ledger_http_request_duration_seconds").Help("HTTP request handling time, by route pattern").Register(*registry)),
         store_bytes(BuildGauge().Name("ledger_store_size_bytes").Help("Bytes on disk, by store (log, projections)").Register(*registry)),
+        level0_files(BuildGauge().Name("ledger_store_level0_files").Help("Table files on level 0 of the projection store: every fold and lookup merges across them").Register(*registry).Add({})),
+        pending_compaction(BuildGauge().Name("ledger_store_pending_compaction_bytes").Help("Bytes the projection store's compactions must still rewrite (RocksDB's estimate)").Register(*registry).Add({})),
+        running_compactions(BuildGauge().Name("ledger_store_running_compactions").Help("Compactions of the projection store running").Register(*registry).Add({})),
+        writes_stopped(BuildGauge().Name("ledger_store_writes_stopped").Help("1 while RocksDB holds the projection store's writes until its compactions catch up").Register(*registry).Add({})),
         ready(BuildGauge().Name("ledger_ready").Help("1 once the projections have caught up with the log").Register(*registry).Add({})),
         writer(BuildGauge().Name("ledger_writer").Help("1 while this instance writes the log, 0 as a standby").Register(*registry).Add({})),
         journal_entries(BuildCounter().Name("ledger_access_journal_entries_total").Help("Access journal entries made durable (reads of a person's data recorded)").Register(*registry).Add({})),
@@ -83,6 +87,10 @@ struct ServerMetrics::Impl {
   Family<Counter>& requests;
   Family<Histogram>& request_seconds;
   Family<Gauge>& store_bytes;
+  Gauge& level0_files;
+  Gauge& pending_compaction;
+  Gauge& running_compactions;
+  Gauge& writes_stopped;
   Gauge& ready;
   Gauge& writer;
   Counter& journal_entries;
@@ -152,11 +160,15 @@ void ServerMetrics::RequestServed(std::string_view route, std::string_view metho
   impl_->request_seconds.Add({{"route", std::string(route)}}, kSeconds).Observe(seconds);
 }
 
-std::string ServerMetrics::Scrape(const std::string& log_dir, const std::string& projection_dir, bool ready,
-                                  bool writer) {
+std::string ServerMetrics::Scrape(const std::string& log_dir, const std::string& projection_dir,
+                                  const ProjectionDb::CompactionDebt& debt, bool ready, bool writer) {
   std::lock_guard<std::mutex> lock(impl_->scrape_mu);
   if (!log_dir.empty()) impl_->store_bytes.Add({{"store", "log"}}).Set(static_cast<double>(DirBytes(log_dir)));
   impl_->store_bytes.Add({{"store", "projections"}}).Set(static_cast<double>(DirBytes(projection_dir)));
+  impl_->level0_files.Set(static_cast<double>(debt.level0_files));
+  impl_->pending_compaction.Set(static_cast<double>(debt.pending_bytes));
+  impl_->running_compactions.Set(static_cast<double>(debt.running));
+  impl_->writes_stopped.Set(debt.writes_stopped ? 1 : 0);
   impl_->ready.Set(ready ? 1 : 0);
   impl_->writer.Set(writer ? 1 : 0);
   std::ostringstream out;

@@ -14,7 +14,13 @@
 //   ledger_projector_quarantined_total             records quarantined
 //   ledger_http_requests_total{route,method,status}
 //   ledger_http_request_duration_seconds{route}    histogram
+//   ledger_projector_fold_seconds                  histogram: one key-order fold of the projector far behind
 //   ledger_store_size_bytes{store}                 log | projections, on disk (read at scrape)
+//   ledger_store_level0_files                      table files on level 0 of the projection store
+//   ledger_store_pending_compaction_bytes          bytes its compactions must still rewrite (RocksDB's estimate)
+//   ledger_store_running_compactions               compactions running
+//   ledger_store_writes_stopped                    1 while RocksDB holds the store's writes
+//                                                  (these four read at scrape: ProjectionDb::Compaction)
 //   ledger_ready                                   1 once the projections caught up, else 0
 //   ledger_writer                                  1 while this instance writes the log, 0 as a
 //                                                  standby (several ledgerd on one Kafka topic)
@@ -35,6 +41,7 @@
 #include "consumers/projector_probe.h"
 #include "ops/journal/group_journal.h"
 #include "ops/service/writer_probe.h"
+#include "projections/rocksdb/projection_db.h"
 
 namespace ledger::server {
 
@@ -59,8 +66,10 @@ class ServerMetrics final : public WriterProbe, public ProjectorProbe, public jo
   void RequestServed(std::string_view route, std::string_view method, int status, double seconds);
 
   // The text exposition format, after refreshing the disk sizes of the
-  // directories (an empty path is skipped), readiness and the writer's role.
-  std::string Scrape(const std::string& log_dir, const std::string& projection_dir, bool ready, bool writer);
+  // directories (an empty path is skipped), the projection store's
+  // compaction debt, readiness and the writer's role.
+  std::string Scrape(const std::string& log_dir, const std::string& projection_dir,
+                     const ProjectionDb::CompactionDebt& debt, bool ready, bool writer);
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
@@ -863,6 +864,24 @@ Result<std::optional<AccountView>> ProjectionDb::ViewCursor::View(const std::str
   if (!it_->Valid() || it_->key() != rocksdb::Slice(key)) return std::optional<AccountView>();
   LEDGER_ASSIGN_OR_RETURN(AccountView view, DecodeView(std::string_view(it_->value().data(), it_->value().size())));
   return std::optional<AccountView>(std::move(view));
+}
+
+ProjectionDb::CompactionDebt ProjectionDb::Compaction() const {
+  CompactionDebt d;
+  // As text: level 0's file count is not among RocksDB's integer properties.
+  auto property = [this](rocksdb::ColumnFamilyHandle* h, const std::string& name) -> int64_t {
+    std::string v;
+    if (!db_->GetProperty(h, name, &v)) return 0;
+    int64_t n = 0;
+    return std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc() ? n : 0;
+  };
+  for (rocksdb::ColumnFamilyHandle* h : families_) {
+    d.level0_files += property(h, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + std::string("0"));
+    d.pending_bytes += property(h, rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+  }
+  d.running = property(db_->DefaultColumnFamily(), rocksdb::DB::Properties::kNumRunningCompactions);
+  d.writes_stopped = property(db_->DefaultColumnFamily(), rocksdb::DB::Properties::kIsWriteStopped) != 0;
+  return d;
 }
 
 Result<std::optional<ChainHead>> ProjectionDb::Head(const std::string& stream) const {
