@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/sst_file_writer.h>
@@ -159,6 +160,28 @@ std::string EncodeHead(const ChainHead& h) {
   std::memcpy(s.data() + 40, &h.occurred_at.micros, 8);
   return s;
 }
+
+// A full disk stays a recoverable (hard) error. RocksDB 7.8 files the
+// failure to open a new write-ahead log when it switches memtables
+// (DBImpl::SwitchMemtable, reason kMemTable) as fatal for any I/O error,
+// NoSpace included (ErrorHandler's DefaultReasonMap), and a fatal error is
+// never resumed: DBImpl::ResumeImpl refuses it until the store is reopened.
+// Every recovery from a full disk switches memtables first (ResumeImpl
+// flushes them all), so the first attempt made while the disk is still full
+// (the SstFileManager's own, at once, or Commit's Resume) made the store
+// unwritable for the life of the process. Nothing is lost at that point: the
+// new log failed to open, or the old log's buffer (holding only the record of
+// the write that failed) is kept and written again at the next attempt, and
+// the recovery flushes every memtable before it clears the error.
+class FullDiskStaysRecoverable : public rocksdb::EventListener {
+ public:
+  const char* Name() const override { return "FullDiskStaysRecoverable"; }
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
+    if (reason == rocksdb::BackgroundErrorReason::kMemTable && error->IsNoSpace() &&
+        error->severity() > rocksdb::Status::Severity::kHardError)
+      *error = rocksdb::Status(*error, rocksdb::Status::Severity::kHardError);
+  }
+};
 
 // RocksDB's own diagnostics, errors only, to stderr instead of the store's
 // LOG file: on a full disk that file is the first to fail, and RocksDB 7.8
@@ -324,6 +347,7 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
     std::error_code ec;  // else RocksDB logs an error for the directory it then creates
     std::filesystem::create_directories(dir, ec);
   }
+  o.listeners.push_back(std::make_shared<FullDiskStaysRecoverable>());
   o.merge_operator = std::make_shared<StatAddOperator>();
   // A projector reads each stream's view before it folds the stream's events:
   // for a new account that key is in no file, and without a filter every

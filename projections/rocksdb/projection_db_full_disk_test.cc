@@ -58,6 +58,8 @@ class FullDiskFileSystem : public rocksdb::FileSystemWrapper {
   };
 };
 
+const StatCell kDept{Scope::kDepartment, "035", AccountKind::kPupil, StatLevel::kAll};
+
 ProjectionDb::Batch OneAccountBatch(const std::string& stream, int64_t next_offset) {
   ProjectionDb::Batch b;
   b.PutHead(stream, ChainHead{1, Hash{}, Timestamp{0}});
@@ -80,6 +82,7 @@ TEST(ProjectionDbFullDiskTest, ACommitOnAFullDiskFailsNamingTheStoreAndSucceedsO
 
     fs->full = true;
     ProjectionDb::Batch second = OneAccountBatch("pup-2", 20);
+    second.AddStats({{kDept, {1, 0, 0}}}, StartOfDay(*ParseIsoDate("2026-09-15")));  // a merge operand
     Status s = (*db)->Commit(second);
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
@@ -89,10 +92,18 @@ TEST(ProjectionDbFullDiskTest, ACommitOnAFullDiskFailsNamingTheStoreAndSucceedsO
     EXPECT_FALSE((*db)->Commit(second).ok()) << "still full";
     EXPECT_EQ(*(*db)->NextOffset(0), 10) << "a failed commit wrote nothing";
 
+    // The disk stays full a while: RocksDB's own recovery (its SstFileManager
+    // starts one at the first failure) and the commits' Resume() run against
+    // the full disk and fail — they must leave the store recoverable. (With
+    // the disk back at once, as before, that was never tried: a recovery that
+    // failed on a full disk made RocksDB 7.8 refuse every later one.)
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_FALSE((*db)->Commit(second).ok()) << "full for 300 ms";
     fs->full = false;  // space is back: committing again (as the projector does) succeeds
     Status again = (*db)->Commit(second);
-    // RocksDB's own recovery may be under way: up to 10 s on a loaded machine
-    // (2 s was once too short in CI).
+    // RocksDB's own recovery may be under way (Resume() says Busy meanwhile):
+    // its SstFileManager tries again every 5 s, so up to 10 s on a loaded
+    // machine.
     for (int attempt = 0; !again.ok() && attempt < 500; ++attempt) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       again = (*db)->Commit(second);
@@ -106,6 +117,10 @@ TEST(ProjectionDbFullDiskTest, ACommitOnAFullDiskFailsNamingTheStoreAndSucceedsO
   EXPECT_EQ(*(*reopened)->NextOffset(0), 20);
   EXPECT_TRUE((*reopened)->Head("pup-1")->has_value());
   EXPECT_TRUE((*reopened)->Head("pup-2")->has_value());
+  // The failed attempts left no operand behind (nor did recovery replay one).
+  auto stats = (*reopened)->Stats(Scope::kDepartment);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->at(kDept), (StatCounts{1, 0, 0}));
 }
 
 }  // namespace
