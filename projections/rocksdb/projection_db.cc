@@ -871,17 +871,37 @@ std::unique_ptr<ProjectionDb::ViewCursor> ProjectionDb::NewViewCursor() const {
   return std::unique_ptr<ViewCursor>(new ViewCursor(*this));
 }
 
-Result<std::optional<AccountView>> ProjectionDb::ViewCursor::View(const std::string& account) {
-  const std::string key = ViewKey(account);
-  if (positioned_ && key < last_) return db_.View(account);  // behind the iterator
+void ProjectionDb::ViewCursor::Reach(const std::string& key) {
   if (!positioned_) {
     it_->Seek(key);
     positioned_ = true;
-  } else if (it_->Valid() && it_->key().compare(key) < 0) {
-    // A few steps forward cost less than a seek (consecutive accounts share blocks).
-    for (int step = 0; step < 16 && it_->Valid() && it_->key().compare(key) < 0; ++step) it_->Next();
-    if (it_->Valid() && it_->key().compare(key) < 0) it_->Seek(key);
+    return;
   }
+  // A few steps forward cost less than a seek (consecutive accounts share blocks).
+  for (int step = 0; step < 16 && it_->Valid() && it_->key().compare(key) < 0; ++step) {
+    const rocksdb::Slice k = it_->key();
+    if (key.starts_with(std::string_view(k.data(), k.size()))) {
+      if (passed_.size() >= kPassedViews) passed_.clear();
+      passed_.insert_or_assign(k.ToString(), it_->value().ToString());
+    }
+    it_->Next();
+  }
+  if (it_->Valid() && it_->key().compare(key) < 0) it_->Seek(key);
+}
+
+Result<std::optional<AccountView>> ProjectionDb::ViewCursor::View(const std::string& account) {
+  const std::string key = ViewKey(account);
+  if (positioned_ && key < last_) {  // behind the iterator
+    if (auto it = passed_.find(key); it != passed_.end()) {
+      Result<AccountView> view = DecodeView(it->second);
+      passed_.erase(it);
+      if (!view.ok()) return view.status();
+      return std::optional<AccountView>(std::move(*view));
+    }
+    ++point_lookups_;
+    return db_.View(account);
+  }
+  if (!positioned_ || (it_->Valid() && it_->key().compare(key) < 0)) Reach(key);
   last_ = key;
   LEDGER_RETURN_IF_ERROR(FromRocks(it_->status(), db_.dir_));
   // The iterator is at the first key >= every key asked so far, so at this one if it exists.

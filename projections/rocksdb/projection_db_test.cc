@@ -329,6 +329,44 @@ TEST_F(ProjectionDbTest, AViewCursorAnswersAsViewDoesInAnyOrder) {
   EXPECT_FALSE(fresh->View("b")->has_value());
 }
 
+// The key-order fold's order: "<stream>|" puts "g-62" after "g-620" …
+// "g-629", and "g-6" after all of them, though their views come first. The
+// cursor keeps the views it steps over on its way to an account whose id
+// they begin, and answers them without a lookup — the same answers as
+// View(), including a view changed since (the cursor's own snapshot is what
+// it was when made, as for every view it reads) and one it never passed.
+TEST_F(ProjectionDbTest, AViewCursorAnswersViewsItSteppedOverWithoutALookup) {
+  ProjectionDb::Batch b;
+  for (const char* id : {"g-5", "g-55", "g-6", "g-62", "g-620", "g-621", "g-63", "g-7", "g-70", "g-700"}) {
+    AccountView v;
+    v.id = id;
+    v.seq = std::string_view(id).size();
+    b.PutView(v);
+  }
+  ASSERT_TRUE(db_->Commit(b).ok());
+  auto cursor = db_->NewViewCursor();
+  // The fold's order of these streams ("g-620|" < "g-62|" < "g-63|" < "g-6|").
+  const std::vector<std::pair<std::string, uint64_t>> order = {
+      {"g-5", 3},  {"g-620", 5}, {"g-621", 5}, {"g-62", 4}, {"g-63", 4},
+      {"g-6", 3},  {"g-700", 5}, {"g-70", 4},  {"g-7", 3}};
+  for (const auto& [account, seq] : order) {
+    auto got = cursor->View(account);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_TRUE(got->has_value()) << account;
+    EXPECT_EQ((*got)->seq, seq) << account;
+  }
+  // "g-6" and "g-62" were stepped over on the way to "g-620", "g-7" and
+  // "g-70" on the way to "g-700": no lookup. "g-55" was stepped over too, but
+  // begins no account asked: asked now, behind the iterator, it is looked up.
+  EXPECT_EQ(cursor->point_lookups(), 0);
+  auto passed = cursor->View("g-55");
+  ASSERT_TRUE(passed.ok() && passed->has_value());
+  EXPECT_EQ((*passed)->seq, 4u);
+  EXPECT_EQ(cursor->point_lookups(), 1);
+  EXPECT_FALSE(cursor->View("g-64")->has_value()) << "behind the iterator, no such view";
+  EXPECT_EQ(cursor->point_lookups(), 2);
+}
+
 // Table files laid on top of a store (Layer::kOnTop): puts replace, deletes
 // remove, merges add to the statistics, across both families in one step.
 TEST_F(ProjectionDbTest, TableFilesLaidOnTopReplaceDeleteAndMergeLikeABatch) {
