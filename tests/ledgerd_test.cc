@@ -321,9 +321,11 @@ TEST_F(LedgerdTest, MetricsPassPromtoolAndCarryNoPersonalData) {
                              "ledger_projector_lag_records{partition=\"0\"}", "ledger_projector_apply_seconds_bucket",
                              "ledger_http_requests_total{method=\"GET\",route=\"/v1/stats\",status=\"200\"}",
                              "ledger_http_request_duration_seconds_bucket", "ledger_store_size_bytes{store=\"log\"}",
-                             "ledger_store_size_bytes{store=\"projections\"}", "ledger_store_level0_files ",
-                             "ledger_store_pending_compaction_bytes ", "ledger_store_running_compactions ",
-                             "ledger_store_writes_stopped 0", "ledger_ready 1"})
+                             "ledger_store_size_bytes{store=\"projections\"}",
+                             "ledger_store_level0_files{store=\"projections\"} ",
+                             "ledger_store_pending_compaction_bytes{store=\"projections\"} ",
+                             "ledger_store_running_compactions{store=\"projections\"} ",
+                             "ledger_store_writes_stopped{store=\"projections\"} 0", "ledger_ready 1"})
     EXPECT_NE(m.body.find(series), std::string::npos) << series;
   for (const auto& [dept, pupil] : *pupil_of_) EXPECT_EQ(m.body.find(pupil), std::string::npos);
   if (std::system("command -v promtool >/dev/null 2>&1") != 0)

@@ -16,11 +16,13 @@
 //   ledger_http_request_duration_seconds{route}    histogram
 //   ledger_projector_fold_seconds                  histogram: one key-order fold of the projector far behind
 //   ledger_store_size_bytes{store}                 log | projections, on disk (read at scrape)
-//   ledger_store_level0_files                      table files on level 0 of the projection store
-//   ledger_store_pending_compaction_bytes          bytes its compactions must still rewrite (RocksDB's estimate)
-//   ledger_store_running_compactions               compactions running
-//   ledger_store_writes_stopped                    1 while RocksDB holds the store's writes
-//                                                  (these four read at scrape: ProjectionDb::Compaction)
+//   ledger_store_level0_files{store}               table files on level 0 of the projection store
+//   ledger_store_pending_compaction_bytes{store}   bytes its compactions must still rewrite (RocksDB's estimate)
+//   ledger_store_running_compactions{store}        compactions running
+//   ledger_store_writes_stopped{store}             1 while RocksDB's write stop holds the store's writes
+//                                                  (its compactions behind; a full disk's refusals are not
+//                                                  counted here). These four: store="projections", read at
+//                                                  scrape (ProjectionDb::Compaction)
 //   ledger_ready                                   1 once the projections caught up, else 0
 //   ledger_writer                                  1 while this instance writes the log, 0 as a
 //                                                  standby (several ledgerd on one Kafka topic)

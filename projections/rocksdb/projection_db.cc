@@ -167,18 +167,23 @@ std::string EncodeHead(const ChainHead& h) {
 // NoSpace included (ErrorHandler's DefaultReasonMap), and a fatal error is
 // never resumed: DBImpl::ResumeImpl refuses it until the store is reopened.
 // Every recovery from a full disk switches memtables first (ResumeImpl
-// flushes them all), so the first attempt made while the disk is still full
-// (the SstFileManager's own, at once, or Commit's Resume) made the store
-// unwritable for the life of the process. Nothing is lost at that point: the
-// new log failed to open, or the old log's buffer (holding only the record of
-// the write that failed) is kept and written again at the next attempt, and
-// the recovery flushes every memtable before it clears the error.
+// flushes them all), so the first attempt made while the disk was still full
+// (the SstFileManager's own, at once, or Commit's Resume) left the store
+// unwritable for the life of the process. Nothing is lost by resuming: the
+// write that failed was refused to its caller and its record is not written
+// again (RocksDB drops a log buffer whose write failed), every acknowledged
+// write's record had reached the file (no manual_wal_flush, no two-phase
+// commit here), and the recovery flushes every memtable before it clears the
+// error. Who retries: RocksDB's SstFileManager every 5 s when the first error
+// was the failed write; when it was this switch itself (an ingestion's
+// blocking flush on a full disk), RocksDB decided on no automatic recovery
+// before asking, and the next Commit's or IngestTableFiles' Resume() does it.
 class FullDiskStaysRecoverable : public rocksdb::EventListener {
  public:
   const char* Name() const override { return "FullDiskStaysRecoverable"; }
   void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
     if (reason == rocksdb::BackgroundErrorReason::kMemTable && error->IsNoSpace() &&
-        error->severity() > rocksdb::Status::Severity::kHardError)
+        error->severity() == rocksdb::Status::Severity::kFatalError)
       *error = rocksdb::Status(*error, rocksdb::Status::Severity::kHardError);
   }
 };
@@ -347,7 +352,7 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::Open(const std::filesystem::
     std::error_code ec;  // else RocksDB logs an error for the directory it then creates
     std::filesystem::create_directories(dir, ec);
   }
-  o.listeners.push_back(std::make_shared<FullDiskStaysRecoverable>());
+  if (!options.read_only) o.listeners.push_back(std::make_shared<FullDiskStaysRecoverable>());
   o.merge_operator = std::make_shared<StatAddOperator>();
   // A projector reads each stream's view before it folds the stream's events:
   // for a new account that key is in no file, and without a filter every
@@ -859,14 +864,18 @@ Result<std::optional<AccountView>> ProjectionDb::View(const std::string& account
   return std::optional<AccountView>(std::move(view));
 }
 
-ProjectionDb::ViewCursor::ViewCursor(const ProjectionDb& db) : db_(db) {
+ProjectionDb::ViewCursor::ViewCursor(const ProjectionDb& db) : db_(db), snapshot_(db.db_->GetSnapshot()) {
   rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot_;
   ro.readahead_size = size_t{2} << 20;
   ro.fill_cache = false;      // a fold's reads: not what queries read next
   ro.total_order_seek = true;  // views are outside the histories' prefixes anyway
   it_.reset(db_.db_->NewIterator(ro, db_.db_->DefaultColumnFamily()));
 }
-ProjectionDb::ViewCursor::~ViewCursor() = default;
+ProjectionDb::ViewCursor::~ViewCursor() {
+  it_.reset();
+  db_.db_->ReleaseSnapshot(snapshot_);
+}
 std::unique_ptr<ProjectionDb::ViewCursor> ProjectionDb::NewViewCursor() const {
   return std::unique_ptr<ViewCursor>(new ViewCursor(*this));
 }
@@ -898,8 +907,15 @@ Result<std::optional<AccountView>> ProjectionDb::ViewCursor::View(const std::str
       if (!view.ok()) return view.status();
       return std::optional<AccountView>(std::move(*view));
     }
-    ++point_lookups_;
-    return db_.View(account);
+    ++point_lookups_;  // of the cursor's snapshot, as the iterator reads
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    std::string bytes;
+    const rocksdb::Status s = db_.db_->Get(ro, db_.db_->DefaultColumnFamily(), key, &bytes);
+    if (s.IsNotFound()) return std::optional<AccountView>();
+    LEDGER_RETURN_IF_ERROR(FromRocks(s, db_.dir_));
+    LEDGER_ASSIGN_OR_RETURN(AccountView view, DecodeView(bytes));
+    return std::optional<AccountView>(std::move(view));
   }
   if (!positioned_ || (it_->Valid() && it_->key().compare(key) < 0)) Reach(key);
   last_ = key;

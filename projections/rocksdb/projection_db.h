@@ -63,6 +63,7 @@ namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
 class Iterator;
+class Snapshot;
 }
 
 namespace rocksdb {
@@ -282,13 +283,14 @@ class ProjectionDb {
   // point lookup per account reads a block at random (a fold of 300,000
   // records at scale 1: from ~0.3 to ~35 µs per lookup as the store's fresh
   // files outgrew the page cache). An account before the last one asked is
-  // read by a point lookup — unless the cursor stepped over it on its way to
-  // an account whose id it begins: the fold takes streams in the order of
-  // "<stream>|", so "tls-g62" comes after "tls-g620" … "tls-g629" although
-  // its view comes before theirs (ids of varying length: ~9 % of a fed
-  // scale-1 run's late folds' views, 9 µs each by lookup). Such views are
-  // kept as they are passed (at most kPassedViews) and taken from there.
-  // Sees the store as it was when made; one thread.
+  // read by a point lookup — unless the cursor stepped over it (rather than
+  // seeking past it) on its way to an account whose id it begins: the fold
+  // takes streams in the order of "<stream>|", so "tls-g62" comes after
+  // "tls-g620" … "tls-g629" although its view comes before theirs (ids of
+  // varying length: ~9 % of a fed scale-1 run's late folds' views, 9 µs each
+  // by lookup). Such views are kept as they are passed (at most kPassedViews)
+  // and taken from there. Every answer is of the store as it was when the
+  // cursor was made (a snapshot, held until it is destroyed); one thread.
   class ViewCursor {
    public:
     ~ViewCursor();
@@ -304,6 +306,7 @@ class ProjectionDb {
     // steps over whose account id begins `key`'s.
     void Reach(const std::string& key);
     const ProjectionDb& db_;
+    const rocksdb::Snapshot* snapshot_;
     std::unique_ptr<rocksdb::Iterator> it_;
     std::string last_;  // the last key asked: the iterator is at the first key >= it
     bool positioned_ = false;
