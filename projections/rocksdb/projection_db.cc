@@ -814,9 +814,11 @@ Status ProjectionDb::IngestTableFiles(const std::vector<const TableFiles*>& writ
   return OkStatus();
 }
 
-Result<std::optional<std::string>> ProjectionDb::Get(const std::string& key) const {
+Result<std::optional<std::string>> ProjectionDb::Get(const std::string& key, const rocksdb::Snapshot* snapshot) const {
   std::string v;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Family(key), key, &v);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  rocksdb::Status s = db_->Get(ro, Family(key), key, &v);
   if (s.IsNotFound()) return std::optional<std::string>();
   LEDGER_RETURN_IF_ERROR(FromRocks(s, dir_));
   return std::optional<std::string>(std::move(v));
@@ -857,11 +859,17 @@ Result<std::optional<int64_t>> ProjectionDb::NextOffset(int32_t partition) const
   return std::optional<int64_t>(o);
 }
 
+namespace {
+Result<std::optional<AccountView>> FoundView(std::string_view bytes) {
+  LEDGER_ASSIGN_OR_RETURN(AccountView view, DecodeView(bytes));
+  return std::optional<AccountView>(std::move(view));
+}
+}  // namespace
+
 Result<std::optional<AccountView>> ProjectionDb::View(const std::string& account) const {
   LEDGER_ASSIGN_OR_RETURN(auto v, Get(ViewKey(account)));
   if (!v) return std::optional<AccountView>();
-  LEDGER_ASSIGN_OR_RETURN(AccountView view, DecodeView(*v));
-  return std::optional<AccountView>(std::move(view));
+  return FoundView(*v);
 }
 
 ProjectionDb::ViewCursor::ViewCursor(const ProjectionDb& db) : db_(db), snapshot_(db.db_->GetSnapshot()) {
@@ -902,28 +910,21 @@ Result<std::optional<AccountView>> ProjectionDb::ViewCursor::View(const std::str
   const std::string key = ViewKey(account);
   if (positioned_ && key < last_) {  // behind the iterator
     if (auto it = passed_.find(key); it != passed_.end()) {
-      Result<AccountView> view = DecodeView(it->second);
+      Result<std::optional<AccountView>> view = FoundView(it->second);
       passed_.erase(it);
-      if (!view.ok()) return view.status();
-      return std::optional<AccountView>(std::move(*view));
+      return view;
     }
     ++point_lookups_;  // of the cursor's snapshot, as the iterator reads
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
-    std::string bytes;
-    const rocksdb::Status s = db_.db_->Get(ro, db_.db_->DefaultColumnFamily(), key, &bytes);
-    if (s.IsNotFound()) return std::optional<AccountView>();
-    LEDGER_RETURN_IF_ERROR(FromRocks(s, db_.dir_));
-    LEDGER_ASSIGN_OR_RETURN(AccountView view, DecodeView(bytes));
-    return std::optional<AccountView>(std::move(view));
+    LEDGER_ASSIGN_OR_RETURN(auto v, db_.Get(key, snapshot_));
+    if (!v) return std::optional<AccountView>();
+    return FoundView(*v);
   }
   if (!positioned_ || (it_->Valid() && it_->key().compare(key) < 0)) Reach(key);
   last_ = key;
   LEDGER_RETURN_IF_ERROR(FromRocks(it_->status(), db_.dir_));
   // The iterator is at the first key >= every key asked so far, so at this one if it exists.
   if (!it_->Valid() || it_->key() != rocksdb::Slice(key)) return std::optional<AccountView>();
-  LEDGER_ASSIGN_OR_RETURN(AccountView view, DecodeView(std::string_view(it_->value().data(), it_->value().size())));
-  return std::optional<AccountView>(std::move(view));
+  return FoundView(std::string_view(it_->value().data(), it_->value().size()));
 }
 
 ProjectionDb::CompactionDebt ProjectionDb::Compaction() const {

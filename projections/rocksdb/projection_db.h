@@ -368,7 +368,8 @@ class ProjectionDb {
                std::vector<rocksdb::ColumnFamilyHandle*> families, bool bulk_load);
   // The family holding `key`: statistics for "s…", else the default one.
   rocksdb::ColumnFamilyHandle* Family(std::string_view key) const;
-  Result<std::optional<std::string>> Get(const std::string& key) const;
+  // Of the store now, or as of `snapshot`.
+  Result<std::optional<std::string>> Get(const std::string& key, const rocksdb::Snapshot* snapshot = nullptr) const;
   // Writes the layout version into a new store; refuses another layout.
   Status CheckFormat(bool read_only);
   Status FoldStatisticsIntoFiles();
