@@ -7,7 +7,7 @@
 //
 //   rebuild_bench [--families N] [--only-rebuild] [--only-live] [--brokers host:port,…]
 //                 [--data DIR] [--live-threads N] [--live-batch N] [--fold-from N] [--fold-records N]
-//                 [--feed-rate R]
+//                 [--feed-rate R] [--view-cache-mb N] [--normal-priority-compactions] [--fold-level0-limit N]
 //   (default 10000 families ≈ 106,000 events; on Kafka the topic
 //   bench.rebuild.<pid> is created with the ledger's settings and left;
 //   with --data, the embedded log of an existing ledger — `ledger simulate
@@ -20,7 +20,11 @@
 // all at once, as a writer appending at that rate would, and prints the
 // largest lag seen: whether the projector keeps up with that rate. The live
 // way also prints how many records went by batches and by folds, and each
-// fold's size and time in turn (whether folds hold their rate as the log goes on).
+// fold's size and time in turn (whether folds hold their rate as the log goes on),
+// what its cache of views held (--view-cache-mb: its size; 0: none), and the
+// table files left on level 0 (--normal-priority-compactions and
+// --fold-level0-limit: LiveProjector::Options::compactions_yield and
+// fold_level0_limit).
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -57,6 +61,13 @@ struct LiveRun {
   int64_t batch_records = 0, batches = 0;
   double batch_seconds = 0;  // summed over the threads
   std::vector<std::pair<int64_t, double>> each_fold;  // records, seconds
+  size_t view_cache_bytes = LiveProjector::Options{}.view_cache_bytes;
+  bool compactions_yield = LiveProjector::Options{}.compactions_yield;
+  int64_t fold_level0_limit = LiveProjector::Options{}.fold_level0_limit;
+  // out: the cache of views at the end, and level 0's table files
+  size_t cached_views = 0, cached_bytes = 0;
+  bool cache_complete = false;
+  int64_t drops = 0, level0_files = 0;
 };
 
 // The service's live projector over the whole log. Without a feed rate, as
@@ -103,6 +114,9 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
   options.fold_from = run.fold_from;
   if (run.fold_records > 0) options.fold_records = run.fold_records;
   options.fold_dir = db.dir().string() + ".fold";
+  options.view_cache_bytes = run.view_cache_bytes;
+  options.compactions_yield = run.compactions_yield;
+  options.fold_level0_limit = run.fold_level0_limit;
   LiveProjector live(log, db, durable, count, options);
   if (run.feed_rate <= 0) {
     live.Stop();
@@ -122,6 +136,11 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
     runner.join();
     LEDGER_RETURN_IF_ERROR(status);
   }
+  run.cached_views = live.views().entries();
+  run.cached_bytes = live.views().bytes();
+  run.cache_complete = live.views().complete();
+  run.drops = live.views().drops();
+  run.level0_files = db.Compaction().level0_files;
   count.done.applied = count.done.done - count.done.quarantined;
   count.done.total = count.done.done;
   return count.done;
@@ -145,6 +164,11 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--fold-from") == 0 && i + 1 < argc) live.fold_from = std::strtoll(argv[++i], nullptr, 10);
     if (std::strcmp(argv[i], "--fold-records") == 0 && i + 1 < argc) live.fold_records = std::strtoll(argv[++i], nullptr, 10);
     if (std::strcmp(argv[i], "--feed-rate") == 0 && i + 1 < argc) live.feed_rate = std::strtod(argv[++i], nullptr);
+    if (std::strcmp(argv[i], "--view-cache-mb") == 0 && i + 1 < argc)
+      live.view_cache_bytes = std::strtoull(argv[++i], nullptr, 10) << 20;
+    if (std::strcmp(argv[i], "--normal-priority-compactions") == 0) live.compactions_yield = false;
+    if (std::strcmp(argv[i], "--fold-level0-limit") == 0 && i + 1 < argc)
+      live.fold_level0_limit = std::strtoll(argv[++i], nullptr, 10);
   }
 
   ScratchDir dir("rebuild");
@@ -264,6 +288,10 @@ int main(int argc, char** argv) {
       fmt::print("  {} records in {} batches ({:.2f} s summed over the threads), {} in {} folds ({:.2f} s)\n",
                  live.batch_records, live.batches, live.batch_seconds, folded, live.each_fold.size(), fold_seconds);
       if (!folds.empty()) fmt::print("  folds in turn (records/time):{}\n", folds);
+      fmt::print("  cache of views: {} views in {:.0f} MB of {:.0f} ({}; outgrown {} times); level 0: {} table files at the end\n",
+                 live.cached_views, static_cast<double>(live.cached_bytes) / 1e6,
+                 static_cast<double>(live.view_cache_bytes) / 1e6, live.cache_complete ? "complete" : "not complete",
+                 live.drops, live.level0_files);
     }
     if (way == Way::kLive && live.feed_rate > 0)
       fmt::print("  most records durable and not yet projected while fed: {} ({:.2f} s of the feed)\n", live.max_lag,

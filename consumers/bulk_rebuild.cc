@@ -176,15 +176,15 @@ class EntrySink {
 // removed, and the statistics and places go into table files too.
 class StreamFolder {
  public:
-  StreamFolder(ProjectionDb& db, EntrySink& sink, size_t chunk_bytes, bool onto, std::filesystem::path dir,
-               std::string name, int32_t partitions)
+  StreamFolder(ProjectionDb& db, EntrySink& sink, size_t chunk_bytes, bool onto, ViewCache* views,
+               std::filesystem::path dir, std::string name, int32_t partitions)
       : db_(db),
         sink_(sink),
         chunk_bytes_(chunk_bytes),
         onto_(onto),
         dir_(std::move(dir)),
         name_(std::move(name)),
-        fold_(onto ? &db : nullptr, &stats_, /*in_key_order=*/true),
+        fold_(onto ? &db : nullptr, &stats_, /*in_key_order=*/true, onto ? views : nullptr),
         records_(static_cast<size_t>(partitions)),
         quarantined_(static_cast<size_t>(partitions)) {
     to_sink_ = [this](std::string_view k, std::string_view v) { return sink_.Put(k, v); };
@@ -414,7 +414,7 @@ Result<BulkRebuildResult> KeyOrderFold(EventLog& log, ProjectionDb& db, Partitio
     }
     sinks.push_back(std::make_unique<EntrySink>(db, options.tmp_dir, "folder" + std::to_string(t), groups));
     folders.push_back(std::make_unique<StreamFolder>(db, *sinks.back(), options.history_chunk_bytes, onto,
-                                                     options.tmp_dir, "folder" + std::to_string(t), partitions));
+                                                     options.views, options.tmp_dir, "folder" + std::to_string(t), partitions));
     queues.push_back(std::make_unique<ChunkQueue>());
   }
   std::vector<Status> errors(threads);

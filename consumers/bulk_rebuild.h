@@ -50,6 +50,8 @@
 
 namespace ledger {
 
+class ViewCache;
+
 struct BulkRebuildOptions {
   std::filesystem::path tmp_dir;          // sort runs and table files, removed at the end
   size_t memory_bytes = size_t{384} << 20;  // for all the sorters together
@@ -60,6 +62,10 @@ struct BulkRebuildOptions {
   // scale 20) for 3 % of the time there, but 13 % at scale 1, where they
   // stay in the page cache anyway (README "National scale").
   int64_t compress_runs_from = 10'000'000;
+  // FoldOnto only: a live projector's cache of views (record_fold.h), read
+  // before the store and given every view the fold writes; the caller
+  // clears it if the fold fails.
+  ViewCache* views = nullptr;
 };
 
 // `phase` is "reading" (done = records read) then "folding" (done = records

@@ -15,7 +15,7 @@ struct LiveProjector::Cursor {
 
 LiveProjector::LiveProjector(EventLog& log, ProjectionDb& db, DurableEnds& ends, ProjectorProbe& probe,
                              Options options)
-    : log_(log), db_(db), ends_(ends), probe_(probe), options_(options) {}
+    : log_(log), db_(db), ends_(ends), probe_(probe), options_(options), views_(options.view_cache_bytes) {}
 
 LiveProjector::~LiveProjector() = default;
 
@@ -59,7 +59,7 @@ Status LiveProjector::Step(int32_t partition, int64_t end, bool& progressed) {
     if (!r.ok()) return context(r.status());
     cur.reader = std::move(*r);
   }
-  PartitionBatch batch(db_, partition, cur.next);
+  PartitionBatch batch(db_, partition, cur.next, cache());
   while (batch.size() < options_.batch_records && batch.next_offset() < end) {
     Result<std::optional<LogRecord>> rec = cur.reader->Next();
     if (!rec.ok()) {
@@ -81,6 +81,7 @@ Status LiveProjector::Step(int32_t partition, int64_t end, bool& progressed) {
   }
   if (Status s = batch.Commit(); !s.ok()) {
     cur.reader.reset();
+    views_.Clear();  // it holds the views of the batch not committed
     return context(s);
   }
   cur.next = batch.next_offset();
@@ -136,13 +137,18 @@ Status LiveProjector::FoldWhileFarBehind() {
                                : static_cast<int64_t>(static_cast<double>(behind) * options_.fold_records / lag);
       to[p] = from[p] + take;
     }
+    AwaitCompactions();
     const auto start = std::chrono::steady_clock::now();
     BulkRebuildOptions o;
     o.tmp_dir = options_.fold_dir;
     o.memory_bytes = options_.fold_memory;
     o.threads = options_.threads;
+    o.views = cache();
     Result<BulkRebuildResult> r = FoldOnto(log_, db_, from, to, o);
-    if (!r.ok()) return r.status().WithContext("live projection: folding in key order");
+    if (!r.ok()) {
+      views_.Clear();  // it holds the views of the fold not committed
+      return r.status().WithContext("live projection: folding in key order");
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bool progressed = false;
     for (size_t p = 0; p < partitions; ++p) {
@@ -210,7 +216,28 @@ Status LiveProjector::Follow(const std::vector<int32_t>& mine, const std::atomic
   }
 }
 
+Status LiveProjector::FillViews() {
+  views_.Clear();
+  if (cache() == nullptr) return OkStatus();
+  bool all = true;
+  LEDGER_RETURN_IF_ERROR(db_.ForEachView([&](std::string_view account, std::string_view bytes) {
+    all = views_.Load(account, bytes);
+    return all;
+  }));
+  if (all) views_.MarkComplete();
+  else views_.Clear();  // some views only would save nothing (view_cache.h)
+  return OkStatus();
+}
+
+void LiveProjector::AwaitCompactions() {
+  if (options_.fold_level0_limit <= 0) return;
+  while (!stop_ && !ends_.stopped() && db_.Compaction().level0_files >= options_.fold_level0_limit)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 Status LiveProjector::Run() {
+  if (options_.compactions_yield) ProjectionDb::LowerCompactionPriority();
+  LEDGER_RETURN_IF_ERROR(FillViews());
   const int32_t partitions = log_.partition_count();
   cursors_.clear();
   {

@@ -41,6 +41,7 @@
 
 #include "consumers/durable_ends.h"
 #include "consumers/projector_probe.h"
+#include "consumers/view_cache.h"
 #include "events/event_log.h"
 #include "projections/rocksdb/projection_db.h"
 
@@ -70,6 +71,20 @@ class LiveProjector {
     int64_t fold_records = int64_t{1} << 23;
     std::filesystem::path fold_dir;
     size_t fold_memory = size_t{256} << 20;
+    // Every view in memory, read there by its folds and batches instead of
+    // the store (view_cache.h), while all fit in this many bytes; 0: never.
+    // Run() fills it from the store first. An académie's year (scale 1:
+    // 549 k accounts) takes ~300 MB, and fed at 150 k events/s the
+    // projector then made 135-138 k events/s against 126-129 k without;
+    // at scale 5 the views do not fit, and it is dropped when they outgrow
+    // it (README "National scale").
+    size_t view_cache_bytes = size_t{384} << 20;
+    // The store's compactions at low priority (ProjectionDb::
+    // LowerCompactionPriority), and a fold waits while level 0 holds
+    // `fold_level0_limit` table files or more (0: never), so the debt they
+    // may leave behind a projector that never rests stays bounded.
+    bool compactions_yield = true;
+    int64_t fold_level0_limit = 240;
   };
   // `log`, `db`, `ends` and `probe` must outlive the projector.
   LiveProjector(EventLog& log, ProjectionDb& db, DurableEnds& ends, ProjectorProbe& probe, Options options);
@@ -96,6 +111,8 @@ class LiveProjector {
   uint64_t WaitForVersion(uint64_t seen, std::chrono::milliseconds timeout) const;
   // The stored next offset of every partition, as last committed.
   std::vector<int64_t> projected() const;
+  // The cache of views (Options::view_cache_bytes), for its counters.
+  const ViewCache& views() const { return views_; }
 
  private:
   struct Cursor;
@@ -112,6 +129,11 @@ class LiveProjector {
   // Key-order folds while the lag is at least fold_from (and they progress).
   Status FoldWhileFarBehind();
   Status Step(int32_t partition, int64_t end, bool& progressed);
+  // Fills the cache of views from the store; complete if all fit.
+  Status FillViews();
+  ViewCache* cache() { return options_.view_cache_bytes > 0 ? &views_ : nullptr; }
+  // Waits while level 0 holds fold_level0_limit files or more (until a stop).
+  void AwaitCompactions();
   // Reports the lag of `mine` to the probe; true when none is behind `ends`.
   bool ReportLag(const std::vector<int32_t>& mine, const std::vector<int64_t>& ends);
 
@@ -120,6 +142,7 @@ class LiveProjector {
   DurableEnds& ends_;
   ProjectorProbe& probe_;
   Options options_;
+  ViewCache views_;
   std::vector<std::unique_ptr<Cursor>> cursors_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> caught_up_{false};

@@ -182,6 +182,57 @@ TEST_P(LiveProjectorThreadsTest, FarBehindItFoldsInKeyOrderAndEndsEqualToACleanR
   ExpectWholeAndEqualToACleanRebuild(live, probe.total.load(), (*h)->event_count());
 }
 
+// Its cache of views (view_cache.h), too small to hold them (dropped once
+// outgrown, then the store is read) or big enough (complete: the store is
+// never read for views): a first run projects a third of a log, folds and
+// batches; a second, on the same store, fills its cache from the store (too
+// small: it stops and keeps nothing) and projects the rest as it is
+// appended. Either way the store ends equal to a clean rebuild.
+class LiveProjectorViewCacheTest : public LiveProjectorTest, public ::testing::WithParamInterface<size_t> {};
+INSTANTIATE_TEST_SUITE_P(CacheBytes, LiveProjectorViewCacheTest,
+                         ::testing::Values(size_t{128} << 10, LiveProjector::Options{}.view_cache_bytes));
+
+TEST_P(LiveProjectorViewCacheTest, EndsEqualToACleanRebuildWhetherItsCacheOfViewsEvictsOrHoldsThemAll) {
+  const bool small = GetParam() < (size_t{1} << 20);
+  auto h = CommandHandler::Open(*log_, [] { return Timestamp{1}; });
+  ASSERT_TRUE(h.ok());
+  std::vector<Command> cmds = testing::GenerateWorkload({600, 10, "c"});
+  const size_t third = cmds.size() / 3;
+  for (const auto& r : (*h)->HandleBatch(std::span<const Command>(cmds.data(), third))) ASSERT_TRUE(r.ok());
+  const LiveProjector::Options options{.batch_records = 16, .fold_from = 300, .fold_records = 1000,
+                                       .fold_dir = tmp_.path() / "fold", .fold_memory = 64 << 10,
+                                       .view_cache_bytes = GetParam()};
+  CountingProbe probe;
+  {
+    DurableEnds ends(Ends());
+    LiveProjector first(*log_, *db_, ends, probe, options);
+    first.Stop();  // projects what is durable, then returns
+    ASSERT_TRUE(first.Run().ok());
+    EXPECT_EQ(first.views().complete(), !small);
+    EXPECT_EQ(first.views().drops(), small ? 1 : 0) << "from an empty store: complete until outgrown";
+    EXPECT_GT(first.views().hits(), 0);
+    EXPECT_LE(first.views().bytes(), first.views().capacity());
+  }
+  DurableEnds ends(Ends());
+  LiveProjector second(*log_, *db_, ends, probe, options);
+  Status run_status;
+  std::thread runner([&] { run_status = second.Run(); });
+  for (size_t i = third; i < cmds.size(); i += 101) {
+    std::span<const Command> group(cmds.data() + i, std::min<size_t>(101, cmds.size() - i));
+    for (const auto& r : (*h)->HandleBatch(group)) {
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      if (r->count > 0) ends.Publish(r->partition, r->first_offset + static_cast<int64_t>(r->count));
+    }
+  }
+  second.Stop();
+  runner.join();
+  ASSERT_TRUE(run_status.ok()) << run_status.ToString();
+  EXPECT_EQ(second.views().complete(), !small) << "filled from the store: all of it, or nothing";
+  EXPECT_EQ(second.views().hits() > 0, !small);
+  EXPECT_EQ(second.views().entries() > 0, !small);
+  ExpectWholeAndEqualToACleanRebuild(second, probe.records_.load(), (*h)->event_count());
+}
+
 // Offsets need not be dense: a partition ending in a marker is reached (lag
 // 0, caught up) and every record is projected once.
 class LiveProjectorMarkersTest : public LiveProjectorTest, public ::testing::WithParamInterface<bool> {};

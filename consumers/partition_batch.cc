@@ -6,17 +6,17 @@ namespace ledger {
 
 class PartitionBatch::State {
  public:
-  explicit State(const ProjectionDb& db) : fold(&db) {}
+  State(const ProjectionDb& db, ViewCache* views) : fold(&db, nullptr, false, views) {}
   RecordFold fold;
   ProjectionDb::Batch batch;
 };
 
-PartitionBatch::PartitionBatch(ProjectionDb& db, int32_t partition, int64_t first_offset)
+PartitionBatch::PartitionBatch(ProjectionDb& db, int32_t partition, int64_t first_offset, ViewCache* views)
     : db_(db),
       partition_(partition),
       first_offset_(first_offset),
       next_offset_(first_offset),
-      state_(std::make_unique<State>(db)) {}
+      state_(std::make_unique<State>(db, views)) {}
 PartitionBatch::~PartitionBatch() = default;
 
 void PartitionBatch::Add(const LogRecord& rec) {

@@ -18,10 +18,14 @@
 
 namespace ledger {
 
+class ViewCache;
+
 class PartitionBatch {
  public:
   // `first_offset`: the offset of the first record that will be added.
-  PartitionBatch(ProjectionDb& db, int32_t partition, int64_t first_offset);
+  // `views`: a live projector's cache of views (record_fold.h); the caller
+  // clears it if Commit fails.
+  PartitionBatch(ProjectionDb& db, int32_t partition, int64_t first_offset, ViewCache* views = nullptr);
   ~PartitionBatch();
 
   // `rec` must be the partition's next record: at or after next_offset()

@@ -6,6 +6,8 @@
 #include "events/log_scan.h"
 #include "projections/search_key.h"
 #include "projections/stat_accumulator.h"
+#include "projections/view_codec.h"
+#include "consumers/view_cache.h"
 
 namespace ledger {
 namespace {
@@ -74,9 +76,8 @@ class BatchState {
  public:
   // With no store, every stream starts empty (a fresh store: nothing to read).
   // With `stats`, statistics deltas are added there rather than kept for WriteTo.
-  BatchState(const ProjectionDb* db, StatAccumulator* stats, bool in_key_order)
-      : db_(db),
-        views_cursor_(db != nullptr && in_key_order ? db->NewViewCursor() : nullptr),
+  BatchState(const ProjectionDb* db, StatAccumulator* stats, bool in_key_order, ViewCache* cache)
+      : db_(db), in_key_order_(db != nullptr && in_key_order), cache_(cache),
         stats_(stats != nullptr ? *stats : own_stats_) {}
 
   Result<ChainHead*> Head(const std::string& stream) {
@@ -92,9 +93,16 @@ class BatchState {
     auto it = views_.find(account);
     if (it != views_.end()) return &it->second;
     std::optional<AccountView> v;
-    if (views_cursor_) {
+    ViewCache::Found found = ViewCache::Found::kUnknown;
+    if (cache_ != nullptr) found = cache_->Find(account, cached_);
+    if (found == ViewCache::Found::kView) {
+      LEDGER_ASSIGN_OR_RETURN(AccountView cached, DecodeView(cached_));
+      v = std::move(cached);
+    } else if (found == ViewCache::Found::kUnknown && in_key_order_) {
+      // Made at the first view the cache cannot give: none when it gives all.
+      if (!views_cursor_) views_cursor_ = db_->NewViewCursor();
       LEDGER_ASSIGN_OR_RETURN(v, views_cursor_->View(account));
-    } else if (db_ != nullptr) {
+    } else if (found == ViewCache::Found::kUnknown && db_ != nullptr) {
       LEDGER_ASSIGN_OR_RETURN(v, db_->View(account));
     }
     AccountView& view = views_.emplace(account, v.value_or(AccountView{})).first->second;
@@ -137,7 +145,8 @@ class BatchState {
   void WriteTo(ProjectionDb::Batch& b) {
     for (const std::string& s : dirty_streams_) {
       if (auto it = views_.find(s); it != views_.end()) {
-        b.PutView(it->second);  // an account's chain head is part of its view
+        const std::string& bytes = b.PutView(it->second);  // an account's chain head is part of its view
+        if (cache_ != nullptr) cache_->Put(s, bytes);
         const std::set<std::string>& before = members_before_.at(s);
         const std::set<std::string> after = Memberships(it->second);
         for (const std::string& uai : before)
@@ -155,6 +164,9 @@ class BatchState {
 
  private:
   const ProjectionDb* db_;
+  const bool in_key_order_;
+  ViewCache* const cache_;
+  std::string cached_;  // the bytes of the last view found in the cache
   std::unique_ptr<ProjectionDb::ViewCursor> views_cursor_;
   std::unordered_map<std::string, ChainHead> heads_;
   std::unordered_map<std::string, AccountView> views_;
@@ -196,8 +208,8 @@ Status ApplyRecord(BatchState& st, ProjectionDb::Batch& b, std::string_view reco
 
 }  // namespace
 
-RecordFold::RecordFold(const ProjectionDb* db, StatAccumulator* stats, bool in_key_order)
-    : st_(std::make_unique<BatchState>(db, stats, in_key_order)) {}
+RecordFold::RecordFold(const ProjectionDb* db, StatAccumulator* stats, bool in_key_order, ViewCache* views)
+    : st_(std::make_unique<BatchState>(db, stats, in_key_order, views)) {}
 RecordFold::~RecordFold() = default;
 
 bool RecordFold::Add(ProjectionDb::Batch& b, int32_t partition, const LogRecord& rec) {

@@ -23,6 +23,7 @@
 namespace ledger {
 
 class BatchState;
+class ViewCache;
 
 class RecordFold {
  public:
@@ -34,8 +35,12 @@ class RecordFold {
   // (Batch::AddStats).
   // `in_key_order`: the streams come in increasing order, one after the
   // other (the key-order fold onto a store): views are read through one
-  // ProjectionDb::ViewCursor rather than a lookup each.
-  explicit RecordFold(const ProjectionDb* db, StatAccumulator* stats = nullptr, bool in_key_order = false);
+  // ProjectionDb::ViewCursor rather than a lookup each. With `views` (a live
+  // projector's), a view is read there first, and the store only when the
+  // cache cannot tell (ViewCache::Found::kUnknown); WriteTo puts there every
+  // view it writes.
+  explicit RecordFold(const ProjectionDb* db, StatAccumulator* stats = nullptr, bool in_key_order = false,
+                      ViewCache* views = nullptr);
   ~RecordFold();
 
   // True when applied, false when quarantined.

@@ -124,6 +124,11 @@ int Main(int argc, char** argv) {
                  "The most records one such fold takes (fewer, larger folds are faster; its sorted records "
                  "take about 500 bytes each of disk beside the projections while it runs)")
       ->capture_default_str()->check(CLI::Range(int64_t{1024}, int64_t{1} << 40));
+  app.add_option("--projector-view-cache-mb", f.service.projector_view_cache_mb,
+                 "Memory for the accounts' views the projector reads before the store (filled from it at "
+                 "start: ~300 MB holds every view of an académie's year, ~550,000 accounts; when all fit, "
+                 "the store is not read for them at all); 0: none")
+      ->capture_default_str()->check(CLI::Range(size_t{0}, size_t{1} << 20));
   app.add_option("--grace", f.grace_s, "Seconds to finish requests in flight at SIGTERM")
       ->capture_default_str()->check(CLI::Range(0, 3600));
   app.add_flag("--quiet", f.quiet, "No per-request log lines (notable events are still logged)");

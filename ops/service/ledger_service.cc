@@ -234,6 +234,7 @@ class LedgerService::Impl {
       o.fold_from = options_.projector_fold_from;
       o.fold_records = options_.projector_fold_records;
       o.fold_dir = db_->dir().string() + ".fold";
+      o.view_cache_bytes = options_.projector_view_cache_mb << 20;
       projector_ = std::make_unique<LiveProjector>(*log_, *db_, *ends_, versions_, o);
     }
     projector_thread_ = std::thread([this] {

@@ -61,6 +61,8 @@ struct ServiceOptions {
   // `<store>.fold`; 0: batches only.
   int64_t projector_fold_from = LiveProjector::Options{}.fold_from;
   int64_t projector_fold_records = LiveProjector::Options{}.fold_records;  // the most one fold takes
+  // The live projector's cache of views, in MB (LiveProjector::Options::view_cache_bytes); 0: none.
+  size_t projector_view_cache_mb = LiveProjector::Options{}.view_cache_bytes >> 20;
   std::chrono::seconds store_wait{60};  // how long to wait for a `ledger` reader holding the store
   // Statistics keys gather merge operands as batches commit; the service folds
   // them (ProjectionDb::CompactStatistics) once the projections first catch

@@ -152,7 +152,9 @@ class ProjectionDb {
   // cell gets one merge per batch.
   class Batch {
    public:
-    void PutView(const AccountView& v);
+    // Returns the view's bytes as they will be stored (view_codec), valid
+    // until the batch's next change.
+    const std::string& PutView(const AccountView& v);
     void PutHead(const std::string& stream, const ChainHead& head);
     void PutHistory(const std::string& stream, uint64_t seq, std::string_view record);
     void PutLink(const LinkView& l);
@@ -334,6 +336,14 @@ class ProjectionDb {
 
   Result<std::optional<int64_t>> NextOffset(int32_t partition) const;
   Result<std::optional<AccountView>> View(const std::string& account) const;
+  // Calls f on every stored view in account order, with its bytes as stored
+  // (view_codec), until f returns false.
+  Status ForEachView(const std::function<bool(std::string_view account, std::string_view bytes)>& f) const;
+  // From now on, the compactions of every store of this process run at a
+  // low CPU priority (nice 19), for good: RocksDB's pool of compaction
+  // threads is the process's. See the definition for why a live projector
+  // asks for it. Flushes keep theirs.
+  static void LowerCompactionPriority();
   Result<std::optional<ChainHead>> Head(const std::string& stream) const;
   // The stream's records in seq order.
   Result<std::vector<std::string>> History(const std::string& stream) const;
