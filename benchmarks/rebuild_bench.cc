@@ -57,6 +57,9 @@ struct LiveRun {
   int64_t fold_records = 0;   // records per fold at most; 0: the default
   double feed_rate = 0;       // events/s the ends are published at; 0: all at once
   int64_t max_lag = 0;        // out: the most records durable and not yet projected, sampled
+  std::vector<int64_t> lag_each_second;
+  double fed_seconds = 0;   // out: from the first publish until all of it was projected
+  double feed_seconds = 0;  // out: the feed's length (its records at its rate)  // out: the lag sampled once a second while fed, then until projected
   // out: how the records were projected (the probe's reports)
   int64_t batch_records = 0, batches = 0;
   double batch_seconds = 0;  // summed over the threads
@@ -131,7 +134,15 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
       for (size_t p = 0; p < ends.size(); ++p)
         durable.Publish(static_cast<int32_t>(p), static_cast<int64_t>(static_cast<double>(ends[p]) * fed));
       run.max_lag = std::max(run.max_lag, live.lag());
+      if (Seconds(start) >= static_cast<double>(run.lag_each_second.size() + 1)) run.lag_each_second.push_back(live.lag());
     }
+    // What is left once the feed ends: the seconds to project it.
+    while (live.lag() > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (Seconds(start) >= static_cast<double>(run.lag_each_second.size() + 1)) run.lag_each_second.push_back(live.lag());
+    }
+    run.fed_seconds = Seconds(start);
+    run.feed_seconds = static_cast<double>(total) / run.feed_rate;
     live.Stop();
     runner.join();
     LEDGER_RETURN_IF_ERROR(status);
@@ -296,6 +307,12 @@ int main(int argc, char** argv) {
     if (way == Way::kLive && live.feed_rate > 0)
       fmt::print("  most records durable and not yet projected while fed: {} ({:.2f} s of the feed)\n", live.max_lag,
                  static_cast<double>(live.max_lag) / live.feed_rate);
+    if (way == Way::kLive && live.feed_rate > 0) {
+      std::string lags;
+      for (int64_t l : live.lag_each_second) lags += fmt::format(" {}k", (l + 500) / 1000);
+      fmt::print("  lag each second (records):{}; all projected {:.2f} s after the feed's first record, {:.2f} s after its last\n",
+                 lags, live.fed_seconds, live.fed_seconds - live.feed_seconds);
+    }
   }
   if (brokers.empty())
     fmt::print("log on disk: {:.0f} bytes per event ({:.0f} bytes of event per record)\n",

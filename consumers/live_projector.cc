@@ -97,6 +97,7 @@ Status LiveProjector::Step(int32_t partition, int64_t end, bool& progressed) {
   progressed = true;
   probe_.BatchCommitted(partition, static_cast<int64_t>(batch.size()), batch.quarantined(),
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  probe_.ViewsCached(views_.bytes(), views_.complete());
   return OkStatus();
 }
 
@@ -159,6 +160,7 @@ Status LiveProjector::FoldWhileFarBehind() {
       progressed = true;
     }
     if (progressed) probe_.Folded(r->progress.done, r->progress.quarantined, seconds);
+    probe_.ViewsCached(views_.bytes(), views_.complete());
     if (!progressed) {  // only transaction markers, or records not yet visible: the batches take them
       fold_stalled_ = true;
       return OkStatus();
@@ -226,12 +228,15 @@ Status LiveProjector::FillViews() {
   }));
   if (all) views_.MarkComplete();
   else views_.Clear();  // some views only would save nothing (view_cache.h)
+  probe_.ViewsCached(views_.bytes(), views_.complete());
   return OkStatus();
 }
 
 void LiveProjector::AwaitCompactions() {
   if (options_.fold_level0_limit <= 0) return;
-  while (!stop_ && !ends_.stopped() && db_.Compaction().level0_files >= options_.fold_level0_limit)
+  // RocksDB compacts level 0 from 4 files: a limit that low would wait for ever.
+  const int64_t limit = std::max<int64_t>(options_.fold_level0_limit, 16);
+  while (!stop_ && !ends_.stopped() && db_.Compaction().level0_files >= limit)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 

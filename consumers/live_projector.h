@@ -82,7 +82,8 @@ class LiveProjector {
     // The store's compactions at low priority (ProjectionDb::
     // LowerCompactionPriority), and a fold waits while level 0 holds
     // `fold_level0_limit` table files or more (0: never), so the debt they
-    // may leave behind a projector that never rests stays bounded.
+    // may leave behind a projector that never rests stays bounded (a
+    // limit under 16 counts as 16: RocksDB compacts from 4 files).
     bool compactions_yield = true;
     int64_t fold_level0_limit = 240;
   };

@@ -4,6 +4,7 @@
 // Implementations must be thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace ledger {
@@ -19,6 +20,10 @@ class ProjectorProbe {
   virtual void Folded(int64_t records, int64_t quarantined, double seconds) {}
   // How far `partition` is behind what is durable in the log.
   virtual void Lag(int32_t partition, int64_t records, double seconds) {}
+  // The live projector's cache of views (view_cache.h) after it was filled
+  // and after each commit: the bytes it holds and whether it holds every
+  // view (the store is then not read for views).
+  virtual void ViewsCached(size_t bytes, bool complete) {}
 };
 
 }  // namespace ledger

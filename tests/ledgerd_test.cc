@@ -325,7 +325,9 @@ TEST_F(LedgerdTest, MetricsPassPromtoolAndCarryNoPersonalData) {
                              "ledger_store_level0_files{store=\"projections\"} ",
                              "ledger_store_pending_compaction_bytes{store=\"projections\"} ",
                              "ledger_store_running_compactions{store=\"projections\"} ",
-                             "ledger_store_writes_stopped{store=\"projections\"} 0", "ledger_ready 1"})
+                             "ledger_store_writes_stopped{store=\"projections\"} 0",
+                             "ledger_projector_view_cache_complete 1", "ledger_projector_view_cache_bytes ",
+                             "ledger_ready 1"})
     EXPECT_NE(m.body.find(series), std::string::npos) << series;
   for (const auto& [dept, pupil] : *pupil_of_) EXPECT_EQ(m.body.find(pupil), std::string::npos);
   if (std::system("command -v promtool >/dev/null 2>&1") != 0)

@@ -50,6 +50,8 @@ struct ServerMetrics::Impl {
         group_commands(BuildHistogram().Name("ledger_group_commit_commands").Help("Commands per group commit").Register(*registry).Add({}, kCommands)),
         lag_records(BuildGauge().Name("ledger_projector_lag_records").Help("Durable log records not yet projected, by partition").Register(*registry)),
         lag_seconds(BuildGauge().Name("ledger_projector_lag_seconds").Help("Age of the oldest durable record not yet projected, by partition").Register(*registry)),
+        view_cache_bytes(BuildGauge().Name("ledger_projector_view_cache_bytes").Help("Bytes of the accounts' views the projector holds in memory (view_cache.h)").Register(*registry).Add({})),
+        view_cache_complete(BuildGauge().Name("ledger_projector_view_cache_complete").Help("1 while the projector holds every view in memory and never reads the store for one; 0 once they outgrew --projector-view-cache-mb").Register(*registry).Add({})),
         apply_seconds(BuildHistogram().Name("ledger_projector_apply_seconds").Help("One projection batch: decode, verify, fold, commit").Register(*registry).Add({}, kSeconds)),
         fold_seconds(BuildHistogram().Name("ledger_projector_fold_seconds").Help("One key-order fold of the projector far behind: sort, fold, table files laid on the store").Register(*registry).Add({}, kSeconds)),
         projected(BuildCounter().Name("ledger_projector_records_total").Help("Log records projected (applied or quarantined)").Register(*registry).Add({})),
@@ -80,6 +82,8 @@ struct ServerMetrics::Impl {
   Histogram& group_commands;
   Family<Gauge>& lag_records;
   Family<Gauge>& lag_seconds;
+  Gauge& view_cache_bytes;
+  Gauge& view_cache_complete;
   Histogram& apply_seconds;
   Histogram& fold_seconds;
   Counter& projected;
@@ -132,6 +136,11 @@ void ServerMetrics::Folded(int64_t records, int64_t quarantined, double seconds)
   impl_->fold_seconds.Observe(seconds);
   impl_->projected.Increment(static_cast<double>(records));
   if (quarantined > 0) impl_->quarantined.Increment(static_cast<double>(quarantined));
+}
+
+void ServerMetrics::ViewsCached(size_t bytes, bool complete) {
+  impl_->view_cache_bytes.Set(static_cast<double>(bytes));
+  impl_->view_cache_complete.Set(complete ? 1 : 0);
 }
 
 void ServerMetrics::Lag(int32_t partition, int64_t records, double seconds) {

@@ -12,6 +12,8 @@
 //   ledger_projector_apply_seconds                 histogram: one projection batch (decode … commit)
 //   ledger_projector_records_total                 records projected (applied or quarantined)
 //   ledger_projector_quarantined_total             records quarantined
+//   ledger_projector_view_cache_bytes              bytes of views the projector holds in memory (view_cache.h)
+//   ledger_projector_view_cache_complete           1 while it holds every view (the store is not read for views)
 //   ledger_http_requests_total{route,method,status}
 //   ledger_http_request_duration_seconds{route}    histogram
 //   ledger_projector_fold_seconds                  histogram: one key-order fold of the projector far behind
@@ -60,6 +62,7 @@ class ServerMetrics final : public WriterProbe, public ProjectorProbe, public jo
   void BatchCommitted(int32_t partition, int64_t records, int64_t quarantined, double seconds) override;
   void Folded(int64_t records, int64_t quarantined, double seconds) override;
   void Lag(int32_t partition, int64_t records, double seconds) override;
+  void ViewsCached(size_t bytes, bool complete) override;
   // JournalProbe
   void JournalCommitted(size_t entries, double seconds) override;
   void JournalFailed(size_t entries) override;

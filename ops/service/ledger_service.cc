@@ -171,6 +171,7 @@ class LedgerService::Impl {
       return failure_;
     }
     void Lag(int32_t p, int64_t records, double seconds) override { next_.Lag(p, records, seconds); }
+    void ViewsCached(size_t bytes, bool complete) override { next_.ViewsCached(bytes, complete); }
     uint64_t version() const {
       std::lock_guard<std::mutex> lock(mu_);
       return version_;
