@@ -82,6 +82,7 @@ Status LiveProjector::Step(int32_t partition, int64_t end, bool& progressed) {
   if (Status s = batch.Commit(); !s.ok()) {
     cur.reader.reset();
     views_.Clear();  // it holds the views of the batch not committed
+    probe_.ViewsCached(views_.bytes(), views_.complete());
     return context(s);
   }
   cur.next = batch.next_offset();
@@ -148,6 +149,7 @@ Status LiveProjector::FoldWhileFarBehind() {
     Result<BulkRebuildResult> r = FoldOnto(log_, db_, from, to, o);
     if (!r.ok()) {
       views_.Clear();  // it holds the views of the fold not committed
+      probe_.ViewsCached(views_.bytes(), views_.complete());
       return r.status().WithContext("live projection: folding in key order");
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -236,7 +238,12 @@ void LiveProjector::AwaitCompactions() {
   if (options_.fold_level0_limit <= 0) return;
   // RocksDB compacts level 0 from 4 files: a limit that low would wait for ever.
   const int64_t limit = std::max<int64_t>(options_.fold_level0_limit, 16);
-  while (!stop_ && !ends_.stopped() && db_.Compaction().level0_files >= limit)
+  // At most kMaxCompactionWait: compactions that stopped (a background
+  // error) must not stop the projector silently — the fold's ingestion then
+  // fails and says why — and requests waiting for a version wait no longer.
+  const auto until = std::chrono::steady_clock::now() + kMaxCompactionWait;
+  while (!stop_ && !ends_.stopped() && db_.Compaction().level0_files >= limit &&
+         std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -80,10 +81,11 @@ class LiveProjector {
     // it (README "National scale").
     size_t view_cache_bytes = size_t{384} << 20;
     // The store's compactions at low priority (ProjectionDb::
-    // LowerCompactionPriority), and a fold waits while level 0 holds
-    // `fold_level0_limit` table files or more (0: never), so the debt they
-    // may leave behind a projector that never rests stays bounded (a
-    // limit under 16 counts as 16: RocksDB compacts from 4 files).
+    // LowerCompactionPriority: the process's, shared with its other RocksDB
+    // stores), and a fold waits while level 0 (both column families) holds
+    // `fold_level0_limit` table files or more (0: never; under 16 counts as
+    // 16: RocksDB compacts from 4 files), up to kMaxCompactionWait each time,
+    // so the debt they leave behind a projector that never rests grows slowly.
     bool compactions_yield = true;
     int64_t fold_level0_limit = 240;
   };
@@ -133,8 +135,10 @@ class LiveProjector {
   // Fills the cache of views from the store; complete if all fit.
   Status FillViews();
   ViewCache* cache() { return options_.view_cache_bytes > 0 ? &views_ : nullptr; }
-  // Waits while level 0 holds fold_level0_limit files or more (until a stop).
+  // Waits while level 0 holds fold_level0_limit files or more, until a stop
+  // or kMaxCompactionWait.
   void AwaitCompactions();
+  static constexpr std::chrono::seconds kMaxCompactionWait{2};
   // Reports the lag of `mine` to the probe; true when none is behind `ends`.
   bool ReportLag(const std::vector<int32_t>& mine, const std::vector<int64_t>& ends);
 

@@ -52,16 +52,23 @@ void ViewCache::Put(std::string_view account, std::string_view bytes) {
       else it->second.assign(bytes);
       return;
     }
-    complete_ = false;  // outgrown: no one reads what follows, stale or not
   }
+  // Outgrown: whoever ends completeness drops the views (another thread may
+  // have outgrown it at the same moment); no one reads what is left meanwhile.
+  bool was = true;
+  if (!complete_.compare_exchange_strong(was, false)) return;
   Drop();
   ++drops_;
 }
 
 bool ViewCache::Load(std::string_view account, std::string_view bytes) {
+  if (refused_) return false;
   Shard& s = ShardOf(account);
   std::lock_guard<std::mutex> lock(s.mu);
-  if (!Reserve(Cost(account, bytes))) return false;
+  if (!Reserve(Cost(account, bytes))) {
+    refused_ = true;
+    return false;
+  }
   auto [it, added] = s.views.try_emplace(Key(account), Key(bytes));
   if (!added) {  // the same account twice: the last bytes, counted once
     bytes_ -= Cost(account, it->second);
@@ -83,7 +90,10 @@ void ViewCache::Drop() {
   if (held) malloc_trim(0);
 }
 
-void ViewCache::Clear() { Drop(); }
+void ViewCache::Clear() {
+  Drop();
+  refused_ = false;
+}
 
 size_t ViewCache::entries() const {
   size_t n = 0;

@@ -39,9 +39,10 @@ class ViewCache {
  public:
   static constexpr size_t kShards = 64;
   // What an entry costs beyond its account's and bytes' lengths: its map
-  // slot and the allocator's headers (549 k views of a scale-1 year, 220 MB
-  // of bytes, took ~300 MB of resident memory).
-  static constexpr size_t kEntryOverhead = 128;
+  // slot (two strings, grown with the map) and the allocator's headers
+  // (549 k views of a scale-1 year, 220 MB of bytes, took ~300 MB of
+  // resident memory: ~146 bytes each beyond their bytes).
+  static constexpr size_t kEntryOverhead = 160;
 
   explicit ViewCache(size_t capacity_bytes) : capacity_(capacity_bytes) {}
 
@@ -54,8 +55,11 @@ class ViewCache {
   // A view read from the store to fill the cache (before MarkComplete):
   // false, keeping nothing more, once it would not fit.
   bool Load(std::string_view account, std::string_view bytes);
-  void MarkComplete() { complete_ = true; }
-  // Forgets every view: not complete.
+  // The caller loaded every view of the store (or it has none). Ignored
+  // after a Load refused one: the cache then lacks views the store has.
+  void MarkComplete() { complete_ = !refused_.load(); }
+  // Forgets every view: not complete, ready to be filled again. Drops and
+  // Clears hand the memory back to the system (malloc_trim), once per drop.
   void Clear();
 
   bool complete() const { return complete_.load(); }
@@ -83,6 +87,7 @@ class ViewCache {
   std::array<Shard, kShards> shards_;
   std::atomic<size_t> bytes_{0};
   std::atomic<bool> complete_{false};
+  std::atomic<bool> refused_{false};  // a Load did not fit since the last Clear
   std::atomic<int64_t> drops_{0};
 };
 

@@ -71,17 +71,44 @@ TEST(ViewCacheTest, AViewGrowingInPlaceCountsOnlyItsGrowth) {
   EXPECT_TRUE(cache.complete());
 }
 
-TEST(ViewCacheTest, AFillStopsAtItsCapacityKeepingWhatItLoaded) {
+// A fill stops at the capacity; the cache cannot then be declared complete
+// (it lacks views the store has) until it is cleared and filled again.
+TEST(ViewCacheTest, AFillStopsAtItsCapacityAndCannotThenBeDeclaredComplete) {
   ViewCache cache(64 << 10);
   int loaded = 0;
   while (cache.Load(Account(loaded), Bytes(loaded))) ++loaded;
   EXPECT_GT(loaded, 0);
   EXPECT_LE(cache.bytes(), cache.capacity());
   EXPECT_EQ(cache.entries(), static_cast<size_t>(loaded));
+  EXPECT_FALSE(cache.Load(Account(0), Bytes(0))) << "refused until cleared";
   cache.MarkComplete();
+  EXPECT_FALSE(cache.complete());
   std::string bytes;
+  EXPECT_EQ(cache.Find(Account(0), bytes), ViewCache::Found::kUnknown);
+  cache.Clear();
+  ASSERT_TRUE(cache.Load(Account(0), Bytes(0)));
+  cache.MarkComplete();
   ASSERT_EQ(cache.Find(Account(0), bytes), ViewCache::Found::kView);
   EXPECT_EQ(bytes, Bytes(0));
+  EXPECT_EQ(cache.Find(Account(1), bytes), ViewCache::Found::kNone);
+}
+
+// Two threads outgrow it at once: it is dropped once, and holds nothing.
+TEST(ViewCacheTest, TwoThreadsOutgrowingItTogetherDropItOnce) {
+  for (int round = 0; round < 20; ++round) {
+    ViewCache cache(64 << 10);
+    cache.MarkComplete();
+    auto work = [&](int t) {
+      for (int i = 0; i < 2000; ++i) cache.Put("t" + std::to_string(t) + "-" + std::to_string(i), Bytes(i));
+    };
+    std::thread other(work, 1);
+    work(0);
+    other.join();
+    ASSERT_EQ(cache.drops(), 1);
+    ASSERT_EQ(cache.entries(), 0u);
+    ASSERT_EQ(cache.bytes(), 0u);
+    ASSERT_FALSE(cache.complete());
+  }
 }
 
 // Two projector threads put and read accounts of their own partitions.

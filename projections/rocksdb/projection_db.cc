@@ -881,9 +881,11 @@ Status ProjectionDb::ForEachView(const std::function<bool(std::string_view, std:
 // rewriting all of level 1 again): freeing the folds' view reads gave the
 // projector nothing. At nice 19 the folds and the service's requests come
 // first; compactions take the idle time and merge more files at once (1.1 →
-// 0.5 GB rewritten in that run), and the debt they leave is bounded by the
-// projector (LiveProjector::Options::fold_level0_limit). README "National
-// scale".
+// 0.5 GB rewritten in that run), and the projector slows the debt they
+// leave (LiveProjector::Options::fold_level0_limit). The pool is the
+// process's: ledgerd's write-state and key stores compact there too, at nice
+// 19 as well — small compactions, but they wait longer for a CPU while the
+// folds keep both busy. README "National scale".
 void ProjectionDb::LowerCompactionPriority() {
   rocksdb::Env::Default()
       ->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow)

@@ -339,10 +339,11 @@ class ProjectionDb {
   // Calls f on every stored view in account order, with its bytes as stored
   // (view_codec), until f returns false.
   Status ForEachView(const std::function<bool(std::string_view account, std::string_view bytes)>& f) const;
-  // From now on, the compactions of every store of this process run at a
-  // low CPU priority (nice 19), for good: RocksDB's pool of compaction
-  // threads is the process's. See the definition for why a live projector
-  // asks for it. Flushes keep theirs.
+  // From now on, the compactions of every RocksDB store of this process
+  // (this one, and ledgerd's write-state and key stores) run at a low CPU
+  // priority (nice 19), for good: RocksDB's pool of compaction threads is
+  // the process's. See the definition for why a live projector asks for
+  // it. Flushes keep theirs.
   static void LowerCompactionPriority();
   Result<std::optional<ChainHead>> Head(const std::string& stream) const;
   // The stream's records in seq order.
