@@ -81,8 +81,7 @@ Status LiveProjector::Step(int32_t partition, int64_t end, bool& progressed) {
   }
   if (Status s = batch.Commit(); !s.ok()) {
     cur.reader.reset();
-    views_.Clear();  // it holds the views of the batch not committed
-    probe_.ViewsCached(views_.bytes(), views_.complete());
+    ForgetViews();  // it holds the views of the batch not committed
     return context(s);
   }
   cur.next = batch.next_offset();
@@ -98,7 +97,7 @@ Status LiveProjector::Step(int32_t partition, int64_t end, bool& progressed) {
   progressed = true;
   probe_.BatchCommitted(partition, static_cast<int64_t>(batch.size()), batch.quarantined(),
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  probe_.ViewsCached(views_.bytes(), views_.complete());
+  ReportViews();
   return OkStatus();
 }
 
@@ -148,8 +147,7 @@ Status LiveProjector::FoldWhileFarBehind() {
     o.views = cache();
     Result<BulkRebuildResult> r = FoldOnto(log_, db_, from, to, o);
     if (!r.ok()) {
-      views_.Clear();  // it holds the views of the fold not committed
-      probe_.ViewsCached(views_.bytes(), views_.complete());
+      ForgetViews();  // it holds the views of the fold not committed
       return r.status().WithContext("live projection: folding in key order");
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -162,7 +160,7 @@ Status LiveProjector::FoldWhileFarBehind() {
       progressed = true;
     }
     if (progressed) probe_.Folded(r->progress.done, r->progress.quarantined, seconds);
-    probe_.ViewsCached(views_.bytes(), views_.complete());
+    ReportViews();
     if (!progressed) {  // only transaction markers, or records not yet visible: the batches take them
       fold_stalled_ = true;
       return OkStatus();
@@ -220,6 +218,13 @@ Status LiveProjector::Follow(const std::vector<int32_t>& mine, const std::atomic
   }
 }
 
+void LiveProjector::ReportViews() { probe_.ViewsCached(views_.bytes(), views_.complete()); }
+
+void LiveProjector::ForgetViews() {
+  views_.Clear();
+  ReportViews();
+}
+
 Status LiveProjector::FillViews() {
   views_.Clear();
   if (cache() == nullptr) return OkStatus();
@@ -230,7 +235,7 @@ Status LiveProjector::FillViews() {
   }));
   if (all) views_.MarkComplete();
   else views_.Clear();  // some views only would save nothing (view_cache.h)
-  probe_.ViewsCached(views_.bytes(), views_.complete());
+  ReportViews();
   return OkStatus();
 }
 

@@ -134,6 +134,9 @@ class LiveProjector {
   Status Step(int32_t partition, int64_t end, bool& progressed);
   // Fills the cache of views from the store; complete if all fit.
   Status FillViews();
+  // Tells the probe what the cache holds; ForgetViews clears it first.
+  void ReportViews();
+  void ForgetViews();
   ViewCache* cache() { return options_.view_cache_bytes > 0 ? &views_ : nullptr; }
   // Waits while level 0 holds fold_level0_limit files or more, until a stop
   // or kMaxCompactionWait.
