@@ -12,6 +12,9 @@
 #include "aggregates/testing/workload.h"
 #include "events/embedded/embedded_event_log.h"
 
+// gperftools' version query; a weak reference, null without tcmalloc.
+extern "C" const char* tc_version(int* major, int* minor, const char** patch) __attribute__((weak));
+
 namespace ledger::bench {
 
 std::vector<Command> Workload(size_t families, uint32_t seed) {
@@ -127,6 +130,14 @@ double RawLogAppendRate(const std::filesystem::path& dir, size_t records, size_t
   }
   if (!(*log)->Flush().ok()) return 0;
   return static_cast<double>(records) / Seconds(t0);
+}
+
+std::string AllocatorName() {
+  if (tc_version == nullptr) return "glibc malloc";
+  int major = 0, minor = 0;
+  const char* patch = "";
+  tc_version(&major, &minor, &patch);
+  return "tcmalloc " + std::to_string(major) + "." + std::to_string(minor) + (patch != nullptr ? patch : "");
 }
 
 }  // namespace ledger::bench

@@ -55,6 +55,11 @@ inline double Seconds(std::chrono::steady_clock::time_point since) {
 // The q-quantile (0..1) of `samples` (sorted in place).
 double Percentile(std::vector<double>& samples, double q);
 
+// The allocator this program runs on: "tcmalloc <version>" when linked with
+// gperftools' (CMakeLists.txt: LEDGER_TCMALLOC), else "glibc malloc". Printed
+// with the figures, which depend on it (README "National scale").
+std::string AllocatorName();
+
 // Bytes of the regular files under `dir` (recursively): what a log or a store
 // takes on disk. 0 when `dir` does not exist.
 uint64_t DirectoryBytes(const std::filesystem::path& dir);

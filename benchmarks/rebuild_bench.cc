@@ -235,7 +235,7 @@ int main(int argc, char** argv) {
   double read_rate = static_cast<double>(records) / Seconds(t0);
   if (!data.empty()) {
     events = records;
-    fmt::print("the log of {}: {} records\n", data, records);
+    fmt::print("the log of {}: {} records ({})\n", data, records, AllocatorName());
   }
   size_t avg_bytes = records ? bytes / records : 300;
 
@@ -316,7 +316,8 @@ int main(int argc, char** argv) {
   }
   if (brokers.empty())
     fmt::print("log on disk: {:.0f} bytes per event ({:.0f} bytes of event per record)\n",
-               static_cast<double>(DirectoryBytes(dir.path() / "log")) / static_cast<double>(events),
+               static_cast<double>(DirectoryBytes(data.empty() ? dir.path() / "log" : std::filesystem::path(data) / "log")) /
+                   static_cast<double>(events),
                static_cast<double>(bytes) / static_cast<double>(std::max<size_t>(records, 1)));
   return 0;
 }

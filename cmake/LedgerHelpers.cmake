@@ -39,3 +39,14 @@ function(ledger_cc_test)
     PROPERTIES LABELS ${T_LABEL} ${T_PROPERTIES}
     DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# A program of the project (not a test): linked with tcmalloc when
+# LEDGER_TCMALLOC found it (CMakeLists.txt says why). The library is named on
+# its own, not through a symbol, so the linker must keep it even where it
+# drops unreferenced libraries by default (--as-needed; Debian's gcc does not).
+function(ledger_program target)
+  if(TARGET PkgConfig::TCMALLOC)
+    target_link_options(${target} PRIVATE "LINKER:--no-as-needed")
+    target_link_libraries(${target} PRIVATE PkgConfig::TCMALLOC)
+  endif()
+endfunction()

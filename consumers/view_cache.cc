@@ -6,8 +6,19 @@
 
 #include <absl/hash/hash.h>
 
+// gperftools' tcmalloc, when the program is linked with it (CMakeLists.txt):
+// it keeps freed memory in lists of its own, which glibc's malloc_trim does
+// not reach. A weak reference: null in a program on glibc's malloc.
+extern "C" void MallocExtension_ReleaseFreeMemory() __attribute__((weak));
+
 namespace ledger {
 namespace {
+// Hands the memory freed so far back to the system, whichever allocator holds it.
+void ReleaseFreeMemory() {
+  if (MallocExtension_ReleaseFreeMemory != nullptr) MallocExtension_ReleaseFreeMemory();
+  else malloc_trim(0);
+}
+
 // Debian's Abseil has a string_view of its own, which its maps look up by.
 absl::string_view Key(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 }  // namespace
@@ -87,7 +98,7 @@ void ViewCache::Drop() {
   bytes_ = 0;
   // Hundreds of megabytes of small strings: freed, they would stay in the
   // allocator's free lists, counted in the process's resident memory.
-  if (held) malloc_trim(0);
+  if (held) ReleaseFreeMemory();
 }
 
 void ViewCache::Clear() {

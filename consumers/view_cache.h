@@ -59,7 +59,8 @@ class ViewCache {
   // after a Load refused one: the cache then lacks views the store has.
   void MarkComplete() { complete_ = !refused_.load(); }
   // Forgets every view: not complete, ready to be filled again. Drops and
-  // Clears hand the memory back to the system (malloc_trim), once per drop.
+  // Clears hand the memory back to the system (tcmalloc's release, else
+  // malloc_trim), once per drop.
   void Clear();
 
   bool complete() const { return complete_.load(); }
