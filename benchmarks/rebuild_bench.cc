@@ -26,14 +26,13 @@
 // --fold-level0-limit: LiveProjector::Options::compactions_yield and
 // fold_level0_limit).
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "benchmarks/bench_support.h"
@@ -164,23 +163,28 @@ int main(int argc, char** argv) {
   bool only_bulk = false, only_live = false;
   std::string brokers, data;
   LiveRun live;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--brokers") == 0 && i + 1 < argc) brokers = argv[++i];
-    if (std::strcmp(argv[i], "--families") == 0 && i + 1 < argc) families = std::strtoul(argv[++i], nullptr, 10);
-    if (std::strcmp(argv[i], "--only-rebuild") == 0) only_bulk = true;  // for profiling
-    if (std::strcmp(argv[i], "--only-live") == 0) only_live = true;
-    if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
-    if (std::strcmp(argv[i], "--live-threads") == 0 && i + 1 < argc) live.threads = std::atoi(argv[++i]);
-    if (std::strcmp(argv[i], "--live-batch") == 0 && i + 1 < argc) live.batch = std::strtoul(argv[++i], nullptr, 10);
-    if (std::strcmp(argv[i], "--fold-from") == 0 && i + 1 < argc) live.fold_from = std::strtoll(argv[++i], nullptr, 10);
-    if (std::strcmp(argv[i], "--fold-records") == 0 && i + 1 < argc) live.fold_records = std::strtoll(argv[++i], nullptr, 10);
-    if (std::strcmp(argv[i], "--feed-rate") == 0 && i + 1 < argc) live.feed_rate = std::strtod(argv[++i], nullptr);
-    if (std::strcmp(argv[i], "--view-cache-mb") == 0 && i + 1 < argc)
-      live.view_cache_bytes = std::strtoull(argv[++i], nullptr, 10) << 20;
-    if (std::strcmp(argv[i], "--normal-priority-compactions") == 0) live.compactions_yield = false;
-    if (std::strcmp(argv[i], "--fold-level0-limit") == 0 && i + 1 < argc)
-      live.fold_level0_limit = std::strtoll(argv[++i], nullptr, 10);
-  }
+  // CLI11: an unknown flag or one missing its value is an error, not ignored.
+  CLI::App app{"rebuild_bench: the projections rebuilt (as `ledger rebuild`) and caught up by the live projector "
+               "(as ledgerd), next to the raw limits of the same run"};
+  app.add_option("--brokers", brokers, "a real Kafka cluster (host:port,…) instead of an embedded log");
+  app.add_option("--families", families, "families of the generated workload (~10.6 events each)");
+  app.add_flag("--only-rebuild", only_bulk, "only the key-order rebuild (for profiling)");
+  app.add_flag("--only-live", only_live, "only the live projector");
+  app.add_option("--data", data, "an existing ledger's directory (`ledger simulate`): its log is read, not written");
+  app.add_option("--live-threads", live.threads, "the live projector's threads");
+  app.add_option("--live-batch", live.batch, "records per batch (0: the default)");
+  app.add_option("--fold-from", live.fold_from, "fold in key order from a lag of this many records (0: batches only)");
+  app.add_option("--fold-records", live.fold_records, "at most this many records per fold (0: the default)");
+  app.add_option("--feed-rate", live.feed_rate, "publish the durable ends at this many events/s (0: all at once)");
+  size_t cache_mb = live.view_cache_bytes >> 20;
+  app.add_option("--view-cache-mb", cache_mb, "the live projector's cache of views, in MB (0: none)");
+  bool normal_priority = false;
+  app.add_flag("--normal-priority-compactions", normal_priority, "leave the store's compactions at normal priority");
+  app.add_option("--fold-level0-limit", live.fold_level0_limit, "a fold waits while level 0 holds this many files (0: never)");
+  CLI11_PARSE(app, argc, argv);
+  live.view_cache_bytes = cache_mb << 20;
+  if (normal_priority) live.compactions_yield = false;
+
 
   ScratchDir dir("rebuild");
   Result<std::unique_ptr<EventLog>> log = InvalidArgument("no log");

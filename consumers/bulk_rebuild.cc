@@ -481,6 +481,7 @@ Result<BulkRebuildResult> KeyOrderFold(EventLog& log, ProjectionDb& db, Partitio
     std::vector<const ProjectionDb::TableFiles*> all = rest_files;
     for (auto& sink : sinks) for (const auto* f : sink->files()) all.push_back(f);
     for (auto& f : folders) for (const auto* s : f->statistics_files()) all.push_back(s);
+    if (options.before_ingest) LEDGER_RETURN_IF_ERROR(options.before_ingest());
     LEDGER_RETURN_IF_ERROR(db.IngestTableFiles(all, ProjectionDb::Layer::kOnTop));
   } else {
     // One ingestion per folder: the folders' files of a kind overlap (they

@@ -66,6 +66,9 @@ struct BulkRebuildOptions {
   // before the store and given every view the fold writes; the caller
   // clears it if the fold fails.
   ViewCache* views = nullptr;
+  // FoldOnto only, for tests: called before the files go into the store; an
+  // error fails the fold there, as a refused ingestion would.
+  std::function<Status()> before_ingest;
 };
 
 // `phase` is "reading" (done = records read) then "folding" (done = records

@@ -145,6 +145,7 @@ Status LiveProjector::FoldWhileFarBehind() {
     o.memory_bytes = options_.fold_memory;
     o.threads = options_.threads;
     o.views = cache();
+    o.before_ingest = options_.fold_before_ingest;
     Result<BulkRebuildResult> r = FoldOnto(log_, db_, from, to, o);
     if (!r.ok()) {
       ForgetViews();  // it holds the views of the fold not committed

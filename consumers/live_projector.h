@@ -33,6 +33,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -88,6 +89,9 @@ class LiveProjector {
     // so the debt they leave behind a projector that never rests grows slowly.
     bool compactions_yield = true;
     int64_t fold_level0_limit = 240;
+    // Tests: called by each fold before its files go into the store; an
+    // error fails the fold there, as a refused ingestion would.
+    std::function<Status()> fold_before_ingest;
   };
   // `log`, `db`, `ends` and `probe` must outlive the projector.
   LiveProjector(EventLog& log, ProjectionDb& db, DurableEnds& ends, ProjectorProbe& probe, Options options);

@@ -233,6 +233,39 @@ TEST_P(LiveProjectorViewCacheTest, EndsEqualToACleanRebuildWhetherItsCacheOfView
   ExpectWholeAndEqualToACleanRebuild(second, probe.records_.load(), (*h)->event_count());
 }
 
+// A fold that fails at its last step (here a test hook, as a refused
+// ingestion would) commits nothing — no offset, no entry — and empties the
+// cache of views, which held views the store never took; a second Run of
+// the same projector then ends equal to a clean rebuild.
+TEST_F(LiveProjectorTest, AFoldThatFailsCommitsNothingAndTheNextRunEndsEqualToACleanRebuild) {
+  auto h = CommandHandler::Open(*log_, [] { return Timestamp{1}; });
+  ASSERT_TRUE(h.ok());
+  for (const auto& r : (*h)->HandleBatch(testing::GenerateWorkload({300, 10, "f"}))) ASSERT_TRUE(r.ok());
+  const auto before = *db_->Dump(true);
+  int failures = 1;
+  LiveProjector::Options options{.batch_records = 16, .fold_from = 300, .fold_records = 1000,
+                                 .fold_dir = tmp_.path() / "fold", .fold_memory = 64 << 10};
+  options.fold_before_ingest = [&failures]() -> Status {
+    return failures-- > 0 ? Unavailable("injected: the store refused the fold's files") : OkStatus();
+  };
+  DurableEnds ends(Ends());
+  CountingProbe probe;
+  LiveProjector live(*log_, *db_, ends, probe, options);
+  live.Stop();  // projects what is durable, then returns
+  Status failed = live.Run();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.code(), StatusCode::kUnavailable);
+  EXPECT_NE(failed.message().find("injected"), std::string::npos) << failed.ToString();
+  EXPECT_NE(failed.message().find("folding in key order"), std::string::npos) << failed.ToString();
+  EXPECT_FALSE(live.views().complete());
+  EXPECT_EQ(live.views().bytes(), 0u) << "the views of a fold the store never took are forgotten";
+  EXPECT_EQ(*db_->Dump(true), before) << "nothing of the failed fold in the store";
+  EXPECT_EQ(probe.records_.load(), 0);
+  ASSERT_TRUE(live.Run().ok());
+  EXPECT_TRUE(live.views().complete());
+  ExpectWholeAndEqualToACleanRebuild(live, probe.records_.load(), (*h)->event_count());
+}
+
 // Offsets need not be dense: a partition ending in a marker is reached (lag
 // 0, caught up) and every record is projected once.
 class LiveProjectorMarkersTest : public LiveProjectorTest, public ::testing::WithParamInterface<bool> {};
