@@ -56,9 +56,9 @@ struct LiveRun {
   int64_t fold_records = 0;   // records per fold at most; 0: the default
   double feed_rate = 0;       // events/s the ends are published at; 0: all at once
   int64_t max_lag = 0;        // out: the most records durable and not yet projected, sampled
-  std::vector<int64_t> lag_each_second;
+  std::vector<int64_t> lag_each_second;  // out: the lag sampled once a second while fed, then until projected
   double fed_seconds = 0;   // out: from the first publish until all of it was projected
-  double feed_seconds = 0;  // out: the feed's length (its records at its rate)  // out: the lag sampled once a second while fed, then until projected
+  double feed_seconds = 0;  // out: the feed's length (its records at its rate)
   // out: how the records were projected (the probe's reports)
   int64_t batch_records = 0, batches = 0;
   double batch_seconds = 0;  // summed over the threads
@@ -127,18 +127,21 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
     Status status;
     std::thread runner([&] { status = live.Run(); });
     const auto start = std::chrono::steady_clock::now();
+    auto sample_each_second = [&] {
+      if (Seconds(start) >= static_cast<double>(run.lag_each_second.size() + 1)) run.lag_each_second.push_back(live.lag());
+    };
     for (double fed = 0; fed < 1;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       fed = std::min(1.0, Seconds(start) * run.feed_rate / static_cast<double>(std::max<int64_t>(total, 1)));
       for (size_t p = 0; p < ends.size(); ++p)
         durable.Publish(static_cast<int32_t>(p), static_cast<int64_t>(static_cast<double>(ends[p]) * fed));
       run.max_lag = std::max(run.max_lag, live.lag());
-      if (Seconds(start) >= static_cast<double>(run.lag_each_second.size() + 1)) run.lag_each_second.push_back(live.lag());
+      sample_each_second();
     }
     // What is left once the feed ends: the seconds to project it.
     while (live.lag() > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      if (Seconds(start) >= static_cast<double>(run.lag_each_second.size() + 1)) run.lag_each_second.push_back(live.lag());
+      sample_each_second();
     }
     run.fed_seconds = Seconds(start);
     run.feed_seconds = static_cast<double>(total) / run.feed_rate;
@@ -184,7 +187,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   live.view_cache_bytes = cache_mb << 20;
   if (normal_priority) live.compactions_yield = false;
-
 
   ScratchDir dir("rebuild");
   Result<std::unique_ptr<EventLog>> log = InvalidArgument("no log");

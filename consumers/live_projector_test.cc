@@ -104,6 +104,27 @@ class LiveProjectorTest : public ::testing::Test {
     ASSERT_TRUE(Projector(*log_, **clean).CatchUp().ok());
     EXPECT_EQ(*db_->Dump(true), *(*clean)->Dump(true));
   }
+  // Runs `live` on a thread of its own while `cmds` are appended through `h`
+  // in groups of `group`, each group's records then published as durable;
+  // stops it once all are, and returns what Run() returned (or the first
+  // refused command, after stopping it all the same).
+  Status RunWhileAppending(LiveProjector& live, DurableEnds& ends, CommandHandler& h, std::span<const Command> cmds,
+                           size_t group) {
+    Status run_status, appended;
+    std::thread runner([&] { run_status = live.Run(); });
+    for (size_t i = 0; i < cmds.size() && appended.ok(); i += group) {
+      for (const auto& r : h.HandleBatch(cmds.subspan(i, std::min(group, cmds.size() - i)))) {
+        if (!r.ok()) {
+          appended = r.status();
+          break;
+        }
+        if (r->count > 0) ends.Publish(r->partition, r->first_offset + static_cast<int64_t>(r->count));
+      }
+    }
+    live.Stop();
+    runner.join();
+    return appended.ok() ? run_status : appended;
+  }
   testing::TempDir tmp_{"live-projector"};
   std::unique_ptr<EmbeddedEventLog> log_;
   std::unique_ptr<ProjectionDb> db_;
@@ -166,17 +187,7 @@ TEST_P(LiveProjectorThreadsTest, FarBehindItFoldsInKeyOrderAndEndsEqualToACleanR
   LiveProjector live(*log_, *db_, ends, probe,
                      {.batch_records = 16, .threads = GetParam(), .fold_from = 400, .fold_records = 1500,
                       .fold_dir = tmp_.path() / "fold", .fold_memory = 64 << 10});
-  Status run_status;
-  std::thread runner([&] { run_status = live.Run(); });
-  for (size_t i = half; i < cmds.size(); i += 211) {
-    std::span<const Command> group(cmds.data() + i, std::min<size_t>(211, cmds.size() - i));
-    for (const auto& r : (*h)->HandleBatch(group)) {
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
-      if (r->count > 0) ends.Publish(r->partition, r->first_offset + static_cast<int64_t>(r->count));
-    }
-  }
-  live.Stop();
-  runner.join();
+  Status run_status = RunWhileAppending(live, ends, **h, std::span<const Command>(cmds).subspan(half), 211);
   ASSERT_TRUE(run_status.ok()) << run_status.ToString();
   EXPECT_GT(probe.folds.load(), 0) << "the first half must be folded";
   ExpectWholeAndEqualToACleanRebuild(live, probe.total.load(), (*h)->event_count());
@@ -215,17 +226,7 @@ TEST_P(LiveProjectorViewCacheTest, EndsEqualToACleanRebuildWhetherItsCacheOfView
   }
   DurableEnds ends(Ends());
   LiveProjector second(*log_, *db_, ends, probe, options);
-  Status run_status;
-  std::thread runner([&] { run_status = second.Run(); });
-  for (size_t i = third; i < cmds.size(); i += 101) {
-    std::span<const Command> group(cmds.data() + i, std::min<size_t>(101, cmds.size() - i));
-    for (const auto& r : (*h)->HandleBatch(group)) {
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
-      if (r->count > 0) ends.Publish(r->partition, r->first_offset + static_cast<int64_t>(r->count));
-    }
-  }
-  second.Stop();
-  runner.join();
+  Status run_status = RunWhileAppending(second, ends, **h, std::span<const Command>(cmds).subspan(third), 101);
   ASSERT_TRUE(run_status.ok()) << run_status.ToString();
   EXPECT_EQ(second.views().complete(), !small) << "filled from the store: all of it, or nothing";
   EXPECT_EQ(second.views().hits() > 0, !small);

@@ -3,11 +3,11 @@
 #include <set>
 #include <unordered_map>
 
+#include "consumers/view_cache.h"
 #include "events/log_scan.h"
 #include "projections/search_key.h"
 #include "projections/stat_accumulator.h"
 #include "projections/view_codec.h"
-#include "consumers/view_cache.h"
 
 namespace ledger {
 namespace {
