@@ -117,7 +117,8 @@ constexpr std::string_view kRemoved = "\x01removed";
 bool IsRemoval(std::string_view key, std::string_view value) { return key.starts_with("e|") && value == kRemoved; }
 
 // Where a folder's entries go. Those whose keys come in the streams' order
-// — histories ("h|<stream>|<seq>"), views ("v|<account>"), chain heads
+// — histories ("h|<stream>|<seq>"), views ("v|<account>") and their sealed
+// fields ("vs|<account>"), chain heads
 // ("c|<stream>") and a guardian's links ("lg|<guardian>|<pupil>") — straight
 // into table files, one writer per kind; the others (search entries,
 // memberships, a pupil's links, …) into the sorter. So does an entry of the
@@ -167,7 +168,7 @@ class EntrySink {
     std::string last;
     bool any = false;
   };
-  std::array<Ordered, 4> ordered_{Ordered{"h|"}, Ordered{"v|"}, Ordered{"c|"}, Ordered{"lg|"}};
+  std::array<Ordered, 5> ordered_{Ordered{"h|"}, Ordered{"v|"}, Ordered{"vs|"}, Ordered{"c|"}, Ordered{"lg|"}};
   std::array<ExternalSorter*, kRestGroups> sorters_;
 };
 

@@ -103,7 +103,7 @@ class BatchState {
       if (!views_cursor_) views_cursor_ = db_->NewViewCursor();
       LEDGER_ASSIGN_OR_RETURN(v, views_cursor_->View(account));
     } else if (found == ViewCache::Found::kUnknown && db_ != nullptr) {
-      LEDGER_ASSIGN_OR_RETURN(v, db_->View(account));
+      LEDGER_ASSIGN_OR_RETURN(v, db_->View(account, /*with_sealed=*/false));
     }
     AccountView& view = views_.emplace(account, v.value_or(AccountView{})).first->second;
     members_before_.emplace(account, Memberships(view));

@@ -93,14 +93,21 @@ void Links(ByteReader& r, std::map<std::string, LinkView>& links) {
   }
 }
 
+// `sealed`: false writes the view's state alone, an empty string in place
+// of its sealed fields (the store keeps those under a key of their own).
 template <typename IO>
-void ViewFields(IO& io, AccountView& v) {
+void ViewFields(IO& io, AccountView& v, bool sealed = true) {
   io.Field(v.id);
   io.Enum(v.kind, AccountKind::kGuardian);
   io.Enum(v.state, ViewState::kClosed);
   io.Field(v.reset_pending);
   io.Field(v.login);
-  io.Field(v.sealed);
+  if (sealed) {
+    io.Field(v.sealed);
+  } else {
+    std::string none;
+    io.Field(none);
+  }
   io.Enum(v.source_system, SourceSystem::kManual);
   io.Field(v.placement);
   io.OptionalEnum(v.activation_method, ActivationMethod::kProvisionalPassword);
@@ -140,11 +147,11 @@ Json PlacementJson(const Placement& p) {
 
 }  // namespace
 
-std::string EncodeView(const AccountView& v) {
+std::string EncodeView(const AccountView& v, bool with_sealed) {
   std::string out;
-  out.reserve(256 + v.sealed.size() + 160 * v.links.size());
+  out.reserve(256 + (with_sealed ? v.sealed.size() : 0) + 160 * v.links.size());
   ByteWriter w = BinaryWriter(out);
-  ViewFields(w, const_cast<AccountView&>(v));  // ByteWriter only reads it
+  ViewFields(w, const_cast<AccountView&>(v), with_sealed);  // ByteWriter only reads it
   return out;
 }
 

@@ -21,7 +21,9 @@
 
 namespace ledger {
 
-std::string EncodeView(const AccountView& v);
+// Without `with_sealed`, the view's state alone: its sealed personal fields
+// are left out (decoded: empty), for a store that keeps them apart.
+std::string EncodeView(const AccountView& v, bool with_sealed = true);
 Result<AccountView> DecodeView(std::string_view bytes);
 std::string EncodeLink(const LinkView& l);
 Result<LinkView> DecodeLink(std::string_view bytes);

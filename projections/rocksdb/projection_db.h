@@ -5,7 +5,10 @@
 // A table read then seeks among the statistics' few files alone, not among
 // every view and history of a national store (ProjectionDb::Family):
 //   o|<partition:4>                      next source offset to project (8 bytes LE)
-//   v|<account>                          AccountView (view_codec)
+//   v|<account>                          AccountView (view_codec), its state alone: its
+//                                        `sealed` is empty here (the next key)
+//   vs|<account>                         the account's sealed personal fields
+//                                        (AccountView::sealed), written once, at its creation
 //   c|<stream>                           an establishment stream's chain head (seq, hash,
 //                                        occurred_at); an account's head is in its view
 //   h|<stream>|<seq:20>                  the stream's records from that seq on, as stored
@@ -92,8 +95,9 @@ class ProjectionDb {
  public:
   // The layout version this code writes and reads: 2 added the establishment
   // index and the contact and notice fields of views; 3 moved the statistics
-  // into their own column family.
-  static constexpr int kFormat = 3;
+  // into their own column family; 4 keeps the views' sealed personal fields
+  // under keys of their own (vs|), out of the state every event rewrites.
+  static constexpr int kFormat = 4;
   struct Options {
     bool create_if_missing = true;
     bool read_only = false;
@@ -152,8 +156,12 @@ class ProjectionDb {
   // cell gets one merge per batch.
   class Batch {
    public:
-    // Returns the view's bytes as they will be stored (view_codec), valid
-    // until the batch's next change.
+    // Returns the view's bytes as they will be stored (view_codec: its
+    // state, without its sealed fields), valid until the batch's next
+    // change. Sealed fields, when the view has any, are put under their own
+    // key (vs|): a fold passes them once, in the batch of the account's
+    // creation, and views it read from the store (View with !with_sealed,
+    // ViewCursor, ForEachView) have none, so later batches leave them be.
     const std::string& PutView(const AccountView& v);
     void PutHead(const std::string& stream, const ChainHead& head);
     void PutHistory(const std::string& stream, uint64_t seq, std::string_view record);
@@ -335,9 +343,11 @@ class ProjectionDb {
   CompactionDebt Compaction() const;
 
   Result<std::optional<int64_t>> NextOffset(int32_t partition) const;
-  Result<std::optional<AccountView>> View(const std::string& account) const;
+  // With `with_sealed`, the view's sealed personal fields are read too (a
+  // second lookup); without, its state alone (a fold's read).
+  Result<std::optional<AccountView>> View(const std::string& account, bool with_sealed = true) const;
   // Calls f on every stored view in account order, with its bytes as stored
-  // (view_codec), until f returns false.
+  // (view_codec: the state, without sealed fields), until f returns false.
   Status ForEachView(const std::function<bool(std::string_view account, std::string_view bytes)>& f) const;
   // From now on, the compactions of every RocksDB store of this process
   // (this one, and ledgerd's write-state and key stores) run at a low CPU

@@ -12,6 +12,7 @@
 #include <rocksdb/table_properties.h>
 
 #include "events/testing/temp_dir.h"
+#include "projections/view_codec.h"
 
 namespace ledger {
 namespace {
@@ -252,6 +253,52 @@ TEST_F(ProjectionDbTest, BatchIsAtomicWithItsOffsetAndSurvivesReopen) {
   EXPECT_EQ((*q)[0].reason, "undecodable");
 }
 
+
+// A view's sealed personal fields are stored once, apart from its state: a
+// later write of the state (as a fold reads it, without them) leaves them be,
+// and a reader's View joins the two.
+TEST_F(ProjectionDbTest, SealedFieldsAreKeptApartFromTheStateAndJoinedOnRead) {
+  AccountView v;
+  v.id = "acc-1";
+  v.seq = 1;
+  v.sealed = std::string("\x01sealed-bytes", 13);
+  v.personal = PersonalData::kSealed;
+  ProjectionDb::Batch created;
+  const std::string state = created.PutView(v);
+  ASSERT_TRUE(db_->Commit(created).ok());
+  EXPECT_EQ(DecodeView(state)->sealed, "") << "the state's bytes carry no sealed fields";
+
+  auto dump = db_->Dump(false);
+  ASSERT_TRUE(dump.ok());
+  EXPECT_EQ(dump->at("vs|acc-1"), v.sealed);
+  EXPECT_EQ(dump->at("v|acc-1"), state);
+
+  auto fold_read = db_->View("acc-1", /*with_sealed=*/false);
+  ASSERT_TRUE(fold_read.ok() && fold_read->has_value());
+  EXPECT_EQ((*fold_read)->sealed, "");
+  EXPECT_EQ((*fold_read)->personal, PersonalData::kClear);
+  AccountView later = **fold_read;
+  later.seq = 2;
+  later.state = ViewState::kActivated;
+  ProjectionDb::Batch activated;
+  activated.PutView(later);
+  EXPECT_EQ(activated.puts(), 1u) << "no sealed fields: no second key";
+  ASSERT_TRUE(db_->Commit(activated).ok());
+
+  auto read = db_->View("acc-1");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_EQ((*read)->seq, 2u);
+  EXPECT_EQ((*read)->state, ViewState::kActivated);
+  EXPECT_EQ((*read)->sealed, v.sealed);
+  EXPECT_EQ((*read)->personal, PersonalData::kSealed);
+  std::vector<std::string> seen;
+  ASSERT_TRUE(db_->ForEachView([&](std::string_view account, std::string_view bytes) {
+    seen.emplace_back(account);
+    EXPECT_EQ(DecodeView(bytes)->sealed, "");
+    return true;
+  }).ok());
+  EXPECT_EQ(seen, std::vector<std::string>{"acc-1"});
+}
 // The compaction debt ledgerd reports: level 0 counted file by file (each
 // reopen flushes what its write-ahead log held into one file there, below
 // RocksDB's compaction trigger of four), and no write stop.
@@ -556,7 +603,7 @@ TEST(ProjectionDbFormatTest, StatisticsLiveInTheirOwnFamilyAndALayout2StoreIsRef
     auto refused = ProjectionDb::Open(old, options);
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
-    EXPECT_NE(refused.status().message().find("has layout 2, this ledger reads layout 3: run `ledger rebuild`"),
+    EXPECT_NE(refused.status().message().find("has layout 2, this ledger reads layout 4: run `ledger rebuild`"),
               std::string::npos)
         << refused.status().ToString();
   }
