@@ -59,6 +59,12 @@ struct LiveRun {
   std::vector<int64_t> lag_each_second;  // out: the lag sampled once a second while fed, then until projected
   double fed_seconds = 0;   // out: from the first publish until all of it was projected
   double feed_seconds = 0;  // out: the feed's length (its records at its rate)
+  // out: the lag when half the feed was published, when that was, and the
+  // lag when all of it was: the rate applied over the feed's second half,
+  // past its start (September's imports come first), is the feed's rate less
+  // the lag's growth over that time
+  int64_t lag_at_half = 0, lag_at_end = 0;
+  double half_at = 0, end_at = 0;
   // out: how the records were projected (the probe's reports)
   int64_t batch_records = 0, batches = 0;
   double batch_seconds = 0;  // summed over the threads
@@ -132,10 +138,19 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
     };
     for (double fed = 0; fed < 1;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      fed = std::min(1.0, Seconds(start) * run.feed_rate / static_cast<double>(std::max<int64_t>(total, 1)));
+      const double at = Seconds(start);
+      const bool second_half = fed >= 0.5;
+      fed = std::min(1.0, at * run.feed_rate / static_cast<double>(std::max<int64_t>(total, 1)));
       for (size_t p = 0; p < ends.size(); ++p)
         durable.Publish(static_cast<int32_t>(p), static_cast<int64_t>(static_cast<double>(ends[p]) * fed));
-      run.max_lag = std::max(run.max_lag, live.lag());
+      const int64_t lag = live.lag();
+      if (!second_half && fed >= 0.5) {
+        run.lag_at_half = lag;
+        run.half_at = at;
+      }
+      run.lag_at_end = lag;
+      run.end_at = at;
+      run.max_lag = std::max(run.max_lag, lag);
       sample_each_second();
     }
     // What is left once the feed ends: the seconds to project it.
@@ -318,6 +333,12 @@ int main(int argc, char** argv) {
       for (int64_t l : live.lag_each_second) lags += fmt::format(" {}k", (l + 500) / 1000);
       fmt::print("  lag each second (records):{}; all projected {:.2f} s after the feed's first record, {:.2f} s after its last\n",
                  lags, live.fed_seconds, live.fed_seconds - live.feed_seconds);
+      const double half = live.end_at - live.half_at;
+      if (half > 0)
+        fmt::print("  over the feed's second half ({:.1f} s): applied {:.0f} events/s ({}: lag {}k -> {}k)\n", half,
+                   live.feed_rate - static_cast<double>(live.lag_at_end - live.lag_at_half) / half,
+                   live.lag_at_end <= live.lag_at_half ? "kept up" : "fell behind", (live.lag_at_half + 500) / 1000,
+                   (live.lag_at_end + 500) / 1000);
     }
   }
   if (brokers.empty())

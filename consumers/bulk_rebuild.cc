@@ -260,7 +260,9 @@ class StreamFolder {
     stats_.Roll();
     if (onto_) {
       LEDGER_RETURN_IF_ERROR(batch_.AddPeriodStats(stats_));
-      auto files = db_.NewStatisticsTableFiles(dir_, name_ + "-statistics" + std::to_string(stat_files_.size()));
+      // On top of the store: level 0 whatever their kinds, so one file for all (Kinds).
+      auto files = db_.NewStatisticsTableFiles(dir_, name_ + "-statistics" + std::to_string(stat_files_.size()),
+                                               ProjectionDb::Kinds::kMixed);
       ProjectionDb::TableFiles& f = *files;
       stat_files_.push_back(std::move(files));
       LEDGER_RETURN_IF_ERROR(
@@ -469,7 +471,13 @@ Result<BulkRebuildResult> KeyOrderFold(EventLog& log, ProjectionDb& db, Partitio
       return rest[g]->Finish();
     }();
   };
-  for (size_t g = 0; g < kRestGroups; ++g) rest.push_back(db.NewTableFiles(options.tmp_dir, "entries" + std::to_string(g)));
+  // Onto a store the files land on level 0 whatever their kinds: one file for
+  // a group's kinds rather than one per kind (ProjectionDb::Kinds). Into a
+  // fresh store, one kind per file, so that none overlaps and all go to the
+  // bottom level.
+  const auto rest_kinds = onto ? ProjectionDb::Kinds::kMixed : ProjectionDb::Kinds::kOnePerFile;
+  for (size_t g = 0; g < kRestGroups; ++g)
+    rest.push_back(db.NewTableFiles(options.tmp_dir, "entries" + std::to_string(g), rest_kinds));
   std::vector<std::thread> writers;
   for (size_t g = 1; g < kRestGroups; ++g) writers.emplace_back(write_group, g);
   write_group(0);
@@ -539,3 +547,4 @@ Result<BulkRebuildResult> FoldOnto(EventLog& log, ProjectionDb& db, const std::v
 }
 
 }  // namespace ledger
+

@@ -123,11 +123,23 @@ int64_t LiveProjector::LagOf(const std::vector<int64_t>& ends) const {
 Status LiveProjector::FoldWhileFarBehind() {
   const auto partitions = cursors_.size();
   for (bool first = true;; first = false) {
-    const std::vector<int64_t> ends = ends_.Snapshot();
-    const int64_t lag = LagOf(ends);
+    std::vector<int64_t> ends = ends_.Snapshot();
+    int64_t lag = LagOf(ends);
     // Once folding, folds go on while a quarter of fold_from came in during
     // the last: the log grows faster than batches would keep up with.
     if (lag < (first ? options_.fold_from : options_.fold_from / 4)) return OkStatus();
+    // … and each waits for fold_from records (up to fold_gather): every fold
+    // lays its ~10 table files on level 0 whatever its size, so a string of
+    // small folds cost the compactions, and then the folds' waits for them
+    // (AwaitCompactions), more than the records they took.
+    const auto gather_until = std::chrono::steady_clock::now() + options_.fold_gather;
+    while (!first && lag < options_.fold_from && !stop_ && !ends_.stopped()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= gather_until) break;
+      ends_.WaitBeyond(ends, std::chrono::ceil<std::chrono::milliseconds>(gather_until - now));
+      ends = ends_.Snapshot();
+      lag = LagOf(ends);
+    }
     // Up to fold_records records, each partition's share in proportion to its lag.
     std::vector<int64_t> from(partitions), to(partitions);
     for (size_t p = 0; p < partitions; ++p) {

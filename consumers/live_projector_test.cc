@@ -3,6 +3,7 @@
 // ends equal to a clean rebuild of the same log.
 #include "consumers/live_projector.h"
 
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -190,6 +191,71 @@ TEST_P(LiveProjectorThreadsTest, FarBehindItFoldsInKeyOrderAndEndsEqualToACleanR
   Status run_status = RunWhileAppending(live, ends, **h, std::span<const Command>(cmds).subspan(half), 211);
   ASSERT_TRUE(run_status.ok()) << run_status.ToString();
   EXPECT_GT(probe.folds.load(), 0) << "the first half must be folded";
+  ExpectWholeAndEqualToACleanRebuild(live, probe.total.load(), (*h)->event_count());
+}
+
+// Once folding, a fold waits for fold_from records (up to fold_gather)
+// rather than folding the few that came during the last: half the log is
+// folded, a tenth more is published during that fold and another tenth
+// shortly after it — the second fold takes both tenths at once. (fold_from
+// is both tenths: the second is published a partition at a time, and the
+// fold must not start before the last.)
+TEST_F(LiveProjectorTest, OnceFoldingTheNextFoldGathersFoldFromRecordsRatherThanFoldingAFew) {
+  auto h = CommandHandler::Open(*log_, [] { return Timestamp{1}; });
+  ASSERT_TRUE(h.ok());
+  for (const auto& r : (*h)->HandleBatch(testing::GenerateWorkload({600, 10, "g"}))) ASSERT_TRUE(r.ok());
+  const std::vector<int64_t> all = Ends();
+  auto share = [&](double f) {
+    std::vector<int64_t> e;
+    for (int64_t end : all) e.push_back(static_cast<int64_t>(static_cast<double>(end) * f));
+    return e;
+  };
+  auto records = [](const std::vector<int64_t>& from, const std::vector<int64_t>& to) {
+    int64_t n = 0;
+    for (size_t p = 0; p < to.size(); ++p) n += to[p] - from[p];
+    return n;
+  };
+  const std::vector<int64_t> half = share(0.5), six = share(0.6), seven = share(0.7);
+  const int64_t tenth = records(half, six), tenths = records(half, seven);
+  DurableEnds ends(half);
+  struct FoldProbe final : ProjectorProbe {
+    void BatchCommitted(int32_t, int64_t records, int64_t, double) override { total += records; }
+    void Folded(int64_t records, int64_t, double) override {
+      total += records;
+      std::lock_guard<std::mutex> lock(mu);
+      folds.push_back(records);
+    }
+    std::vector<int64_t> Folds() {
+      std::lock_guard<std::mutex> lock(mu);
+      return folds;
+    }
+    std::atomic<int64_t> total{0};
+    std::mutex mu;
+    std::vector<int64_t> folds;
+  } probe;
+  std::atomic<int> folding{0};
+  LiveProjector::Options options{.batch_records = 16, .fold_from = tenths,
+                                 .fold_gather = std::chrono::seconds(5), .fold_dir = tmp_.path() / "fold"};
+  options.fold_before_ingest = [&]() -> Status {
+    if (folding++ == 0)
+      for (size_t p = 0; p < six.size(); ++p) ends.Publish(static_cast<int32_t>(p), six[p]);
+    return OkStatus();
+  };
+  LiveProjector live(*log_, *db_, ends, probe, options);
+  Status run_status;
+  std::thread runner([&] { run_status = live.Run(); });
+  for (int i = 0; i < 1000 && probe.Folds().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (size_t p = 0; p < seven.size(); ++p) ends.Publish(static_cast<int32_t>(p), seven[p]);
+  for (int i = 0; i < 1000 && probe.Folds().size() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (size_t p = 0; p < all.size(); ++p) ends.Publish(static_cast<int32_t>(p), all[p]);
+  live.Stop();
+  runner.join();
+  ASSERT_TRUE(run_status.ok()) << run_status.ToString();
+  const std::vector<int64_t> folds = probe.Folds();
+  ASSERT_GE(folds.size(), 2u);
+  EXPECT_EQ(folds[0], records(std::vector<int64_t>(all.size(), 0), half));
+  EXPECT_EQ(folds[1], tenths) << "one fold of both tenths, not one of the first alone";
   ExpectWholeAndEqualToACleanRebuild(live, probe.total.load(), (*h)->event_count());
 }
 

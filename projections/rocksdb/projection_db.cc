@@ -311,7 +311,7 @@ Status ProjectionDb::FoldStatisticsIntoFiles() {
   const std::filesystem::path tmp = dir_.string() + ".statistics";
   std::error_code ec;
   std::filesystem::remove_all(tmp, ec);
-  std::unique_ptr<TableFiles> files(new TableFiles(*this, tmp, "statistics", /*statistics=*/true));
+  std::unique_ptr<TableFiles> files(new TableFiles(*this, tmp, "statistics", /*statistics=*/true, /*mixed=*/false));
   Status added;
   LEDGER_RETURN_IF_ERROR(Scan("s", [&](std::string_view k, std::string_view v) {
     if (ScopeOfStatKey(k)) added = files->Add(k, v);
@@ -704,18 +704,19 @@ std::string_view KindOf(std::string_view key) {
 }  // namespace
 
 ProjectionDb::TableFiles::TableFiles(const ProjectionDb& db, std::filesystem::path dir, std::string name,
-                                     bool statistics)
-    : db_(db), dir_(std::move(dir)), name_(std::move(name)), statistics_(statistics) {}
+                                     bool statistics, bool mixed)
+    : db_(db), dir_(std::move(dir)), name_(std::move(name)), statistics_(statistics), mixed_(mixed) {}
 ProjectionDb::TableFiles::~TableFiles() = default;
 
 std::unique_ptr<ProjectionDb::TableFiles> ProjectionDb::NewTableFiles(const std::filesystem::path& dir,
-                                                                      const std::string& name) const {
-  return std::unique_ptr<TableFiles>(new TableFiles(*this, dir, name));
+                                                                      const std::string& name, Kinds kinds) const {
+  return std::unique_ptr<TableFiles>(new TableFiles(*this, dir, name, /*statistics=*/false, kinds == Kinds::kMixed));
 }
 
 std::unique_ptr<ProjectionDb::TableFiles> ProjectionDb::NewStatisticsTableFiles(const std::filesystem::path& dir,
-                                                                                const std::string& name) const {
-  return std::unique_ptr<TableFiles>(new TableFiles(*this, dir, name, /*statistics=*/true));
+                                                                                const std::string& name,
+                                                                                Kinds kinds) const {
+  return std::unique_ptr<TableFiles>(new TableFiles(*this, dir, name, /*statistics=*/true, kinds == Kinds::kMixed));
 }
 
 Status ProjectionDb::TableFiles::Add(std::string_view key, std::string_view value) {
@@ -749,7 +750,7 @@ Status ProjectionDb::TableFiles::Stage(Op op, std::string_view key, std::string_
 
 Status ProjectionDb::TableFiles::Write(Op op, std::string_view key, std::string_view value) {
   const std::filesystem::path& store = db_.dir_;
-  if (writer_ && (KindOf(key) != kind_ || writer_->sst.FileSize() >= kTableFileBytes)) {
+  if (writer_ && ((!mixed_ && KindOf(key) != kind_) || writer_->sst.FileSize() >= kTableFileBytes)) {
     LEDGER_RETURN_IF_ERROR(FromRocks(writer_->sst.Finish(), store));
     writer_.reset();
   }

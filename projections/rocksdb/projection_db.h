@@ -249,7 +249,7 @@ class ProjectionDb {
    private:
     friend class ProjectionDb;
     enum class Op { kPut, kDelete, kMerge };
-    TableFiles(const ProjectionDb& db, std::filesystem::path dir, std::string name, bool statistics = false);
+    TableFiles(const ProjectionDb& db, std::filesystem::path dir, std::string name, bool statistics, bool mixed);
     Status Stage(Op op, std::string_view key, std::string_view value);
     Status Write(Op op, std::string_view key, std::string_view value);
     const ProjectionDb& db_;
@@ -264,13 +264,22 @@ class ProjectionDb {
     std::vector<std::string> files_;
     int64_t entries_ = 0;
     bool statistics_ = false;  // of the statistics family (FoldStatistics), else of the default one
+    bool mixed_ = false;       // Kinds::kMixed: a file is not cut where the kind of key changes
     bool direct_ = true;       // written past the page cache, until the file system refuses it
   };
   // Table files of a bulk load, written under `dir` (a directory on the
-  // store's file system, for the files are moved in) as `name`-N.sst.
-  std::unique_ptr<TableFiles> NewTableFiles(const std::filesystem::path& dir, const std::string& name) const;
+  // store's file system, for the files are moved in) as `name`-N.sst. A
+  // file holds one kind of key, unless `Kinds::kMixed`: files laid on top of
+  // a store (Layer::kOnTop) land on level 0 whatever their kinds, and each
+  // file there is one more for RocksDB to compact and for every read to
+  // look into, so a writer of many kinds makes one file rather than one per
+  // kind.
+  enum class Kinds { kOnePerFile, kMixed };
+  std::unique_ptr<TableFiles> NewTableFiles(const std::filesystem::path& dir, const std::string& name,
+                                            Kinds kinds = Kinds::kOnePerFile) const;
   // The same for the statistics keys, written as merge operands (Merge).
-  std::unique_ptr<TableFiles> NewStatisticsTableFiles(const std::filesystem::path& dir, const std::string& name) const;
+  std::unique_ptr<TableFiles> NewStatisticsTableFiles(const std::filesystem::path& dir, const std::string& name,
+                                                      Kinds kinds = Kinds::kOnePerFile) const;
   // Where IngestTableFiles puts the files.
   enum class Layer {
     // At the bottom level: their keys are new to the store (a fresh store

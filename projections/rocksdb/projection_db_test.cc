@@ -423,8 +423,14 @@ TEST_F(ProjectionDbTest, AViewCursorAnswersViewsItSteppedOverWithoutALookup) {
 }
 
 // Table files laid on top of a store (Layer::kOnTop): puts replace, deletes
-// remove, merges add to the statistics, across both families in one step.
-TEST_F(ProjectionDbTest, TableFilesLaidOnTopReplaceDeleteAndMergeLikeABatch) {
+// remove, merges add to the statistics, across both families in one step —
+// whether each kind of key has its files or every kind shares one (Kinds).
+class ProjectionDbOnTopTest : public ProjectionDbTest,
+                              public ::testing::WithParamInterface<ProjectionDb::Kinds> {};
+INSTANTIATE_TEST_SUITE_P(Kinds, ProjectionDbOnTopTest,
+                         ::testing::Values(ProjectionDb::Kinds::kOnePerFile, ProjectionDb::Kinds::kMixed));
+
+TEST_P(ProjectionDbOnTopTest, TableFilesLaidOnTopReplaceDeleteAndMergeLikeABatch) {
   ProjectionDb::Batch b;
   AccountView v;
   v.id = "acc-1";
@@ -442,8 +448,8 @@ TEST_F(ProjectionDbTest, TableFilesLaidOnTopReplaceDeleteAndMergeLikeABatch) {
   next.SetMember("0350001A", "acc-1", false);
   next.AddStats(StatTable{{kDept, StatCounts{1, 1, 0}}}, Day("2026-09-15"));
   next.SetNextOffset(0, 20);
-  auto files = db_->NewTableFiles(dir_ / "fold", "f");
-  auto stats = db_->NewStatisticsTableFiles(dir_ / "fold", "s");
+  auto files = db_->NewTableFiles(dir_ / "fold", "f", GetParam());
+  auto stats = db_->NewStatisticsTableFiles(dir_ / "fold", "s", GetParam());
   std::map<std::string, std::pair<char, std::string>> entries;  // in key order, as the fold's sorter gives them
   ASSERT_TRUE(next.Take([&](std::string_view k, std::string_view val) {
                         entries[std::string(k)] = {'p', std::string(val)};
@@ -466,6 +472,9 @@ TEST_F(ProjectionDbTest, TableFilesLaidOnTopReplaceDeleteAndMergeLikeABatch) {
   ASSERT_TRUE(files->Finish().ok());
   ASSERT_TRUE(stats->Finish().ok());
   EXPECT_FALSE(files->Add("s|x", "").ok()) << "a statistics key in a table file of the other family";
+  const bool mixed = GetParam() == ProjectionDb::Kinds::kMixed;
+  EXPECT_EQ(files->files().size(), mixed ? 1u : 3u) << "views, memberships and offsets";
+  EXPECT_EQ(stats->files().size(), mixed ? 1u : 4u) << "the tiers: current, year, month, day";
   ASSERT_TRUE(db_->IngestTableFiles({files.get(), stats.get()}, ProjectionDb::Layer::kOnTop).ok());
 
   EXPECT_EQ((*db_->View("acc-1"))->seq, 5u);
