@@ -139,12 +139,12 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
     for (double fed = 0; fed < 1;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       const double at = Seconds(start);
-      const bool second_half = fed >= 0.5;
+      const bool was_past_half = fed >= 0.5;
       fed = std::min(1.0, at * run.feed_rate / static_cast<double>(std::max<int64_t>(total, 1)));
       for (size_t p = 0; p < ends.size(); ++p)
         durable.Publish(static_cast<int32_t>(p), static_cast<int64_t>(static_cast<double>(ends[p]) * fed));
       const int64_t lag = live.lag();
-      if (!second_half && fed >= 0.5) {
+      if (!was_past_half && fed >= 0.5) {
         run.lag_at_half = lag;
         run.half_at = at;
       }

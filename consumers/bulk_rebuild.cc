@@ -547,4 +547,3 @@ Result<BulkRebuildResult> FoldOnto(EventLog& log, ProjectionDb& db, const std::v
 }
 
 }  // namespace ledger
-

@@ -25,7 +25,8 @@
 // and laid on top of the store as table files, offsets included, in one
 // atomic step (bulk_rebuild.h FoldOnto): crash-exact as a batch is. Folds
 // go on while a quarter of `fold_from` arrived during the last, each waiting
-// up to `fold_gather` for `fold_from` records first; then the batches resume. A fold shows nothing until it is whole: readers see the
+// up to `fold_gather` for `fold_from` records first; then the batches
+// resume. A fold shows nothing until it is whole: readers see the
 // projections as they were before it (seconds, up to a minute for the
 // largest), the price of its rate, paid only when far behind.
 // Thread-safety: Run() from one thread at a time; the other members from any thread.

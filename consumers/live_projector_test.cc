@@ -216,7 +216,7 @@ TEST_F(LiveProjectorTest, OnceFoldingTheNextFoldGathersFoldFromRecordsRatherThan
     return n;
   };
   const std::vector<int64_t> half = share(0.5), six = share(0.6), seven = share(0.7);
-  const int64_t tenth = records(half, six), tenths = records(half, seven);
+  const int64_t tenths = records(half, seven);
   DurableEnds ends(half);
   struct FoldProbe final : ProjectorProbe {
     void BatchCommitted(int32_t, int64_t records, int64_t, double) override { total += records; }
