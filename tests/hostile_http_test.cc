@@ -27,6 +27,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "events/testing/sanitizers.h"
 #include "events/testing/temp_dir.h"
 #include "tests/ledgerd_runner.h"
 
@@ -140,17 +141,8 @@ int RaiseDescriptorLimit() {
   return lim.rlim_cur == RLIM_INFINITY ? 1 << 20 : static_cast<int>(lim.rlim_cur) - 200;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int64_t kRssBoundKiB = 256 * 1024;  // AddressSanitizer keeps freed memory in quarantine
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int64_t kRssBoundKiB = 256 * 1024;
-#else
-constexpr int64_t kRssBoundKiB = 64 * 1024;
-#endif
-#else
-constexpr int64_t kRssBoundKiB = 64 * 1024;
-#endif
+// AddressSanitizer keeps freed memory in quarantine.
+constexpr int64_t kRssBoundKiB = (ledger::testing::kUnderSanitizers ? 256 : 64) * 1024;
 
 class HostileHttpTest : public ::testing::Test {
  protected:

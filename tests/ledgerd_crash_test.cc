@@ -1,5 +1,5 @@
 // Crash-exactness of ledgerd itself: the real binary is SIGKILLed at 50
-// random moments (once it has answered 1 to 12 batches, at random, so that
+// random moments (20 under the sanitizers: events/testing/sanitizers.h) (once it has answered 1 to 12 batches, at random, so that
 // the kill lands among requests on a fast or a slow machine) while four
 // clients post command batches to it, then restarted once more to let the
 // clients finish.
@@ -20,6 +20,7 @@
 
 #include "aggregates/command_json.h"
 #include "aggregates/testing/workload.h"
+#include "events/testing/sanitizers.h"
 #include "events/testing/temp_dir.h"
 #include "tests/crash_checks.h"
 #include "tests/ledgerd_runner.h"
@@ -65,7 +66,7 @@ TEST(LedgerdCrashTest, KilledAtFiftyRandomMomentsWhileClientsPostLosesAndDuplica
 
   Acks acks;
   std::mt19937 rng(20261130);
-  constexpr int kKills = 50;
+  constexpr int kKills = CrashRounds(50, 20);
   int kills = 0, kills_mid_post = 0;
   for (int round = 0;; ++round) {
     const bool last = round == kKills;  // no kill: the clients finish
