@@ -1,10 +1,12 @@
 // kUnderSanitizers: whether this test binary was built with AddressSanitizer
 // (the .ci/sanitize stage: gcc's __SANITIZE_ADDRESS__ or clang's
-// __has_feature). For the tests whose loops repeat one fault many times (the
-// crash loops: a process killed 20 or 50 times): instrumented, each round is
-// 3-7 times slower, so they take fewer rounds there. The normal build runs the
+// __has_feature). For the tests whose loops repeat one fault many times
+// (ledgerd's crash loop: killed 50 times): instrumented, each round is 3-7
+// times slower, so they take fewer rounds there. The normal build runs the
 // full count in every CI run; the instrumented one still kills mid-work, only
-// less often.
+// less often. (Not the projectors' crash loops: instrumented, their first
+// rounds end before anything is committed, and the window that widens until
+// one does needs its 20.)
 #pragma once
 
 namespace ledger::testing {
