@@ -1,12 +1,8 @@
 // kUnderSanitizers: whether this test binary was built with AddressSanitizer
 // (the .ci/sanitize stage: gcc's __SANITIZE_ADDRESS__ or clang's
-// __has_feature). For the tests whose loops repeat one fault many times
-// (ledgerd's crash loop: killed 50 times): instrumented, each round is 3-7
-// times slower, so they take fewer rounds there. The normal build runs the
-// full count in every CI run; the instrumented one still kills mid-work, only
-// less often. (Not the projectors' crash loops: instrumented, their first
-// rounds end before anything is committed, and the window that widens until
-// one does needs its 20.)
+// __has_feature), for the tests whose bounds or round counts differ there:
+// instrumented, memory is kept in quarantine and each round of a crash loop
+// is 3-7 times slower.
 #pragma once
 
 namespace ledger::testing {
@@ -22,8 +18,5 @@ inline constexpr bool kUnderSanitizers = false;
 #else
 inline constexpr bool kUnderSanitizers = false;
 #endif
-
-// The number of rounds of a crash loop: `normal`, or `instrumented` under the sanitizers.
-constexpr int CrashRounds(int normal, int instrumented) { return kUnderSanitizers ? instrumented : normal; }
 
 }  // namespace ledger::testing
