@@ -1,5 +1,6 @@
 #include "benchmarks/bench_support.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -101,6 +102,13 @@ double Percentile(std::vector<double>& samples, double q) {
   std::sort(samples.begin(), samples.end());
   size_t i = static_cast<size_t>(q * static_cast<double>(samples.size() - 1) + 0.5);
   return samples[std::min(i, samples.size() - 1)];
+}
+
+double CpuSeconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
 }
 
 uint64_t DirectoryBytes(const std::filesystem::path& dir) {

@@ -52,6 +52,12 @@ inline double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+// CPU seconds this process has used so far, user and system, all its
+// threads (RocksDB's background work included). On this project's shared
+// machines a figure's CPU time varies less than its wall time: a change is
+// measured by both (README "National scale").
+double CpuSeconds();
+
 // The q-quantile (0..1) of `samples` (sorted in place).
 double Percentile(std::vector<double>& samples, double q);
 

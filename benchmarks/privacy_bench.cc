@@ -28,7 +28,6 @@
 #include <sstream>
 #include <thread>
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -44,13 +43,6 @@ using namespace ledger;
 using namespace ledger::bench;
 
 namespace {
-
-double CpuSeconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return s(u.ru_utime) + s(u.ru_stime);
-}
 
 struct Run {
   size_t events = 0;

@@ -391,9 +391,10 @@ Result<BulkRebuildResult> KeyOrderFold(EventLog& log, ProjectionDb& db, Partitio
   // Half the memory to the log's records, half to the entries made from them
   // (the records are sorted and merged before the entries' sorter fills).
   const size_t per_reader = options.memory_bytes / 2 / static_cast<size_t>(threads);
+  const std::filesystem::path& runs_dir = options.runs_dir.empty() ? options.tmp_dir : options.runs_dir;
   std::vector<std::unique_ptr<ExternalSorter>> records;
   for (int t = 0; t < threads; ++t)
-    records.push_back(std::make_unique<ExternalSorter>(options.tmp_dir, "records" + std::to_string(t), per_reader,
+    records.push_back(std::make_unique<ExternalSorter>(runs_dir, "records" + std::to_string(t), per_reader,
                                                        total >= options.compress_runs_from));
   LEDGER_RETURN_IF_ERROR(ReadPartitions(log, ends, records, total, progress));
   result.read_seconds = lap();
@@ -411,7 +412,7 @@ Result<BulkRebuildResult> KeyOrderFold(EventLog& log, ProjectionDb& db, Partitio
     std::array<ExternalSorter*, kRestGroups> groups;
     for (size_t g = 0; g < kRestGroups; ++g) {
       entries.push_back(std::make_unique<ExternalSorter>(
-          options.tmp_dir, "entries" + std::to_string(t) + "-" + std::to_string(g),
+          runs_dir, "entries" + std::to_string(t) + "-" + std::to_string(g),
           options.memory_bytes / 2 / kRestGroups / static_cast<size_t>(threads)));
       groups[g] = entries.back().get();
     }

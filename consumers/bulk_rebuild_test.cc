@@ -94,6 +94,35 @@ TEST_F(BulkRebuildTest, MakesTheProjectorsStoreWithBadRecordsAndTinyMemory) {
   EXPECT_EQ((*q)[0].offset, 40);
 }
 
+// BulkRebuildOptions::runs_dir: the sort's runs there, none beside the
+// store's files; the same store.
+TEST_F(BulkRebuildTest, RunsGoWhereTheyAreToldAndTheStoreIsTheSame) {
+  MemoryEventLog log;
+  Fill(log, 60, 11, "r");
+  const Dump want = ByProjector(log, "projector");
+  auto db = Open("bulk", ProjectionDb::Options::BulkLoad());
+  BulkRebuildOptions o{tmp_.path() / "sort", 16 << 10};
+  o.runs_dir = tmp_.path() / "elsewhere";
+  auto runs_in = [](const std::filesystem::path& dir) {
+    size_t n = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != decltype(it)(); it.increment(ec))
+      n += it->path().extension() == ".run";
+    return n;
+  };
+  size_t most_there = 0, most_beside = 0;
+  auto r = BulkRebuild(log, *db, o, [&](const char*, int64_t, int64_t) {
+    most_there = std::max(most_there, runs_in(o.runs_dir));
+    most_beside = std::max(most_beside, runs_in(o.tmp_dir));
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GT(most_there, 0u) << "16 KiB of sort memory: runs on disk";
+  EXPECT_EQ(most_beside, 0u);
+  EXPECT_EQ(runs_in(o.runs_dir), 0u) << "each run removed once merged";
+  ASSERT_TRUE(db->FoldStatistics().ok());
+  EXPECT_EQ(*db->Dump(true), want);
+}
+
 TEST_F(BulkRebuildTest, TheStoreServesAndAProjectorContinuesFromItsOffsets) {
   MemoryEventLog log, first_part;
   Fill(log, 100, 9, "a");

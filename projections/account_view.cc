@@ -40,10 +40,10 @@ void ApplyToView(AccountView& v, const Event& e) {
   v.seq = e.seq;
   v.last_hash = e.hash;
   v.updated_at = e.occurred_at;
-  const std::string who = DescribeActor(e.actor);
+  // Who changed a link: only links keep it (most events change none).
   auto touch = [&](LinkView& l, std::string change) {
     l.changed_at = e.occurred_at;
-    l.changed_by = who;
+    l.changed_by = DescribeActor(e.actor);
     l.last_change = std::move(change);
   };
   std::visit(
@@ -84,8 +84,9 @@ void ApplyToView(AccountView& v, const Event& e) {
             LinkView& l = v.links[p.pupil.str()];
             l = LinkView{v.id, p.pupil.str(), p.pupil_placement, p.rank, p.relationship,
                          p.source_system, p.source_ids, p.source_file, LinkViewStatus::kUnconfirmed,
-                         "", e.occurred_at, who, {}, {}, {}};
+                         "", e.occurred_at, {}, {}, {}, {}};
             touch(l, "linked");
+            l.linked_by = l.changed_by;
           },
           [&](const GuardianLinkUpdated& p) {
             LinkView& l = v.links[p.pupil.str()];

@@ -21,7 +21,6 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
@@ -81,7 +80,7 @@ class StatAccumulator {
     std::string id;
   };
   std::vector<Interned> ids_;                       // number -> scope id
-  std::unordered_map<std::string, uint32_t> numbers_;  // scope byte + id -> number
+  absl::flat_hash_map<std::string, uint32_t> numbers_;  // scope byte + id -> number
   std::string key_;                                 // reused lookup key
   // Open addressing (Abseil's flat map): a sum is one probe in one array,
   // where std::unordered_map chased a node per entry (README "National

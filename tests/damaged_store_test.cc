@@ -305,6 +305,29 @@ TEST_F(DamagedLogTest, LastSegmentMissingIsFoundByTheProjectionsAndRebuildRefuse
   EXPECT_NE(stats.out, stats_->out) << "the records of the deleted segment are no longer counted";
 }
 
+// `ledger rebuild --sort-dir`: the same answers, the folder given left as
+// it was; one that cannot hold a folder is refused, naming the option.
+TEST_F(DamagedStoreTest, RebuildSortingElsewhereGivesTheSameAnswersAndLeavesThatFolderAsItWas) {
+  const fs::path runs = tmp_.path() / "runs";
+  fs::create_directories(runs);
+  { std::ofstream(runs / "the operator's.txt") << "kept\n"; }
+  CliRun rebuild = Ledger({"rebuild", "--sort-dir", runs.string()});
+  ASSERT_EQ(rebuild.code, 0) << rebuild.err;
+  EXPECT_EQ(Stats().out, stats_->out);
+  EXPECT_EQ(History().out, history_->out);
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(runs)) left.push_back(e.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{"the operator's.txt"});
+
+  CliRun refused = Ledger({"rebuild", "--sort-dir", (runs / "the operator's.txt").string()});
+  EXPECT_EQ(refused.code, 1) << refused.out;
+  EXPECT_NE(refused.err.find("--sort-dir " + (runs / "the operator's.txt").string() + ": cannot make the folder"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(Stats().out, stats_->out) << "the store rebuilt before stays";
+  Show(refused);
+}
+
 TEST_F(DamagedStoreTest, TruncatedTokenFileIsRefusedNamingFileAndLine) {
   ASSERT_EQ(Ledger({"token", "add", "--name", "ops1", "--role", "admin"}).code, 0);
   ASSERT_EQ(Ledger({"token", "add", "--name", "ops2", "--role", "auditor"}).code, 0);

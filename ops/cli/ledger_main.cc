@@ -259,6 +259,11 @@ int Main(int argc, char** argv) {
       "rebuild", "Rebuild every projection from offset 0 of the log into a fresh store, then swap "
                  "it in (the current one serves until the swap; a damaged one is discarded)");
   AddLogFlags(*rebuild, flags);
+  std::string rebuild_sort_dir;
+  rebuild->add_option("--sort-dir", rebuild_sort_dir,
+                      "Where the log's records are sorted (default: beside the new store, on its disk). A "
+                      "faster file system speeds the rebuild up — /dev/shm when memory allows about 0.6 KB "
+                      "per event of the log (1 GB for a year of one académie; README \"National scale\")");
 
   MigrateRequest mig;
   CLI::App* migrate = app.add_subcommand(
@@ -466,7 +471,7 @@ int Main(int argc, char** argv) {
   }
   if (*access_log) return Report(RunAccessLog(flags, access_log_req, stdout));
   if (*qlist) return Report(RunQuarantineList(flags, q_format, stdout));
-  if (*rebuild) return Report(RunRebuild(flags, stdout));
+  if (*rebuild) return Report(RunRebuild(flags, rebuild_sort_dir, stdout));
   if (*migrate) return Report(RunMigrate(flags, mig, stdout));
   if (*annuaire) return Report(RunImportAnnuaire(flags, imp, stdout));
   if (*siecle) return Report(RunImportSiecle(flags, imp, SystemNow, stdout));

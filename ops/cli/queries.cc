@@ -302,7 +302,7 @@ Status RunQuarantineList(const LogFlags& flags, OutputFormat format, std::FILE* 
   return OkStatus();
 }
 
-Status RunRebuild(const LogFlags& flags, std::FILE* out) {
+Status RunRebuild(const LogFlags& flags, const fs::path& runs_parent, std::FILE* out) {
   // Around the rebuild itself: opening the log (the embedded log's recovery
   // scan), checking the previous store (every checksum of every file, its
   // record of verified files ignored: a damaged one is said to be discarded) and clearing what a crashed rebuild
@@ -322,6 +322,17 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
   const fs::path sort_dir = RebuildDir(flags, *log).string() + ".sort";
   fs::remove_all(RebuildDir(flags, *log), ec);
   fs::remove_all(sort_dir, ec);
+  // --sort-dir: the runs in a folder of this store's there, what a crash left emptied.
+  fs::path runs_dir;
+  if (!runs_parent.empty()) {
+    const std::string store = fs::absolute(RebuildDir(flags, *log)).lexically_normal().string();
+    runs_dir = runs_parent / fmt::format("ledger-rebuild-{:016x}", std::hash<std::string>{}(store));
+    fs::remove_all(runs_dir, ec);
+    if (!fs::create_directories(runs_dir, ec) && ec)
+      return InvalidArgument(fmt::format("--sort-dir {}: cannot make the folder {} there ({}): give a folder "
+                                         "this user may write in",
+                                         runs_parent.string(), runs_dir.filename().string(), ec.message()));
+  }
   const double before_secs = since(begun);
   auto start = std::chrono::steady_clock::now();
   ProjectionProgress p;
@@ -333,7 +344,9 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
     // stream folded once, the store written as table files.
     std::unique_ptr<ProgressBar> bar;
     std::string phase;
-    auto r = BulkRebuild(*log, *db, BulkRebuildOptions{sort_dir}, [&](const char* now, int64_t done, int64_t total) {
+    BulkRebuildOptions options{sort_dir};
+    options.runs_dir = runs_dir;
+    auto r = BulkRebuild(*log, *db, options, [&](const char* now, int64_t done, int64_t total) {
       if (phase != now) {
         if (bar) bar->Finish();
         phase = now;
@@ -343,6 +356,7 @@ Status RunRebuild(const LogFlags& flags, std::FILE* out) {
     });
     if (bar) bar->Finish();
     fs::remove_all(sort_dir, ec);
+    if (!runs_dir.empty()) fs::remove_all(runs_dir, ec);
     LEDGER_RETURN_IF_ERROR(r.status());
     p = r->progress;
     phases = fmt::format("read and sorted in {:.2f} s, folded in {:.2f} s, written in {:.2f} s; ", r->read_seconds,

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -68,6 +69,10 @@ Status RunQuarantineList(const LogFlags& flags, OutputFormat format, std::FILE* 
 // Projects the whole log from offset 0 into a fresh store, then swaps it in
 // place of the current one (which stays untouched until the swap).
 // FailedPrecondition naming ledgerd's pid while ledgerd serves this ledger.
-Status RunRebuild(const LogFlags& flags, std::FILE* out);
+// `runs_parent` (`--sort-dir`; empty: beside the new store): where the
+// sort's runs go, in a folder of their own named after the store
+// ("ledger-rebuild-<hash>", emptied first and removed at the end; the
+// folder given is left as it was).
+Status RunRebuild(const LogFlags& flags, const std::filesystem::path& runs_parent, std::FILE* out);
 
 }  // namespace ledger
