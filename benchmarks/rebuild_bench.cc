@@ -286,9 +286,17 @@ int main(int argc, char** argv) {
     std::string phases;
     if (way == Way::kKeyOrder) {
       BulkRebuildOptions options{dir.path() / "sort"};
-      if (!sort_dir.empty()) options.runs_dir = std::filesystem::path(sort_dir) / fmt::format("rebuild-bench-{}", ::getpid());
-      auto k = BulkRebuild(**log, **db, options);
-      if (!options.runs_dir.empty()) std::filesystem::remove_all(options.runs_dir);
+      Result<BulkRebuildResult> k = InvalidArgument("not run");
+      if (sort_dir.empty()) {
+        k = BulkRebuild(**log, **db, options);
+      } else if (Result<std::filesystem::path> runs = MakeRunsFolder(sort_dir, db_dir); !runs.ok()) {
+        k = runs.status();
+      } else {
+        options.runs_dir = *runs;
+        k = BulkRebuild(**log, **db, options);
+        std::error_code ec;
+        std::filesystem::remove_all(*runs, ec);
+      }
       if (k.ok()) {
         r = k->progress;
         phases = fmt::format(" (read {:.2f} s, fold {:.2f} s, write {:.2f} s)", k->read_seconds, k->fold_seconds,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -12,6 +13,7 @@
 
 #include "consumers/external_sorter.h"
 #include "consumers/record_fold.h"
+#include "events/hash_chain.h"
 
 namespace ledger {
 namespace {
@@ -521,6 +523,21 @@ Result<BulkRebuildResult> KeyOrderFold(EventLog& log, ProjectionDb& db, Partitio
 }
 
 }  // namespace
+
+Result<std::filesystem::path> MakeRunsFolder(const std::filesystem::path& parent,
+                                             const std::filesystem::path& store) {
+  const std::string path = std::filesystem::absolute(store).lexically_normal().string();
+  std::string readable = path.substr(path.size() > 120 ? path.size() - 120 : 0);
+  for (char& c : readable)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') c = '_';
+  const std::string name = "ledger-rebuild" + readable + "-" + HexOf(ChainHash(Hash{}, path)).substr(0, 16);
+  const std::filesystem::path folder = parent / name;
+  std::error_code ec;
+  std::filesystem::remove_all(folder, ec);
+  if (!std::filesystem::create_directories(folder, ec) && ec)
+    return InvalidArgument(parent.string() + ": cannot make the folder " + name + " there (" + ec.message() + ")");
+  return folder;
+}
 
 Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const BulkRebuildOptions& options,
                                       const BulkProgressFn& progress) {

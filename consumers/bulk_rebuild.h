@@ -93,6 +93,18 @@ struct BulkRebuildResult {
   std::vector<int64_t> next, records, quarantined;
 };
 
+// The folder of one store's own for the sort's runs (runs_dir) inside
+// `parent` (`ledger rebuild --sort-dir`), made empty: "ledger-rebuild<the
+// store's absolute path, each / and any character but letters, digits, '.'
+// and '-' as '_', its last 120 kept>-<16 hex of the path's BLAKE2b>".
+// Stable across runs and builds, so what a crashed rebuild of the same store
+// left there is emptied by the next; readable, so an operator can tell whose
+// it is; two stores never share one. The rest of `parent` is left as it
+// was. InvalidArgument naming `parent`, the folder and the reason when it
+// cannot be made (the caller adds its option's name).
+Result<std::filesystem::path> MakeRunsFolder(const std::filesystem::path& parent,
+                                             const std::filesystem::path& store);
+
 // `db` must be fresh (opened with ProjectionDb::Options::BulkLoad()).
 Result<BulkRebuildResult> BulkRebuild(EventLog& log, ProjectionDb& db, const BulkRebuildOptions& options,
                                        const BulkProgressFn& progress = {});

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+
 #include "aggregates/command_handler.h"
 #include "aggregates/testing/workload.h"
 #include "events/testing/memory_event_log.h"
@@ -121,6 +124,43 @@ TEST_F(BulkRebuildTest, RunsGoWhereTheyAreToldAndTheStoreIsTheSame) {
   EXPECT_EQ(runs_in(o.runs_dir), 0u) << "each run removed once merged";
   ASSERT_TRUE(db->FoldStatistics().ok());
   EXPECT_EQ(*db->Dump(true), want);
+}
+
+// MakeRunsFolder: one folder per store, named the same each time (so a
+// crash's leftover is emptied), readable, the rest of the parent untouched.
+TEST_F(BulkRebuildTest, EachStoreHasItsOwnRunsFolderEmptiedEachTime) {
+  namespace fs = std::filesystem;
+  const fs::path parent = tmp_.path() / "shm";
+  fs::create_directories(parent);
+  { std::ofstream(parent / "someone else's") << "kept\n"; }
+  const fs::path store = tmp_.path() / "d" / "projections.rebuild";
+  auto first = MakeRunsFolder(parent, store);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->parent_path(), parent);
+  const std::string name = first->filename().string();
+  const std::string readable = fs::absolute(store).lexically_normal().string();
+  std::string want = "ledger-rebuild" + readable;
+  std::replace(want.begin(), want.end(), '/', '_');
+  EXPECT_EQ(name.substr(0, want.size()), want) << name;
+  EXPECT_EQ(name.size(), want.size() + 17) << "a dash and 16 hex digits: " << name;
+  { std::ofstream(*first / "records0-3.run") << "left by a crash\n"; }
+
+  auto again = MakeRunsFolder(parent, tmp_.path() / "d" / "." / "projections.rebuild");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, *first) << "the same store, the same folder";
+  EXPECT_TRUE(fs::is_empty(*again)) << "what the crash left is gone";
+  auto other = MakeRunsFolder(parent, tmp_.path() / "d_projections.rebuild");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(*other, *first) << "a store whose readable name is alike has a folder of its own";
+  EXPECT_TRUE(fs::exists(parent / "someone else's"));
+
+  auto refused = MakeRunsFolder(parent / "someone else's", store);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find((parent / "someone else's").string() + ": cannot make the folder " +
+                                            name + " there ("),
+            std::string::npos)
+      << refused.status().message();
 }
 
 TEST_F(BulkRebuildTest, TheStoreServesAndAProjectorContinuesFromItsOffsets) {

@@ -325,13 +325,11 @@ Status RunRebuild(const LogFlags& flags, const fs::path& runs_parent, std::FILE*
   // --sort-dir: the runs in a folder of this store's there, what a crash left emptied.
   fs::path runs_dir;
   if (!runs_parent.empty()) {
-    const std::string store = fs::absolute(RebuildDir(flags, *log)).lexically_normal().string();
-    runs_dir = runs_parent / fmt::format("ledger-rebuild-{:016x}", std::hash<std::string>{}(store));
-    fs::remove_all(runs_dir, ec);
-    if (!fs::create_directories(runs_dir, ec) && ec)
-      return InvalidArgument(fmt::format("--sort-dir {}: cannot make the folder {} there ({}): give a folder "
-                                         "this user may write in",
-                                         runs_parent.string(), runs_dir.filename().string(), ec.message()));
+    Result<fs::path> made = MakeRunsFolder(runs_parent, RebuildDir(flags, *log));
+    if (!made.ok())
+      return InvalidArgument(fmt::format("--sort-dir {}: give a folder this user may write in",
+                                         made.status().message()));
+    runs_dir = *made;
   }
   const double before_secs = since(begun);
   auto start = std::chrono::steady_clock::now();

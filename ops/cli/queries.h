@@ -71,8 +71,8 @@ Status RunQuarantineList(const LogFlags& flags, OutputFormat format, std::FILE* 
 // FailedPrecondition naming ledgerd's pid while ledgerd serves this ledger.
 // `runs_parent` (`--sort-dir`; empty: beside the new store): where the
 // sort's runs go, in a folder of their own named after the store
-// ("ledger-rebuild-<hash>", emptied first and removed at the end; the
-// folder given is left as it was).
+// (bulk_rebuild.h MakeRunsFolder: emptied first and removed at the end;
+// the folder given is left as it was).
 Status RunRebuild(const LogFlags& flags, const std::filesystem::path& runs_parent, std::FILE* out);
 
 }  // namespace ledger
