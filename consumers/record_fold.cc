@@ -109,6 +109,8 @@ class BatchState {
     members_before_.emplace(account, Memberships(view));
     return &view;
   }
+  // Where each record is decoded, its memory kept from one to the next.
+  DecodedRecord& decoded() { return decoded_; }
   void Dirty(const std::string& stream) { dirty_streams_.insert(stream); }
   void DirtyLink(const std::string& guardian, const std::string& pupil) {
     dirty_links_.emplace(guardian, pupil);
@@ -177,6 +179,7 @@ class BatchState {
   StatAccumulator& stats_;
   const AccountView* counted_ = nullptr;  // the view whose contribution before_ is
   CellSet before_, after_;
+  DecodedRecord decoded_;
 };
 
 namespace {
@@ -218,8 +221,9 @@ bool RecordFold::Add(ProjectionDb::Batch& b, int32_t partition, const LogRecord&
 
 bool RecordFold::Add(ProjectionDb::Batch& b, int32_t partition, int64_t offset, std::string_view key,
                      std::string_view value) {
-  Result<DecodedRecord> d = DecodeLogRecord(key, value);
-  Status s = d.ok() ? ApplyRecord(*st_, b, value, *d) : d.status();
+  DecodedRecord& d = st_->decoded();
+  Status s = DecodeLogRecordInto(key, value, d);
+  if (s.ok()) s = ApplyRecord(*st_, b, value, d);
   if (s.ok()) return true;
   b.PutQuarantine(QuarantineEntry{partition, offset, std::string(key), s.message(), value.size()});
   return false;

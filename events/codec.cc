@@ -160,7 +160,12 @@ std::vector<std::string> GetKeys(const flatbuffers::Vector<Offset<flatbuffers::S
   return out;
 }
 
-Result<Payload> GetPayload(const fb::EventBody& body) {
+// The payload into `out` (one move of it; unchanged on an error).
+Status GetPayloadInto(const fb::EventBody& body, Payload& out) {
+  auto set = [&out](auto&& payload) {
+    out = std::forward<decltype(payload)>(payload);
+    return OkStatus();
+  };
   switch (body.payload_type()) {
     case fb::Payload::AccountCreated: {
       auto* p = body.payload_as_AccountCreated();
@@ -180,63 +185,63 @@ Result<Payload> GetPayload(const fb::EventBody& body) {
             !a.first_name.empty() || !a.source_id.empty())
           return InvalidArgument("sealed AccountCreated that also carries personal fields in clear (corrupt)");
       }
-      return Payload(std::move(a));
+      return set(std::move(a));
     }
     case fb::Payload::AccountNotified: {
       auto* p = body.payload_as_AccountNotified();
-      return Payload(AccountNotified{CastEnum<NotifyChannel>(p->channel()), p->password_reset(),
+      return set(AccountNotified{CastEnum<NotifyChannel>(p->channel()), p->password_reset(),
                                      Timestamp{p->expires_at()}, p->forced()});
     }
     case fb::Payload::AccountActivated:
-      return Payload(
+      return set(
           AccountActivated{CastEnum<ActivationMethod>(body.payload_as_AccountActivated()->method())});
     case fb::Payload::PasswordReset:
-      return Payload(PasswordReset{CastEnum<ResetChannel>(body.payload_as_PasswordReset()->channel())});
+      return set(PasswordReset{CastEnum<ResetChannel>(body.payload_as_PasswordReset()->channel())});
     case fb::Payload::GuardianLinked: {
       auto* p = body.payload_as_GuardianLinked();
-      return Payload(GuardianLinked{AccountId(Str(p->pupil())), GetPlacement(p->pupil_placement()),
+      return set(GuardianLinked{AccountId(Str(p->pupil())), GetPlacement(p->pupil_placement()),
                                     CastEnum<LinkRank>(p->rank()), Str(p->relationship()),
                                     CastEnum<SourceSystem>(p->source_system()),
                                     Str(p->source_ids()), Str(p->source_file())});
     }
     case fb::Payload::GuardianLinkUpdated: {
       auto* p = body.payload_as_GuardianLinkUpdated();
-      return Payload(
+      return set(
           GuardianLinkUpdated{AccountId(Str(p->pupil())), GetPlacement(p->pupil_placement())});
     }
     case fb::Payload::GuardianUnlinked: {
       auto* p = body.payload_as_GuardianUnlinked();
-      return Payload(
+      return set(
           GuardianUnlinked{AccountId(Str(p->pupil())), CastEnum<UnlinkReason>(p->reason())});
     }
     case fb::Payload::LinkConfirmed:
-      return Payload(LinkConfirmed{AccountId(Str(body.payload_as_LinkConfirmed()->pupil()))});
+      return set(LinkConfirmed{AccountId(Str(body.payload_as_LinkConfirmed()->pupil()))});
     case fb::Payload::LinkDisputed:
-      return Payload(LinkDisputed{AccountId(Str(body.payload_as_LinkDisputed()->pupil()))});
+      return set(LinkDisputed{AccountId(Str(body.payload_as_LinkDisputed()->pupil()))});
     case fb::Payload::PupilTransferred:
-      return Payload(PupilTransferred{GetPlacement(body.payload_as_PupilTransferred()->to())});
+      return set(PupilTransferred{GetPlacement(body.payload_as_PupilTransferred()->to())});
     case fb::Payload::AccountClosed:
-      return Payload(AccountClosed{Str(body.payload_as_AccountClosed()->reason()),
+      return set(AccountClosed{Str(body.payload_as_AccountClosed()->reason()),
                                    Str(body.payload_as_AccountClosed()->note())});
     case fb::Payload::RightsDelegated: {
       auto* p = body.payload_as_RightsDelegated();
-      return Payload(RightsDelegated{StaffId(Str(p->delegate())), CastEnum<Module>(p->module_()),
+      return set(RightsDelegated{StaffId(Str(p->delegate())), CastEnum<Module>(p->module_()),
                                      StaffId(Str(p->granted_by())), Timestamp{p->valid_until()},
                                      Str(p->reason())});
     }
     case fb::Payload::DelegationRevoked: {
       auto* p = body.payload_as_DelegationRevoked();
-      return Payload(DelegationRevoked{StaffId(Str(p->delegate())), CastEnum<Module>(p->module_()),
+      return set(DelegationRevoked{StaffId(Str(p->delegate())), CastEnum<Module>(p->module_()),
                                        StaffId(Str(p->revoked_by())), Str(p->reason())});
     }
     case fb::Payload::PasswordResetCompleted:
-      return Payload(PasswordResetCompleted{});
+      return set(PasswordResetCompleted{});
     case fb::Payload::ContactUpdated: {
       auto* p = body.payload_as_ContactUpdated();
-      return Payload(ContactUpdated{p->has_mobile(), p->has_email(), GetKeys(p->match_keys())});
+      return set(ContactUpdated{p->has_mobile(), p->has_email(), GetKeys(p->match_keys())});
     }
     case fb::Payload::ClassChanged:
-      return Payload(ClassChanged{Str(body.payload_as_ClassChanged()->class_name())});
+      return set(ClassChanged{Str(body.payload_as_ClassChanged()->class_name())});
     case fb::Payload::NONE:
       break;
   }
@@ -316,8 +321,18 @@ std::string EncodeRecord(std::string_view body, const Hash& hash) {
 }
 
 Result<DecodedRecord> DecodeRecord(std::string_view bytes) {
+  DecodedRecord out;
+  LEDGER_RETURN_IF_ERROR(DecodeRecordInto(bytes, out));
+  return out;
+}
+
+Status DecodeRecordInto(std::string_view bytes, DecodedRecord& out) {
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-  flatbuffers::Verifier outer(data, bytes.size());
+  // The body is verified once, below, where its failure has its own message:
+  // the outer verifier would verify it as well (the schema's nested_flatbuffer).
+  flatbuffers::Verifier::Options outer_only;
+  outer_only.check_nested_flatbuffers = false;
+  flatbuffers::Verifier outer(data, bytes.size(), outer_only);
   if (!fb::VerifyRecordBuffer(outer))
     return InvalidArgument("not a ledger event record (truncated or corrupt, " +
                            std::to_string(bytes.size()) + " bytes)");
@@ -337,29 +352,30 @@ Result<DecodedRecord> DecodeRecord(std::string_view bytes) {
   if (body->payload_type() != fb::Payload::NONE && body->payload() == nullptr)
     return InvalidArgument("ledger event whose payload table is missing (corrupt)");
   if (!EnumsInRange(*body)) return InvalidArgument("ledger event with an out-of-range enum value");
-  LEDGER_ASSIGN_OR_RETURN(Payload payload, GetPayload(*body));
+  LEDGER_RETURN_IF_ERROR(GetPayloadInto(*body, out.event.payload));
 
-  DecodedRecord out;
   Event& e = out.event;
   e.event_id = EventId(Str(body->event_id()));
   e.stream = StreamId(Str(body->stream()));
   e.seq = body->seq();
   e.occurred_at = Timestamp{body->occurred_at()};
   e.recorded_at = Timestamp{body->recorded_at()};
+  // Every field set, none left as it was: `out` may hold an earlier record's.
   if (const fb::Actor* a = body->actor()) {
     e.actor.kind = CastEnum<ActorKind>(a->kind());
     e.actor.id = Str(a->id());
     e.actor.uai = Uai(Str(a->uai()));
-    if (a->has_module()) e.actor.module = CastEnum<Module>(a->module_());
+    e.actor.module = a->has_module() ? std::optional(CastEnum<Module>(a->module_())) : std::nullopt;
     e.actor.strong_auth = a->strong_auth();
+  } else {
+    e.actor = Actor{};
   }
   e.command_id = CommandId(Str(body->command_id()));
   e.schema_version = body->schema_version();
   CopyHash(body->prev_hash(), e.prev_hash);
   CopyHash(record->hash(), e.hash);
-  e.payload = std::move(payload);
   out.body.assign(reinterpret_cast<const char*>(body_vec->data()), body_vec->size());
-  return out;
+  return OkStatus();
 }
 
 }  // namespace ledger

@@ -29,6 +29,10 @@ struct DecodedRecord {
 };
 
 Result<DecodedRecord> DecodeRecord(std::string_view bytes);
+// The same into `out`, for a caller decoding many records one after another
+// (a fold): no DecodedRecord is moved through Results, and `out.body` keeps
+// its memory. On an error `out` holds no meaningful event.
+Status DecodeRecordInto(std::string_view bytes, DecodedRecord& out);
 
 // A date as the wire holds it: yyyymmdd, 0 for none (a birth date in
 // AccountCreated and in the sealed PersonalFields).

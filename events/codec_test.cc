@@ -23,6 +23,35 @@ TEST(CodecTest, EveryEventTypeRoundTrips) {
   }
 }
 
+// DecodeRecordInto one DecodedRecord after another, in both orders: each
+// gives what DecodeRecord gives, nothing left from the record before (an
+// actor with a module, then one without; a staff actor, then none).
+TEST(CodecTest, DecodingIntoTheSameRecordLeavesNothingOfTheOneBefore) {
+  std::vector<std::string> records;
+  std::vector<Event> events = testing::SampleChain(StreamId("acc-p-1"), &records);
+  Event with_module = events[0], without_actor = events[1];
+  with_module.actor = Actor{ActorKind::kStaff, "staff-7", Uai("0350003N"), Module::kPupilSupport, true};
+  without_actor.actor = Actor{};
+  Event staff_without_module = with_module;
+  staff_without_module.actor.module.reset();
+  std::vector<Event> kinds = {with_module, staff_without_module, without_actor};
+  for (const Event& e : events) kinds.push_back(e);
+  std::vector<std::string> bytes;
+  for (const Event& e : kinds) bytes.push_back(EncodeRecord(EncodeBody(e), e.hash));
+  DecodedRecord into;
+  for (size_t round = 0; round < 2; ++round) {
+    for (size_t k = 0; k < bytes.size(); ++k) {
+      const size_t i = round == 0 ? k : bytes.size() - 1 - k;
+      ASSERT_TRUE(DecodeRecordInto(bytes[i], into).ok()) << i;
+      auto fresh = DecodeRecord(bytes[i]);
+      ASSERT_TRUE(fresh.ok());
+      EXPECT_EQ(into.event, fresh->event) << "record " << i << " after " << (round == 0 ? i - 1 : i + 1);
+      EXPECT_EQ(into.body, fresh->body);
+      EXPECT_EQ(into.event, kinds[i]);
+    }
+  }
+}
+
 TEST(CodecTest, BodyEncodingIsDeterministic) {
   auto events = testing::SampleChain(StreamId("acc-p-1"));
   for (const Event& e : events) EXPECT_EQ(EncodeBody(e), EncodeBody(e));

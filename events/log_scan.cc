@@ -12,11 +12,17 @@ std::string LogPosition(int32_t partition, int64_t offset) {
 Result<DecodedRecord> DecodeLogRecord(const LogRecord& rec) { return DecodeLogRecord(rec.key, rec.value); }
 
 Result<DecodedRecord> DecodeLogRecord(std::string_view key, std::string_view value) {
-  Result<DecodedRecord> d = DecodeRecord(value);
-  if (d.ok() && d->event.stream.str() != key)
+  DecodedRecord out;
+  LEDGER_RETURN_IF_ERROR(DecodeLogRecordInto(key, value, out));
+  return out;
+}
+
+Status DecodeLogRecordInto(std::string_view key, std::string_view value, DecodedRecord& out) {
+  LEDGER_RETURN_IF_ERROR(DecodeRecordInto(value, out));
+  if (out.event.stream.str() != key)
     return DataLoss("record key '" + std::string(key) + "' differs from its event's stream '" +
-                    d->event.stream.str() + "'");
-  return d;
+                    out.event.stream.str() + "'");
+  return OkStatus();
 }
 
 Status ScanLog(EventLog& log, const RecordVisitor& visit) {

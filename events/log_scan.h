@@ -26,6 +26,8 @@ Status ScanLog(EventLog& log, std::span<const int64_t> from, const RecordVisitor
 Result<DecodedRecord> DecodeLogRecord(const LogRecord& rec);
 // The same for a record's key and value held elsewhere.
 Result<DecodedRecord> DecodeLogRecord(std::string_view key, std::string_view value);
+// The same into `out` (codec.h DecodeRecordInto).
+Status DecodeLogRecordInto(std::string_view key, std::string_view value, DecodedRecord& out);
 
 // "log partition 3 offset 17"
 std::string LogPosition(int32_t partition, int64_t offset);
