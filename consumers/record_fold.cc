@@ -15,6 +15,12 @@ namespace {
 
 bool IsEstablishmentStream(const std::string& s) { return s.rfind("uai:", 0) == 0; }
 
+// The events that change an account's state only (not its kind,
+// placement or links): its cells stay, their counts change.
+bool ChangesStateOnly(const Payload& p) {
+  return std::holds_alternative<AccountNotified>(p) || std::holds_alternative<AccountActivated>(p);
+}
+
 // Events that can move an account's statistics contribution.
 bool MovesStats(const Payload& p) {
   return std::holds_alternative<AccountCreated>(p) || std::holds_alternative<AccountNotified>(p) ||
@@ -124,7 +130,8 @@ class BatchState {
       counted_ = v;
     }
     ApplyToView(*v, e);
-    stats_.ContributionOf(*v, after_);
+    if (ChangesStateOnly(e.payload)) stats_.StateChangeOf(*v, before_, after_);
+    else stats_.ContributionOf(*v, after_);
     stats_.AddChange(before_, after_, e.occurred_at);
     std::swap(before_, after_);
   }

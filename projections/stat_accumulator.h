@@ -44,6 +44,11 @@ class StatAccumulator {
  public:
   // Contribution(v), into `out` (its memory reused).
   void ContributionOf(const AccountView& v, CellSet& out);
+  // The same after an event that changed `v`'s state only — not its kind,
+  // placement or links (AccountNotified, AccountActivated) — from its
+  // contribution `before` that event: the same cells with new counts, found
+  // again only when it counted nowhere before.
+  void StateChangeOf(const AccountView& v, const CellSet& before, CellSet& out);
   // Adds after - before, dated on the day of `at`.
   void AddChange(const CellSet& before, const CellSet& after, Timestamp at);
   // The sums since the last Drain, by day, added into `out`; then empty.

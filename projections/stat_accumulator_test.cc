@@ -58,6 +58,28 @@ TEST(StatAccumulatorTest, ContributionIsTheSameCellsAsContribution) {
   }
 }
 
+// StateChangeOf: after a change of state alone (any state to any, closed
+// and not yet created included), what ContributionOf finds afresh.
+TEST(StatAccumulatorTest, AChangeOfStateAloneGivesWhatContributionOfFinds) {
+  std::mt19937 rng(11);
+  StatAccumulator acc;
+  CellSet before, after, fresh;
+  const ViewState states[] = {ViewState::kCreated, ViewState::kNotified, ViewState::kActivated, ViewState::kClosed};
+  size_t kept = 0;
+  for (int i = 0; i < 2000; ++i) {
+    AccountView v = RandomView(rng);
+    acc.ContributionOf(v, before);
+    v.state = states[rng() % 4];
+    if (rng() % 8 == 0) v.seq = v.seq == 0 ? 1 : 0;  // created, or not yet
+    acc.StateChangeOf(v, before, after);
+    acc.ContributionOf(v, fresh);
+    EXPECT_EQ(after.cells, fresh.cells) << i;
+    EXPECT_EQ(after.one, fresh.one) << i;
+    kept += !before.cells.empty() && before.cells == after.cells;
+  }
+  EXPECT_GT(kept, 500u) << "most changes keep their cells";
+}
+
 TEST(StatAccumulatorTest, SummedChangesByDayEqualAddDeltaThenAccumulate) {
   std::mt19937 rng(11);
   StatAccumulator acc;
