@@ -190,7 +190,7 @@ Status GetPayloadInto(const fb::EventBody& body, Payload& out) {
     case fb::Payload::AccountNotified: {
       auto* p = body.payload_as_AccountNotified();
       return set(AccountNotified{CastEnum<NotifyChannel>(p->channel()), p->password_reset(),
-                                     Timestamp{p->expires_at()}, p->forced()});
+                                 Timestamp{p->expires_at()}, p->forced()});
     }
     case fb::Payload::AccountActivated:
       return set(
@@ -200,9 +200,9 @@ Status GetPayloadInto(const fb::EventBody& body, Payload& out) {
     case fb::Payload::GuardianLinked: {
       auto* p = body.payload_as_GuardianLinked();
       return set(GuardianLinked{AccountId(Str(p->pupil())), GetPlacement(p->pupil_placement()),
-                                    CastEnum<LinkRank>(p->rank()), Str(p->relationship()),
-                                    CastEnum<SourceSystem>(p->source_system()),
-                                    Str(p->source_ids()), Str(p->source_file())});
+                                CastEnum<LinkRank>(p->rank()), Str(p->relationship()),
+                                CastEnum<SourceSystem>(p->source_system()),
+                                Str(p->source_ids()), Str(p->source_file())});
     }
     case fb::Payload::GuardianLinkUpdated: {
       auto* p = body.payload_as_GuardianLinkUpdated();
@@ -222,17 +222,17 @@ Status GetPayloadInto(const fb::EventBody& body, Payload& out) {
       return set(PupilTransferred{GetPlacement(body.payload_as_PupilTransferred()->to())});
     case fb::Payload::AccountClosed:
       return set(AccountClosed{Str(body.payload_as_AccountClosed()->reason()),
-                                   Str(body.payload_as_AccountClosed()->note())});
+                               Str(body.payload_as_AccountClosed()->note())});
     case fb::Payload::RightsDelegated: {
       auto* p = body.payload_as_RightsDelegated();
       return set(RightsDelegated{StaffId(Str(p->delegate())), CastEnum<Module>(p->module_()),
-                                     StaffId(Str(p->granted_by())), Timestamp{p->valid_until()},
-                                     Str(p->reason())});
+                                 StaffId(Str(p->granted_by())), Timestamp{p->valid_until()},
+                                 Str(p->reason())});
     }
     case fb::Payload::DelegationRevoked: {
       auto* p = body.payload_as_DelegationRevoked();
       return set(DelegationRevoked{StaffId(Str(p->delegate())), CastEnum<Module>(p->module_()),
-                                       StaffId(Str(p->revoked_by())), Str(p->reason())});
+                                   StaffId(Str(p->revoked_by())), Str(p->reason())});
     }
     case fb::Payload::PasswordResetCompleted:
       return set(PasswordResetCompleted{});
