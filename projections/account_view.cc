@@ -60,6 +60,9 @@ void ApplyToView(AccountView& v, const Event& e) {
             v.has_email = p.has_email;
             v.created_at = e.occurred_at;
           },
+          // These two change the state only, never the kind, placement or links: the
+          // fold keeps the account's statistics cells after them (record_fold.cc
+          // ChangesStateOnly, StatAccumulator::StateChangeOf).
           [&](const AccountNotified& p) {
             if (v.state == ViewState::kCreated) v.state = ViewState::kNotified;
             if (v.state == ViewState::kActivated && p.password_reset) v.reset_pending = true;
