@@ -29,25 +29,16 @@ StatCell StatAccumulator::CellOf(uint32_t cell) const {
                   static_cast<StatLevel>(cell & 7u)};
 }
 
-namespace {
-
-bool CountsNowhere(const AccountView& v) { return !v.exists() || v.state == ViewState::kClosed; }
-StatCounts OneOf(const AccountView& v) {
-  return StatCounts{1, v.state == ViewState::kNotified ? 1 : 0, v.state == ViewState::kActivated ? 1 : 0};
-}
-
-}  // namespace
-
 void StatAccumulator::StateChangeOf(const AccountView& v, const CellSet& before, CellSet& out) {
-  if (before.cells.empty() || CountsNowhere(v)) return ContributionOf(v, out);
+  if (before.cells.empty() || !CountsSomewhere(v)) return ContributionOf(v, out);
   out.cells = before.cells;
-  out.one = OneOf(v);
+  out.one = CountsOf(v);
 }
 
 void StatAccumulator::ContributionOf(const AccountView& v, CellSet& out) {
   out.clear();
-  if (CountsNowhere(v)) return;
-  out.one = OneOf(v);
+  if (!CountsSomewhere(v)) return;
+  out.one = CountsOf(v);
   // A scope's cell at `all` comes right before its cell at a level, with the
   // same id object: one lookup for both.
   const std::string* last_id = nullptr;

@@ -45,9 +45,8 @@ StatLevel StatLevelOf(Level l) {
 
 StatTable Contribution(const AccountView& v) {
   StatTable t;
-  if (!v.exists() || v.state == ViewState::kClosed) return t;
-  const StatCounts one{1, v.state == ViewState::kNotified ? 1 : 0,
-                       v.state == ViewState::kActivated ? 1 : 0};
+  if (!CountsSomewhere(v)) return t;
+  const StatCounts one = CountsOf(v);
   // Assigning (not adding) makes a guardian count once per distinct cell.
   ForEachCell(v, [&](Scope scope, const std::string& id, StatLevel level) {
     t[StatCell{scope, id, v.kind, level}] = one;

@@ -65,6 +65,14 @@ using StatTable = std::map<StatCell, StatCounts>;
 
 inline constexpr const char* kNationalScopeId = "FR";
 
+// Whether an account counts anywhere (it exists and is not closed), and what
+// it counts in each of its cells then: shared by Contribution and
+// StatAccumulator, as ForEachCell below.
+inline bool CountsSomewhere(const AccountView& v) { return v.exists() && v.state != ViewState::kClosed; }
+inline StatCounts CountsOf(const AccountView& v) {
+  return StatCounts{1, v.state == ViewState::kNotified ? 1 : 0, v.state == ViewState::kActivated ? 1 : 0};
+}
+
 // Calls cell(scope, scope_id, level) for each cell an account that counts
 // (exists, not closed) counts in, for its profile `v.kind`: the rule above,
 // shared by Contribution and StatAccumulator. A guardian's cells may come
