@@ -24,6 +24,26 @@ endfunction()
 # cases (a simulation, a demo), which a process per case would make again for
 # every case (9-12 times; under the sanitizers a quarter of the stage's time).
 # They are given a high COST so that CTest starts them first.
+# GoogleTest's and GoogleMock's headers, compiled once (a precompiled header)
+# and reused by every test binary: with GCC, parsing them was 1.6 s of a test
+# file's compile (-O2; about 85 test files, in every build). GCC only: clang
+# (the sanitizer build) parses them in a tenth of a second, and refuses a
+# header precompiled under other macros where GCC passes over it.
+function(ledger_test_pch target)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    return()
+  endif()
+  if(NOT TARGET ledger_test_pch)
+    set(anchor ${PROJECT_BINARY_DIR}/gen/ledger_test_pch.cc)
+    file(CONFIGURE OUTPUT ${anchor} CONTENT "// The precompiled header's own translation unit (cmake/LedgerHelpers.cmake).\n")
+    add_library(ledger_test_pch STATIC ${anchor})
+    target_link_libraries(ledger_test_pch PRIVATE GTest::gtest GTest::gmock)
+    target_compile_options(ledger_test_pch PRIVATE ${LEDGER_WARNINGS})
+    target_precompile_headers(ledger_test_pch PRIVATE <gtest/gtest.h> <gmock/gmock.h>)
+  endif()
+  target_precompile_headers(${target} REUSE_FROM ledger_test_pch)
+endfunction()
+
 function(ledger_cc_test)
   cmake_parse_arguments(T "" "NAME;LABEL" "SRCS;DEPS;PROPERTIES;SUITES" ${ARGN})
   if(NOT T_LABEL)
@@ -33,6 +53,7 @@ function(ledger_cc_test)
   add_executable(${target} ${T_SRCS})
   target_link_libraries(${target} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_options(${target} PRIVATE ${LEDGER_WARNINGS})
+  ledger_test_pch(${target})
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
   if(LEDGER_TEST_LABELS AND NOT T_LABEL IN_LIST LEDGER_TEST_LABELS)
     # Not built by default nor registered (a build for some labels only, as
