@@ -65,7 +65,7 @@ void Index(ProjectionDb::Batch& b, const Event& e) {
 // (projection_db.h "e|"): none once closed.
 std::set<std::string> Memberships(const AccountView& v) {
   std::set<std::string> out;
-  if (!v.exists() || v.state == ViewState::kClosed) return out;
+  if (!v.open()) return out;
   if (v.kind == AccountKind::kPupil) {
     if (!v.placement.uai.empty()) out.insert(v.placement.uai.str());
   } else {

@@ -73,6 +73,9 @@ struct AccountView {
   std::map<std::string, LinkView> links;  // guardians: pupil id -> link, removed ones kept
 
   bool exists() const { return seq > 0; }
+  // Created and not closed: it counts in the statistics (stats.h), belongs to
+  // its establishments' index and can need attention (ops/query/attention.h).
+  bool open() const { return exists() && state != ViewState::kClosed; }
   friend bool operator==(const AccountView&, const AccountView&) = default;
 };
 

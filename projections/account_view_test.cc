@@ -35,6 +35,8 @@ TEST(AccountViewTest, PupilLifecycleWithResetPending) {
                         Ev(2, "2026-09-02T08:00:00Z", AccountNotified{NotifyChannel::kLetter, false, {}, false}),
                         Ev(3, "2026-09-03T08:00:00Z", AccountActivated{ActivationMethod::kProvisionalPassword}),
                         Ev(4, "2026-09-04T08:00:00Z", PasswordReset{ResetChannel::kStaff})});
+  EXPECT_FALSE(AccountView{}.open());  // never created
+  EXPECT_TRUE(v.open());
   EXPECT_EQ(v.state, ViewState::kActivated);
   EXPECT_TRUE(v.reset_pending);
   EXPECT_EQ(v.activated_at, T("2026-09-03T08:00:00Z"));
@@ -45,6 +47,7 @@ TEST(AccountViewTest, PupilLifecycleWithResetPending) {
   EXPECT_EQ(v.placement.class_name, "4E2");
   ApplyToView(v, Ev(7, "2026-10-01T08:00:00Z", AccountClosed{"left"}));
   EXPECT_EQ(v.state, ViewState::kClosed);
+  EXPECT_FALSE(v.open());
   EXPECT_EQ(v.seq, 7u);
 }
 

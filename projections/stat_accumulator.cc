@@ -30,14 +30,14 @@ StatCell StatAccumulator::CellOf(uint32_t cell) const {
 }
 
 void StatAccumulator::StateChangeOf(const AccountView& v, const CellSet& before, CellSet& out) {
-  if (before.cells.empty() || !CountsSomewhere(v)) return ContributionOf(v, out);
+  if (before.cells.empty() || !v.open()) return ContributionOf(v, out);
   out.cells = before.cells;
   out.one = CountsOf(v);
 }
 
 void StatAccumulator::ContributionOf(const AccountView& v, CellSet& out) {
   out.clear();
-  if (!CountsSomewhere(v)) return;
+  if (!v.open()) return;
   out.one = CountsOf(v);
   // A scope's cell at `all` comes right before its cell at a level, with the
   // same id object: one lookup for both.

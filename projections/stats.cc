@@ -45,7 +45,7 @@ StatLevel StatLevelOf(Level l) {
 
 StatTable Contribution(const AccountView& v) {
   StatTable t;
-  if (!CountsSomewhere(v)) return t;
+  if (!v.open()) return t;
   const StatCounts one = CountsOf(v);
   // Assigning (not adding) makes a guardian count once per distinct cell.
   ForEachCell(v, [&](Scope scope, const std::string& id, StatLevel level) {

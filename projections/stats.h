@@ -65,10 +65,8 @@ using StatTable = std::map<StatCell, StatCounts>;
 
 inline constexpr const char* kNationalScopeId = "FR";
 
-// Whether an account counts anywhere (it exists and is not closed), and what
-// it counts in each of its cells then: shared by Contribution and
-// StatAccumulator, as ForEachCell below.
-inline bool CountsSomewhere(const AccountView& v) { return v.exists() && v.state != ViewState::kClosed; }
+// What an account that counts anywhere (AccountView::open) counts in each of
+// its cells: shared by Contribution and StatAccumulator, as ForEachCell below.
 inline StatCounts CountsOf(const AccountView& v) {
   return StatCounts{1, v.state == ViewState::kNotified ? 1 : 0, v.state == ViewState::kActivated ? 1 : 0};
 }

@@ -34,7 +34,7 @@ std::string_view Action(AttentionCase c) {
 std::vector<AttentionItem> CasesOf(const AccountView& v, const std::string& uai, Timestamp now, int weeks,
                                    const PupilUai& pupil_uai) {
   std::vector<AttentionItem> out;
-  if (!v.exists() || v.state == ViewState::kClosed) return out;
+  if (!v.open()) return out;
   auto add = [&](AttentionCase why, Timestamp since, std::string pupil = {}) {
     out.push_back(AttentionItem{v.id, v.kind, v.state, why, since, std::move(pupil)});
   };
