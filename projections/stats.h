@@ -72,7 +72,7 @@ inline StatCounts CountsOf(const AccountView& v) {
 }
 
 // Calls cell(scope, scope_id, level) for each cell an account that counts
-// (exists, not closed) counts in, for its profile `v.kind`: the rule above,
+// (AccountView::open) counts in, for its profile `v.kind`: the rule above,
 // shared by Contribution and StatAccumulator. A guardian's cells may come
 // more than once (links to one establishment). Pairs of calls with the same
 // scope and the same id object (at `all`, then at a level) come one after

@@ -170,14 +170,17 @@ TEST(CommandSpillTest, AnAlteredRunIsDataLossNamingTheFileAndChunk) {
   // The first run is on disk: flip a byte of its second chunk.
   const auto run0 = tmp.path() / "spill" / "run-0";
   std::fstream f(run0, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f) << run0;
   uint32_t first = 0;
   f.read(reinterpret_cast<char*>(&first), 4);
   // XORed, not overwritten: the chunk is sealed under a random key, so a
   // fixed byte was already there once in 256 runs (CI saw it pass unaltered).
   f.seekg(4 + first + 4 + 40);
   const int byte = f.get();
+  ASSERT_NE(byte, EOF) << run0 << " is shorter than its first two chunks";
   f.seekp(4 + first + 4 + 40);
   f.put(static_cast<char>(byte ^ 0x5a));
+  ASSERT_TRUE(f) << run0;
   f.close();
   ASSERT_TRUE(spill->Finish().ok());
   Status failed;
