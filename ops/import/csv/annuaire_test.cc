@@ -1,8 +1,9 @@
 #include "ops/import/csv/annuaire.h"
 
+#include "events/testing/temp_dir.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -44,13 +45,9 @@ Status Refusal(const std::string& name) {
   return r.ok() ? OkStatus() : r.status();
 }
 
-// A fresh directory under the test's temporary directory.
-std::string TempDir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("import_csv_test_" + std::to_string(::getpid()) + "_" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
+// The directory file in a fresh directory, removed with it at the end of the test.
+std::string DirectoryFile(const ledger::testing::TempDir& dir) {
+  return (dir.path() / "establishments.tsv").string();
 }
 
 // --- Real files --------------------------------------------------------------
@@ -152,7 +149,8 @@ TEST(Directory, SaveLoadRoundTrip) {
   ASSERT_TRUE(parsed.ok());
   std::vector<Establishment> list = MergeDirectory({}, *parsed);
   list[0].name = "Tab\there\r\nand line";  // separators become spaces
-  const std::string path = TempDir("roundtrip") + "/establishments.tsv";
+  const ledger::testing::TempDir dir("import-csv-roundtrip");
+  const std::string path = DirectoryFile(dir);
   ASSERT_EQ(SaveDirectory(path, list), OkStatus());
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
   Result<std::vector<Establishment>> loaded = LoadDirectory(path);
@@ -168,14 +166,16 @@ TEST(Directory, SaveLoadRoundTrip) {
 }
 
 TEST(Directory, MissingIsNotFoundAndSaysWhatToRun) {
-  const std::string path = TempDir("missing") + "/establishments.tsv";
+  const ledger::testing::TempDir dir("import-csv-missing");
+  const std::string path = DirectoryFile(dir);
   Result<std::vector<Establishment>> r = LoadDirectory(path);
   EXPECT_EQ(r.status(), NotFound(path + ": no establishment directory (run `ledger import "
                                         "annuaire FILE.csv` first)"));
 }
 
 TEST(Directory, CorruptLinesAreDataLoss) {
-  const std::string path = TempDir("corrupt") + "/establishments.tsv";
+  const ledger::testing::TempDir dir("import-csv-corrupt");
+  const std::string path = DirectoryFile(dir);
   const std::string header = "uai\tname\ttype\tlevel\tdepartment\tacademy\tpupils\n";
   const std::string good = "0359001U\tE\tEcole\tecole\t035\trennes\t87\n";
   auto load_error = [&](const std::string& text) {

@@ -1,9 +1,10 @@
 #include "ops/import/csv/onde.h"
 #include "ops/import/testing/render.h"
 
+#include "events/testing/temp_dir.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -32,11 +33,9 @@ void ExpectNoNames(const Status& s) {
     EXPECT_THAT(s.message(), Not(HasSubstr(name))) << s.message();
 }
 
-std::string WriteTemp(const std::string& name, const std::string& bytes) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("import_csv_onde_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
+// Writes `bytes` to `name` in `dir` (removed with it at the end of the test).
+std::string WriteTemp(const ledger::testing::TempDir& dir, const std::string& name, const std::string& bytes) {
+  const std::string path = (dir.path() / name).string();
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }
@@ -143,13 +142,14 @@ TEST(ParseOnde, UnknownRank) {
 }
 
 TEST(ParseOnde, TwoPupilsWithTheSameIdentityNeedAnIne) {
+  const ledger::testing::TempDir dir("import-csv-onde");
   const std::string row =
       "Mirab\x9C"
       "uf;Zo\xE9;CP;Cycle 2;;CP;;;;;14/03/2017;;;;;;;;;";
   const std::string pupils =
-      WriteTemp("twins.csv", std::string(kPupilHeader) + "\r\n" + row + "\r\n" + row + "\r\n");
+      WriteTemp(dir, "twins.csv", std::string(kPupilHeader) + "\r\n" + row + "\r\n" + row + "\r\n");
   const std::string guardians =
-      WriteTemp("twins_g.csv",
+      WriteTemp(dir, "twins_g.csv",
                 std::string(kGuardianHeader) + "\r\n;MIRABOEUF;ZOE;14/03/2017;1;MERE;X;Y;;\r\n");
   const Status s = Refusal(pupils, guardians);
   EXPECT_EQ(s, InvalidArgument(guardians +
@@ -160,10 +160,11 @@ TEST(ParseOnde, TwoPupilsWithTheSameIdentityNeedAnIne) {
 }
 
 TEST(ParseOnde, FilesWithoutRowsAreTruncated) {
-  const std::string empty_pupils = WriteTemp("empty.csv", std::string(kPupilHeader) + "\r\n");
+  const ledger::testing::TempDir dir("import-csv-onde");
+  const std::string empty_pupils = WriteTemp(dir, "empty.csv", std::string(kPupilHeader) + "\r\n");
   EXPECT_EQ(Refusal(empty_pupils, Data("onde_responsables.csv")),
             InvalidArgument(empty_pupils + ": no rows (truncated extraction?)"));
-  const std::string empty_guardians = WriteTemp("empty_g.csv", kGuardianHeader);
+  const std::string empty_guardians = WriteTemp(dir, "empty_g.csv", kGuardianHeader);
   EXPECT_EQ(Refusal(Data("onde_eleves.csv"), empty_guardians),
             InvalidArgument(empty_guardians + ": no rows (truncated extraction?)"));
 }
