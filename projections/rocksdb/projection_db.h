@@ -320,6 +320,7 @@ class ProjectionDb {
    private:
     friend class ProjectionDb;
     static constexpr size_t kPassedViews = 4096;
+    static constexpr int kStepsBeforeSeek = 256;
     explicit ViewCursor(const ProjectionDb& db);
     // Moves the iterator to the first key >= `key`, keeping the views it
     // steps over whose account id begins `key`'s.
