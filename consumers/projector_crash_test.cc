@@ -68,7 +68,8 @@ int64_t WriteLog(const fs::path& log_dir) {
 // Forks `project` (log, store) and SIGKILLs it after a random delay in
 // [min_ms, max_ms], again and again, until the store has everything (the
 // window widens while rounds commit nothing, so that a slow build is killed
-// mid-work too); then finishes with a Projector and compares the
+// mid-work too, and narrows while they commit so much that the log would end
+// before 20 kills, so that a fast machine is too); then finishes with a Projector and compares the
 // store with a clean rebuild.
 void KillUntilDoneThenCompare(const fs::path& root, int64_t total, int min_ms, int max_ms,
                               const std::function<Status(EventLog&, ProjectionDb&)>& project) {
@@ -102,15 +103,20 @@ void KillUntilDoneThenCompare(const fs::path& root, int64_t total, int min_ms, i
     const int64_t before = left;
     left = Remaining(log_dir, db_dir);
     ASSERT_GE(left, 0);
+    if (WIFSIGNALED(status) && left > 0) ++mid_kills;
+    if (left == 0) break;
     if (left < before) {
       idle_rounds = 0;
-      hi_ms = std::max(max_ms, hi_ms / 2);
+      // At this round's pace the records left would run out before the kills
+      // still needed (a fast machine): the window narrows; else a widened
+      // window halves back to [min_ms, max_ms].
+      const int64_t needed = std::max(1, 20 - mid_kills);
+      if ((before - left) * needed > left) hi_ms = std::max(min_ms + 1, hi_ms / 2);
+      else if (hi_ms > max_ms) hi_ms = std::max(max_ms, hi_ms / 2);
     } else if (++idle_rounds == 3 && hi_ms < 10000) {
       idle_rounds = 0;
       hi_ms *= 2;
     }
-    if (WIFSIGNALED(status) && left > 0) ++mid_kills;
-    if (left == 0) break;
   }
   EXPECT_GE(mid_kills, 20) << "the projector finished before 20 kills landed mid-consumption";
   // The killed projectors committed some of it (else the kills tested nothing).

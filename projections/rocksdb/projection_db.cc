@@ -931,7 +931,7 @@ void ProjectionDb::ViewCursor::Reach(const std::string& key) {
     return;
   }
   // Steps forward cost less than a seek: a seek searches the index of every
-  // table file on level 0 (a live projector's folds leave 100-200 there), a
+  // table file on level 0 (a live projector's folds leave 100-300 there), a
   // step moves one file's block iterator and the merge's heap. Up to 256 steps
   // (16 before): a fed scale-10 live run 12.0 -> 11.0-11.3 us of CPU per
   // event; 1,024 no better (README "National scale", session 35).
