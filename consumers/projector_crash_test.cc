@@ -66,11 +66,12 @@ int64_t WriteLog(const fs::path& log_dir) {
 }
 
 // Forks `project` (log, store) and SIGKILLs it after a random delay in
-// [min_ms, max_ms], again and again, until the store has everything (the
-// window widens while rounds commit nothing, so that a slow build is killed
-// mid-work too, and narrows while they commit so much that the log would end
-// before 20 kills, so that a fast machine is too); then finishes with a Projector and compares the
-// store with a clean rebuild.
+// [min_ms, max_ms], again and again, until 20 kills have landed mid-work or
+// the store has everything (the window widens while rounds commit nothing,
+// so that a slow build is killed mid-work too, and narrows while they commit
+// so much that the log would end before 20 kills, so that a fast machine
+// still gets its 20); then finishes with a Projector and compares the store
+// with a clean rebuild.
 void KillUntilDoneThenCompare(const fs::path& root, int64_t total, int min_ms, int max_ms,
                               const std::function<Status(EventLog&, ProjectionDb&)>& project) {
   const fs::path log_dir = root / "log", db_dir = root / "db";
@@ -78,7 +79,10 @@ void KillUntilDoneThenCompare(const fs::path& root, int64_t total, int min_ms, i
   int mid_kills = 0, rounds = 0;
   int64_t left = total;
   // The window's end doubles after three rounds in a row that committed
-  // nothing (a slow build: the sanitizers), and halves back after one that did.
+  // nothing (a slow build: the sanitizers) and halves back toward max_ms after
+  // one that did; below max_ms, it halves (down to min_ms + 1) after a round
+  // that committed more than the records left over the kills still needed,
+  // and doubles back toward max_ms after one that committed less than half.
   int hi_ms = max_ms, idle_rounds = 0;
   while (mid_kills < 20 && rounds < 200) {
     ++rounds;
@@ -107,12 +111,11 @@ void KillUntilDoneThenCompare(const fs::path& root, int64_t total, int min_ms, i
     if (left == 0) break;
     if (left < before) {
       idle_rounds = 0;
-      // At this round's pace the records left would run out before the kills
-      // still needed (a fast machine): the window narrows; else a widened
-      // window halves back to [min_ms, max_ms].
-      const int64_t needed = std::max(1, 20 - mid_kills);
-      if ((before - left) * needed > left) hi_ms = std::max(min_ms + 1, hi_ms / 2);
+      // At this round's pace, the records left over the kills still needed.
+      const int64_t pace = (before - left) * std::max(1, 20 - mid_kills);
+      if (pace > left) hi_ms = std::max(min_ms + 1, hi_ms / 2);
       else if (hi_ms > max_ms) hi_ms = std::max(max_ms, hi_ms / 2);
+      else if (pace * 2 < left) hi_ms = std::min(max_ms, hi_ms * 2);
     } else if (++idle_rounds == 3 && hi_ms < 10000) {
       idle_rounds = 0;
       hi_ms *= 2;
@@ -121,8 +124,9 @@ void KillUntilDoneThenCompare(const fs::path& root, int64_t total, int min_ms, i
   EXPECT_GE(mid_kills, 20) << "the projector finished before 20 kills landed mid-consumption";
   // The killed projectors committed some of it (else the kills tested nothing).
   EXPECT_LT(left, total) << "nothing was projected between the kills: they tested nothing";
-  std::printf("%d SIGKILLs landed mid-consumption of %lld events, over %d rounds; %lld left for the last run\n",
-              mid_kills, static_cast<long long>(total), rounds, static_cast<long long>(left));
+  std::printf("%d SIGKILLs landed mid-consumption of %lld events, over %d rounds; %lld left for the last run;"
+              " kill window at the end [%d, %d] ms\n",
+              mid_kills, static_cast<long long>(total), rounds, static_cast<long long>(left), min_ms, hi_ms);
 
   // Finish, then compare with a clean rebuild.
   auto log = OpenLog(log_dir, false);
