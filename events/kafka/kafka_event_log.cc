@@ -367,18 +367,13 @@ Status KafkaEventLog::Impl::CheckTopic(Clock::time_point deadline) {
                 FailedPrecondition("librdkafka's mock cluster has no DescribeConfigs"))
           : kafka::DescribeTopicConfigs(rk_, options_.topic, Left(deadline));
   // A broker whose metadata does not list a topic just created answers
-  // UNKNOWN_TOPIC_OR_PART for a while, or lists none of its settings (a
-  // real cluster's answer always holds them, defaults included): ask again
-  // until the deadline; settings still missing then are not checked, and said so.
-  auto unanswered = [](const Result<std::map<std::string, std::string>>& c) {
-    return c.ok() ? c->empty() : c.status().code() == StatusCode::kNotFound;
-  };
-  while (unanswered(configs) && Left(deadline) > kRetryPause) {
+  // UNKNOWN_TOPIC_OR_PART for a while, or lists none of its settings (both
+  // NotFound): ask again until the deadline; settings still missing then are
+  // not checked, and said so.
+  while (!configs.ok() && configs.status().code() == StatusCode::kNotFound && Left(deadline) > kRetryPause) {
     std::this_thread::sleep_for(kRetryPause);
     configs = kafka::DescribeTopicConfigs(rk_, options_.topic, Left(deadline));
   }
-  if (configs.ok() && configs->empty())
-    configs = Unavailable("the brokers listed none of its settings");
   if (configs.ok()) {
     facts.configs = std::move(*configs);
     min_insync_ = static_cast<int32_t>(

@@ -137,6 +137,9 @@ Result<std::map<std::string, std::string>> DescribeTopicConfigs(
       configs[rd_kafka_ConfigEntry_name(entries[e])] = value != nullptr ? value : "";
     }
   }
+  // A real broker lists every setting, defaults included: none listed is a
+  // broker that has not loaded the topic yet, as UNKNOWN_TOPIC_OR_PART is.
+  if (configs.empty()) return NotFound(what + ": the brokers listed none of its settings");
   return configs;
 }
 

@@ -62,7 +62,9 @@ int32_t MinInsyncFor(int32_t replication);
 
 // The topic's configuration entries through the Admin API's DescribeConfigs,
 // within `timeout`. Unavailable when the cluster does not answer (librdkafka
-// 2.0.2's mock has no DescribeConfigs).
+// 2.0.2's mock has no DescribeConfigs); NotFound when the topic is unknown
+// to the broker asked or its answer lists none of the topic's settings (a
+// broker that has not loaded a topic just created: ask again).
 Result<std::map<std::string, std::string>> DescribeTopicConfigs(rd_kafka_t* rk,
                                                                 const std::string& topic,
                                                                 std::chrono::milliseconds timeout);
