@@ -68,7 +68,12 @@ struct LiveRun {
   // out: how the records were projected (the probe's reports)
   int64_t batch_records = 0, batches = 0;
   double batch_seconds = 0;  // summed over the threads
-  std::vector<std::pair<int64_t, double>> each_fold;  // records, seconds
+  struct Fold {
+    int64_t records = 0;
+    double seconds = 0;
+    int64_t views = 0, steps = 0;  // views read through its cursor, keys stepped over
+  };
+  std::vector<Fold> each_fold;
   size_t view_cache_bytes = LiveProjector::Options{}.view_cache_bytes;
   bool compactions_yield = LiveProjector::Options{}.compactions_yield;
   int64_t fold_level0_limit = LiveProjector::Options{}.fold_level0_limit;
@@ -95,16 +100,22 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
       run.batches += 1;
       run.batch_seconds += seconds;
     }
+    void FoldReadViews(int64_t views, int64_t steps, int64_t) override {
+      std::lock_guard<std::mutex> lock(mu);
+      read = {0, 0, views, steps};
+    }
     void Folded(int64_t records, int64_t quarantined, double seconds) override {
       std::lock_guard<std::mutex> lock(mu);
       Add(records, quarantined);
-      run.each_fold.emplace_back(records, seconds);
+      run.each_fold.push_back({records, seconds, read.views, read.steps});
+      read = {};
     }
     void Add(int64_t records, int64_t quarantined) {
       done.done += records;
       done.quarantined += quarantined;
     }
     LiveRun& run;
+    LiveRun::Fold read;  // the last FoldReadViews, for the Folded after it
     std::mutex mu;
     ProjectionProgress done;
   } count(run);
@@ -329,14 +340,22 @@ int main(int argc, char** argv) {
       int64_t folded = 0;
       double fold_seconds = 0;
       std::string folds;  // each fold's rate in turn: whether it holds as the log goes on
-      for (const auto& [records, seconds] : live.each_fold) {
-        folded += records;
-        fold_seconds += seconds;
-        folds += fmt::format(" {}k/{:.1f}s", (records + 500) / 1000, seconds);
+      int64_t views = 0, steps = 0;
+      for (const LiveRun::Fold& f : live.each_fold) {
+        folded += f.records;
+        fold_seconds += f.seconds;
+        views += f.views;
+        steps += f.steps;
+        folds += fmt::format(" {}k/{:.1f}s", (f.records + 500) / 1000, f.seconds);
+        if (f.steps > 0) folds += fmt::format("/{}k", (f.steps + 500) / 1000);
       }
       fmt::print("  {} records in {} batches ({:.2f} s summed over the threads), {} in {} folds ({:.2f} s)\n",
                  live.batch_records, live.batches, live.batch_seconds, folded, live.each_fold.size(), fold_seconds);
-      if (!folds.empty()) fmt::print("  folds in turn (records/time):{}\n", folds);
+      if (!folds.empty()) {
+        fmt::print("  folds in turn (records/time/keys their view cursors stepped over):{}\n", folds);
+        fmt::print("  views asked of the folds' cursors: {} (the others came from the cache of views), keys they stepped over: {}\n",
+                   views, steps);
+      }
       fmt::print("  cache of views: {} views in {:.0f} MB of {:.0f} ({}; outgrown {} times); level 0: {} table files at the end\n",
                  live.cached_views, static_cast<double>(live.cached_bytes) / 1e6,
                  static_cast<double>(live.view_cache_bytes) / 1e6, live.cache_complete ? "complete" : "not complete",

@@ -88,6 +88,9 @@ struct BulkRebuildResult {
   double read_seconds = 0;  // phase 1: the log read and sorted
   double fold_seconds = 0;  // phase 2
   double load_seconds = 0;  // phase 3
+  // Onto a store (FoldOnto): what the folders' view cursors read, summed
+  // (RecordFold::cursor_reads).
+  int64_t views_read = 0, view_steps = 0, view_seeks = 0;
   // By partition: one past the last record read (-1: none read), the
   // records folded and, of those, quarantined.
   std::vector<int64_t> next, records, quarantined;

@@ -172,7 +172,10 @@ Status LiveProjector::FoldWhileFarBehind() {
       cur.next = r->next[p];
       progressed = true;
     }
-    if (progressed) probe_.Folded(r->progress.done, r->progress.quarantined, seconds);
+    if (progressed) {
+      probe_.FoldReadViews(r->views_read, r->view_steps, r->view_seeks);
+      probe_.Folded(r->progress.done, r->progress.quarantined, seconds);
+    }
     ReportViews();
     if (!progressed) {  // only transaction markers, or records not yet visible: the batches take them
       fold_stalled_ = true;

@@ -3,6 +3,7 @@
 // ends equal to a clean rebuild of the same log.
 #include "consumers/live_projector.h"
 
+#include <array>
 #include <mutex>
 #include <thread>
 
@@ -126,6 +127,23 @@ class LiveProjectorTest : public ::testing::Test {
     runner.join();
     return appended.ok() ? run_status : appended;
   }
+  // Half of a workload (600 streams named from `prefix`) appended before
+  // the projector runs, the other half while it runs (RunWhileAppending, in
+  // groups of 211); then the store checked whole and equal to a clean
+  // rebuild. `probe` counts the records reported to it in `total`.
+  template <typename Probe>
+  void RunFarBehindWhileAppending(const std::string& prefix, Probe& probe, const LiveProjector::Options& options) {
+    auto h = CommandHandler::Open(*log_, [] { return Timestamp{1}; });
+    ASSERT_TRUE(h.ok());
+    std::vector<Command> cmds = testing::GenerateWorkload({600, 10, prefix});
+    const size_t half = cmds.size() / 2;
+    for (const auto& r : (*h)->HandleBatch(std::span<const Command>(cmds.data(), half))) ASSERT_TRUE(r.ok());
+    DurableEnds ends(Ends());
+    LiveProjector live(*log_, *db_, ends, probe, options);
+    Status run_status = RunWhileAppending(live, ends, **h, std::span<const Command>(cmds).subspan(half), 211);
+    ASSERT_TRUE(run_status.ok()) << run_status.ToString();
+    ExpectWholeAndEqualToACleanRebuild(live, probe.total.load(), (*h)->event_count());
+  }
   testing::TempDir tmp_{"live-projector"};
   std::unique_ptr<EmbeddedEventLog> log_;
   std::unique_ptr<ProjectionDb> db_;
@@ -168,12 +186,6 @@ TEST_P(LiveProjectorThreadsTest, FollowsAWriterAndEndsEqualToACleanRebuild) {
 // starts, the rest appended while it runs, folds and batches taking turns;
 // it ends equal to a clean rebuild, every record reported once.
 TEST_P(LiveProjectorThreadsTest, FarBehindItFoldsInKeyOrderAndEndsEqualToACleanRebuild) {
-  auto h = CommandHandler::Open(*log_, [] { return Timestamp{1}; });
-  ASSERT_TRUE(h.ok());
-  std::vector<Command> cmds = testing::GenerateWorkload({600, 10, "k"});
-  const size_t half = cmds.size() / 2;
-  for (const auto& r : (*h)->HandleBatch(std::span<const Command>(cmds.data(), half))) ASSERT_TRUE(r.ok());
-  DurableEnds ends(Ends());
   struct FoldProbe final : ProjectorProbe {
     void BatchCommitted(int32_t, int64_t records, int64_t, double) override {
       total += records;
@@ -185,13 +197,43 @@ TEST_P(LiveProjectorThreadsTest, FarBehindItFoldsInKeyOrderAndEndsEqualToACleanR
     }
     std::atomic<int64_t> total{0}, folds{0};
   } probe;
-  LiveProjector live(*log_, *db_, ends, probe,
-                     {.batch_records = 16, .threads = GetParam(), .fold_from = 400, .fold_records = 1500,
-                      .fold_dir = tmp_.path() / "fold", .fold_memory = 64 << 10});
-  Status run_status = RunWhileAppending(live, ends, **h, std::span<const Command>(cmds).subspan(half), 211);
-  ASSERT_TRUE(run_status.ok()) << run_status.ToString();
+  RunFarBehindWhileAppending("k", probe,
+                             {.batch_records = 16, .threads = GetParam(), .fold_from = 400, .fold_records = 1500,
+                              .fold_dir = tmp_.path() / "fold", .fold_memory = 64 << 10});
   EXPECT_GT(probe.folds.load(), 0) << "the first half must be folded";
-  ExpectWholeAndEqualToACleanRebuild(live, probe.total.load(), (*h)->event_count());
+}
+
+// Without a cache of views, a fold reads the views of the accounts it
+// touches through its cursor, and reports what that read to its probe
+// (FoldReadViews, just before Folded): every fold asks at least one view.
+TEST_F(LiveProjectorTest, WithoutACacheOfViewsEachFoldReportsTheViewsItsCursorRead) {
+  struct FoldProbe final : ProjectorProbe {
+    void BatchCommitted(int32_t, int64_t records, int64_t, double) override { total += records; }
+    void FoldReadViews(int64_t views, int64_t steps, int64_t seeks) override {
+      std::lock_guard<std::mutex> lock(mu);
+      reads.push_back({views, steps, seeks});
+    }
+    void Folded(int64_t records, int64_t, double) override {
+      total += records;
+      std::lock_guard<std::mutex> lock(mu);
+      ++folds;
+    }
+    std::atomic<int64_t> total{0};
+    std::mutex mu;
+    std::vector<std::array<int64_t, 3>> reads;
+    size_t folds = 0;
+  } probe;
+  RunFarBehindWhileAppending("r", probe,
+                             {.batch_records = 16, .fold_from = 400, .fold_records = 1500,
+                              .fold_dir = tmp_.path() / "fold", .fold_memory = 64 << 10, .view_cache_bytes = 0});
+  std::lock_guard<std::mutex> lock(probe.mu);
+  ASSERT_GT(probe.folds, 0u) << "the first half must be folded";
+  ASSERT_EQ(probe.reads.size(), probe.folds) << "one report of its reads per fold";
+  for (const auto& [views, steps, seeks] : probe.reads) {
+    EXPECT_GT(views, 0) << "a fold touches accounts; no cache gives their views";
+    EXPECT_GE(seeks, 1) << "the cursor's first view is a seek";
+    EXPECT_GE(steps, 0);
+  }
 }
 
 // Once folding, a fold waits for fold_from records (up to fold_gather)

@@ -18,6 +18,12 @@ class ProjectorProbe {
   // A key-order fold of `records` (of which `quarantined`, over every
   // partition) laid on the store in `seconds` (sort, fold, table files, ingestion).
   virtual void Folded(int64_t records, int64_t quarantined, double seconds) {}
+  // Just before Folded: what that fold read of the store's views — the views
+  // it asked of its cursor (those the cache of views could not give), and
+  // the keys the cursor stepped over and the seeks it made to reach them
+  // (ProjectionDb::ViewCursor: a fold late in a fed year steps through the
+  // store's whole range of views; README "National scale").
+  virtual void FoldReadViews(int64_t views, int64_t steps, int64_t seeks) {}
   // How far `partition` is behind what is durable in the log.
   virtual void Lag(int32_t partition, int64_t records, double seconds) {}
   // The live projector's cache of views (view_cache.h) after it was filled

@@ -448,6 +448,9 @@ TEST(LedgerdFoldTest, StartedFarBehindItFoldsAndServesWhatBatchesMade) {
   const size_t folds = metrics.find("ledger_projector_fold_seconds_count ");
   ASSERT_NE(folds, std::string::npos) << metrics;
   EXPECT_GE(std::stod(metrics.substr(folds + 36)), 1.0) << "it must have folded";
+  // From nothing, the cache of views holds every view: the folds read none from the store.
+  EXPECT_NE(metrics.find("\nledger_projector_fold_views_read_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nledger_projector_fold_view_steps_total 0\n"), std::string::npos) << metrics;
   EXPECT_EQ(server.Term(), 0) << server.err();
 }
 

@@ -17,6 +17,9 @@
 //   ledger_http_requests_total{route,method,status}
 //   ledger_http_request_duration_seconds{route}    histogram
 //   ledger_projector_fold_seconds                  histogram: one key-order fold of the projector far behind
+//   ledger_projector_fold_views_read_total         views those folds asked of the store (the cache of views could not give them)
+//   ledger_projector_fold_view_steps_total         keys their view cursors stepped over to reach them
+//                                                  (ProjectionDb::ViewCursor; per view read, the cost of a fold's reads)
 //   ledger_store_size_bytes{store}                 log | projections, on disk (read at scrape)
 //   ledger_store_level0_files{store}               table files on level 0 of the projection store
 //   ledger_store_pending_compaction_bytes{store}   bytes its compactions must still rewrite (RocksDB's estimate)
@@ -61,6 +64,7 @@ class ServerMetrics final : public WriterProbe, public ProjectorProbe, public jo
   // ProjectorProbe
   void BatchCommitted(int32_t partition, int64_t records, int64_t quarantined, double seconds) override;
   void Folded(int64_t records, int64_t quarantined, double seconds) override;
+  void FoldReadViews(int64_t views, int64_t steps, int64_t seeks) override;
   void Lag(int32_t partition, int64_t records, double seconds) override;
   void ViewsCached(size_t bytes, bool complete) override;
   // JournalProbe

@@ -172,6 +172,9 @@ class LedgerService::Impl {
     }
     void Lag(int32_t p, int64_t records, double seconds) override { next_.Lag(p, records, seconds); }
     void ViewsCached(size_t bytes, bool complete) override { next_.ViewsCached(bytes, complete); }
+    void FoldReadViews(int64_t views, int64_t steps, int64_t seeks) override {
+      next_.FoldReadViews(views, steps, seeks);
+    }
     uint64_t version() const {
       std::lock_guard<std::mutex> lock(mu_);
       return version_;

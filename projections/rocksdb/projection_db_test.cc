@@ -422,6 +422,36 @@ TEST_F(ProjectionDbTest, AViewCursorAnswersViewsItSteppedOverWithoutALookup) {
   EXPECT_EQ((*db_->View("g-55"))->seq, 42u) << "the store itself moved on";
 }
 
+// What a cursor's reads cost, as a fold's probe reports it: the views asked,
+// the iterator's steps from one to the next, and its seeks — the first, and
+// one after kStepsBeforeSeek (256) steps that did not reach the key.
+TEST_F(ProjectionDbTest, AViewCursorCountsTheViewsAskedItsStepsAndItsSeeks) {
+  auto id = [](int i) {  // "a-0042": key order is number order
+    std::string n = std::to_string(i);
+    return "a-" + std::string(4 - n.size(), '0') + n;
+  };
+  ProjectionDb::Batch b;
+  for (int i = 0; i < 2000; ++i) {
+    AccountView v;
+    v.id = id(i);
+    v.seq = 1;
+    b.PutView(v);
+  }
+  ASSERT_TRUE(db_->Commit(b).ok());
+  auto cursor = db_->NewViewCursor();
+  for (int i = 0; i < 1000; i += 10) ASSERT_TRUE(cursor->View(id(i))->has_value());
+  EXPECT_EQ(cursor->views_asked(), 100);
+  EXPECT_EQ(cursor->seeks(), 1) << "the first view";
+  EXPECT_EQ(cursor->steps(), 99 * 10) << "ten steps from each view to the next";
+  ASSERT_TRUE(cursor->View("a-1400")->has_value());  // 410 keys on
+  EXPECT_EQ(cursor->steps(), 990 + 256);
+  EXPECT_EQ(cursor->seeks(), 2);
+  ASSERT_TRUE(cursor->View("a-0005")->has_value());  // behind: a lookup, no step
+  EXPECT_EQ(cursor->point_lookups(), 1);
+  EXPECT_EQ(cursor->steps(), 990 + 256);
+  EXPECT_EQ(cursor->views_asked(), 102);
+}
+
 // Table files laid on top of a store (Layer::kOnTop): puts replace, deletes
 // remove, merges add to the statistics, across both families in one step —
 // whether each kind of key has its files or every kind shares one (Kinds).
