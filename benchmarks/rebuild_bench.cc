@@ -347,12 +347,13 @@ int main(int argc, char** argv) {
         views += f.views;
         steps += f.steps;
         folds += fmt::format(" {}k/{:.1f}s", (f.records + 500) / 1000, f.seconds);
-        if (f.steps > 0) folds += fmt::format("/{}k", (f.steps + 500) / 1000);
+        if (f.views > 0) folds += fmt::format("/{}k", (f.steps + 500) / 1000);
       }
       fmt::print("  {} records in {} batches ({:.2f} s summed over the threads), {} in {} folds ({:.2f} s)\n",
                  live.batch_records, live.batches, live.batch_seconds, folded, live.each_fold.size(), fold_seconds);
       if (!folds.empty()) {
-        fmt::print("  folds in turn (records/time/keys their view cursors stepped over):{}\n", folds);
+        fmt::print("  folds in turn (records/time, then /keys their view cursors stepped over when they asked any):{}\n",
+                   folds);
         fmt::print("  views asked of the folds' cursors: {} (the others came from the cache of views), keys they stepped over: {}\n",
                    views, steps);
       }

@@ -19,8 +19,9 @@ class ProjectorProbe {
   // partition) laid on the store in `seconds` (sort, fold, table files, ingestion).
   virtual void Folded(int64_t records, int64_t quarantined, double seconds) {}
   // Just before Folded: what that fold read of the store's views — the views
-  // it asked of its cursor (those the cache of views could not give), and
-  // the keys the cursor stepped over and the seeks it made to reach them
+  // it asked of its cursors (one per folder thread, summed; found or not:
+  // those the cache of views could not give), and the keys the cursors
+  // stepped over and the seeks they made to reach them
   // (ProjectionDb::ViewCursor: a fold late in a fed year steps through the
   // store's whole range of views; README "National scale").
   virtual void FoldReadViews(int64_t views, int64_t steps, int64_t seeks) {}

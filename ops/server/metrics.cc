@@ -54,7 +54,7 @@ struct ServerMetrics::Impl {
         view_cache_complete(BuildGauge().Name("ledger_projector_view_cache_complete").Help("1 while the projector holds every view in memory and never reads the store for one; 0 once they outgrew --projector-view-cache-mb").Register(*registry).Add({})),
         apply_seconds(BuildHistogram().Name("ledger_projector_apply_seconds").Help("One projection batch: decode, verify, fold, commit").Register(*registry).Add({}, kSeconds)),
         fold_seconds(BuildHistogram().Name("ledger_projector_fold_seconds").Help("One key-order fold of the projector far behind: sort, fold, table files laid on the store").Register(*registry).Add({}, kSeconds)),
-        fold_views_read(BuildCounter().Name("ledger_projector_fold_views_read_total").Help("Views the projector's key-order folds read from the store (those its cache of views could not give)").Register(*registry).Add({})),
+        fold_views_read(BuildCounter().Name("ledger_projector_fold_views_read_total").Help("Views the projector's key-order folds asked of the store through their cursors, found or not (those its cache of views could not give)").Register(*registry).Add({})),
         fold_view_steps(BuildCounter().Name("ledger_projector_fold_view_steps_total").Help("Keys the folds' view cursors stepped over to reach the views they read (ProjectionDb::ViewCursor)").Register(*registry).Add({})),
         projected(BuildCounter().Name("ledger_projector_records_total").Help("Log records projected (applied or quarantined)").Register(*registry).Add({})),
         quarantined(BuildCounter().Name("ledger_projector_quarantined_total").Help("Log records quarantined by the projector").Register(*registry).Add({})),
