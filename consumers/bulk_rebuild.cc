@@ -234,7 +234,7 @@ class StreamFolder {
   const ProjectionProgress& progress() const { return progress_; }
   const std::vector<int64_t>& records() const { return records_; }
   const std::vector<int64_t>& quarantined() const { return quarantined_; }
-  RecordFold::CursorReads cursor_reads() const { return fold_.cursor_reads(); }
+  ProjectionDb::ViewCursor::Reads cursor_reads() const { return fold_.cursor_reads(); }
   // The statistics' table files (onto the store), finished.
   std::vector<const ProjectionDb::TableFiles*> statistics_files() const {
     std::vector<const ProjectionDb::TableFiles*> out;
@@ -512,9 +512,7 @@ Result<BulkRebuildResult> KeyOrderFold(EventLog& log, ProjectionDb& db, Partitio
     result.progress.applied += f->progress().applied;
     result.progress.quarantined += f->progress().quarantined;
     result.progress.done += f->progress().done;
-    result.views_read += f->cursor_reads().views;
-    result.view_steps += f->cursor_reads().steps;
-    result.view_seeks += f->cursor_reads().seeks;
+    result.view_reads += f->cursor_reads();
     for (size_t p = 0; p < result.records.size(); ++p) {
       result.records[p] += f->records()[p];
       result.quarantined[p] += f->quarantined()[p];

@@ -90,7 +90,7 @@ struct BulkRebuildResult {
   double load_seconds = 0;  // phase 3
   // Onto a store (FoldOnto): what the folders' view cursors read, summed
   // (RecordFold::cursor_reads).
-  int64_t views_read = 0, view_steps = 0, view_seeks = 0;
+  ProjectionDb::ViewCursor::Reads view_reads;
   // By partition: one past the last record read (-1: none read), the
   // records folded and, of those, quarantined.
   std::vector<int64_t> next, records, quarantined;

@@ -173,7 +173,7 @@ Status LiveProjector::FoldWhileFarBehind() {
       progressed = true;
     }
     if (progressed) {
-      probe_.FoldReadViews(r->views_read, r->view_steps, r->view_seeks);
+      probe_.FoldReadViews(r->view_reads.views, r->view_reads.steps, r->view_reads.seeks);
       probe_.Folded(r->progress.done, r->progress.quarantined, seconds);
     }
     ReportViews();

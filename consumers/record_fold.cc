@@ -115,9 +115,8 @@ class BatchState {
     members_before_.emplace(account, Memberships(view));
     return &view;
   }
-  RecordFold::CursorReads CursorReads() const {
-    if (!views_cursor_) return {};
-    return {views_cursor_->views_asked(), views_cursor_->steps(), views_cursor_->seeks()};
+  ProjectionDb::ViewCursor::Reads CursorReads() const {
+    return views_cursor_ ? views_cursor_->reads() : ProjectionDb::ViewCursor::Reads{};
   }
   // Where each record is decoded, its memory kept from one to the next.
   DecodedRecord& decoded() { return decoded_; }
@@ -242,6 +241,6 @@ bool RecordFold::Add(ProjectionDb::Batch& b, int32_t partition, int64_t offset, 
 
 void RecordFold::WriteTo(ProjectionDb::Batch& b) { st_->WriteTo(b); }
 void RecordFold::Clear() { st_->Clear(); }
-RecordFold::CursorReads RecordFold::cursor_reads() const { return st_->CursorReads(); }
+ProjectionDb::ViewCursor::Reads RecordFold::cursor_reads() const { return st_->CursorReads(); }
 
 }  // namespace ledger

@@ -53,11 +53,8 @@ class RecordFold {
   // memory for the next: the key-order fold takes one stream at a time.
   void Clear();
   // What its view cursor read so far (in_key_order; none while the cache of
-  // views gave every view): ProjectionDb::ViewCursor's counters.
-  struct CursorReads {
-    int64_t views = 0, steps = 0, seeks = 0;
-  };
-  CursorReads cursor_reads() const;
+  // views gave every view).
+  ProjectionDb::ViewCursor::Reads cursor_reads() const;
 
  private:
   std::unique_ptr<BatchState> st_;

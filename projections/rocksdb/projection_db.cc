@@ -927,7 +927,7 @@ std::unique_ptr<ProjectionDb::ViewCursor> ProjectionDb::NewViewCursor() const {
 void ProjectionDb::ViewCursor::Reach(const std::string& key) {
   if (!positioned_) {
     it_->Seek(key);
-    ++seeks_;
+    ++reads_.seeks;
     positioned_ = true;
     return;
   }
@@ -943,16 +943,16 @@ void ProjectionDb::ViewCursor::Reach(const std::string& key) {
       passed_.insert_or_assign(k.ToString(), it_->value().ToString());
     }
     it_->Next();
-    ++steps_;
+    ++reads_.steps;
   }
   if (it_->Valid() && it_->key().compare(key) < 0) {
     it_->Seek(key);
-    ++seeks_;
+    ++reads_.seeks;
   }
 }
 
 Result<std::optional<AccountView>> ProjectionDb::ViewCursor::View(const std::string& account) {
-  ++views_asked_;
+  ++reads_.views;
   const std::string key = ViewKey(account);
   if (positioned_ && key < last_) {  // behind the iterator
     if (auto it = passed_.find(key); it != passed_.end()) {

@@ -316,12 +316,20 @@ class ProjectionDb {
     Result<std::optional<AccountView>> View(const std::string& account);
     // The views read by point lookup so far (behind the iterator, not kept).
     int64_t point_lookups() const { return point_lookups_; }
-    // The views asked so far, and the iterator's steps and seeks: what a
-    // fold's reads cost (a fed fold late in the year steps through the
-    // store's whole range of views; README "National scale", session 36).
-    int64_t views_asked() const { return views_asked_; }
-    int64_t steps() const { return steps_; }
-    int64_t seeks() const { return seeks_; }
+    // The views asked so far (found or not), and the iterator's steps and
+    // seeks: what a fold's reads cost (a fed fold late in the year steps
+    // through the store's whole range of views; README "National scale",
+    // session 36). Summed over cursors with +=.
+    struct Reads {
+      int64_t views = 0, steps = 0, seeks = 0;
+      Reads& operator+=(const Reads& o) {
+        views += o.views;
+        steps += o.steps;
+        seeks += o.seeks;
+        return *this;
+      }
+    };
+    const Reads& reads() const { return reads_; }
 
    private:
     friend class ProjectionDb;
@@ -338,7 +346,7 @@ class ProjectionDb {
     bool positioned_ = false;
     std::map<std::string, std::string, std::less<>> passed_;  // view key -> its bytes
     int64_t point_lookups_ = 0;
-    int64_t views_asked_ = 0, steps_ = 0, seeks_ = 0;
+    Reads reads_;
   };
   std::unique_ptr<ViewCursor> NewViewCursor() const;
 

@@ -440,16 +440,16 @@ TEST_F(ProjectionDbTest, AViewCursorCountsTheViewsAskedItsStepsAndItsSeeks) {
   ASSERT_TRUE(db_->Commit(b).ok());
   auto cursor = db_->NewViewCursor();
   for (int i = 0; i < 1000; i += 10) ASSERT_TRUE(cursor->View(id(i))->has_value());
-  EXPECT_EQ(cursor->views_asked(), 100);
-  EXPECT_EQ(cursor->seeks(), 1) << "the first view";
-  EXPECT_EQ(cursor->steps(), 99 * 10) << "ten steps from each view to the next";
+  EXPECT_EQ(cursor->reads().views, 100);
+  EXPECT_EQ(cursor->reads().seeks, 1) << "the first view";
+  EXPECT_EQ(cursor->reads().steps, 99 * 10) << "ten steps from each view to the next";
   ASSERT_TRUE(cursor->View("a-1400")->has_value());  // 410 keys on
-  EXPECT_EQ(cursor->steps(), 990 + 256);
-  EXPECT_EQ(cursor->seeks(), 2);
+  EXPECT_EQ(cursor->reads().steps, 990 + 256);
+  EXPECT_EQ(cursor->reads().seeks, 2);
   ASSERT_TRUE(cursor->View("a-0005")->has_value());  // behind: a lookup, no step
   EXPECT_EQ(cursor->point_lookups(), 1);
-  EXPECT_EQ(cursor->steps(), 990 + 256);
-  EXPECT_EQ(cursor->views_asked(), 102);
+  EXPECT_EQ(cursor->reads().steps, 990 + 256);
+  EXPECT_EQ(cursor->reads().views, 102);
 }
 
 // Table files laid on top of a store (Layer::kOnTop): puts replace, deletes
