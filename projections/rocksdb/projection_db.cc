@@ -127,12 +127,12 @@ constexpr int kBlockCacheShardBits = 2;
 // What a compaction (Open) and a fold's view cursor (ViewCursor) read ahead
 // in each table file they read: each file gets a buffer of that size, and
 // both read hundreds of files at once — a live projector's level 0 holds
-// 100-270 of them, which a compaction of level 0 merges with level 1's, and
-// which a view cursor's merge seeks through. A scale-10 year fed at 150 k
-// events/s peaked at 1,462,052-1,609,940 KB resident with both at 2 MiB
-// (the bound, 1.5 GiB, is 1,572,864 KB), 1,339,360-1,473,904 KB with the
-// compactions' at 256 KiB, 948,524-1,118,784 KB with both, at the same
-// rate; with RocksDB's own readahead for the cursor (from 8 KiB up)
+// 100-300 of them (337 at scale 20), which a compaction of level 0 merges
+// with level 1's, and which a view cursor's merge seeks through. A scale-10
+// year fed at 150 k events/s peaked at 1,462,052-1,609,940 KB resident with
+// both at 2 MiB (the bound, 1.5 GiB, is 1,572,864 KB), 1,339,360-1,473,904
+// KB with the compactions' at 256 KiB, 854,360-1,118,784 KB with both, at
+// the same rate; with RocksDB's own readahead for the cursor (from 8 KiB up)
 // 895,008-957,716 KB, no faster (README "National scale", session 37).
 constexpr size_t kReadaheadBytes = size_t{256} << 10;
 
