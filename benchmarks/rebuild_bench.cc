@@ -72,6 +72,7 @@ struct LiveRun {
     int64_t records = 0;
     double seconds = 0;
     int64_t views = 0, steps = 0;  // views read through its cursor, keys stepped over
+    double awaited = 0;            // seconds it waited for compactions before it began
   };
   std::vector<Fold> each_fold;
   size_t view_cache_bytes = LiveProjector::Options{}.view_cache_bytes;
@@ -102,12 +103,17 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
     }
     void FoldReadViews(int64_t views, int64_t steps, int64_t) override {
       std::lock_guard<std::mutex> lock(mu);
-      read = {0, 0, views, steps};
+      read.views = views;
+      read.steps = steps;
+    }
+    void FoldAwaitedCompactions(double seconds) override {
+      std::lock_guard<std::mutex> lock(mu);
+      read.awaited = seconds;
     }
     void Folded(int64_t records, int64_t quarantined, double seconds) override {
       std::lock_guard<std::mutex> lock(mu);
       Add(records, quarantined);
-      run.each_fold.push_back({records, seconds, read.views, read.steps});
+      run.each_fold.push_back({records, seconds, read.views, read.steps, read.awaited});
       read = {};
     }
     void Add(int64_t records, int64_t quarantined) {
@@ -115,7 +121,7 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
       done.quarantined += quarantined;
     }
     LiveRun& run;
-    LiveRun::Fold read;  // the last FoldReadViews, for the Folded after it
+    LiveRun::Fold read;  // the last FoldReadViews and FoldAwaitedCompactions, for the Folded after them
     std::mutex mu;
     ProjectionProgress done;
   } count(run);
@@ -340,17 +346,22 @@ int main(int argc, char** argv) {
       int64_t folded = 0;
       double fold_seconds = 0;
       std::string folds;  // each fold's rate in turn: whether it holds as the log goes on
-      int64_t views = 0, steps = 0;
+      int64_t views = 0, steps = 0, waits = 0;
+      double awaited = 0;
       for (const LiveRun::Fold& f : live.each_fold) {
         folded += f.records;
         fold_seconds += f.seconds;
+        awaited += f.awaited;
+        waits += f.awaited > 0 ? 1 : 0;
         views += f.views;
         steps += f.steps;
         folds += fmt::format(" {}k/{:.1f}s", (f.records + 500) / 1000, f.seconds);
         if (f.views > 0) folds += fmt::format("/{}k", (f.steps + 500) / 1000);
       }
-      fmt::print("  {} records in {} batches ({:.2f} s summed over the threads), {} in {} folds ({:.2f} s)\n",
-                 live.batch_records, live.batches, live.batch_seconds, folded, live.each_fold.size(), fold_seconds);
+      fmt::print("  {} records in {} batches ({:.2f} s summed over the threads), {} in {} folds ({:.2f} s; before {} of "
+                 "them {:.2f} s waiting for compactions, level 0 at its limit)\n",
+                 live.batch_records, live.batches, live.batch_seconds, folded, live.each_fold.size(), fold_seconds, waits,
+                 awaited);
       if (!folds.empty()) {
         fmt::print("  folds in turn (records/time, then /keys their view cursors stepped over when they asked any):{}\n",
                    folds);

@@ -150,7 +150,7 @@ Status LiveProjector::FoldWhileFarBehind() {
                                : static_cast<int64_t>(static_cast<double>(behind) * options_.fold_records / lag);
       to[p] = from[p] + take;
     }
-    AwaitCompactions();
+    const double awaited = AwaitCompactions();
     const auto start = std::chrono::steady_clock::now();
     BulkRebuildOptions o;
     o.tmp_dir = options_.fold_dir;
@@ -174,6 +174,7 @@ Status LiveProjector::FoldWhileFarBehind() {
     }
     if (progressed) {
       probe_.FoldReadViews(r->view_reads.views, r->view_reads.steps, r->view_reads.seeks);
+      probe_.FoldAwaitedCompactions(awaited);
       probe_.Folded(r->progress.done, r->progress.quarantined, seconds);
     }
     ReportViews();
@@ -255,17 +256,22 @@ Status LiveProjector::FillViews() {
   return OkStatus();
 }
 
-void LiveProjector::AwaitCompactions() {
-  if (options_.fold_level0_limit <= 0) return;
+double LiveProjector::AwaitCompactions() {
+  if (options_.fold_level0_limit <= 0) return 0;
   // RocksDB compacts level 0 from 4 files: a limit that low would wait for ever.
   const int64_t limit = std::max<int64_t>(options_.fold_level0_limit, 16);
   // At most kMaxCompactionWait: compactions that stopped (a background
   // error) must not stop the projector silently — the fold's ingestion then
   // fails and says why — and requests waiting for a version wait no longer.
-  const auto until = std::chrono::steady_clock::now() + kMaxCompactionWait;
+  const auto start = std::chrono::steady_clock::now();
+  const auto until = start + kMaxCompactionWait;
+  bool waited = false;
   while (!stop_ && !ends_.stopped() && db_.Compaction().level0_files >= limit &&
-         std::chrono::steady_clock::now() < until)
+         std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    waited = true;
+  }
+  return waited ? std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() : 0;
 }
 
 Status LiveProjector::Run() {

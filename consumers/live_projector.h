@@ -152,8 +152,8 @@ class LiveProjector {
   void ForgetViews();
   ViewCache* cache() { return options_.view_cache_bytes > 0 ? &views_ : nullptr; }
   // Waits while level 0 holds fold_level0_limit files or more, until a stop
-  // or kMaxCompactionWait.
-  void AwaitCompactions();
+  // or kMaxCompactionWait; the seconds it waited (0 when it did not).
+  double AwaitCompactions();
   static constexpr std::chrono::seconds kMaxCompactionWait{2};
   // Reports the lag of `mine` to the probe; true when none is behind `ends`.
   bool ReportLag(const std::vector<int32_t>& mine, const std::vector<int64_t>& ends);

@@ -207,12 +207,18 @@ TEST_P(LiveProjectorThreadsTest, FarBehindItFoldsInKeyOrderAndEndsEqualToACleanR
 // Without a cache of views, a fold reads the views of the accounts it
 // touches through its cursor, and reports what that read to its probe
 // (FoldReadViews, just before Folded): every fold asks at least one view.
+// It reports its wait for compactions too (FoldAwaitedCompactions): none
+// here, level 0 never holds the limit's 240 files.
 TEST_F(LiveProjectorTest, WithoutACacheOfViewsEachFoldReportsTheViewsItsCursorRead) {
   struct FoldProbe final : ProjectorProbe {
     void BatchCommitted(int32_t, int64_t records, int64_t, double) override { total += records; }
     void FoldReadViews(int64_t views, int64_t steps, int64_t seeks) override {
       std::lock_guard<std::mutex> lock(mu);
       reads.push_back({views, steps, seeks});
+    }
+    void FoldAwaitedCompactions(double seconds) override {
+      std::lock_guard<std::mutex> lock(mu);
+      awaited.push_back(seconds);
     }
     void Folded(int64_t records, int64_t, double) override {
       total += records;
@@ -222,6 +228,7 @@ TEST_F(LiveProjectorTest, WithoutACacheOfViewsEachFoldReportsTheViewsItsCursorRe
     std::atomic<int64_t> total{0};
     std::mutex mu;
     std::vector<std::array<int64_t, 3>> reads;
+    std::vector<double> awaited;
     size_t folds = 0;
   } probe;
   ASSERT_NO_FATAL_FAILURE(RunFarBehindWhileAppending(
@@ -231,6 +238,8 @@ TEST_F(LiveProjectorTest, WithoutACacheOfViewsEachFoldReportsTheViewsItsCursorRe
   std::lock_guard<std::mutex> lock(probe.mu);
   ASSERT_GT(probe.folds, 0u) << "the first half must be folded";
   ASSERT_EQ(probe.reads.size(), probe.folds) << "one report of its reads per fold";
+  ASSERT_EQ(probe.awaited.size(), probe.folds) << "one report of its wait per fold";
+  for (double seconds : probe.awaited) EXPECT_EQ(seconds, 0.0) << "level 0 stays under 240 files";
   int64_t steps_in_all = 0;
   for (const auto& [views, steps, seeks] : probe.reads) {
     EXPECT_GT(views, 0) << "a fold touches accounts; no cache gives their views";

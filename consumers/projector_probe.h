@@ -25,6 +25,12 @@ class ProjectorProbe {
   // (ProjectionDb::ViewCursor: a fold late in a fed year steps through the
   // store's whole range of views; README "National scale").
   virtual void FoldReadViews(int64_t views, int64_t steps, int64_t seeks) {}
+  // Just before Folded too: how long that fold waited, before it began, for
+  // the store's compactions (level 0 at LiveProjector::Options::
+  // fold_level0_limit files or more; at most 2 s), 0 when it did not — the
+  // time one compaction thread merges level 0 while the folds stand still (a
+  // fifth of a fed scale-10 run's wall time; README "National scale").
+  virtual void FoldAwaitedCompactions(double seconds) {}
   // How far `partition` is behind what is durable in the log.
   virtual void Lag(int32_t partition, int64_t records, double seconds) {}
   // The live projector's cache of views (view_cache.h) after it was filled

@@ -451,6 +451,7 @@ TEST(LedgerdFoldTest, StartedFarBehindItFoldsAndServesWhatBatchesMade) {
   // From nothing, the cache of views holds every view: the folds read none from the store.
   EXPECT_NE(metrics.find("\nledger_projector_fold_views_read_total 0\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("\nledger_projector_fold_view_steps_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nledger_projector_fold_compaction_wait_seconds_total 0\n"), std::string::npos) << metrics;
   EXPECT_EQ(server.Term(), 0) << server.err();
 }
 

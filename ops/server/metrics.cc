@@ -56,6 +56,7 @@ struct ServerMetrics::Impl {
         fold_seconds(BuildHistogram().Name("ledger_projector_fold_seconds").Help("One key-order fold of the projector far behind: sort, fold, table files laid on the store").Register(*registry).Add({}, kSeconds)),
         fold_views_read(BuildCounter().Name("ledger_projector_fold_views_read_total").Help("Views the projector's key-order folds asked of the store through their cursors, found or not (those its cache of views could not give)").Register(*registry).Add({})),
         fold_view_steps(BuildCounter().Name("ledger_projector_fold_view_steps_total").Help("Keys the folds' view cursors stepped over to reach the views they read (ProjectionDb::ViewCursor)").Register(*registry).Add({})),
+        fold_compaction_wait(BuildCounter().Name("ledger_projector_fold_compaction_wait_seconds_total").Help("Seconds the key-order folds waited, before they began, for the store's compactions to bring level 0 under the live projector's limit (240 table files)").Register(*registry).Add({})),
         projected(BuildCounter().Name("ledger_projector_records_total").Help("Log records projected (applied or quarantined)").Register(*registry).Add({})),
         quarantined(BuildCounter().Name("ledger_projector_quarantined_total").Help("Log records quarantined by the projector").Register(*registry).Add({})),
         requests(BuildCounter().Name("ledger_http_requests_total").Help("HTTP requests answered, by route pattern, method and status").Register(*registry)),
@@ -90,6 +91,7 @@ struct ServerMetrics::Impl {
   Histogram& fold_seconds;
   Counter& fold_views_read;
   Counter& fold_view_steps;
+  Counter& fold_compaction_wait;
   Counter& projected;
   Counter& quarantined;
   Family<Counter>& requests;
@@ -146,6 +148,8 @@ void ServerMetrics::FoldReadViews(int64_t views, int64_t steps, int64_t) {
   impl_->fold_views_read.Increment(static_cast<double>(views));
   impl_->fold_view_steps.Increment(static_cast<double>(steps));
 }
+
+void ServerMetrics::FoldAwaitedCompactions(double seconds) { impl_->fold_compaction_wait.Increment(seconds); }
 
 void ServerMetrics::ViewsCached(size_t bytes, bool complete) {
   impl_->view_cache_bytes.Set(static_cast<double>(bytes));

@@ -20,6 +20,8 @@
 //   ledger_projector_fold_views_read_total         views those folds asked of the store (the cache of views could not give them)
 //   ledger_projector_fold_view_steps_total         keys their view cursors stepped over to reach them
 //                                                  (ProjectionDb::ViewCursor; per view read, the cost of a fold's reads)
+//   ledger_projector_fold_compaction_wait_seconds_total  seconds those folds waited, before they began, for
+//                                                  the store's compactions (level 0 at the projector's limit)
 //   ledger_store_size_bytes{store}                 log | projections, on disk (read at scrape)
 //   ledger_store_level0_files{store}               table files on level 0 of the projection store
 //   ledger_store_pending_compaction_bytes{store}   bytes its compactions must still rewrite (RocksDB's estimate)
@@ -65,6 +67,7 @@ class ServerMetrics final : public WriterProbe, public ProjectorProbe, public jo
   void BatchCommitted(int32_t partition, int64_t records, int64_t quarantined, double seconds) override;
   void Folded(int64_t records, int64_t quarantined, double seconds) override;
   void FoldReadViews(int64_t views, int64_t steps, int64_t seeks) override;
+  void FoldAwaitedCompactions(double seconds) override;
   void Lag(int32_t partition, int64_t records, double seconds) override;
   void ViewsCached(size_t bytes, bool complete) override;
   // JournalProbe

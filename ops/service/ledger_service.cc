@@ -175,6 +175,7 @@ class LedgerService::Impl {
     void FoldReadViews(int64_t views, int64_t steps, int64_t seeks) override {
       next_.FoldReadViews(views, steps, seeks);
     }
+    void FoldAwaitedCompactions(double seconds) override { next_.FoldAwaitedCompactions(seconds); }
     uint64_t version() const {
       std::lock_guard<std::mutex> lock(mu_);
       return version_;
