@@ -27,9 +27,11 @@ class ProjectorProbe {
   virtual void FoldReadViews(int64_t views, int64_t steps, int64_t seeks) {}
   // Just before Folded too: how long that fold waited, before it began, for
   // the store's compactions (level 0 at LiveProjector::Options::
-  // fold_level0_limit files or more; at most 2 s), 0 when it did not — the
-  // time one compaction thread merges level 0 while the folds stand still (a
-  // fifth of a fed scale-10 run's wall time; README "National scale").
+  // fold_level0_limit files or more; about kMaxCompactionWait, 2 s, at
+  // most), 0 when it did not — the time one compaction thread merges level
+  // 0 while the folds stand still (a fifth of a fed scale-10 run's wall
+  // time; README "National scale"). Like FoldReadViews, only for a fold that
+  // folded records (one that failed or found none reports neither).
   virtual void FoldAwaitedCompactions(double seconds) {}
   // How far `partition` is behind what is durable in the log.
   virtual void Lag(int32_t partition, int64_t records, double seconds) {}
