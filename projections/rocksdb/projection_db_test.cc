@@ -5,11 +5,14 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <rocksdb/table_properties.h>
+#include <rocksdb/utilities/options_util.h>
 
 #include "events/testing/temp_dir.h"
 #include "projections/view_codec.h"
@@ -684,6 +687,63 @@ TEST(ProjectionDbFormatTest, AStoreWhoseCreationWasKilledBeforeItsStatisticsFami
   auto table = (*db)->Stats(Scope::kDepartment);
   ASSERT_TRUE(table.ok()) << table.status().ToString();
   EXPECT_EQ(table->at(kDept), (StatCounts{2, 1, 0}));
+}
+
+// The shape of a store's levels: a new store sizes them from its data
+// (RocksDB's dynamic level sizes), in every family; a store made with fixed
+// sizes keeps them when a writer opens it again, and opens as it was.
+std::map<std::string, bool> DynamicLevelsOf(const std::string& store) {
+  rocksdb::ConfigOptions config;
+  config.ignore_unknown_options = true;
+  rocksdb::DBOptions db;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  std::map<std::string, bool> out;
+  const rocksdb::Status s = rocksdb::LoadLatestOptions(config, store, &db, &families);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  for (const auto& f : families) out[f.name] = f.options.level_compaction_dynamic_level_bytes;
+  return out;
+}
+
+TEST(ProjectionDbLevelsTest, ANewStoreSizesItsLevelsFromItsDataAndAnOlderOneKeepsItsShape) {
+  testing::TempDir tmp("projdb-levels");
+  const std::string store = (tmp.path() / "db").string();
+  const std::map<std::string, bool> dynamic{{"default", true}, {"statistics", true}};
+  const std::map<std::string, bool> fixed{{"default", false}, {"statistics", false}};
+  // A writer opens the store and commits one account notified on `day`;
+  // the department table then holds `want`.
+  auto commit = [&](const char* day, int64_t offset, StatCounts want) {
+    auto db = ProjectionDb::Open(store, {});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ProjectionDb::Batch b;
+    b.AddStats({{kDept, {1, 1, 0}}}, Day(day));
+    b.SetNextOffset(0, offset);
+    ASSERT_TRUE((*db)->Commit(b).ok());
+    auto table = (*db)->Stats(Scope::kDepartment);
+    ASSERT_TRUE(table.ok()) << table.status().ToString();
+    EXPECT_EQ(table->at(kDept), want);
+  };
+  commit("2026-09-02", 1, StatCounts{1, 1, 0});
+  EXPECT_EQ(DynamicLevelsOf(store), dynamic);
+  commit("2026-09-02", 2, StatCounts{2, 2, 0});
+  EXPECT_EQ(DynamicLevelsOf(store), dynamic) << "reopened";
+  // As a store made before: its options file (the latest, which RocksDB
+  // reads) says fixed level sizes, as every one written before did.
+  std::filesystem::path latest;
+  for (const auto& f : std::filesystem::directory_iterator(store))
+    if (f.path().filename().string().rfind("OPTIONS-", 0) == 0 && f.path().filename() > latest.filename())
+      latest = f.path();
+  std::string text;
+  {
+    std::ifstream in(latest);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string on = "level_compaction_dynamic_level_bytes=true";
+  for (size_t at; (at = text.find(on)) != std::string::npos;)
+    text.replace(at, on.size(), "level_compaction_dynamic_level_bytes=false");
+  std::ofstream(latest, std::ios::trunc) << text;
+  ASSERT_EQ(DynamicLevelsOf(store), fixed);
+  commit("2026-09-03", 3, StatCounts{3, 3, 0});  // opens as it was
+  EXPECT_EQ(DynamicLevelsOf(store), fixed) << "a writer kept the older store's shape";
 }
 
 // A rebuild's fold: the statistics family is made again from the folded
