@@ -133,7 +133,8 @@ class ProjectionDb {
   // corrupt) is DataLoss naming `dir` and saying to run `ledger rebuild`; so
   // is any later read or write that meets damage. FailedPrecondition while
   // another process holds it; NotFound when there is none and
-  // !create_if_missing (or read_only).
+  // !create_if_missing (or read_only). A new store sizes its RocksDB levels
+  // from its data; a writer keeps the shape an existing store was made with.
   static Result<std::unique_ptr<ProjectionDb>> Open(const std::filesystem::path& dir, Options options);
   ~ProjectionDb();
   // Flushes a bulk load to its files. Called by the destructor; call it to see the error.
