@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using ledger::testing::CliRun;
 using ledger::testing::RunLedger;
-using ledger::testing::Slurp;
+using ledger::testing::FileBytes;
 
 // The lines of a checkpoint that depend on the log alone (not on when it
 // was taken nor by which key).
@@ -66,8 +66,8 @@ TEST(CheckpointKafkaTest, TheEmbeddedLogsCheckpointHoldsForItsKafkaCopy) {
       {"checkpoint", "-o", kafka_ckpt.string(), "--data", data, "--log", uri}, tmp.path());
   ASSERT_EQ(on_kafka.code, 0) << on_kafka.err;
   EXPECT_EQ(on_kafka.err, "") << "the key of --data, created by the first checkpoint";
-  EXPECT_EQ(StatedLog(Slurp(kafka_ckpt)), StatedLog(Slurp(embedded_ckpt)));
-  const std::string stated = StatedLog(Slurp(kafka_ckpt));
+  EXPECT_EQ(StatedLog(FileBytes(kafka_ckpt)), StatedLog(FileBytes(embedded_ckpt)));
+  const std::string stated = StatedLog(FileBytes(kafka_ckpt));
   EXPECT_EQ(std::count(stated.begin(), stated.end(), '\n'), 13)
       << "12 partition lines and the root";
 }

@@ -32,7 +32,7 @@ namespace {
 namespace fs = std::filesystem;
 using ledger::testing::CliRun;
 using ledger::testing::RunLedger;
-using ledger::testing::Slurp;
+using ledger::testing::FileBytes;
 
 // A run of records of one key in a segment file (events/embedded/frame.h):
 // its values at base, base + 1, …, and whether its frame was compressed. A
@@ -47,7 +47,7 @@ struct Frame {
 };
 
 std::vector<Frame> ReadSegment(const fs::path& file) {
-  const std::string bytes = Slurp(file);
+  const std::string bytes = FileBytes(file);
   std::vector<Frame> frames;
   for (size_t pos = 0; pos < bytes.size();) {
     const ledger::embedded::FramePrefix p =
@@ -178,13 +178,13 @@ class CheckpointTest : public ::testing::Test {
   }
   // The checkpoint's end offset of partition p, read from its text.
   static int64_t StatedEnd(int p) {
-    const std::string text = Slurp(Ckpt());
+    const std::string text = FileBytes(Ckpt());
     const std::string tag = "partition " + std::to_string(p) + " end_offset ";
     const size_t at = text.find(tag) + tag.size();
     return std::stoll(text.substr(at, text.find(' ', at) - at));
   }
   static std::string StatementLine(const std::string& key) {
-    for (const std::string& line : SplitLines(Slurp(Ckpt())))
+    for (const std::string& line : SplitLines(FileBytes(Ckpt())))
       if (line.starts_with(key + " ")) return line.substr(key.size() + 1);
     return "";
   }
@@ -209,8 +209,8 @@ TEST_F(CheckpointTest, FirstUseCreatesThePrivateKeyAndSaysWhereItsPublicHalfIs) 
                 ": give a copy of that file to auditors (ledger verify --public-key)\n");
   EXPECT_EQ(fs::status(d / "checkpoint.key").permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
-  EXPECT_TRUE(Slurp(d / "checkpoint.key").starts_with("-----BEGIN PRIVATE KEY-----\n"));
-  EXPECT_TRUE(Slurp(d / "checkpoint.pub").starts_with("-----BEGIN PUBLIC KEY-----\n"));
+  EXPECT_TRUE(FileBytes(d / "checkpoint.key").starts_with("-----BEGIN PRIVATE KEY-----\n"));
+  EXPECT_TRUE(FileBytes(d / "checkpoint.pub").starts_with("-----BEGIN PUBLIC KEY-----\n"));
   EXPECT_TRUE(first_->out.starts_with("checkpoint " + Ckpt().string() + ": 12 partitions, " +
                                       std::to_string(SplitLines(export_->out).size()) +
                                       " records, "))
@@ -220,7 +220,7 @@ TEST_F(CheckpointTest, FirstUseCreatesThePrivateKeyAndSaysWhereItsPublicHalfIs) 
   CliRun again = Ledger({"checkpoint", "-o", (tmp_.path() / "again.ckpt").string()});
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(again.err, "");
-  const std::string a = Slurp(Ckpt()), b = Slurp(tmp_.path() / "again.ckpt");
+  const std::string a = FileBytes(Ckpt()), b = FileBytes(tmp_.path() / "again.ckpt");
   auto body = [](const std::string& t) {
     return t.substr(t.find("partitions "), t.find("signature ") - t.find("partitions "));
   };
@@ -458,7 +458,7 @@ TEST_F(CheckpointTest, ATruncatedPartitionIsNamedWithBothEndOffsets) {
 TEST_F(CheckpointTest, AnEditedCheckpointIsRefused) {
   // Partition 0 said to end one record earlier, as if its last record had
   // never been stated (the file still reads: its root is over heads only).
-  std::string text = Slurp(Ckpt());
+  std::string text = FileBytes(Ckpt());
   const int64_t end = StatedEnd(0);
   const std::string from =
       "partition 0 end_offset " + std::to_string(end) + " records " + std::to_string(end);
@@ -477,7 +477,7 @@ TEST_F(CheckpointTest, AnEditedCheckpointIsRefused) {
                        ": the statement was altered after it was signed (or the signature was)\n");
 
   // A number spelled otherwise (the same value) is refused too: one statement, one text.
-  std::string respelled = Slurp(Ckpt());
+  std::string respelled = FileBytes(Ckpt());
   respelled.replace(respelled.find("partitions 12"), 13, "partitions 012");
   std::ofstream(edited, std::ios::trunc) << respelled;
   CliRun r2 = Verify(edited);
@@ -497,7 +497,7 @@ TEST_F(CheckpointTest, AnotherKeysCheckpointIsRefusedUnlessThatKeyIsTrusted) {
             std::string::npos)
       << c.err;
   std::string other_pub;
-  for (const std::string& line : SplitLines(Slurp(other_ckpt)))
+  for (const std::string& line : SplitLines(FileBytes(other_ckpt)))
     if (line.starts_with("public_key ed25519 ")) other_pub = line.substr(19);
   const std::string pub = StatementLine("public_key").substr(std::string("ed25519 ").size());
   ASSERT_NE(other_pub, pub);

@@ -80,8 +80,8 @@ KilledRun RunAndKill(const std::vector<std::string>& args, const fs::path& dir,
       if (deadline == Clock::time_point::max() && armed()) deadline = Clock::now() + *kill_after;
       if (waitpid(pid, &status, WNOHANG) == pid) {  // exited before the kill: reap it here
         r.run.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        r.run.out = Slurp(dir / "out");
-        r.run.err = Slurp(dir / "err");
+        r.run.out = FileBytes(dir / "out");
+        r.run.err = FileBytes(dir / "err");
         r.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
         return r;
       }

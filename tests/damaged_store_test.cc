@@ -27,7 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using ledger::testing::CliRun;
 using ledger::testing::RunLedger;
-using ledger::testing::Slurp;
+using ledger::testing::FileBytes;
 
 // ledgerd on `data` until it exits or 30 s pass (then killed: a hang fails).
 CliRun RunLedgerd(const fs::path& data, const fs::path& dir) {
@@ -53,8 +53,8 @@ CliRun RunLedgerd(const fs::path& data, const fs::path& dir) {
   }
   CliRun r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = Slurp(dir / "out");
-  r.err = Slurp(dir / "err");
+  r.out = FileBytes(dir / "out");
+  r.err = FileBytes(dir / "err");
   return r;
 }
 
@@ -101,7 +101,7 @@ std::string SegmentName(int64_t base) {
 // three segments' paths and base offsets.
 std::vector<std::pair<fs::path, int64_t>> SplitInThree(const fs::path& partition_dir) {
   const fs::path only = partition_dir / SegmentName(0);
-  const std::string bytes = Slurp(only);
+  const std::string bytes = FileBytes(only);
   std::vector<std::pair<size_t, int64_t>> frames;  // byte position, base offset
   for (size_t pos = 0; pos < bytes.size(); pos += 12 + Le32(bytes, pos + 4)) {
     int64_t base = 0;

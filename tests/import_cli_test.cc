@@ -111,7 +111,7 @@ TEST_F(ImportCliTest, TwoYearRoundTripTransferKeepsTheAccountAndMovesLinksAndSta
   EXPECT_NE(y1.out.find("imported: 11 commands, 11 events appended"), std::string::npos) << y1.out;
 
   // The report: one pupil without INE, one guardian without a mobile, by file:line.
-  nlohmann::json r1 = nlohmann::json::parse(testing::Slurp(report1));
+  nlohmann::json r1 = nlohmann::json::parse(testing::FileBytes(report1));
   EXPECT_EQ(r1["summary"]["pupil_accounts_created"], 3);
   EXPECT_EQ(r1["summary"]["guardian_accounts_created"], 3);
   EXPECT_EQ(r1["summary"]["guardians_matched"], 2);

@@ -9,10 +9,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "events/testing/file_bytes.h"
 
 namespace ledger::testing {
 
@@ -20,13 +20,6 @@ struct CliRun {
   int code = -1;
   std::string out, err;
 };
-
-inline std::string Slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Starts `ledger ARGS…` with stdout/stderr to `dir`/out and `dir`/err.
 inline pid_t SpawnLedger(const std::vector<std::string>& args, const std::filesystem::path& dir) {
@@ -53,8 +46,8 @@ inline CliRun WaitLedger(pid_t pid, const std::filesystem::path& dir) {
   waitpid(pid, &status, 0);
   CliRun r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = Slurp(dir / "out");
-  r.err = Slurp(dir / "err");
+  r.out = FileBytes(dir / "out");
+  r.err = FileBytes(dir / "err");
   return r;
 }
 

@@ -62,7 +62,7 @@ class Ledgerd {
     // The line `ledgerd: listening on http://…` says it serves.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(command.empty() ? 60 : 180);
     while (std::chrono::steady_clock::now() < deadline) {
-      std::string out = Slurp(dir_ / "ledgerd.out");
+      std::string out = FileBytes(dir_ / "ledgerd.out");
       const std::string mark = "ledgerd: listening on ";
       size_t at = out.find(mark);
       while (at != std::string::npos && at > 0 && out[at - 1] != '\n') at = out.find(mark, at + 1);
@@ -87,8 +87,8 @@ class Ledgerd {
   const std::string& url() const { return url_; }
   pid_t pid() const { return pid_; }
   int exit_code() const { return exit_code_; }
-  std::string err() const { return Slurp(dir_ / "ledgerd.err"); }
-  std::string out() const { return Slurp(dir_ / "ledgerd.out"); }
+  std::string err() const { return FileBytes(dir_ / "ledgerd.err"); }
+  std::string out() const { return FileBytes(dir_ / "ledgerd.out"); }
 
   // Waits for /readyz 200 (writer loaded, projections caught up).
   bool WaitReady(std::chrono::seconds limit = std::chrono::seconds(60)) const {

@@ -335,7 +335,7 @@ TEST_F(LedgerdTest, MetricsPassPromtoolAndCarryNoPersonalData) {
   const auto file = tmp_->path() / "metrics.txt";
   { std::ofstream(file) << m.body; }
   const std::string cmd = "promtool check metrics < " + file.string() + " > " + (tmp_->path() / "promtool.out").string() + " 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << Slurp(tmp_->path() / "promtool.out");
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << FileBytes(tmp_->path() / "promtool.out");
 }
 
 TEST(GrafanaDashboardTest, EveryPanelQueriesSeriesLedgerdServesInValidPromQL) {
@@ -358,7 +358,7 @@ TEST(GrafanaDashboardTest, EveryPanelQueriesSeriesLedgerdServesInValidPromQL) {
   { std::ofstream(tmp.path() / "rules.yml") << rules; }
   const std::string cmd = "promtool check rules " + (tmp.path() / "rules.yml").string() + " > " +
                           (tmp.path() / "out").string() + " 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << Slurp(tmp.path() / "out") << rules;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << FileBytes(tmp.path() / "out") << rules;
 }
 
 TEST_F(LedgerdTest, CliWritersRefuseNamingThePidWhileReadersAnswer) {
@@ -390,7 +390,7 @@ TEST(LedgerdLifecycleTest, SigtermDrainsAndExitsZeroAndASecondInstanceIsRefused)
   std::string out;  // `ledgerd --help` explains every flag
   {
     Ledgerd dummy(data, tmp.path() / "three", {"--help"});
-    out = Slurp(tmp.path() / "three" / "ledgerd.out");
+    out = FileBytes(tmp.path() / "three" / "ledgerd.out");
     EXPECT_EQ(dummy.exit_code(), 0);
   }
   for (const char* flag : {"--data", "--log", "--listen", "--workers", "--max-body-bytes", "--max-commands",

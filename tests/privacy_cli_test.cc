@@ -24,11 +24,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "events/testing/file_bytes.h"
 #include "events/testing/temp_dir.h"
 #include "tests/ledger_runner.h"
 
 namespace ledger {
 namespace {
+
+using ::ledger::testing::AllBytes;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -38,17 +41,6 @@ const std::string kFixtures = LEDGER_IMPORT_TESTDATA;
 const std::string kData = LEDGER_DATA_DIR;
 
 std::string F(const std::string& name) { return kFixtures + "/" + name; }
-
-// Every byte of every file under `dir`.
-std::string AllBytes(const fs::path& dir) {
-  std::string all;
-  for (const auto& f : fs::recursive_directory_iterator(dir)) {
-    if (!f.is_regular_file()) continue;
-    std::ifstream in(f.path(), std::ios::binary);
-    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  return all;
-}
 
 // A birth date "YYYY-MM-DD" as schema 1 stored it: a little-endian uint32 YYYYMMDD.
 std::string PackedDate(const std::string& iso) {

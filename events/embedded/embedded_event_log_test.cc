@@ -24,20 +24,18 @@
 #include "events/embedded/frame.h"
 #include "events/embedded/segment.h"
 #include "events/identifiers.h"
+#include "events/testing/file_bytes.h"
 #include "events/testing/memory_event_log.h"
 
 namespace ledger {
 namespace {
 
+using ::ledger::testing::FileBytes;
+
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 void AppendToFile(const fs::path& path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::app);
@@ -50,7 +48,7 @@ void WriteFile(const fs::path& path, std::string_view bytes) {
 }
 
 void FlipByte(const fs::path& path, int64_t pos) {
-  std::string bytes = ReadFile(path);
+  std::string bytes = FileBytes(path);
   bytes.at(static_cast<size_t>(pos)) ^= 0x20;
   WriteFile(path, bytes);
 }
@@ -276,7 +274,7 @@ TEST_F(EmbeddedLogTest, SegmentsRollAndAreReadAcrossAndAfterReopen) {
   EXPECT_EQ(segments[0].filename(), "00000000000000000000.seg");
   for (const fs::path& s : segments) {
     // Each segment is named after the offset of its first record…
-    std::string bytes = ReadFile(s);
+    std::string bytes = FileBytes(s);
     ASSERT_GE(bytes.size(), 24u);
     int64_t base = 0;
     std::memcpy(&base, bytes.data() + 12, 8);  // little-endian host
@@ -539,7 +537,7 @@ TEST_F(EmbeddedLogTest, StoredPartitionCountWinsOverOptions) {
   EmbeddedLogOptions o = Creating();
   o.partitions = 3;
   ASSERT_NE(MustOpen(o), nullptr);
-  EXPECT_EQ(ReadFile(dir_ / "LOG_META"), "ledger-embedded-log 1\npartitions 3\n");
+  EXPECT_EQ(FileBytes(dir_ / "LOG_META"), "ledger-embedded-log 1\npartitions 3\n");
   EXPECT_TRUE(fs::is_directory(dir_ / "p002"));
   EXPECT_FALSE(fs::exists(dir_ / "p003"));
   o.partitions = 12;
@@ -619,7 +617,7 @@ struct StoredFrame {
   uint32_t count;
 };
 std::vector<StoredFrame> FramesOf(const fs::path& segment) {
-  const std::string bytes = ReadFile(segment);
+  const std::string bytes = FileBytes(segment);
   std::vector<StoredFrame> out;
   for (size_t pos = 0; pos + embedded::kFramePrefixBytes <= bytes.size();) {
     const embedded::FramePrefix p = embedded::ParsePrefix(std::string_view(bytes).substr(pos));
@@ -739,7 +737,7 @@ TEST_F(EmbeddedLogTest, ACompressedFrameThatDoesNotDecompressIsDataLoss) {
   ASSERT_EQ(FramesOf(seg).size(), 2u);
   // Inside the first frame's zstd bytes, with its crc made right again: what
   // a checksum cannot catch, decoding must.
-  std::string bytes = ReadFile(seg);
+  std::string bytes = FileBytes(seg);
   bytes[40] ^= 0x55;
   const embedded::FramePrefix p = embedded::ParsePrefix(bytes);
   const uint32_t crc = embedded::Crc32(std::string_view(bytes).substr(12, p.payload_len));

@@ -13,10 +13,13 @@
 #include "events/privacy/key_vault.h"
 #include "events/privacy/master_key.h"
 #include "events/privacy/rocksdb/rocksdb_key_store.h"
+#include "events/testing/file_bytes.h"
 #include "events/testing/temp_dir.h"
 
 namespace ledger::privacy {
 namespace {
+
+using ::ledger::testing::AllBytes;
 
 Secret32 Master(uint8_t fill) {
   Secret32 s;
@@ -391,17 +394,6 @@ TEST(MasterKeyTest, RefusesAFileOthersMayReadAndAMalformedOne) {
   s = LoadMasterKey((dir.path() / "absent.key").string()).status();
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_TRUE(Contains(s.message(), "--master-key-file")) << s.message();
-}
-
-// Every file of `dir` concatenated: what a thief of the folder would read.
-std::string AllBytes(const std::filesystem::path& dir) {
-  std::string all;
-  for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!f.is_regular_file()) continue;
-    std::ifstream in(f.path(), std::ios::binary);
-    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  return all;
 }
 
 TEST(RocksDbKeyStoreTest, KeysSurviveReopenAndErasureLeavesNoCopyInTheFiles) {

@@ -7,10 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include "events/testing/file_bytes.h"
 #include "events/testing/temp_dir.h"
 
 namespace ledger::auth {
 namespace {
+
+using ::ledger::testing::FileBytes;
 
 class TokenStoreTest : public ::testing::Test {
  protected:
@@ -33,8 +36,7 @@ TEST_F(TokenStoreTest, ATokenAuthenticatesItsHolderAndOnlyItsHashIsStored) {
   EXPECT_EQ(who->scope.ToString(), "department:031");
   EXPECT_FALSE(store->Authenticate(*token + "x"));
   EXPECT_FALSE(store->Authenticate(""));
-  std::ifstream in(file_);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = FileBytes(file_);
   EXPECT_EQ(text.find(token->substr(4)), std::string::npos) << "the token itself is never stored";
   EXPECT_NE(text.find(TokenHash(*token)), std::string::npos);
   struct stat st;

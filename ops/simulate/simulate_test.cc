@@ -9,6 +9,7 @@
 
 #include "aggregates/command_json.h"
 #include "events/identifiers.h"
+#include "events/testing/file_bytes.h"
 #include "events/testing/temp_dir.h"
 #include "ops/simulate/population.h"
 #include "ops/simulate/profile.h"
@@ -16,6 +17,8 @@
 
 namespace ledger::sim {
 namespace {
+
+using ::ledger::testing::AllBytes;
 
 Profile Toulouse() {
   Result<Profile> p = LoadProfile("toulouse-2022", "/nonexistent");
@@ -135,11 +138,7 @@ TEST(CommandSpillTest, TheSpilledYearComesOutAsTheSortedYearWithoutClearNamesOnD
   EXPECT_EQ(spill->size(), year.size());
   EXPECT_GT(spill->runs(), 5u);
   // What is on disk: no pupil's name, INE or login in clear.
-  std::string disk;
-  for (const auto& f : std::filesystem::directory_iterator(tmp.path() / "spill")) {
-    std::ifstream in(f.path(), std::ios::binary);
-    disk.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  const std::string disk = AllBytes(tmp.path() / "spill");
   EXPECT_GT(disk.size(), 10'000u);
   for (size_t i = 0; i < 50 && i < pop->pupils.size(); ++i) {
     EXPECT_EQ(disk.find(pop->pupils[i].ine()), std::string::npos);

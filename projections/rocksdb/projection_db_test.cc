@@ -14,11 +14,14 @@
 #include <rocksdb/table_properties.h>
 #include <rocksdb/utilities/options_util.h>
 
+#include "events/testing/file_bytes.h"
 #include "events/testing/temp_dir.h"
 #include "projections/view_codec.h"
 
 namespace ledger {
 namespace {
+
+using ::ledger::testing::FileBytes;
 
 class ProjectionDbTest : public ::testing::Test {
  protected:
@@ -732,11 +735,7 @@ TEST(ProjectionDbLevelsTest, ANewStoreSizesItsLevelsFromItsDataAndAnOlderOneKeep
   for (const auto& f : std::filesystem::directory_iterator(store))
     if (f.path().filename().string().rfind("OPTIONS-", 0) == 0 && f.path().filename() > latest.filename())
       latest = f.path();
-  std::string text;
-  {
-    std::ifstream in(latest);
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string text = FileBytes(latest);
   const std::string on = "level_compaction_dynamic_level_bytes=true";
   for (size_t at; (at = text.find(on)) != std::string::npos;)
     text.replace(at, on.size(), "level_compaction_dynamic_level_bytes=false");

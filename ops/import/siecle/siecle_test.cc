@@ -1,5 +1,4 @@
 #include "ops/import/siecle/siecle.h"
-#include "ops/import/testing/render.h"
 
 #include <gtest/gtest.h>
 #include <libxml/xmlerror.h>
@@ -10,6 +9,9 @@
 #include <string>
 #include <thread>
 
+#include "events/testing/file_bytes.h"
+#include "ops/import/testing/render.h"
+
 namespace ledger {
 // Failures print the status, not its bytes.
 void PrintTo(const Status& s, std::ostream* os) { *os << s.ToString(); }
@@ -18,15 +20,10 @@ void PrintTo(const Status& s, std::ostream* os) { *os << s.ToString(); }
 namespace ledger::import {
 namespace {
 
+using ::ledger::testing::FileBytes;
+
 std::string Data(const std::string& name) {
   return std::string(LEDGER_SIECLE_TESTDATA) + "/" + name;
-}
-
-std::string Bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 using render::Render;
@@ -82,7 +79,7 @@ TEST(ParseSiecle, CollegeExportInIso885915) {
 TEST(ParseSiecle, Iso885915LettersAbsentFromLatin1DecodeToUtf8) {
   // The fixture really is ISO-8859-15: Œ is the single byte 0xBC there
   // (Latin-1 would read "¼"), Ÿ is 0xBE ("¾"), œ is 0xBD ("½").
-  const std::string raw = Bytes(Data("college_responsables.xml"));
+  const std::string raw = FileBytes(Data("college_responsables.xml"));
   EXPECT_NE(raw.find("C\xBCURDEROY"), std::string::npos);
   EXPECT_NE(raw.find("C\xBDlestin"), std::string::npos);
   EXPECT_NE(raw.find("\xBEvonne"), std::string::npos);
@@ -317,11 +314,11 @@ TEST(ParseSiecle, DiagnosticsAreCapturedAndTheCallersHandlerRestored) {
   int caller_context = 0;
   xmlSetStructuredErrorFunc(&caller_context, &CallerHandler);
   g_caller_handler_calls = 0;
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   EXPECT_FALSE(ParseSiecle(Data("err_unclosed_tag.xml"), Data("minimal_responsables.xml")).ok());
   EXPECT_FALSE(
       ParseSiecle(Data("err_unknown_encoding.xml"), Data("minimal_responsables.xml")).ok());
-  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
   EXPECT_EQ(g_caller_handler_calls, 0);
   EXPECT_EQ(xmlStructuredError, &CallerHandler);
   EXPECT_EQ(xmlStructuredErrorContext, &caller_context);
@@ -352,7 +349,7 @@ TEST(ParseSiecle, ConcurrentParsesOnTwoThreads) {
 // A lycée-sized pair written in the test: 6,000 pupils over 14 lines each,
 // past libxml2's default 65,535-line limit of line numbers.
 TEST(ParseSiecle, LargeExportKeepsExactLineNumbers) {
-  const std::filesystem::path dir = testing::TempDir();
+  const std::filesystem::path dir = ::testing::TempDir();
   const std::string eleves = (dir / "siecle_large_eleves.xml").string();
   const std::string responsables = (dir / "siecle_large_responsables.xml").string();
   constexpr int kPupils = 6000;
