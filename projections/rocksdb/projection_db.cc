@@ -123,6 +123,13 @@ bool DirectWritesWork(const std::filesystem::path& dir) {
   return true;
 }
 
+// A store is in `dir`: RocksDB's CURRENT names its MANIFEST (false when
+// the folder cannot be read either).
+bool HasStore(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(dir / "CURRENT", ec);
+}
+
 // Whether the store in `dir` sizes its levels from the data it holds
 // (RocksDB's level_compaction_dynamic_level_bytes): a new store does; one
 // made before keeps the shape it was made with, read from the options file
@@ -131,8 +138,7 @@ bool DirectWritesWork(const std::filesystem::path& dir) {
 // recommended"), and `ledger rebuild` makes a new one. Unreadable: as made
 // before this, fixed sizes.
 bool DynamicLevels(const std::filesystem::path& dir, rocksdb::Env* env) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dir / "CURRENT", ec)) return true;
+  if (!HasStore(dir)) return true;
   rocksdb::ConfigOptions config;
   config.env = env;
   config.ignore_unknown_options = true;  // ledger's merge operator and prefix extractor are not registered
@@ -270,8 +276,8 @@ bool IsStateFile(const std::filesystem::path& f) {
 // create a new one over the remains, or fail half-way through doing so.
 bool LostCurrent(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
+  if (HasStore(dir)) return false;
   std::error_code ec;
-  if (fs::exists(dir / "CURRENT", ec)) return false;
   for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     if (IsStateFile(it->path())) return true;
   return false;
@@ -492,7 +498,7 @@ Result<std::unique_ptr<ProjectionDb>> ProjectionDb::OpenOnce(const std::filesyst
   // store gets the statistics family. A store of layout 2 or earlier has only
   // the default one: it is opened as it is, and CheckFormat refuses it.
   std::vector<std::string> names;
-  const bool exists = std::filesystem::exists(dir / "CURRENT");
+  const bool exists = HasStore(dir);
   if (exists) LEDGER_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(o, dir.string(), &names), dir));
   if (!exists && !options.read_only) names = {rocksdb::kDefaultColumnFamilyName, kStatsFamily};
   o.create_missing_column_families = !exists;
