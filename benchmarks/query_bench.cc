@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -168,6 +169,15 @@ void PrintSummary(const Args& args, const std::vector<P99s>& p99s) {
   }
 }
 
+constexpr const char* kUsage =
+    "usage: query_bench --data DIR [--data DIR2 ...] [--rounds N] [--runs N] [--accounts K] "
+    "[--as-of YYYY-MM-DD]\n"
+    "  times the department table now and as of a date (--runs each, default 500) and the\n"
+    "  histories of --accounts accounts (default 2000) on each ledger's projections, opened\n"
+    "  as a reader; with several --data and --rounds N (default 1) the stores are measured in\n"
+    "  turn, round after round, and the end compares each store's p99 with the first's\n"
+    "  (e.g. --data SCALE1 --data SCALE10 --rounds 10: is scale 10 within 2x of scale 1?)\n";
+
 bool ParseArgs(int argc, char** argv, Args& args) {
   for (int i = 1; i < argc; ++i) {
     const bool has_value = i + 1 < argc;
@@ -185,11 +195,10 @@ bool ParseArgs(int argc, char** argv, Args& args) {
 
 int main(int argc, char** argv) {
   Args args;
-  if (!ParseArgs(argc, argv, args)) {
-    fmt::print(stderr,
-               "usage: query_bench --data DIR [--data DIR2 ...] [--rounds N] [--runs N] [--accounts K] "
-               "[--as-of YYYY-MM-DD]\n");
-    return 2;
+  const bool help = argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0);
+  if (help || !ParseArgs(argc, argv, args)) {
+    std::fputs(kUsage, help ? stdout : stderr);
+    return help ? 0 : 2;
   }
   const std::optional<Date> as_of = ParseIsoDate(args.as_of_text);
   if (args.data.empty() || !as_of || args.runs == 0 || args.rounds == 0) {
