@@ -104,6 +104,13 @@ double Percentile(std::vector<double>& samples, double q) {
   return samples[std::min(i, samples.size() - 1)];
 }
 
+double Median(std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  const size_t n = samples.size();
+  if (n == 0) return 0;
+  return n % 2 == 1 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+}
+
 double CpuSeconds() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);

@@ -60,6 +60,9 @@ double CpuSeconds();
 
 // The q-quantile (0..1) of `samples` (sorted in place).
 double Percentile(std::vector<double>& samples, double q);
+// The middle value of `samples`, the mean of the two middle ones for an even
+// count; 0 when empty.
+double Median(std::vector<double> samples);
 
 // The allocator this program runs on: "tcmalloc <version>" when linked with
 // gperftools' (CMakeLists.txt: LEDGER_TCMALLOC), else "glibc malloc". Printed

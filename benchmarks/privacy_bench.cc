@@ -113,11 +113,6 @@ double Rebuild(const std::filesystem::path& dir) {
 
 double Cost(double clear, double sealed) { return 100.0 * (clear - sealed) / clear; }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
 // One mode's runs across the rounds.
 struct Series {
   std::vector<Run> runs;

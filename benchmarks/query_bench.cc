@@ -33,6 +33,7 @@
 #include <vector>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "benchmarks/bench_support.h"
 #include "events/codec.h"
@@ -130,20 +131,6 @@ Status MeasureStore(const std::string& data, const Args& args, double raw, P99s&
   return OkStatus();
 }
 
-// The middle value (the mean of the two middle ones for an even count).
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  if (n == 0) return 0;
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-std::string Joined(const std::vector<double>& v, const char* format) {
-  std::string out;
-  for (double x : v) out += (out.empty() ? "" : " ") + fmt::format(fmt::runtime(format), x);
-  return out;
-}
-
 // Each query's p99 round by round for every store, and each later store's
 // over the first's with their median and how many rounds stay within 2×.
 void PrintSummary(const Args& args, const std::vector<P99s>& p99s) {
@@ -154,7 +141,7 @@ void PrintSummary(const Args& args, const std::vector<P99s>& p99s) {
     for (size_t s = 0; s < p99s.size(); ++s) {
       const std::vector<double>& v = p99s[s][q];
       if (v.empty()) continue;
-      fmt::print("    #{} {:<26} {}   median {:.3f}\n", s + 1, args.data[s], Joined(v, "{:.3f}"), Median(v));
+      fmt::print("    #{} {:<26} {:.3f}   median {:.3f}\n", s + 1, args.data[s], fmt::join(v, " "), Median(v));
     }
     for (size_t s = 1; s < p99s.size(); ++s) {
       const std::vector<double>& a = p99s[0][q];
@@ -163,7 +150,7 @@ void PrintSummary(const Args& args, const std::vector<P99s>& p99s) {
       std::vector<double> ratio;
       for (size_t r = 0; r < a.size(); ++r) ratio.push_back(a[r] > 0 ? b[r] / a[r] : 0);
       const auto within = std::count_if(ratio.begin(), ratio.end(), [](double x) { return x <= 2.0; });
-      fmt::print("    #{} over #1: {}   median {:.2f}, within 2x in {} of {} rounds\n", s + 1, Joined(ratio, "{:.2f}"),
+      fmt::print("    #{} over #1: {:.2f}   median {:.2f}, within 2x in {} of {} rounds\n", s + 1, fmt::join(ratio, " "),
                  Median(ratio), within, ratio.size());
     }
   }
