@@ -19,7 +19,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <string>
@@ -27,6 +26,7 @@
 
 #include <fmt/core.h>
 
+#include "benchmarks/bench_cli.h"
 #include "benchmarks/bench_support.h"
 #include "events/embedded/embedded_event_log.h"
 #include "events/identifiers.h"
@@ -88,14 +88,15 @@ long PeakSinceMiB() {
 
 int main(int argc, char** argv) {
   int pupils = 6000, schools = 6;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--pupils") == 0 && i + 1 < argc) pupils = std::atoi(argv[++i]);
-    if (std::strcmp(argv[i], "--establishments") == 0 && i + 1 < argc) schools = std::atoi(argv[++i]);
-  }
-  if (pupils < 1 || schools < 1) {
-    fmt::print(stderr, "usage: import_bench [--pupils N] [--establishments E]\n");
-    return 2;
-  }
+  // CLI11: --help explains; an unknown option or a value that is not a
+  // number is refused, naming it.
+  CLI::App app{"import_bench: generated SIECLE exports imported as `ledger import siecle` does, then the next "
+               "year's as a diff, then the same files again, next to the raw log append and RocksDB "
+               "batched-write rates of the same run, each step with its peak RSS"};
+  app.add_option("--pupils", pupils, "pupils in the exports")->check(PositiveCount())->capture_default_str();
+  app.add_option("--establishments", schools, "establishments they are spread over")->check(PositiveCount())
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   ScratchDir dir("import-bench");
   LogFlags flags;
   flags.data = (dir.path() / "data").string();

@@ -28,7 +28,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,6 +36,7 @@
 #include <fmt/core.h>
 
 #include "aggregates/testing/workload.h"
+#include "benchmarks/bench_cli.h"
 #include "benchmarks/bench_support.h"
 #include "events/kafka/kafka_event_log.h"
 #include "events/kafka/testing/mock_cluster.h"
@@ -48,6 +48,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using bench::Seconds;
+using bench::Median;
+using bench::PositiveCount;
 
 struct Record {
   int32_t partition;
@@ -208,23 +210,23 @@ double HandlerRate(const Target& cluster, const std::string& topic,
   return static_cast<double>(events) / Seconds(t0);
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   size_t families = 2000, group = 1000, runs = 3;
   std::string brokers;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--brokers") == 0) brokers = argv[++i];
-    else if (std::strcmp(argv[i], "--families") == 0) families = std::strtoul(argv[++i], nullptr, 10);
-    else if (std::strcmp(argv[i], "--group") == 0) group = std::strtoul(argv[++i], nullptr, 10);
-    else if (std::strcmp(argv[i], "--runs") == 0) runs = std::strtoul(argv[++i], nullptr, 10);
-  }
-  if (families == 0 || group == 0 || runs == 0) Die("--families, --group and --runs must be positive");
+  // CLI11: --help explains; an unknown option or a value that is not a
+  // number is refused, naming it.
+  CLI::App app{"kafka_append_bench: appends through Kafka — the ledger's KafkaEventLog (async with group flushes, "
+               "sync, and the write path end to end) against the raw librdkafka producer with the same records, "
+               "on librdkafka's mock cluster or a real one; each rate the median of --runs runs"};
+  app.add_option("--families", families, "families of the workload")->check(PositiveCount())->capture_default_str();
+  app.add_option("--group", group, "records per flush of the async log")->check(PositiveCount())
+      ->capture_default_str();
+  app.add_option("--runs", runs, "runs of each way, each on a fresh topic")->check(PositiveCount())
+      ->capture_default_str();
+  app.add_option("--brokers", brokers, "a real Kafka cluster (host:port,…) instead of the mock");
+  CLI11_PARSE(app, argc, argv);
 
   size_t bytes = 0;
   const std::vector<Record> records = WorkloadRecords(families, &bytes);

@@ -26,7 +26,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -35,6 +34,7 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
+#include "benchmarks/bench_cli.h"
 #include "benchmarks/bench_support.h"
 #include "events/codec.h"
 #include "projections/rocksdb/projection_db.h"
@@ -156,41 +156,30 @@ void PrintSummary(const Args& args, const std::vector<P99s>& p99s) {
   }
 }
 
-constexpr const char* kUsage =
-    "usage: query_bench --data DIR [--data DIR2 ...] [--rounds N] [--runs N] [--accounts K] "
-    "[--as-of YYYY-MM-DD]\n"
-    "  times the department table now and as of a date (--runs each, default 500) and the\n"
-    "  histories of --accounts accounts (default 2000) on each ledger's projections, opened\n"
-    "  as a reader; with several --data and --rounds N (default 1) the stores are measured in\n"
-    "  turn, round after round, and the end compares each store's p99 with the first's\n"
-    "  (e.g. --data SCALE1 --data SCALE10 --rounds 10: is scale 10 within 2x of scale 1?)\n";
-
-bool ParseArgs(int argc, char** argv, Args& args) {
-  for (int i = 1; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (std::strcmp(argv[i], "--data") == 0 && has_value) args.data.push_back(argv[++i]);
-    else if (std::strcmp(argv[i], "--rounds") == 0 && has_value) args.rounds = std::strtoul(argv[++i], nullptr, 10);
-    else if (std::strcmp(argv[i], "--runs") == 0 && has_value) args.runs = std::strtoul(argv[++i], nullptr, 10);
-    else if (std::strcmp(argv[i], "--accounts") == 0 && has_value) args.accounts = std::strtoul(argv[++i], nullptr, 10);
-    else if (std::strcmp(argv[i], "--as-of") == 0 && has_value) args.as_of_text = argv[++i];
-    else return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Args args;
-  const bool help = argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0);
-  if (help || !ParseArgs(argc, argv, args)) {
-    std::fputs(kUsage, help ? stdout : stderr);
-    return help ? 0 : 2;
-  }
+  // CLI11: --help explains; an unknown option, a missing value or a number
+  // that is not one is refused, naming it.
+  CLI::App app{"query_bench: times the department table now and as of a date, and one account's history, on "
+               "each ledger's projections (opened as a reader), next to the raw RocksDB batched-write rate of "
+               "the same run. With several --data and --rounds N the stores are measured in turn, round after "
+               "round, and the end compares each store's p99 with the first's (e.g. --data SCALE1 --data "
+               "SCALE10 --rounds 10: is scale 10 within 2x of scale 1?)"};
+  app.add_option("--data", args.data, "a ledger's directory (`ledger simulate`, then `ledger rebuild`); repeat it "
+                                      "to compare stores")->required();
+  app.add_option("--rounds", args.rounds, "rounds, each measuring every store in turn")->check(PositiveCount())
+      ->capture_default_str();
+  app.add_option("--runs", args.runs, "runs of each table query per round")->check(PositiveCount())
+      ->capture_default_str();
+  app.add_option("--accounts", args.accounts, "histories read per round, from the establishments' member lists")
+      ->check(PositiveCount())->capture_default_str();
+  app.add_option("--as-of", args.as_of_text, "the date of the table as of (YYYY-MM-DD)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   const std::optional<Date> as_of = ParseIsoDate(args.as_of_text);
-  if (args.data.empty() || !as_of || args.runs == 0 || args.rounds == 0) {
-    fmt::print(stderr,
-               "query_bench: --data DIR is required; --as-of must be a date, --runs and --rounds positive\n");
+  if (!as_of) {
+    fmt::print(stderr, "query_bench: --as-of {}: expected a date YYYY-MM-DD\n", args.as_of_text);
     return 2;
   }
   args.as_of = *as_of;
