@@ -1,8 +1,9 @@
-// The benchmarks' command lines (CLI11) share one check: a count (rounds,
-// runs, accounts, families, …) is a whole number of 1 or more, a setting
-// whose 0 means "none" one of 0 or more. CLI11's own
-// PositiveNumber accepts fractions and says "not in range 0.000000 to 1.79e308"
-// for a word; this one names what it expected and what it got.
+// The benchmarks' command lines (CLI11) share their checks: a count (rounds,
+// runs, accounts, families, …) is a whole number of 1 or more; a setting
+// whose 0 means "none" or "the default" a whole number of 0 or more; a rate a
+// number of 0 or more. CLI11's own PositiveNumber accepts fractions and says
+// "not in range 0.000000 to 1.79e308" for a word; these name what they
+// expected and what they got.
 #pragma once
 
 #include <charconv>

@@ -212,7 +212,8 @@ int main(int argc, char** argv) {
   std::string sort_dir;
   app.add_option("--sort-dir", sort_dir, "the key-order rebuild's runs there (as `ledger rebuild --sort-dir`), "
                                          "e.g. /dev/shm; default beside the store");
-  app.add_option("--live-threads", live.threads, "the live projector's threads")->check(bench::PositiveCount())->capture_default_str();
+  app.add_option("--live-threads", live.threads, "the live projector's threads")
+      ->check(bench::PositiveCount())->capture_default_str();
   app.add_option("--live-batch", live.batch, "records per batch (0: the default)")->check(bench::WholeNumber(0));
   app.add_option("--fold-from", live.fold_from, "fold in key order from a lag of this many records (0: batches only)")
       ->check(bench::WholeNumber(0))->capture_default_str();
