@@ -9,22 +9,31 @@
 #include <charconv>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
 namespace ledger::bench {
 
+// A value of type T (parsed whole, by std::from_chars) of `least` or more;
+// refused with "expected <expected>, got '<text>'". `name`: the value's name
+// in --help.
+template <typename T>
+CLI::Validator AtLeast(T least, std::string expected, std::string name) {
+  return CLI::Validator(
+      [least, expected = std::move(expected)](std::string& text) -> std::string {
+        T value{};
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec == std::errc() && end == text.data() + text.size() && value >= least) return {};
+        return "expected " + expected + ", got '" + text + "'";
+      },
+      std::move(name));
+}
+
 // A whole number of `least` or more (0: a setting whose 0 means "none" or
 // "the default", as rebuild_bench's --fold-from or --view-cache-mb).
 inline CLI::Validator WholeNumber(uint64_t least) {
-  return CLI::Validator(
-      [least](std::string& text) -> std::string {
-        uint64_t n = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-        if (ec == std::errc() && end == text.data() + text.size() && n >= least) return {};
-        return "expected a whole number of " + std::to_string(least) + " or more, got '" + text + "'";
-      },
-      least > 0 ? "COUNT" : "N");
+  return AtLeast<uint64_t>(least, "a whole number of " + std::to_string(least) + " or more", least > 0 ? "COUNT" : "N");
 }
 
 inline CLI::Validator PositiveCount() { return WholeNumber(1); }
@@ -32,15 +41,6 @@ inline CLI::Validator PositiveCount() { return WholeNumber(1); }
 // A rate (events per second, …) of 0 or more, fractions allowed. CLI11's
 // NonNegativeNumber answers -1 or a word with "not in range 0.000000 to"
 // a 309-digit number.
-inline CLI::Validator NonNegativeRate() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        double x = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
-        if (ec == std::errc() && end == text.data() + text.size() && x >= 0) return {};
-        return "expected a number of 0 or more, got '" + text + "'";
-      },
-      "RATE");
-}
+inline CLI::Validator NonNegativeRate() { return AtLeast<double>(0.0, "a number of 0 or more", "RATE"); }
 
 }  // namespace ledger::bench

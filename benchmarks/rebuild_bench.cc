@@ -205,7 +205,7 @@ int main(int argc, char** argv) {
                "(as ledgerd), next to the raw limits of the same run"};
   app.add_option("--brokers", brokers, "a real Kafka cluster (host:port,…) instead of an embedded log");
   app.add_option("--families", families, "families of the generated workload (~10.6 events each)")
-      ->check(bench::PositiveCount())->capture_default_str();
+      ->check(PositiveCount())->capture_default_str();
   app.add_flag("--only-rebuild", only_bulk, "only the key-order rebuild (for profiling)");
   app.add_flag("--only-live", only_live, "only the live projector");
   app.add_option("--data", data, "an existing ledger's directory (`ledger simulate`): its log is read, not written");
@@ -213,21 +213,21 @@ int main(int argc, char** argv) {
   app.add_option("--sort-dir", sort_dir, "the key-order rebuild's runs there (as `ledger rebuild --sort-dir`), "
                                          "e.g. /dev/shm; default beside the store");
   app.add_option("--live-threads", live.threads, "the live projector's threads")
-      ->check(bench::PositiveCount())->capture_default_str();
-  app.add_option("--live-batch", live.batch, "records per batch (0: the default)")->check(bench::WholeNumber(0));
+      ->check(PositiveCount())->capture_default_str();
+  app.add_option("--live-batch", live.batch, "records per batch (0: the default)")->check(WholeNumber(0));
   app.add_option("--fold-from", live.fold_from, "fold in key order from a lag of this many records (0: batches only)")
-      ->check(bench::WholeNumber(0))->capture_default_str();
+      ->check(WholeNumber(0))->capture_default_str();
   app.add_option("--fold-records", live.fold_records, "at most this many records per fold (0: the default)")
-      ->check(bench::WholeNumber(0));
+      ->check(WholeNumber(0));
   app.add_option("--feed-rate", live.feed_rate, "publish the durable ends at this many events/s (0: all at once)")
-      ->check(bench::NonNegativeRate())->capture_default_str();
+      ->check(NonNegativeRate())->capture_default_str();
   size_t cache_mb = live.view_cache_bytes >> 20;
   app.add_option("--view-cache-mb", cache_mb, "the live projector's cache of views, in MB (0: none)")
-      ->check(bench::WholeNumber(0))->capture_default_str();
+      ->check(WholeNumber(0))->capture_default_str();
   bool normal_priority = false;
   app.add_flag("--normal-priority-compactions", normal_priority, "leave the store's compactions at normal priority");
   app.add_option("--fold-level0-limit", live.fold_level0_limit, "a fold waits while level 0 holds this many files (0: never)")
-      ->check(bench::WholeNumber(0))->capture_default_str();
+      ->check(WholeNumber(0))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   live.view_cache_bytes = cache_mb << 20;
   if (normal_priority) live.compactions_yield = false;
