@@ -1,9 +1,9 @@
 // The benchmarks' command lines (CLI11) share their checks: a count (rounds,
 // runs, accounts, families, …) is a whole number of 1 or more; a setting
 // whose 0 means "none" or "the default" a whole number of 0 or more; a rate a
-// number of 0 or more. CLI11's own PositiveNumber accepts fractions and says
-// "not in range 0.000000 to 1.79e308" for a word; these name what they
-// expected and what they got.
+// number of 0 or more; a date YYYY-MM-DD. CLI11's own PositiveNumber
+// accepts fractions and says "not in range 0.000000 to 1.79e308" for a word;
+// these name what they expected and what they got (exit 105, before any work).
 #pragma once
 
 #include <charconv>
@@ -12,6 +12,8 @@
 #include <utility>
 
 #include <CLI/CLI.hpp>
+
+#include "events/types.h"
 
 namespace ledger::bench {
 
@@ -42,5 +44,15 @@ inline CLI::Validator PositiveCount() { return WholeNumber(1); }
 // NonNegativeNumber answers -1 or a word with "not in range 0.000000 to"
 // a 309-digit number.
 inline CLI::Validator NonNegativeRate() { return AtLeast<double>(0.0, "a number of 0 or more", "RATE"); }
+
+// A date YYYY-MM-DD (ParseIsoDate), as `ledger stats --as-of` takes it.
+inline CLI::Validator IsoDate() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (ParseIsoDate(text)) return {};
+        return "expected a date YYYY-MM-DD, got '" + text + "'";
+      },
+      "DATE");
+}
 
 }  // namespace ledger::bench

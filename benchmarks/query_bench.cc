@@ -175,14 +175,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--accounts", args.accounts, "histories read per round, from the establishments' member lists")
       ->check(PositiveCount())->capture_default_str();
-  app.add_option("--as-of", args.as_of_text, "the date of the table as of (YYYY-MM-DD)")->capture_default_str();
+  app.add_option("--as-of", args.as_of_text, "the date of the table as of")->check(IsoDate())->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  const std::optional<Date> as_of = ParseIsoDate(args.as_of_text);
-  if (!as_of) {
-    fmt::print(stderr, "query_bench: --as-of {}: expected a date YYYY-MM-DD\n", args.as_of_text);
-    return 2;
-  }
-  args.as_of = *as_of;
+  args.as_of = *ParseIsoDate(args.as_of_text);  // checked by IsoDate()
 
   ScratchDir scratch("query-bench");
   std::vector<P99s> p99s(args.data.size());
