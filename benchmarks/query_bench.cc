@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--accounts", args.accounts, "histories read per round, from the establishments' member lists")
       ->check(PositiveCount())->capture_default_str();
-  app.add_option("--as-of", args.as_of_text, "the date of the table as of")->check(IsoDate())->capture_default_str();
+  app.add_option("--as-of", args.as_of_text, "the date of the table as of (YYYY-MM-DD)")->check(IsoDate())->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   args.as_of = *ParseIsoDate(args.as_of_text);  // checked by IsoDate()
 
