@@ -101,6 +101,7 @@ class KafkaEventLog::Impl {
   // The topic's partition count, nullopt when the cluster has no such topic;
   // also notes the cluster's broker count and the topic's replication.
   Result<std::optional<int32_t>> DescribeTopic(Clock::time_point deadline);
+  // OK when it made the topic; AlreadyExists when another party just had.
   Status CreateTopic(Clock::time_point deadline);
   // CheckTopicSettings on the existing topic: its refusal, or OK after
   // passing its warnings to options_.on_warning.
@@ -268,7 +269,9 @@ Status KafkaEventLog::Impl::Open() {
       rk_, kafka::NewHandle(options_.read_only ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
                             std::move(conf)));
 
-  bool created = false;
+  // `created`: this call made the topic, with the ledger's settings; one
+  // another party made meanwhile (AlreadyExists) has its settings checked.
+  bool created = false, create_asked = false;
   for (;;) {
     Result<std::optional<int32_t>> described = DescribeTopic(deadline);
     if (described.ok() && described->has_value()) {
@@ -279,14 +282,16 @@ Status KafkaEventLog::Impl::Open() {
       // Leaderless partitions right after creation, a broker restarting: retry.
       if (described.status().code() != StatusCode::kUnavailable || Left(deadline).count() == 0)
         return described.status();
-    } else if (!created) {
+    } else if (!create_asked) {
       if (options_.read_only || !options_.create_topic_if_missing)
         return NotFound("Kafka topic " + options_.topic + " does not exist on broker(s) " +
                         options_.brokers +
                         ": create it (see events/kafka/README.md for its settings) or open the "
                         "log for writing with topic creation allowed");
-      LEDGER_RETURN_IF_ERROR(CreateTopic(deadline));
-      created = true;
+      const Status s = CreateTopic(deadline);
+      if (!s.ok() && s.code() != StatusCode::kAlreadyExists) return s;
+      create_asked = true;
+      created = s.ok();
       continue;
     } else if (Left(deadline).count() == 0) {
       return Unavailable("Kafka topic " + options_.topic + " was created but broker(s) " +
@@ -343,10 +348,13 @@ Status KafkaEventLog::Impl::CreateTopic(Clock::time_point deadline) {
   KafkaLogOptions options = options_;
   if (options.replication_factor == 0)
     options.replication_factor = kafka::DefaultReplication(cluster_brokers_);
-  min_insync_ = kafka::MinInsyncFor(options.replication_factor);
-  if (!options.create_topic) return kafka::CreateTopicWithAdminApi(rk_, options, Left(deadline));
-  Status s = options.create_topic(options.topic, options.partitions, options.replication_factor);
-  return s.code() == StatusCode::kAlreadyExists ? OkStatus() : s;
+  const Status s =
+      options.create_topic
+          ? options.create_topic(options.topic, options.partitions, options.replication_factor)
+          : kafka::CreateTopicWithAdminApi(rk_, options, Left(deadline));
+  // Ours: the setting it was made with. Another's (AlreadyExists): CheckTopic reads it.
+  if (s.ok()) min_insync_ = kafka::MinInsyncFor(options.replication_factor);
+  return s;
 }
 
 Status KafkaEventLog::Impl::CheckTopic(Clock::time_point deadline) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "events/identifiers.h"
+#include "events/kafka/kafka_status.h"
 #include "events/kafka/testing/mock_cluster.h"
 #include "events/testing/log_contents.h"
 
@@ -166,6 +167,38 @@ TEST_F(KafkaEventLogTest, MissingTopicIsNotFoundWhenItMayNotBeCreated) {
   options.read_only = false;
   options.create_topic_if_missing = false;
   EXPECT_EQ(KafkaEventLog::Open(options).status().code(), StatusCode::kNotFound);
+}
+
+// The topic missing from the metadata, then made by another party before
+// this writer's creation (a raw topic, an administrator, another writer
+// starting): AlreadyExists. Its settings are not the ledger's, so they are
+// checked as any existing topic's — taking it for its own, the log once
+// skipped the check and assumed the min.insync.replicas it would have set
+// (a real cluster's CI run, 2026-12-07: a write refused for too few in-sync
+// replicas was then reported as a bare timeout).
+TEST_F(KafkaEventLogTest, ATopicAnotherPartyCreatedFirstHasItsSettingsChecked) {
+  KafkaLogOptions options = Options(4);
+  options.partitions_given = true;
+  options.check_topic_settings = true;
+  rd_kafka_mock_cluster_t* mock = cluster_.get();
+  int creations = 0;
+  options.create_topic = [mock, &creations](const std::string& name, int32_t,
+                                             int16_t replication) {
+    ++creations;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_mock_topic_create(mock, name.c_str(), 5, replication);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return KafkaStatus(err, "mock cluster: creating topic " + name);
+    return AlreadyExists("Kafka topic " + name + " exists");
+  };
+  std::vector<std::string> warnings;
+  options.on_warning = [&](const std::string& w) { warnings.push_back(w); };
+  auto log = OpenOrDie(options);
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(creations, 1);
+  EXPECT_EQ(log->partition_count(), 5);
+  EXPECT_THAT(::testing::PrintToString(warnings),
+              HasSubstr("exists with 5 partitions, not the 4 asked for"));
 }
 
 // librdkafka 2.0.2's mock has no CreateTopics: the Admin API path must then

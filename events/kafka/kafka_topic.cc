@@ -95,9 +95,7 @@ Status CreateTopicWithAdminApi(rd_kafka_t* rk, const KafkaLogOptions& options,
       rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event.get()), &count);
   for (size_t i = 0; i < count; ++i) {
     rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-    // Another writer created it first: as good.
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-      continue;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
     const char* detail = rd_kafka_topic_result_error_string(results[i]);
     return WithDetail(KafkaStatus(err, what), detail != nullptr ? detail : "");
   }

@@ -29,9 +29,11 @@ Result<std::optional<TopicShape>> FindTopic(const rd_kafka_metadata_t& md,
 // kKeyStore: cleanup.policy=compact, max.compaction.lag.ms — ,
 // unclean.leader.election.enable=false, and min.insync.replicas =
 // MinInsyncFor(replication factor), explicitly) through `rk`, waiting at most
-// `timeout` (+1 s for the report). OK when created or already existing; the
-// mapped error otherwise (Unavailable when the cluster does not answer in time,
-// e.g. librdkafka 2.0.2's mock, which has no CreateTopics).
+// `timeout` (+1 s for the report). OK when created; AlreadyExists when the
+// topic exists already (another writer or an administrator created it since
+// the metadata said it was missing: its settings are theirs, for the caller to
+// check); the mapped error otherwise (Unavailable when the cluster does not
+// answer in time, e.g. librdkafka 2.0.2's mock, which has no CreateTopics).
 Status CreateTopicWithAdminApi(rd_kafka_t* rk, const KafkaLogOptions& options,
                                std::chrono::milliseconds timeout);
 
