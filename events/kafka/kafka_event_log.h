@@ -105,9 +105,11 @@ struct KafkaLogOptions {
   // guarantees rest on (acks, enable.idempotence, isolation.level,
   // enable.auto.commit, bootstrap.servers) are refused: InvalidArgument.
   std::map<std::string, std::string> extra_config;
-  // Creates a missing topic. Empty (the default): the Admin API's CreateTopics
-  // with the topic configs above. librdkafka 2.0.2's mock cluster does not
-  // implement CreateTopics, so tests on it pass MockKafkaCluster's creator.
+  // Creates a missing topic: OK when it made it; AlreadyExists when another
+  // party had meanwhile (Open then checks it as an existing topic). Empty (the
+  // default): the Admin API's CreateTopics with the topic configs above.
+  // librdkafka 2.0.2's mock cluster does not implement CreateTopics, so tests
+  // on it pass MockKafkaCluster's creator.
   std::function<Status(const std::string& topic, int32_t partitions, int16_t replication_factor)>
       create_topic;
 };
