@@ -294,7 +294,8 @@ Status KafkaEventLog::Impl::Open() {
       created = s.ok();
       continue;
     } else if (Left(deadline).count() == 0) {
-      return Unavailable("Kafka topic " + options_.topic + " was created but broker(s) " +
+      return Unavailable("Kafka topic " + options_.topic +
+                         (created ? " was created" : " was just created by another party") + " but broker(s) " +
                          options_.brokers + " did not list it within " +
                          kafka::Seconds(options_.timeout));
     }
@@ -401,9 +402,11 @@ Status KafkaEventLog::Impl::DeliveryError(const Batch& batch) {
   // librdkafka retried until message.timeout.ms and reports only that; the
   // metadata shows the usual cause.
   const rd_kafka_metadata_t* raw = nullptr;
+  // Without metadata (every broker down, say), the connections' last error
+  // says why.
   if (rd_kafka_metadata(rk_, 0, topic_.get(), &raw, kafka::TimeoutMs(options_.timeout)) !=
       RD_KAFKA_RESP_ERR_NO_ERROR)
-    return s;
+    return WithCause(s);
   kafka::Metadata md(raw);
   for (int i = 0; i < md->topic_cnt; ++i)
     for (int p = 0; p < md->topics[i].partition_cnt; ++p) {

@@ -180,15 +180,12 @@ TEST_F(KafkaEventLogTest, ATopicAnotherPartyCreatedFirstHasItsSettingsChecked) {
   KafkaLogOptions options = Options(4);
   options.partitions_given = true;
   options.check_topic_settings = true;
-  rd_kafka_mock_cluster_t* mock = cluster_.get();
+  // Another party makes it with 5 partitions just before this writer asks.
   int creations = 0;
-  options.create_topic = [mock, &creations](const std::string& name, int32_t,
-                                             int16_t replication) {
+  options.create_topic = [make = options.create_topic, &creations](
+                             const std::string& name, int32_t, int16_t replication) {
     ++creations;
-    const rd_kafka_resp_err_t err =
-        rd_kafka_mock_topic_create(mock, name.c_str(), 5, replication);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-      return KafkaStatus(err, "mock cluster: creating topic " + name);
+    LEDGER_RETURN_IF_ERROR(make(name, 5, replication));
     return AlreadyExists("Kafka topic " + name + " exists");
   };
   std::vector<std::string> warnings;
@@ -450,6 +447,28 @@ TEST_F(KafkaEventLogTest, NonRetriableProduceErrorFailsTheAppendAndPoisonsTheLog
   expected.CheckLog(*log);
 }
 
+
+// Every broker down: the record times out, and the metadata request meant to
+// say why fails as well. The error still names the connections' failure
+// rather than librdkafka's bare timeout.
+TEST_F(KafkaEventLogTest, AppendWithEveryBrokerDownTimesOutNamingTheConnectionsFailure) {
+  KafkaLogOptions options = Options(3);
+  options.timeout = milliseconds(1000);
+  options.extra_config["message.timeout.ms"] = "1500";
+  auto log = OpenOrDie(options);
+  ASSERT_NE(log, nullptr);
+  Expected expected;
+  expected.Append(*log, "acc-3", {"kept"});
+  for (int32_t broker = 1; broker <= 3; ++broker) ASSERT_TRUE(cluster_.SetBrokerDown(broker, true).ok());
+  const Clock::time_point start = Clock::now();
+  auto failed = log->Append("acc-3", std::vector<std::string>{"lost"});
+  EXPECT_LT(Since(start), milliseconds(8000));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable) << failed.status().ToString();
+  EXPECT_THAT(failed.status().message(), HasSubstr("acc-3"));
+  EXPECT_THAT(failed.status().message(), HasSubstr("_MSG_TIMED_OUT"));
+  EXPECT_THAT(failed.status().message(), HasSubstr("(last error: "));
+}
 TEST_F(KafkaEventLogTest, ReaderOpenedAtAMiddleOffset) {
   auto log = OpenOrDie(Options(3));
   ASSERT_NE(log, nullptr);
