@@ -294,8 +294,8 @@ Status KafkaEventLog::Impl::Open() {
       created = s.ok();
       continue;
     } else if (Left(deadline).count() == 0) {
-      return Unavailable("Kafka topic " + options_.topic +
-                         (created ? " was created" : " was just created by another party") + " but broker(s) " +
+      const char* made = created ? " was created" : " was just created by another party";
+      return Unavailable("Kafka topic " + options_.topic + made + " but broker(s) " +
                          options_.brokers + " did not list it within " +
                          kafka::Seconds(options_.timeout));
     }

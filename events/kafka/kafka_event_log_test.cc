@@ -447,7 +447,6 @@ TEST_F(KafkaEventLogTest, NonRetriableProduceErrorFailsTheAppendAndPoisonsTheLog
   expected.CheckLog(*log);
 }
 
-
 // Every broker down: the record times out, and the metadata request meant to
 // say why fails as well. The error still names the connections' failure
 // rather than librdkafka's bare timeout.
@@ -469,6 +468,7 @@ TEST_F(KafkaEventLogTest, AppendWithEveryBrokerDownTimesOutNamingTheConnectionsF
   EXPECT_THAT(failed.status().message(), HasSubstr("_MSG_TIMED_OUT"));
   EXPECT_THAT(failed.status().message(), HasSubstr("(last error: "));
 }
+
 TEST_F(KafkaEventLogTest, ReaderOpenedAtAMiddleOffset) {
   auto log = OpenOrDie(Options(3));
   ASSERT_NE(log, nullptr);
