@@ -119,6 +119,9 @@ class KafkaEventLog::Impl {
   // A failed batch's Status; a timed-out one says why when the cause shows
   // in the metadata (too few in-sync replicas, no leader).
   Status DeliveryError(const Batch& batch);
+  // What the metadata shows wrong with `partition` (no leader, too few
+  // in-sync replicas); empty when nothing, or when no broker answers.
+  std::string PartitionCause(int32_t partition);
   bool transactional() const { return !options_.transactional_id.empty(); }
   // Transactional writer: opens a transaction before the first record after
   // a commit; commits the open one (every record enqueued so far).
@@ -398,34 +401,37 @@ Status KafkaEventLog::Impl::CheckTopic(Clock::time_point deadline) {
 
 Status KafkaEventLog::Impl::DeliveryError(const Batch& batch) {
   Status s = ProducerError(batch.err, "", Where(batch.key, batch.partition));
-  if (batch.err != RD_KAFKA_RESP_ERR__MSG_TIMED_OUT || topic_ == nullptr) return WithCause(s);
   // librdkafka retried until message.timeout.ms and reports only that; the
   // metadata shows the usual cause.
+  if (batch.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT && topic_ != nullptr)
+    if (std::string why = PartitionCause(batch.partition); !why.empty())
+      return Unavailable(s.message() + "; cause: " + why);
+  // Else the connections' last error says why: brokers not yet declared down
+  // (a ZooKeeper session outlives a crash by seconds), or none answering the
+  // metadata request (every broker down).
+  return WithCause(s);
+}
+
+std::string KafkaEventLog::Impl::PartitionCause(int32_t partition) {
   const rd_kafka_metadata_t* raw = nullptr;
-  // Without metadata (every broker down, say), the connections' last error
-  // says why.
   if (rd_kafka_metadata(rk_, 0, topic_.get(), &raw, kafka::TimeoutMs(options_.timeout)) !=
       RD_KAFKA_RESP_ERR_NO_ERROR)
-    return WithCause(s);
+    return "";
   kafka::Metadata md(raw);
   for (int i = 0; i < md->topic_cnt; ++i)
     for (int p = 0; p < md->topics[i].partition_cnt; ++p) {
       const rd_kafka_metadata_partition_t& part = md->topics[i].partitions[p];
-      if (part.id != batch.partition) continue;
-      std::string why;
+      if (part.id != partition) continue;
       if (part.leader < 0)
-        why = "LEADER_NOT_AVAILABLE: the partition has no leader (its brokers are down)";
-      else if (min_insync_ > 0 && part.isr_cnt < min_insync_)
-        why = "NOT_ENOUGH_REPLICAS: the partition has " + std::to_string(part.isr_cnt) +
-              " in-sync replica(s) of " + std::to_string(part.replica_cnt) +
-              " and the topic requires min.insync.replicas=" + std::to_string(min_insync_) +
-              ", so no acks=all write is acknowledged: bring its brokers back (or check the "
-              "topic's min.insync.replicas)";
-      if (!why.empty()) return Unavailable(s.message() + "; cause: " + why);
+        return "LEADER_NOT_AVAILABLE: the partition has no leader (its brokers are down)";
+      if (min_insync_ > 0 && part.isr_cnt < min_insync_)
+        return "NOT_ENOUGH_REPLICAS: the partition has " + std::to_string(part.isr_cnt) +
+               " in-sync replica(s) of " + std::to_string(part.replica_cnt) +
+               " and the topic requires min.insync.replicas=" + std::to_string(min_insync_) +
+               ", so no acks=all write is acknowledged: bring its brokers back (or check the "
+               "topic's min.insync.replicas)";
     }
-  // Brokers not yet declared down (a ZooKeeper session outlives a crash by
-  // seconds): the connection errors say it.
-  return WithCause(s);
+  return "";
 }
 
 Status KafkaEventLog::Impl::Unreachable() const {
