@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "consumers/bulk_rebuild.h"
+#include "consumers/free_memory.h"
 #include "consumers/partition_batch.h"
 
 namespace ledger {
@@ -159,6 +160,10 @@ Status LiveProjector::FoldWhileFarBehind() {
     o.views = cache();
     o.before_ingest = options_.fold_before_ingest;
     Result<BulkRebuildResult> r = FoldOnto(log_, db_, from, to, o);
+    // Its sorters, chunks and table writers are freed: back to the system,
+    // or the allocator keeps them beside what comes next (a fed scale-20
+    // year: resident memory up to 1.5 GB while ~0.6–1.2 GB was in use).
+    ReleaseFreeMemory();
     if (!r.ok()) {
       ForgetViews();  // it holds the views of the fold not committed
       return r.status().WithContext("live projection: folding in key order");
@@ -276,6 +281,7 @@ double LiveProjector::AwaitCompactions() {
 
 Status LiveProjector::Run() {
   if (options_.compactions_yield) ProjectionDb::LowerCompactionPriority();
+  if (options_.return_freed_memory) ReturnFreedMemoryAtOnce();
   LEDGER_RETURN_IF_ERROR(FillViews());
   const int32_t partitions = log_.partition_count();
   cursors_.clear();

@@ -1,24 +1,13 @@
 #include "consumers/view_cache.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 
 #include <absl/hash/hash.h>
 
-// gperftools' tcmalloc, when the program is linked with it (CMakeLists.txt):
-// it keeps freed memory in lists of its own, which glibc's malloc_trim does
-// not reach. A weak reference: null in a program on glibc's malloc.
-extern "C" void MallocExtension_ReleaseFreeMemory() __attribute__((weak));
+#include "consumers/free_memory.h"
 
 namespace ledger {
 namespace {
-// Hands the memory freed so far back to the system, whichever allocator holds it.
-void ReleaseFreeMemory() {
-  if (MallocExtension_ReleaseFreeMemory != nullptr) MallocExtension_ReleaseFreeMemory();
-  else malloc_trim(0);
-}
-
 // Debian's Abseil has a string_view of its own, which its maps look up by.
 absl::string_view Key(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 }  // namespace
