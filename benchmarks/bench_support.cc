@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <random>
 
 #include <rocksdb/db.h>
@@ -15,6 +16,8 @@
 
 // gperftools' version query; a weak reference, null without tcmalloc.
 extern "C" const char* tc_version(int* major, int* minor, const char** patch) __attribute__((weak));
+// Its figures by name (gperftools' malloc_extension_c.h); null without it.
+extern "C" int MallocExtension_GetNumericProperty(const char* property, size_t* value) __attribute__((weak));
 
 namespace ledger::bench {
 
@@ -125,6 +128,23 @@ uint64_t DirectoryBytes(const std::filesystem::path& dir) {
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
     if (it->is_regular_file(ec)) total += it->file_size(ec);
   return total;
+}
+
+MemoryNow Memory() {
+  MemoryNow m;
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) m.resident = std::stoll(line.substr(6)) * 1024;  // "VmRSS:  123 kB"
+  }
+  if (MallocExtension_GetNumericProperty == nullptr) return m;
+  auto property = [](const char* name) -> int64_t {
+    size_t v = 0;
+    return MallocExtension_GetNumericProperty(name, &v) ? static_cast<int64_t>(v) : 0;
+  };
+  m.allocated = property("generic.current_allocated_bytes");
+  m.allocator_free = property("tcmalloc.pageheap_free_bytes") + property("tcmalloc.central_cache_free_bytes") +
+                     property("tcmalloc.transfer_cache_free_bytes") + property("tcmalloc.thread_cache_free_bytes");
+  return m;
 }
 
 }  // namespace ledger::bench

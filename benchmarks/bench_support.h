@@ -69,6 +69,18 @@ double Median(std::vector<double> samples);
 // with the figures, which depend on it (README "National scale").
 std::string AllocatorName();
 
+// This process's memory now, in bytes: resident (VmRSS), and, under
+// tcmalloc, what the program has allocated and not freed and what the
+// allocator keeps freed without handing it back (its page heap's free pages
+// and its caches' free objects). Both 0 under glibc malloc; `resident` 0
+// where /proc cannot be read.
+struct MemoryNow {
+  int64_t resident = 0;
+  int64_t allocated = 0;
+  int64_t allocator_free = 0;
+};
+MemoryNow Memory();
+
 // Bytes of the regular files under `dir` (recursively): what a log or a store
 // takes on disk. 0 when `dir` does not exist.
 uint64_t DirectoryBytes(const std::filesystem::path& dir);

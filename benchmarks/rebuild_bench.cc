@@ -8,6 +8,7 @@
 //   rebuild_bench [--families N] [--only-rebuild] [--only-live] [--brokers host:port,…]
 //                 [--data DIR] [--live-threads N] [--live-batch N] [--fold-from N] [--fold-records N]
 //                 [--feed-rate R] [--view-cache-mb N] [--normal-priority-compactions] [--fold-level0-limit N]
+//                 [--memory-each-second] [--keep-freed-memory]
 //   (default 10000 families ≈ 106,000 events; on Kafka the topic
 //   bench.rebuild.<pid> is created with the ledger's settings and left;
 //   with --data, the embedded log of an existing ledger — `ledger simulate
@@ -24,7 +25,9 @@
 // what its cache of views held (--view-cache-mb: its size; 0: none), and the
 // table files left on level 0 (--normal-priority-compactions and
 // --fold-level0-limit: LiveProjector::Options::compactions_yield and
-// fold_level0_limit). --help explains each option; a value out of its range
+// fold_level0_limit; --keep-freed-memory: return_freed_memory off);
+// --memory-each-second, where its memory was each second while fed (what the
+// process holds, what the store holds). --help explains each option; a value out of its range
 // (--families 0, --feed-rate -1, --fold-from abc) is refused, naming it.
 #include <chrono>
 #include <mutex>
@@ -59,6 +62,9 @@ struct LiveRun {
   double feed_rate = 0;       // events/s the ends are published at; 0: all at once
   int64_t max_lag = 0;        // out: the most records durable and not yet projected, sampled
   std::vector<int64_t> lag_each_second;  // out: the lag sampled once a second while fed, then until projected
+  // --memory-each-second: with each lag sampled, where the memory was (MB)
+  bool memory_each_second = false;
+  std::vector<std::string> memory_lines;  // out
   double fed_seconds = 0;   // out: from the first publish until all of it was projected
   double feed_seconds = 0;  // out: the feed's length (its records at its rate)
   // out: the lag when half the feed was published, when that was, and the
@@ -79,6 +85,7 @@ struct LiveRun {
   std::vector<Fold> each_fold;
   size_t view_cache_bytes = LiveProjector::Options{}.view_cache_bytes;
   bool compactions_yield = LiveProjector::Options{}.compactions_yield;
+  bool return_freed_memory = LiveProjector::Options{}.return_freed_memory;
   int64_t fold_level0_limit = LiveProjector::Options{}.fold_level0_limit;
   // out: the cache of views at the end, and level 0's table files
   size_t cached_views = 0, cached_bytes = 0;
@@ -143,6 +150,7 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
   options.fold_dir = db.dir().string() + ".fold";
   options.view_cache_bytes = run.view_cache_bytes;
   options.compactions_yield = run.compactions_yield;
+  options.return_freed_memory = run.return_freed_memory;
   options.fold_level0_limit = run.fold_level0_limit;
   LiveProjector live(log, db, durable, count, options);
   if (run.feed_rate <= 0) {
@@ -153,7 +161,17 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
     std::thread runner([&] { status = live.Run(); });
     const auto start = std::chrono::steady_clock::now();
     auto sample_each_second = [&] {
-      if (Seconds(start) >= static_cast<double>(run.lag_each_second.size() + 1)) run.lag_each_second.push_back(live.lag());
+      if (Seconds(start) < static_cast<double>(run.lag_each_second.size() + 1)) return;
+      run.lag_each_second.push_back(live.lag());
+      if (!run.memory_each_second) return;
+      const MemoryNow m = Memory();
+      const ProjectionDb::MemoryUse s = db.Memory();
+      auto mb = [](int64_t b) { return (b + (1 << 19)) >> 20; };
+      run.memory_lines.push_back(fmt::format(
+          "{:>5} {:>7}k {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}", run.lag_each_second.size(),
+          (run.lag_each_second.back() + 500) / 1000, mb(m.resident), mb(m.allocated), mb(m.allocator_free),
+          mb(s.memtables), mb(s.table_readers), mb(s.block_cache), mb(s.block_cache_pinned),
+          mb(static_cast<int64_t>(live.views().bytes()))));
     };
     for (double fed = 0; fed < 1;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -224,6 +242,11 @@ int main(int argc, char** argv) {
   size_t cache_mb = live.view_cache_bytes >> 20;
   app.add_option("--view-cache-mb", cache_mb, "the live projector's cache of views, in MB (0: none)")
       ->check(WholeNumber(0))->capture_default_str();
+  app.add_flag("--memory-each-second", live.memory_each_second,
+               "while fed, where the memory is each second: resident, allocated and kept free by the allocator, "
+               "the store's memtables, table readers and block cache, the cache of views (MB)");
+  bool keep_freed = false;
+  app.add_flag("--keep-freed-memory", keep_freed, "leave the allocator keeping freed memory for later allocations");
   bool normal_priority = false;
   app.add_flag("--normal-priority-compactions", normal_priority, "leave the store's compactions at normal priority");
   app.add_option("--fold-level0-limit", live.fold_level0_limit, "a fold waits while level 0 holds this many files (0: never)")
@@ -231,6 +254,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   live.view_cache_bytes = cache_mb << 20;
   if (normal_priority) live.compactions_yield = false;
+  if (keep_freed) live.return_freed_memory = false;
 
   ScratchDir dir("rebuild");
   Result<std::unique_ptr<EventLog>> log = InvalidArgument("no log");
@@ -390,6 +414,12 @@ int main(int argc, char** argv) {
       for (int64_t l : live.lag_each_second) lags += fmt::format(" {}k", (l + 500) / 1000);
       fmt::print("  lag each second (records):{}; all projected {:.2f} s after the feed's first record, {:.2f} s after its last\n",
                  lags, live.fed_seconds, live.fed_seconds - live.feed_seconds);
+      if (!live.memory_lines.empty()) {
+        fmt::print("  memory each second (MB):\n"
+                   "    {:>5} {:>8} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
+                   "s", "lag", "RSS", "alloc", "free", "memtab", "tables", "bcache", "pinned", "views");
+        for (const std::string& line : live.memory_lines) fmt::print("    {}\n", line);
+      }
       const double half = live.end_at - live.half_at;
       if (half > 0)
         fmt::print("  over the feed's second half ({:.1f} s): applied {:.0f} events/s ({}: lag {}k -> {}k)\n", half,

@@ -326,6 +326,9 @@ TEST_F(LedgerdTest, MetricsPassPromtoolAndCarryNoPersonalData) {
                              "ledger_store_pending_compaction_bytes{store=\"projections\"} ",
                              "ledger_store_running_compactions{store=\"projections\"} ",
                              "ledger_store_writes_stopped{store=\"projections\"} 0",
+                             "ledger_store_memory_bytes{part=\"memtables\",store=\"projections\"} ",
+                             "ledger_store_memory_bytes{part=\"table_readers\",store=\"projections\"} ",
+                             "ledger_store_memory_bytes{part=\"block_cache\",store=\"projections\"} ",
                              "ledger_projector_view_cache_complete 1", "ledger_projector_view_cache_bytes ",
                              "ledger_ready 1"})
     EXPECT_NE(m.body.find(series), std::string::npos) << series;

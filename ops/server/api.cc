@@ -121,9 +121,10 @@ struct Api::Impl {
     if (path == "/readyz") return Readyz();
     if (path == "/metrics") {
       const Readiness r = service.readiness();
+      const bool ready = (r.writer_loaded || r.standby) && r.caught_up && r.problem.empty();
       return Text(200,
                   metrics.Scrape(service.log_dir(), service.projection_dir(), service.db().Compaction(),
-                                 (r.writer_loaded || r.standby) && r.caught_up && r.problem.empty(), r.writer_loaded),
+                                 service.db().Memory(), ready, r.writer_loaded),
                   "text/plain; version=0.0.4; charset=utf-8");
     }
     if (path == "/session") return Session(req);

@@ -65,6 +65,7 @@ struct ServerMetrics::Impl {
         level0_files(BuildGauge().Name("ledger_store_level0_files").Help("Table files on level 0 of the projection store: every fold and lookup merges across them").Register(*registry).Add({{"store", "projections"}})),
         pending_compaction(BuildGauge().Name("ledger_store_pending_compaction_bytes").Help("Bytes the projection store's compactions must still rewrite (RocksDB's estimate)").Register(*registry).Add({{"store", "projections"}})),
         running_compactions(BuildGauge().Name("ledger_store_running_compactions").Help("Compactions of the projection store running").Register(*registry).Add({{"store", "projections"}})),
+        store_memory(BuildGauge().Name("ledger_store_memory_bytes").Help("Bytes the projection store holds in memory, by part: memtables (written, not yet flushed), table_readers (open table files' index and filter blocks), block_cache (RocksDB's estimates)").Register(*registry)),
         writes_stopped(BuildGauge().Name("ledger_store_writes_stopped").Help("1 while RocksDB's write stop holds the projection store's writes until its compactions catch up (not a full disk's refusals)").Register(*registry).Add({{"store", "projections"}})),
         ready(BuildGauge().Name("ledger_ready").Help("1 once the projections have caught up with the log").Register(*registry).Add({})),
         writer(BuildGauge().Name("ledger_writer").Help("1 while this instance writes the log, 0 as a standby").Register(*registry).Add({})),
@@ -100,6 +101,7 @@ struct ServerMetrics::Impl {
   Gauge& level0_files;
   Gauge& pending_compaction;
   Gauge& running_compactions;
+  Family<Gauge>& store_memory;
   Gauge& writes_stopped;
   Gauge& ready;
   Gauge& writer;
@@ -183,7 +185,8 @@ void ServerMetrics::RequestServed(std::string_view route, std::string_view metho
 }
 
 std::string ServerMetrics::Scrape(const std::string& log_dir, const std::string& projection_dir,
-                                  const ProjectionDb::CompactionDebt& debt, bool ready, bool writer) {
+                                  const ProjectionDb::CompactionDebt& debt, const ProjectionDb::MemoryUse& memory,
+                                  bool ready, bool writer) {
   std::lock_guard<std::mutex> lock(impl_->scrape_mu);
   if (!log_dir.empty()) impl_->store_bytes.Add({{"store", "log"}}).Set(static_cast<double>(DirBytes(log_dir)));
   impl_->store_bytes.Add({{"store", "projections"}}).Set(static_cast<double>(DirBytes(projection_dir)));
@@ -191,6 +194,9 @@ std::string ServerMetrics::Scrape(const std::string& log_dir, const std::string&
   impl_->pending_compaction.Set(static_cast<double>(debt.pending_bytes));
   impl_->running_compactions.Set(static_cast<double>(debt.running));
   impl_->writes_stopped.Set(debt.writes_stopped ? 1 : 0);
+  for (const auto& [part, bytes] : {std::pair{"memtables", memory.memtables}, std::pair{"table_readers", memory.table_readers},
+                                    std::pair{"block_cache", memory.block_cache}})
+    impl_->store_memory.Add({{"store", "projections"}, {"part", part}}).Set(static_cast<double>(bytes));
   impl_->ready.Set(ready ? 1 : 0);
   impl_->writer.Set(writer ? 1 : 0);
   std::ostringstream out;

@@ -79,9 +79,10 @@ class ServerMetrics final : public WriterProbe, public ProjectorProbe, public jo
 
   // The text exposition format, after refreshing the disk sizes of the
   // directories (an empty path is skipped), the projection store's
-  // compaction debt, readiness and the writer's role.
+  // compaction debt and memory, readiness and the writer's role.
   std::string Scrape(const std::string& log_dir, const std::string& projection_dir,
-                     const ProjectionDb::CompactionDebt& debt, bool ready, bool writer);
+                     const ProjectionDb::CompactionDebt& debt, const ProjectionDb::MemoryUse& memory, bool ready,
+                     bool writer);
 
  private:
   struct Impl;

@@ -1042,6 +1042,22 @@ ProjectionDb::CompactionDebt ProjectionDb::Compaction() const {
   return d;
 }
 
+ProjectionDb::MemoryUse ProjectionDb::Memory() const {
+  MemoryUse m;
+  auto property = [this](rocksdb::ColumnFamilyHandle* h, const std::string& name) -> int64_t {
+    uint64_t v = 0;
+    return db_->GetIntProperty(h, name, &v) ? static_cast<int64_t>(v) : 0;
+  };
+  for (rocksdb::ColumnFamilyHandle* h : families_) {
+    m.memtables += property(h, rocksdb::DB::Properties::kCurSizeAllMemTables);
+    m.table_readers += property(h, rocksdb::DB::Properties::kEstimateTableReadersMem);
+  }
+  // One cache for both families (their table options share it).
+  m.block_cache = property(db_->DefaultColumnFamily(), rocksdb::DB::Properties::kBlockCacheUsage);
+  m.block_cache_pinned = property(db_->DefaultColumnFamily(), rocksdb::DB::Properties::kBlockCachePinnedUsage);
+  return m;
+}
+
 Result<std::optional<ChainHead>> ProjectionDb::Head(const std::string& stream) const {
   LEDGER_ASSIGN_OR_RETURN(auto v, Get(HeadKey(stream)));
   if (!v) return std::optional<ChainHead>();

@@ -367,6 +367,18 @@ class ProjectionDb {
     bool writes_stopped = false;
   };
   CompactionDebt Compaction() const;
+  // What the store holds in memory, both column families summed, from
+  // RocksDB's estimates when asked: its memtables (written, not yet flushed,
+  // and those being flushed), its open table files' readers (their index
+  // and filter blocks, outside the block cache), and the block cache's use
+  // (and what of it is pinned by readers). A property it cannot give reads 0.
+  struct MemoryUse {
+    int64_t memtables = 0;
+    int64_t table_readers = 0;
+    int64_t block_cache = 0;
+    int64_t block_cache_pinned = 0;
+  };
+  MemoryUse Memory() const;
 
   Result<std::optional<int64_t>> NextOffset(int32_t partition) const;
   // With `with_sealed`, the view's sealed personal fields are read too (a

@@ -333,6 +333,33 @@ TEST_F(ProjectionDbTest, CompactionDebtCountsLevelZeroFilesAsTheyAreFlushed) {
   EXPECT_EQ((*db_->View("acc-2"))->seq, 1u);
 }
 
+// What the store holds in memory, as ledgerd reports it: a commit's views
+// in the memtable; once flushed (a reopen), none there and a table reader
+// for its file; a view read through the block cache.
+TEST_F(ProjectionDbTest, MemoryUseFollowsTheMemtableTheTableFilesAndTheBlockCache) {
+  ProjectionDb::Batch b;
+  for (int i = 0; i < 1000; ++i) {
+    AccountView v;
+    v.id = "acc-" + std::to_string(i);
+    v.seq = 1;
+    b.PutView(v);
+  }
+  ASSERT_TRUE(db_->Commit(b).ok());
+  const ProjectionDb::MemoryUse written = db_->Memory();
+  EXPECT_GT(written.memtables, 0);
+  EXPECT_EQ(written.table_readers, 0) << "no table file yet";
+  db_.reset();
+  auto db = ProjectionDb::Open(dir_ / "db", {});
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  db_ = std::move(*db);
+  ASSERT_EQ(db_->Compaction().level0_files, 1);
+  const ProjectionDb::MemoryUse flushed = db_->Memory();
+  EXPECT_LT(flushed.memtables, written.memtables) << "the memtable was flushed into a table file";
+  EXPECT_GT(flushed.table_readers, 0);
+  EXPECT_EQ((*db_->View("acc-500"))->seq, 1u);
+  EXPECT_GT(db_->Memory().block_cache, flushed.block_cache) << "the view's block is cached";
+}
+
 // The view cursor of a key-order fold: the same answers as View(), for
 // accounts asked in increasing order (near and far apart), missing ones,
 // one asked behind the iterator, and views still in the memtable.
