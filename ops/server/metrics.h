@@ -30,6 +30,9 @@
 //                                                  (its compactions behind; a full disk's refusals are not
 //                                                  counted here). These four: store="projections", read at
 //                                                  scrape (ProjectionDb::Compaction)
+//   ledger_store_memory_bytes{store,part}          what the projection store holds in memory: memtables |
+//                                                  table_readers (index and filter blocks, growing with the
+//                                                  store) | block_cache; read at scrape (ProjectionDb::Memory)
 //   ledger_ready                                   1 once the projections caught up, else 0
 //   ledger_writer                                  1 while this instance writes the log, 0 as a
 //                                                  standby (several ledgerd on one Kafka topic)
