@@ -130,12 +130,17 @@ uint64_t DirectoryBytes(const std::filesystem::path& dir) {
   return total;
 }
 
+int64_t ProcStatusKiB(std::string_view field) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)  // "VmRSS:  123 kB"
+    if (line.size() > field.size() && line.starts_with(field) && line[field.size()] == ':')
+      return std::stoll(line.substr(field.size() + 1));
+  return 0;
+}
+
 MemoryNow Memory() {
   MemoryNow m;
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) m.resident = std::stoll(line.substr(6)) * 1024;  // "VmRSS:  123 kB"
-  }
+  m.resident = ProcStatusKiB("VmRSS") * 1024;
   if (MallocExtension_GetNumericProperty == nullptr) return m;
   auto property = [](const char* name) -> int64_t {
     size_t v = 0;

@@ -80,6 +80,9 @@ struct MemoryNow {
   int64_t allocator_free = 0;
 };
 MemoryNow Memory();
+// A field of this process's /proc/self/status counted in kB ("VmRSS",
+// "VmHWM"), in KiB; 0 when absent or unreadable.
+int64_t ProcStatusKiB(std::string_view field);
 
 // Bytes of the regular files under `dir` (recursively): what a log or a store
 // takes on disk. 0 when `dir` does not exist.

@@ -72,16 +72,7 @@ void ResetPeak() {
     std::fclose(f);
   }
 }
-long PeakSinceMiB() {
-  long kb = 0;
-  if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
-    char line[256];
-    while (std::fgets(line, sizeof line, f))
-      if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
-    std::fclose(f);
-  }
-  return kb / 1024;
-}
+long PeakSinceMiB() { return static_cast<long>(ProcStatusKiB("VmHWM") / 1024); }
 
 
 }  // namespace

@@ -1024,14 +1024,21 @@ Result<std::optional<AccountView>> ProjectionDb::ViewCursor::View(const std::str
   return FoundView(std::string_view(it_->value().data(), it_->value().size()));
 }
 
+namespace {
+// A numeric property of `h`, read as text (level 0's file count is not among
+// RocksDB's integer properties); 0 when RocksDB cannot give it.
+int64_t NumericProperty(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h, const std::string& name) {
+  std::string v;
+  if (!db.GetProperty(h, name, &v)) return 0;
+  int64_t n = 0;
+  return std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc() ? n : 0;
+}
+}  // namespace
+
 ProjectionDb::CompactionDebt ProjectionDb::Compaction() const {
   CompactionDebt d;
-  // As text: level 0's file count is not among RocksDB's integer properties.
-  auto property = [this](rocksdb::ColumnFamilyHandle* h, const std::string& name) -> int64_t {
-    std::string v;
-    if (!db_->GetProperty(h, name, &v)) return 0;
-    int64_t n = 0;
-    return std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc() ? n : 0;
+  auto property = [this](rocksdb::ColumnFamilyHandle* h, const std::string& name) {
+    return NumericProperty(*db_, h, name);
   };
   for (rocksdb::ColumnFamilyHandle* h : families_) {
     d.level0_files += property(h, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + std::string("0"));
@@ -1044,9 +1051,8 @@ ProjectionDb::CompactionDebt ProjectionDb::Compaction() const {
 
 ProjectionDb::MemoryUse ProjectionDb::Memory() const {
   MemoryUse m;
-  auto property = [this](rocksdb::ColumnFamilyHandle* h, const std::string& name) -> int64_t {
-    uint64_t v = 0;
-    return db_->GetIntProperty(h, name, &v) ? static_cast<int64_t>(v) : 0;
+  auto property = [this](rocksdb::ColumnFamilyHandle* h, const std::string& name) {
+    return NumericProperty(*db_, h, name);
   };
   for (rocksdb::ColumnFamilyHandle* h : families_) {
     m.memtables += property(h, rocksdb::DB::Properties::kCurSizeAllMemTables);
