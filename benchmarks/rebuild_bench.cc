@@ -8,7 +8,7 @@
 //   rebuild_bench [--families N] [--only-rebuild] [--only-live] [--brokers host:port,…]
 //                 [--data DIR] [--live-threads N] [--live-batch N] [--fold-from N] [--fold-records N]
 //                 [--feed-rate R] [--view-cache-mb N] [--normal-priority-compactions] [--fold-level0-limit N]
-//                 [--memory-each-second] [--keep-freed-memory]
+//                 [--memory-each-second] [--freed-memory-kept-mb N]
 //   (default 10000 families ≈ 106,000 events; on Kafka the topic
 //   bench.rebuild.<pid> is created with the ledger's settings and left;
 //   with --data, the embedded log of an existing ledger — `ledger simulate
@@ -25,7 +25,7 @@
 // what its cache of views held (--view-cache-mb: its size; 0: none), and the
 // table files left on level 0 (--normal-priority-compactions and
 // --fold-level0-limit: LiveProjector::Options::compactions_yield and
-// fold_level0_limit; --keep-freed-memory: return_freed_memory off);
+// fold_level0_limit; --freed-memory-kept-mb N: freed_memory_kept, -1 unbounded);
 // --memory-each-second, where its memory was each second while fed (what the
 // process holds, what the store holds). --help explains each option; a value out of its range
 // (--families 0, --feed-rate -1, --fold-from abc) is refused, naming it.
@@ -85,7 +85,7 @@ struct LiveRun {
   std::vector<Fold> each_fold;
   size_t view_cache_bytes = LiveProjector::Options{}.view_cache_bytes;
   bool compactions_yield = LiveProjector::Options{}.compactions_yield;
-  bool return_freed_memory = LiveProjector::Options{}.return_freed_memory;
+  int64_t freed_memory_kept = LiveProjector::Options{}.freed_memory_kept;
   int64_t fold_level0_limit = LiveProjector::Options{}.fold_level0_limit;
   // out: the cache of views at the end, and level 0's table files
   size_t cached_views = 0, cached_bytes = 0;
@@ -150,7 +150,7 @@ Result<ProjectionProgress> CatchUpLive(EventLog& log, ProjectionDb& db, LiveRun&
   options.fold_dir = db.dir().string() + ".fold";
   options.view_cache_bytes = run.view_cache_bytes;
   options.compactions_yield = run.compactions_yield;
-  options.return_freed_memory = run.return_freed_memory;
+  options.freed_memory_kept = run.freed_memory_kept;
   options.fold_level0_limit = run.fold_level0_limit;
   LiveProjector live(log, db, durable, count, options);
   if (run.feed_rate <= 0) {
@@ -245,8 +245,11 @@ int main(int argc, char** argv) {
   app.add_flag("--memory-each-second", live.memory_each_second,
                "while fed, where the memory is each second: resident, allocated and kept free by the allocator, "
                "the store's memtables, table readers and block cache, the cache of views (MB)");
-  bool keep_freed = false;
-  app.add_flag("--keep-freed-memory", keep_freed, "leave the allocator keeping freed memory for later allocations");
+  int64_t kept_mb = live.freed_memory_kept >> 20;
+  app.add_option("--freed-memory-kept-mb", kept_mb,
+                 "at most this much freed memory kept by the allocator for later allocations, the rest handed back "
+                 "(MB; -1: as much as it pleases)")
+      ->check(CLI::Range(int64_t{-1}, int64_t{1} << 20))->capture_default_str();
   bool normal_priority = false;
   app.add_flag("--normal-priority-compactions", normal_priority, "leave the store's compactions at normal priority");
   app.add_option("--fold-level0-limit", live.fold_level0_limit, "a fold waits while level 0 holds this many files (0: never)")
@@ -254,7 +257,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   live.view_cache_bytes = cache_mb << 20;
   if (normal_priority) live.compactions_yield = false;
-  if (keep_freed) live.return_freed_memory = false;
+  live.freed_memory_kept = kept_mb < 0 ? -1 : kept_mb << 20;
 
   ScratchDir dir("rebuild");
   Result<std::unique_ptr<EventLog>> log = InvalidArgument("no log");

@@ -1,6 +1,7 @@
 #include "consumers/live_projector.h"
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "consumers/bulk_rebuild.h"
@@ -160,10 +161,11 @@ Status LiveProjector::FoldWhileFarBehind() {
     o.views = cache();
     o.before_ingest = options_.fold_before_ingest;
     Result<BulkRebuildResult> r = FoldOnto(log_, db_, from, to, o);
-    // Its sorters, chunks and table writers are freed: back to the system,
-    // or the allocator keeps them beside what comes next (a fed scale-20
-    // year: resident memory up to 1.5 GB while ~0.6–1.2 GB was in use).
-    ReleaseFreeMemory();
+    // Its sorters, chunks and table writers are freed: back to the system
+    // beyond the slack, or the allocator keeps them beside what comes next
+    // (a fed scale-20 year: resident memory up to 1.5 GB while ~0.6–1.2 GB
+    // was in use).
+    if (options_.freed_memory_kept >= 0) KeepFreedMemoryUnder(static_cast<size_t>(options_.freed_memory_kept));
     if (!r.ok()) {
       ForgetViews();  // it holds the views of the fold not committed
       return r.status().WithContext("live projection: folding in key order");
@@ -281,7 +283,8 @@ double LiveProjector::AwaitCompactions() {
 
 Status LiveProjector::Run() {
   if (options_.compactions_yield) ProjectionDb::LowerCompactionPriority();
-  if (options_.return_freed_memory) ReturnFreedMemoryAtOnce();
+  std::optional<FreeMemoryKeeper> keeper;
+  if (options_.freed_memory_kept >= 0) keeper.emplace(static_cast<size_t>(options_.freed_memory_kept));
   LEDGER_RETURN_IF_ERROR(FillViews());
   const int32_t partitions = log_.partition_count();
   cursors_.clear();

@@ -98,12 +98,14 @@ class LiveProjector {
     // so the debt they leave behind a projector that never rests grows slowly.
     bool compactions_yield = true;
     int64_t fold_level0_limit = 240;
-    // Run() first makes the process's allocator hand freed memory back at
-    // once (free_memory.h: ReturnFreedMemoryAtOnce, for good); each fold
-    // releases what it freed either way. A fed scale-20 year: peak RSS 1.01
-    // GB against 1.24–1.60 GB without, for ~4 % more CPU per event (README
+    // While Run() runs, the process's allocator keeps at most this many
+    // bytes of freed memory for later allocations and hands the rest back
+    // to the system (free_memory.h: FreeMemoryKeeper, every 100 ms, and
+    // after each fold); negative: as much as it pleases. A fed scale-20
+    // year: peak RSS 1.14–1.30 GB with this bound, up to 1.60 GB without,
+    // the folds' freed memory kept beside what the next ones use (README
     // "National scale": issue 16's bound is 1.5 GiB).
-    bool return_freed_memory = true;
+    int64_t freed_memory_kept = int64_t{128} << 20;
     // Tests: called by each fold before its files go into the store; an
     // error fails the fold there, as a refused ingestion would.
     std::function<Status()> fold_before_ingest;
