@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
   app.add_flag("--verbose", verbose, "every round's figures on stderr, besides the medians");
   app.add_option("--only", only, "one mode's runs alone, for a profiler: 0 clear, 1 sealed, 2 sealed keys in "
                                  "memory, 3 clear write state, 4 sealed write state")
-      ->check(CLI::Range(0, kModes - 1));
+      ->check(WholeNumberIn(0, kModes - 1));
   CLI11_PARSE(app, argc, argv);
   if (only >= 0) {
     for (size_t families : sizes) {

@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
   app.add_option("--freed-memory-kept-mb", kept_mb,
                  "at most this much freed memory kept by the allocator for later allocations, the rest handed back "
                  "(MB; -1: as much as it pleases)")
-      ->check(CLI::Range(int64_t{-1}, int64_t{1} << 20))->capture_default_str();
+      ->check(WholeNumberIn(-1, int64_t{1} << 20))->capture_default_str();
   bool normal_priority = false;
   app.add_flag("--normal-priority-compactions", normal_priority, "leave the store's compactions at normal priority");
   app.add_option("--fold-level0-limit", live.fold_level0_limit, "a fold waits while level 0 holds this many files (0: never)")
